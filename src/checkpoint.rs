@@ -1,0 +1,294 @@
+//! The one checkpoint format: a `.safetensors` file whose tensors are the model's variables
+//! (named by part: `encoder.`, `decoder.`, `generator.`, `discriminator.`, and `optim.` for
+//! optimizer moments) and whose `__metadata__` makes it self-describing:
+//!
+//! | key | value |
+//! |---|---|
+//! | `latentlab.format` | format version, [`FORMAT_VERSION`] |
+//! | `latentlab.model` | JSON of [`ModelConfig`](crate::ModelConfig) |
+//! | `latentlab.data` | JSON of [`DataInfo`] |
+//! | `latentlab.train` | JSON of [`TrainInfo`] (absent for untrained exports) |
+//!
+//! Loading needs nothing but the bytes; tensors may be f32, f16 or bf16.
+
+use std::collections::HashMap;
+
+use candle::{DType, Device, Tensor};
+use safetensors::SafeTensors;
+
+use crate::config::{ModelConfig, ModelKind};
+use crate::data::DataInfo;
+use crate::models::Network;
+use crate::train::{Session, TrainInfo};
+use crate::{Error, Result};
+
+/// The format version this library writes and reads.
+pub const FORMAT_VERSION: &str = "1";
+
+const KEY_FORMAT: &str = "latentlab.format";
+const KEY_MODEL: &str = "latentlab.model";
+const KEY_DATA: &str = "latentlab.data";
+const KEY_TRAIN: &str = "latentlab.train";
+
+/// A loaded checkpoint.
+pub struct Checkpoint {
+    pub network: Network,
+    pub data: DataInfo,
+    pub train: Option<TrainInfo>,
+    /// Optimizer moments (`optim.*`), empty when the file has none.
+    pub optimizer: HashMap<String, Tensor>,
+    /// Storage type of the model's tensors in the file.
+    pub stored_dtype: DType,
+}
+
+/// What is in a file, read without building the model.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Metadata {
+    pub format: String,
+    pub model: ModelConfig,
+    pub data: DataInfo,
+    pub train: Option<TrainInfo>,
+    /// `(name, dtype, shape)` of every tensor, sorted by name.
+    pub tensors: Vec<(String, String, Vec<usize>)>,
+}
+
+impl Metadata {
+    /// Number of model parameters (optimizer state excluded).
+    pub fn parameter_count(&self) -> usize {
+        self.tensors
+            .iter()
+            .filter(|(n, _, _)| !n.starts_with("optim."))
+            .map(|(_, _, s)| s.iter().product::<usize>())
+            .sum()
+    }
+}
+
+/// How to write a checkpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct SaveOptions {
+    /// F32, F16 or BF16 for the model's tensors (optimizer moments stay f32).
+    pub dtype: DType,
+    pub include_optimizer: bool,
+}
+
+impl Default for SaveOptions {
+    fn default() -> Self {
+        Self {
+            dtype: DType::F32,
+            include_optimizer: true,
+        }
+    }
+}
+
+/// Serializes a network with its metadata.
+pub fn to_bytes(
+    net: &Network,
+    data: &DataInfo,
+    train: Option<&TrainInfo>,
+    optimizer: &[(String, Tensor)],
+    dtype: DType,
+) -> Result<Vec<u8>> {
+    if !matches!(dtype, DType::F32 | DType::F16 | DType::BF16) {
+        return Err(Error::Argument(format!("checkpoints store f32, f16 or bf16, not {dtype:?}")));
+    }
+    let mut tensors: Vec<(String, Tensor)> = net
+        .named_tensors()
+        .into_iter()
+        .map(|(n, t)| Ok((n, t.to_dtype(dtype)?.to_device(&Device::Cpu)?)))
+        .collect::<Result<_>>()?;
+    for (n, t) in optimizer {
+        tensors.push((n.clone(), t.to_device(&Device::Cpu)?));
+    }
+    let mut meta = HashMap::new();
+    meta.insert(KEY_FORMAT.to_string(), FORMAT_VERSION.to_string());
+    meta.insert(KEY_MODEL.to_string(), serde_json::to_string(net.config())?);
+    meta.insert(KEY_DATA.to_string(), serde_json::to_string(data)?);
+    if let Some(t) = train {
+        meta.insert(KEY_TRAIN.to_string(), serde_json::to_string(t)?);
+    }
+    safetensors::serialize(tensors, Some(meta))
+        .map_err(|e| Error::Checkpoint(format!("cannot serialize: {e}")))
+}
+
+/// Serializes a training session: weights, metadata and (optionally) optimizer moments.
+pub fn session_to_bytes(session: &Session, info: &TrainInfo, opts: SaveOptions) -> Result<Vec<u8>> {
+    let optim = if opts.include_optimizer {
+        session.optimizer_tensors()
+    } else {
+        Vec::new()
+    };
+    to_bytes(session.network(), session.data_info(), Some(info), &optim, opts.dtype)
+}
+
+fn parse_header(bytes: &[u8]) -> Result<HashMap<String, String>> {
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| {
+        Error::Checkpoint(format!("not a safetensors file, or truncated ({} bytes): {e}", bytes.len()))
+    })?;
+    let meta = header.metadata().clone().unwrap_or_default();
+    match meta.get(KEY_FORMAT).map(String::as_str) {
+        None => Err(Error::Checkpoint(
+            "a safetensors file, but not a Latent Lab checkpoint (no `latentlab.format` metadata)".into(),
+        )),
+        Some(FORMAT_VERSION) => Ok(meta),
+        Some(v) => Err(Error::Checkpoint(format!(
+            "format version {v:?} is not supported (this build reads version {FORMAT_VERSION}); \
+             a newer Latent Lab wrote it?"
+        ))),
+    }
+}
+
+fn json_entry<T: serde::de::DeserializeOwned>(meta: &HashMap<String, String>, key: &str) -> Result<Option<T>> {
+    meta.get(key)
+        .map(|s| {
+            serde_json::from_str(s).map_err(|e| Error::Checkpoint(format!("metadata `{key}` is malformed: {e}")))
+        })
+        .transpose()
+}
+
+/// Reads the metadata and the tensor list, checking the format version and the config.
+pub fn read_metadata(bytes: &[u8]) -> Result<Metadata> {
+    let meta = parse_header(bytes)?;
+    let model: ModelConfig = json_entry(&meta, KEY_MODEL)?
+        .ok_or_else(|| Error::Checkpoint("metadata `latentlab.model` is missing".into()))?;
+    model
+        .validate()
+        .map_err(|e| Error::Checkpoint(format!("the stored model config is invalid: {e}")))?;
+    let data: DataInfo = json_entry(&meta, KEY_DATA)?
+        .ok_or_else(|| Error::Checkpoint("metadata `latentlab.data` is missing".into()))?;
+    let train: Option<TrainInfo> = json_entry(&meta, KEY_TRAIN)?;
+    let st = SafeTensors::deserialize(bytes)
+        .map_err(|e| Error::Checkpoint(format!("corrupt or truncated tensor data: {e}")))?;
+    let mut tensors: Vec<(String, String, Vec<usize>)> = st
+        .tensors()
+        .into_iter()
+        .map(|(n, v)| (n, format!("{:?}", v.dtype()).to_lowercase(), v.shape().to_vec()))
+        .collect();
+    tensors.sort();
+    Ok(Metadata {
+        format: FORMAT_VERSION.to_string(),
+        model,
+        data,
+        train,
+        tensors,
+    })
+}
+
+/// Loads a checkpoint of any kind onto `device`.
+pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<Checkpoint> {
+    let meta = read_metadata(bytes)?;
+    let tensors = candle::safetensors::load_buffer(bytes, device)
+        .map_err(|e| Error::Checkpoint(format!("cannot read tensors: {e}")))?;
+    let mut stored_dtype = DType::F32;
+    for (name, t) in &tensors {
+        if !matches!(t.dtype(), DType::F32 | DType::F16 | DType::BF16) {
+            return Err(Error::Checkpoint(format!(
+                "tensor `{name}` is {:?}; checkpoints hold f32, f16 or bf16",
+                t.dtype()
+            )));
+        }
+        if !name.starts_with("optim.") {
+            stored_dtype = t.dtype();
+        }
+    }
+    let optimizer = tensors
+        .iter()
+        .filter(|(n, _)| n.starts_with("optim."))
+        .map(|(n, t)| (n.clone(), t.clone()))
+        .collect();
+    let network = Network::from_tensors(meta.model, &tensors, device)?;
+    Ok(Checkpoint {
+        network,
+        data: meta.data,
+        train: meta.train,
+        optimizer,
+        stored_dtype,
+    })
+}
+
+/// Like [`from_bytes`], but a checkpoint of another kind than `kind` is an error.
+pub fn from_bytes_of_kind(bytes: &[u8], kind: ModelKind, device: &Device) -> Result<Checkpoint> {
+    let found = read_metadata(bytes)?.model.kind();
+    if found != kind {
+        return Err(Error::Checkpoint(format!("expected a {kind} checkpoint, this one holds a {found}")));
+    }
+    from_bytes(bytes, device)
+}
+
+impl Checkpoint {
+    /// A training session that continues this checkpoint's run.
+    pub fn into_session(self) -> Result<Session> {
+        let info = self.train.ok_or_else(|| {
+            Error::Checkpoint("this checkpoint has no `latentlab.train` record to resume from".into())
+        })?;
+        Session::resume(self.network, self.data, &info, &self.optimizer)
+    }
+}
+
+/// Reads a checkpoint file.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn load_file(path: impl AsRef<std::path::Path>, device: &Device) -> Result<Checkpoint> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    from_bytes(&bytes, device).map_err(|e| match e {
+        Error::Checkpoint(m) => Error::Checkpoint(format!("{}: {m}", path.display())),
+        e => e,
+    })
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed, then
+/// renamed over the target, so a crash never leaves a half-written checkpoint.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn save_file(path: impl AsRef<std::path::Path>, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let path = path.as_ref();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::Argument(format!("{} is not a file path", path.display())))?;
+    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+/// Seconds since the Unix epoch as RFC 3339 UTC (`2026-11-22T18:47:00Z`).
+pub fn rfc3339(unix_secs: u64) -> String {
+    let days = (unix_secs / 86_400) as i64;
+    let rem = unix_secs % 86_400;
+    // Civil-from-days, Howard Hinnant's algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rfc3339_known_dates() {
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(super::rfc3339(1_795_373_220), "2026-11-22T18:47:00Z");
+    }
+}

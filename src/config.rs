@@ -1,0 +1,417 @@
+//! Model and training configuration. A [`ModelConfig`] is stored as JSON in every checkpoint
+//! (`latentlab.model`), so it alone rebuilds the architecture.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// Backbone family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arch {
+    /// Fully connected layers on the flattened sample (images or 2-D points).
+    Mlp,
+    /// DCGAN-style: 4×4 stride-2 convolutions down (H → H/2 → H/4) and transposed
+    /// convolutions up; needs a `[C, H, W]` sample with H and W divisible by 4.
+    Conv,
+}
+
+/// Hidden-layer nonlinearity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    Relu,
+    Tanh,
+    /// Leaky ReLU with slope 0.2 (DCGAN's discriminator).
+    LeakyRelu,
+}
+
+/// Decoder likelihood p(x|z).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Likelihood {
+    /// Decoder outputs logits; the mean is `sigmoid(logits)`. For data in [0, 1].
+    Bernoulli,
+    /// Decoder outputs the mean of a unit-variance Gaussian. For real-valued data.
+    Gaussian,
+}
+
+/// Output nonlinearity of a GAN generator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GanOutput {
+    /// `tanh`, with images mapped from [0, 1] to [-1, 1] for the discriminator (DCGAN).
+    Tanh,
+    /// No nonlinearity: real-valued data such as 2-D points.
+    Linear,
+}
+
+/// Weight initialization, drawn from the run's seeded RNG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightInit {
+    /// PyTorch's default: weights U(−1/√fan_in, 1/√fan_in), biases 0.
+    Uniform,
+    /// DCGAN (Radford et al. 2016): weights N(0, 0.02), biases 0.
+    Dcgan,
+}
+
+/// The layers between the data and a head.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Backbone {
+    pub arch: Arch,
+    /// MLP: hidden widths, data side first (`[400]`, `[200, 200]`).
+    /// Conv: channels after the first and second stride-2 convolution (`[32, 64]`).
+    pub hidden: Vec<usize>,
+    pub activation: Activation,
+}
+
+impl Backbone {
+    /// An MLP with the given hidden widths.
+    pub fn mlp(hidden: &[usize], activation: Activation) -> Self {
+        Self {
+            arch: Arch::Mlp,
+            hidden: hidden.to_vec(),
+            activation,
+        }
+    }
+
+    /// A two-stage convolutional backbone with `c1` then `c2` channels.
+    pub fn conv(c1: usize, c2: usize, activation: Activation) -> Self {
+        Self {
+            arch: Arch::Conv,
+            hidden: vec![c1, c2],
+            activation,
+        }
+    }
+
+    fn validate(&self, what: &str, sample_shape: &[usize]) -> Result<()> {
+        if self.hidden.iter().any(|&h| h == 0) {
+            return Err(Error::Config(format!("{what}: hidden sizes must be > 0")));
+        }
+        match self.arch {
+            Arch::Mlp if self.hidden.is_empty() => Err(Error::Config(format!(
+                "{what}: an MLP needs at least one hidden layer"
+            ))),
+            Arch::Conv => match sample_shape {
+                [_, h, w] if h % 4 == 0 && w % 4 == 0 && self.hidden.len() == 2 => Ok(()),
+                [_, _, _] if self.hidden.len() != 2 => Err(Error::Config(format!(
+                    "{what}: a conv backbone takes exactly two channel counts, got {:?}",
+                    self.hidden
+                ))),
+                _ => Err(Error::Config(format!(
+                    "{what}: a conv backbone needs a [C, H, W] sample with H, W divisible by 4, got {sample_shape:?}"
+                ))),
+            },
+            Arch::Mlp => Ok(()),
+        }
+    }
+}
+
+/// Autoencoder and VAE (the autoencoder ignores `beta`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VaeConfig {
+    /// One sample's shape: `[C, H, W]` for images, `[2]` for points.
+    pub sample_shape: Vec<usize>,
+    pub latent_dim: usize,
+    /// `Some(K)`: class-conditional (CVAE); one-hot labels feed encoder head and decoder.
+    #[serde(default)]
+    pub num_classes: Option<usize>,
+    pub backbone: Backbone,
+    pub likelihood: Likelihood,
+    /// Weight of the KL term (β-VAE, Higgins et al. 2017); 1 is the plain VAE.
+    #[serde(default = "one")]
+    pub beta: f64,
+    pub init: WeightInit,
+}
+
+/// GAN: generator and discriminator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GanConfig {
+    pub sample_shape: Vec<usize>,
+    pub latent_dim: usize,
+    #[serde(default)]
+    pub num_classes: Option<usize>,
+    /// Generator layers, listed data side first like every backbone (so a generator
+    /// `[128, 256]` runs z → 256 → 128 → sample).
+    pub generator: Backbone,
+    pub discriminator: Backbone,
+    pub output: GanOutput,
+    /// PacGAN packing (Lin et al. 2018): the discriminator judges `pack` samples at once.
+    #[serde(default = "one_usize")]
+    pub pack: usize,
+    pub init: WeightInit,
+}
+
+/// VAE-GAN (Larsen et al. 2016).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VaeGanConfig {
+    pub vae: VaeConfig,
+    pub discriminator: Backbone,
+    /// Weight of the feature-space reconstruction in the decoder's loss (the paper's γ).
+    pub gamma: f64,
+}
+
+/// LeNet-style classifier: conv features, one hidden layer (the features used for the
+/// Fréchet distance), class logits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassifierConfig {
+    pub sample_shape: Vec<usize>,
+    pub num_classes: usize,
+    pub backbone: Backbone,
+    pub feature_dim: usize,
+    pub init: WeightInit,
+}
+
+/// Any model Latent Lab knows, tagged by `kind` in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ModelConfig {
+    Autoencoder(VaeConfig),
+    Vae(VaeConfig),
+    Gan(GanConfig),
+    VaeGan(VaeGanConfig),
+    Classifier(ClassifierConfig),
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn one_usize() -> usize {
+    1
+}
+
+/// The kind names as they appear in JSON and on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    Autoencoder,
+    Vae,
+    Gan,
+    VaeGan,
+    Classifier,
+}
+
+impl std::fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = match self {
+            ModelKind::Autoencoder => "autoencoder",
+            ModelKind::Vae => "vae",
+            ModelKind::Gan => "gan",
+            ModelKind::VaeGan => "vaegan",
+            ModelKind::Classifier => "classifier",
+        };
+        f.write_str(s)
+    }
+}
+
+impl ModelConfig {
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            ModelConfig::Autoencoder(_) => ModelKind::Autoencoder,
+            ModelConfig::Vae(_) => ModelKind::Vae,
+            ModelConfig::Gan(_) => ModelKind::Gan,
+            ModelConfig::VaeGan(_) => ModelKind::VaeGan,
+            ModelConfig::Classifier(_) => ModelKind::Classifier,
+        }
+    }
+
+    /// Shape of one data sample.
+    pub fn sample_shape(&self) -> &[usize] {
+        match self {
+            ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => &c.sample_shape,
+            ModelConfig::Gan(c) => &c.sample_shape,
+            ModelConfig::VaeGan(c) => &c.vae.sample_shape,
+            ModelConfig::Classifier(c) => &c.sample_shape,
+        }
+    }
+
+    /// Latent size; `None` for the classifier.
+    pub fn latent_dim(&self) -> Option<usize> {
+        match self {
+            ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => Some(c.latent_dim),
+            ModelConfig::Gan(c) => Some(c.latent_dim),
+            ModelConfig::VaeGan(c) => Some(c.vae.latent_dim),
+            ModelConfig::Classifier(_) => None,
+        }
+    }
+
+    /// Number of classes the model is conditioned on (or classifies into).
+    pub fn num_classes(&self) -> Option<usize> {
+        match self {
+            ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => c.num_classes,
+            ModelConfig::Gan(c) => c.num_classes,
+            ModelConfig::VaeGan(c) => c.vae.num_classes,
+            ModelConfig::Classifier(c) => Some(c.num_classes),
+        }
+    }
+
+    /// Checks every field; a config read from a file must pass this before a model is built.
+    pub fn validate(&self) -> Result<()> {
+        let shape = self.sample_shape();
+        if shape.is_empty() || shape.len() > 3 || shape.iter().any(|&d| d == 0) {
+            return Err(Error::Config(format!(
+                "sample_shape must be [D] or [C, H, W] with nonzero sizes, got {shape:?}"
+            )));
+        }
+        if self.latent_dim() == Some(0) {
+            return Err(Error::Config("latent_dim must be > 0".into()));
+        }
+        if self.num_classes() == Some(0) {
+            return Err(Error::Config("num_classes must be > 0".into()));
+        }
+        match self {
+            ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => c.validate(),
+            ModelConfig::Gan(c) => {
+                c.generator.validate("generator", &c.sample_shape)?;
+                c.discriminator.validate("discriminator", &c.sample_shape)?;
+                if c.pack == 0 {
+                    return Err(Error::Config("pack must be ≥ 1".into()));
+                }
+                Ok(())
+            }
+            ModelConfig::VaeGan(c) => {
+                c.vae.validate()?;
+                c.discriminator.validate("discriminator", &c.vae.sample_shape)?;
+                if !(c.gamma.is_finite() && c.gamma >= 0.0) {
+                    return Err(Error::Config(format!("gamma must be ≥ 0, got {}", c.gamma)));
+                }
+                Ok(())
+            }
+            ModelConfig::Classifier(c) => {
+                c.backbone.validate("backbone", &c.sample_shape)?;
+                if c.feature_dim == 0 {
+                    return Err(Error::Config("feature_dim must be > 0".into()));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Short human description, e.g. `vae (conv, latent 16, 10 classes)`.
+    pub fn summary(&self) -> String {
+        let arch = match self {
+            ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => c.backbone.arch,
+            ModelConfig::Gan(c) => c.generator.arch,
+            ModelConfig::VaeGan(c) => c.vae.backbone.arch,
+            ModelConfig::Classifier(c) => c.backbone.arch,
+        };
+        let mut s = format!("{} ({arch:?}", self.kind()).to_lowercase();
+        if let Some(l) = self.latent_dim() {
+            s += &format!(", latent {l}");
+        }
+        if let Some(k) = self.num_classes() {
+            s += &format!(", {k} classes");
+        }
+        s + ")"
+    }
+}
+
+impl VaeConfig {
+    fn validate(&self) -> Result<()> {
+        self.backbone.validate("backbone", &self.sample_shape)?;
+        if !(self.beta.is_finite() && self.beta >= 0.0) {
+            return Err(Error::Config(format!("beta must be ≥ 0, got {}", self.beta)));
+        }
+        Ok(())
+    }
+}
+
+/// Adam / AdamW hyperparameters, all written out (PyTorch's Adam: weight decay 0).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AdamConfig {
+    pub lr: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+    /// Decoupled weight decay (AdamW, Loshchilov & Hutter 2019); 0 gives Adam.
+    pub weight_decay: f64,
+}
+
+impl Default for AdamConfig {
+    /// Kingma & Ba's defaults: lr 1e-3, β = (0.9, 0.999), ε = 1e-8, no weight decay.
+    fn default() -> Self {
+        Self {
+            lr: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+        }
+    }
+}
+
+impl AdamConfig {
+    /// DCGAN's Adam: lr 2e-4, β1 = 0.5.
+    pub fn dcgan() -> Self {
+        Self {
+            lr: 2e-4,
+            beta1: 0.5,
+            ..Self::default()
+        }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let ok = self.lr > 0.0
+            && self.lr.is_finite()
+            && (0.0..1.0).contains(&self.beta1)
+            && (0.0..1.0).contains(&self.beta2)
+            && self.eps > 0.0
+            && self.weight_decay >= 0.0;
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::Config(format!("bad optimizer settings {self:?}")))
+        }
+    }
+}
+
+/// How a model is trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub batch_size: usize,
+    pub optimizer: AdamConfig,
+    /// Draw binary pixels x ~ Bernoulli(intensity) afresh for every batch (images only).
+    #[serde(default)]
+    pub dynamic_binarization: bool,
+    /// VAE only: train on the IWAE bound with this many importance samples (1 = ELBO).
+    #[serde(default = "one_usize")]
+    pub iwae_k: usize,
+    /// GAN only: discriminator steps per generator step.
+    #[serde(default = "one_usize")]
+    pub d_steps: usize,
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 128,
+            optimizer: AdamConfig::default(),
+            dynamic_binarization: false,
+            iwae_k: 1,
+            d_steps: 1,
+            seed: 0,
+        }
+    }
+}
+
+impl TrainConfig {
+    pub fn validate(&self, model: &ModelConfig) -> Result<()> {
+        self.optimizer.validate()?;
+        if self.batch_size == 0 || self.iwae_k == 0 || self.d_steps == 0 {
+            return Err(Error::Config(
+                "batch_size, iwae_k and d_steps must be ≥ 1".into(),
+            ));
+        }
+        if let ModelConfig::Gan(g) = model {
+            if self.batch_size % g.pack != 0 {
+                return Err(Error::Config(format!(
+                    "batch_size {} must be a multiple of pack {}",
+                    self.batch_size, g.pack
+                )));
+            }
+        }
+        Ok(())
+    }
+}

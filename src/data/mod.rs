@@ -1,0 +1,274 @@
+//! Datasets: MNIST and Fashion-MNIST from IDX files, 2-D toy mixtures, user points; seeded
+//! batching with optional dynamic binarization. Images are held as f32 in `[0, 1]`.
+
+pub mod idx;
+pub mod toy;
+
+use candle::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+pub use toy::Toy;
+
+use crate::latent::Rng;
+use crate::{Error, Result};
+
+/// What a model was trained on; stored in checkpoints as `latentlab.data`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataInfo {
+    /// `mnist`, `fashion-mnist`, `ring8`, `grid25`, `spiral` or `points`.
+    pub name: String,
+    pub sample_shape: Vec<usize>,
+    /// Range of the values a model sees and produces in data space.
+    pub value_range: [f32; 2],
+    /// How raw data became those values, e.g. `pixel / 255`.
+    pub normalization: String,
+    /// Whether training drew binary pixels afresh per batch.
+    #[serde(default)]
+    pub dynamic_binarization: bool,
+    /// Class names by label; empty without labels.
+    #[serde(default)]
+    pub class_names: Vec<String>,
+}
+
+/// The two image datasets Latent Lab ships support for.
+pub const IMAGE_DATASETS: [&str; 2] = ["mnist", "fashion-mnist"];
+
+fn class_names(name: &str) -> Vec<String> {
+    let names: &[&str] = match name {
+        "mnist" => &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+        "fashion-mnist" => &[
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+        ],
+        _ => &[],
+    };
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+/// Which part of a dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    Train,
+    Test,
+}
+
+/// A dataset in memory.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub info: DataInfo,
+    /// `len × sample_len` values, sample after sample.
+    pub x: Vec<f32>,
+    pub labels: Option<Vec<u32>>,
+}
+
+/// One batch, ready for a model.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// `[B, *sample_shape]`, data space.
+    pub x: Tensor,
+    pub labels: Option<Vec<u32>>,
+}
+
+impl Dataset {
+    /// Images (IDX bytes, pixels 0–255) with labels, scaled to `[0, 1]`.
+    pub fn from_idx(name: &str, images: &[u8], labels: &[u8]) -> Result<Self> {
+        let (pixels, labels, [h, w]) = idx::parse_pair(images, labels, name)?;
+        let mut names = class_names(name);
+        let max_label = labels.iter().copied().max().unwrap_or(0) as usize;
+        if names.is_empty() {
+            names = (0..=max_label).map(|i| i.to_string()).collect();
+        } else if max_label >= names.len() {
+            return Err(Error::Data(format!(
+                "{name}: label {max_label} out of range for {} classes",
+                names.len()
+            )));
+        }
+        Ok(Self {
+            info: DataInfo {
+                name: name.to_string(),
+                sample_shape: vec![1, h, w],
+                value_range: [0.0, 1.0],
+                normalization: "pixel / 255".into(),
+                dynamic_binarization: false,
+                class_names: names,
+            },
+            x: pixels.iter().map(|&p| p as f32 / 255.0).collect(),
+            labels: Some(labels.into_iter().map(u32::from).collect()),
+        })
+    }
+
+    /// 2-D points, flattened `[x0, y0, x1, y1, …]`.
+    pub fn from_points(name: &str, points: Vec<f32>) -> Result<Self> {
+        if points.len() < 2 || points.len() % 2 != 0 || points.iter().any(|v| !v.is_finite()) {
+            return Err(Error::Data(format!(
+                "{name}: points must be a nonempty, even-length list of finite numbers (got {} values)",
+                points.len()
+            )));
+        }
+        let (lo, hi) = points
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        Ok(Self {
+            info: DataInfo {
+                name: name.to_string(),
+                sample_shape: vec![2],
+                value_range: [lo, hi],
+                normalization: "none".into(),
+                dynamic_binarization: false,
+                class_names: Vec::new(),
+            },
+            x: points,
+            labels: None,
+        })
+    }
+
+    /// `n` points of a toy mixture.
+    pub fn toy(toy: Toy, n: usize, rng: &mut Rng) -> Result<Self> {
+        Self::from_points(toy.name(), toy.sample(n, rng))
+    }
+
+    /// Reads `mnist` or `fashion-mnist` from `data_dir/<name>/` (files laid there by
+    /// `pkg-scripts/fetch-data`; plain or `.gz`).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn load(name: &str, split: Split, data_dir: &std::path::Path) -> Result<Self> {
+        if !IMAGE_DATASETS.contains(&name) {
+            return Err(Error::Data(format!(
+                "unknown image dataset {name:?} (known: {})",
+                IMAGE_DATASETS.join(", ")
+            )));
+        }
+        let prefix = match split {
+            Split::Train => "train",
+            Split::Test => "t10k",
+        };
+        let images = read_maybe_gz(&data_dir.join(name).join(format!("{prefix}-images-idx3-ubyte")))?;
+        let labels = read_maybe_gz(&data_dir.join(name).join(format!("{prefix}-labels-idx1-ubyte")))?;
+        Self::from_idx(name, &images, &labels)
+    }
+
+    pub fn len(&self) -> usize {
+        self.x.len() / self.sample_len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+
+    pub fn sample_len(&self) -> usize {
+        self.info.sample_shape.iter().product()
+    }
+
+    /// The first `n` samples (all if fewer).
+    pub fn take(mut self, n: usize) -> Self {
+        let n = n.min(self.len());
+        self.x.truncate(n * self.sample_len());
+        if let Some(l) = &mut self.labels {
+            l.truncate(n);
+        }
+        self
+    }
+
+    /// Gathers samples `indices` into a batch; with `binarize`, each pixel becomes 1 with
+    /// probability equal to its intensity (dynamic binarization, drawn from `rng`).
+    pub fn batch(&self, indices: &[usize], binarize: bool, rng: &mut Rng, device: &Device) -> Result<Batch> {
+        let d = self.sample_len();
+        let mut x = Vec::with_capacity(indices.len() * d);
+        for &i in indices {
+            let s = self.x.get(i * d..(i + 1) * d).ok_or_else(|| {
+                Error::Argument(format!("sample {i} out of range for {} samples", self.len()))
+            })?;
+            if binarize {
+                x.extend(s.iter().map(|&p| if rng.uniform() < p { 1.0 } else { 0.0 }));
+            } else {
+                x.extend_from_slice(s);
+            }
+        }
+        let mut shape = vec![indices.len()];
+        shape.extend(&self.info.sample_shape);
+        Ok(Batch {
+            x: Tensor::from_vec(x, shape, device)?,
+            labels: self.labels.as_ref().map(|l| indices.iter().map(|&i| l[i]).collect()),
+        })
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn read_maybe_gz(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    if path.exists() {
+        return std::fs::read(path).map_err(|e| Error::io(path, e));
+    }
+    let gz = path.with_extension("gz");
+    let gz = if gz.exists() {
+        gz
+    } else {
+        std::path::PathBuf::from(format!("{}.gz", path.display()))
+    };
+    let file = std::fs::File::open(&gz).map_err(|_| {
+        Error::Data(format!(
+            "{} not found (nor .gz): run pkg-scripts/fetch-data, or pass --data-dir",
+            path.display()
+        ))
+    })?;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(file)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::Data(format!("{}: bad gzip stream: {e}", gz.display())))?;
+    Ok(out)
+}
+
+/// Epoch-wise shuffled mini-batch indices; the shuffles come from the run's [`Rng`].
+/// A final partial batch is dropped, so every batch has the same size.
+#[derive(Debug, Clone)]
+pub struct Batcher {
+    order: Vec<usize>,
+    pos: usize,
+    batch_size: usize,
+    shuffled: bool,
+    /// Completed passes over the data.
+    pub epoch: u64,
+}
+
+impl Batcher {
+    pub fn new(len: usize, batch_size: usize) -> Result<Self> {
+        if batch_size == 0 || len < batch_size {
+            return Err(Error::Argument(format!(
+                "batch size {batch_size} needs at least that many samples; the dataset has {len}"
+            )));
+        }
+        Ok(Self {
+            order: (0..len).collect(),
+            pos: len, // shuffle on first use
+            batch_size,
+            shuffled: false,
+            epoch: 0,
+        })
+    }
+
+    /// Samples the batcher draws from.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Batches in one epoch.
+    pub fn batches_per_epoch(&self) -> usize {
+        self.order.len() / self.batch_size
+    }
+
+    pub fn next_indices(&mut self, rng: &mut Rng) -> &[usize] {
+        if self.pos + self.batch_size > self.order.len() {
+            if self.shuffled {
+                self.epoch += 1;
+            }
+            self.shuffled = true;
+            self.order = rng.permutation(self.order.len());
+            self.pos = 0;
+        }
+        let s = &self.order[self.pos..self.pos + self.batch_size];
+        self.pos += self.batch_size;
+        s
+    }
+}

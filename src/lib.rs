@@ -1,0 +1,32 @@
+//! # Latent Lab
+//!
+//! Generative models — autoencoder, VAE and β-VAE, GAN (DCGAN, PacGAN), VAE-GAN, and their
+//! class-conditional forms — written once on [Candle](https://github.com/huggingface/candle).
+//! The same code trains natively (CPU, or CUDA with the `cuda` feature) and runs in the
+//! browser as WebAssembly; both read and write one self-describing `.safetensors` checkpoint
+//! ([`checkpoint`]).
+//!
+//! ```no_run
+//! use latentlab::{checkpoint, latent::Rng};
+//! let ckpt = checkpoint::load_file("www/weights/vae-mnist-2d.safetensors", &candle::Device::Cpu)?;
+//! let (images, _z) = ckpt.network.sample(16, &mut Rng::new(0), 1.0, None)?; // [16, 1, 28, 28]
+//! # Ok::<(), latentlab::Error>(())
+//! ```
+
+pub mod checkpoint;
+pub mod config;
+pub mod data;
+mod error;
+
+pub mod image;
+pub mod latent;
+pub mod models;
+pub mod spec;
+pub mod train;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use config::{ModelConfig, ModelKind, TrainConfig};
+pub use error::{Error, Result};
+pub use models::Network;
+pub use spec::ModelSpec;

@@ -1,0 +1,122 @@
+//! GAN generator and discriminator (Goodfellow et al. 2014), DCGAN-style when the backbone is
+//! convolutional (Radford et al. 2016), with optional class conditioning (cGAN, Mirza &
+//! Osindero 2014) and PacGAN packing (Lin et al. 2018).
+
+use candle::{Module, Tensor};
+use candle_nn::{Linear, VarBuilder};
+
+use super::layers::{with_labels, Decoder, Encoder};
+use crate::config::{Backbone, GanConfig, GanOutput};
+use crate::{Error, Result};
+
+/// z (and a label) → a sample in model space (`[-1, 1]` for a tanh output).
+pub struct Generator {
+    decoder: Decoder,
+    output: GanOutput,
+}
+
+impl Generator {
+    pub fn new(cfg: &GanConfig, vb: VarBuilder) -> Result<Self> {
+        let k = cfg.num_classes.unwrap_or(0);
+        let decoder = Decoder::new(cfg.latent_dim + k, &cfg.sample_shape, &cfg.generator, vb)?;
+        Ok(Self {
+            decoder,
+            output: cfg.output,
+        })
+    }
+
+    /// # Shapes
+    /// - `z`: `[B, L]`, `labels`: `[B, K]` → `[B, *sample_shape]` in model space
+    pub fn forward(&self, z: &Tensor, labels: Option<&Tensor>) -> Result<Tensor> {
+        let x = self.decoder.forward(&with_labels(z, labels)?)?;
+        Ok(match self.output {
+            GanOutput::Tanh => x.tanh()?,
+            GanOutput::Linear => x,
+        })
+    }
+
+    /// Model space → data space (`[-1, 1]` → `[0, 1]` for tanh).
+    pub fn to_data(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(match self.output {
+            GanOutput::Tanh => ((x + 1.0)? * 0.5)?,
+            GanOutput::Linear => x.clone(),
+        })
+    }
+
+    /// Data space → model space, for real batches shown to the discriminator.
+    pub fn from_data(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(match self.output {
+            GanOutput::Tanh => ((x * 2.0)? - 1.0)?,
+            GanOutput::Linear => x.clone(),
+        })
+    }
+}
+
+/// Samples (packed `pack` at a time) → one real/fake logit per pack, plus the features the
+/// logit is read from (VAE-GAN's learned similarity uses them).
+pub struct Discriminator {
+    encoder: Encoder,
+    head: Linear,
+    pack: usize,
+}
+
+impl Discriminator {
+    /// Parameters under `vb`: the backbone, then `head`.
+    pub fn new(
+        sample_shape: &[usize],
+        backbone: &Backbone,
+        num_classes: Option<usize>,
+        pack: usize,
+        vb: VarBuilder,
+    ) -> Result<Self> {
+        let mut packed = sample_shape.to_vec();
+        packed[0] *= pack;
+        let encoder = Encoder::new(&packed, backbone, vb.clone())?;
+        let head = candle_nn::linear(encoder.out_dim() + pack * num_classes.unwrap_or(0), 1, vb.pp("head"))?;
+        Ok(Self { encoder, head, pack })
+    }
+
+    /// # Shapes
+    /// - `x`: `[B, *sample_shape]`, `labels`: `[B, K]`, `B` a multiple of `pack`
+    /// - → `logits`: `[B / pack]`, `features`: `[B / pack, F]`
+    pub fn forward(&self, x: &Tensor, labels: Option<&Tensor>) -> Result<(Tensor, Tensor)> {
+        let dims = x.dims();
+        let b = dims[0];
+        if b % self.pack != 0 {
+            return Err(Error::Argument(format!(
+                "batch {b} is not a multiple of the pack size {}",
+                self.pack
+            )));
+        }
+        // m consecutive samples become one sample with m× the channels (or features).
+        let mut packed = vec![b / self.pack, dims[1] * self.pack];
+        packed.extend(&dims[2..]);
+        let features = self.encoder.forward(&x.reshape(packed)?)?;
+        let labels = labels
+            .map(|y| y.reshape((b / self.pack, ())))
+            .transpose()?;
+        let logits = self.head.forward(&with_labels(&features, labels.as_ref())?)?;
+        Ok((logits.squeeze(1)?, features))
+    }
+}
+
+pub struct Gan {
+    pub generator: Generator,
+    pub discriminator: Discriminator,
+}
+
+impl Gan {
+    /// Parameters: `generator.*`, `discriminator.*`.
+    pub fn new(cfg: &GanConfig, vb: VarBuilder) -> Result<Self> {
+        Ok(Self {
+            generator: Generator::new(cfg, vb.pp("generator"))?,
+            discriminator: Discriminator::new(
+                &cfg.sample_shape,
+                &cfg.discriminator,
+                cfg.num_classes,
+                cfg.pack,
+                vb.pp("discriminator"),
+            )?,
+        })
+    }
+}

@@ -1,0 +1,316 @@
+//! Pure architectures: no losses, no optimizers. [`Network`] ties a config to its weights and
+//! offers what every front end (CLI, wasm, evaluation) needs: sample, encode, decode.
+
+pub mod classifier;
+pub mod gan;
+pub mod layers;
+pub mod vae;
+pub mod vae_gan;
+
+use std::collections::HashMap;
+
+use candle::{DType, Device, Tensor};
+use candle_nn::{VarBuilder, VarMap};
+
+pub use classifier::Classifier;
+pub use gan::{Discriminator, Gan, Generator};
+pub use vae::Vae;
+pub use vae_gan::VaeGan;
+
+use crate::config::{ModelConfig, WeightInit};
+use crate::latent::{self, InterpolationMode, Rng};
+use crate::{Error, Result};
+
+/// One of the model families.
+pub enum Model {
+    Autoencoder(Vae),
+    Vae(Vae),
+    Gan(Gan),
+    VaeGan(VaeGan),
+    Classifier(Classifier),
+}
+
+impl Model {
+    pub fn new(cfg: &ModelConfig, vb: VarBuilder) -> Result<Self> {
+        Ok(match cfg {
+            ModelConfig::Autoencoder(c) => Model::Autoencoder(Vae::new(c, false, vb)?),
+            ModelConfig::Vae(c) => Model::Vae(Vae::new(c, true, vb)?),
+            ModelConfig::Gan(c) => Model::Gan(Gan::new(c, vb)?),
+            ModelConfig::VaeGan(c) => Model::VaeGan(VaeGan::new(c, vb)?),
+            ModelConfig::Classifier(c) => Model::Classifier(Classifier::new(c, vb)?),
+        })
+    }
+
+    /// The encoder–decoder part, if the model has one.
+    pub fn vae(&self) -> Option<&Vae> {
+        match self {
+            Model::Autoencoder(v) | Model::Vae(v) => Some(v),
+            Model::VaeGan(m) => Some(&m.vae),
+            _ => None,
+        }
+    }
+}
+
+fn init_of(cfg: &ModelConfig) -> WeightInit {
+    match cfg {
+        ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => c.init,
+        ModelConfig::Gan(c) => c.init,
+        ModelConfig::VaeGan(c) => c.vae.init,
+        ModelConfig::Classifier(c) => c.init,
+    }
+}
+
+/// A model with its config and trainable variables.
+pub struct Network {
+    config: ModelConfig,
+    varmap: VarMap,
+    model: Model,
+    device: Device,
+}
+
+impl Network {
+    /// A freshly initialized model; the weights depend on `rng`'s state alone.
+    pub fn new(config: ModelConfig, device: &Device, rng: &mut Rng) -> Result<Self> {
+        config.validate()?;
+        let varmap = VarMap::new();
+        let model = Model::new(&config, VarBuilder::from_varmap(&varmap, DType::F32, device))?;
+        layers::init_weights(&varmap, init_of(&config), rng)?;
+        Ok(Self {
+            config,
+            varmap,
+            model,
+            device: device.clone(),
+        })
+    }
+
+    /// A model whose every variable is taken from `tensors` (converted to f32 on `device`).
+    /// A missing tensor or a wrong shape is an error naming it; extra tensors are an error
+    /// too unless their name starts with `optim.` (optimizer state).
+    pub fn from_tensors(config: ModelConfig, tensors: &HashMap<String, Tensor>, device: &Device) -> Result<Self> {
+        config.validate()?;
+        let varmap = VarMap::new();
+        let model = Model::new(&config, VarBuilder::from_varmap(&varmap, DType::F32, device))?;
+        {
+            let vars = varmap.data().lock().expect("varmap lock poisoned");
+            let mut names: Vec<&String> = vars.keys().collect();
+            names.sort();
+            for name in names {
+                let t = tensors.get(name).ok_or_else(|| {
+                    Error::Checkpoint(format!(
+                        "missing tensor `{name}` required by a {}",
+                        config.summary()
+                    ))
+                })?;
+                let var = &vars[name];
+                if t.dims() != var.dims() {
+                    return Err(Error::Checkpoint(format!(
+                        "tensor `{name}` has shape {:?}, the model needs {:?}",
+                        t.dims(),
+                        var.dims()
+                    )));
+                }
+                var.set(&t.to_dtype(DType::F32)?.to_device(device)?)?;
+            }
+            if let Some(extra) = tensors
+                .keys()
+                .filter(|k| !k.starts_with("optim.") && !vars.contains_key(*k))
+                .min()
+            {
+                return Err(Error::Checkpoint(format!(
+                    "unexpected tensor `{extra}`: not part of a {}",
+                    config.summary()
+                )));
+            }
+        }
+        Ok(Self {
+            config,
+            varmap,
+            model,
+            device: device.clone(),
+        })
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+    pub fn varmap(&self) -> &VarMap {
+        &self.varmap
+    }
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Every variable by name, sorted by name.
+    pub fn named_tensors(&self) -> Vec<(String, Tensor)> {
+        let vars = self.varmap.data().lock().expect("varmap lock poisoned");
+        let mut v: Vec<(String, Tensor)> = vars
+            .iter()
+            .map(|(k, var)| (k.clone(), var.as_tensor().clone()))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    /// Variables whose names start with one of `prefixes`, sorted by name.
+    pub fn vars_with_prefix(&self, prefixes: &[&str]) -> Vec<(String, candle::Var)> {
+        let vars = self.varmap.data().lock().expect("varmap lock poisoned");
+        let mut v: Vec<(String, candle::Var)> = vars
+            .iter()
+            .filter(|(k, _)| prefixes.iter().any(|p| k.starts_with(p)))
+            .map(|(k, var)| (k.clone(), var.clone()))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    pub fn parameter_count(&self) -> usize {
+        self.named_tensors().iter().map(|(_, t)| t.elem_count()).sum()
+    }
+
+    /// Number of values in one sample.
+    pub fn sample_len(&self) -> usize {
+        self.config.sample_shape().iter().product()
+    }
+
+    fn latent_dim_or_err(&self) -> Result<usize> {
+        match (&self.model, self.config.latent_dim()) {
+            (Model::Classifier(_), _) | (_, None) => Err(Error::Argument(format!(
+                "a {} has no latent space",
+                self.config.kind()
+            ))),
+            (_, Some(l)) => Ok(l),
+        }
+    }
+
+    /// One-hot `[B, K]` labels for a conditional model, `None` for an unconditional one.
+    /// A conditional model needs exactly one label per sample, each `< K`.
+    pub fn labels(&self, labels: Option<&[u32]>, batch: usize) -> Result<Option<Tensor>> {
+        let k = match (&self.model, self.config.num_classes()) {
+            (Model::Classifier(_), _) | (_, None) => return Ok(None),
+            (_, Some(k)) => k,
+        };
+        let labels = labels.ok_or_else(|| {
+            Error::Argument(format!("this model is conditioned on {k} classes: give a label per sample"))
+        })?;
+        one_hot(labels, k, batch, &self.device).map(Some)
+    }
+
+    /// Data-space samples (`[0, 1]` images or raw points) from latent codes.
+    ///
+    /// # Shapes
+    /// - `z`: `[B, L]` → `[B, *sample_shape]`
+    pub fn decode(&self, z: &Tensor, labels: Option<&[u32]>) -> Result<Tensor> {
+        let l = self.latent_dim_or_err()?;
+        if z.dims().len() != 2 || z.dim(1)? != l {
+            return Err(Error::Argument(format!(
+                "latent codes must be [B, {l}], got {:?}",
+                z.dims()
+            )));
+        }
+        let y = self.labels(labels, z.dim(0)?)?;
+        match &self.model {
+            Model::Gan(g) => g.generator.to_data(&g.generator.forward(z, y.as_ref())?),
+            m => m.vae().expect("non-GAN generative models have a VAE part").decode(z, y.as_ref()),
+        }
+    }
+
+    /// `n` samples from the prior at `temperature` (z ~ N(0, T²·I)). For a conditional model
+    /// `class` fixes the class, else classes cycle `0, 1, …, K−1, 0, …`.
+    ///
+    /// # Shapes
+    /// → `(samples [n, *sample_shape], z [n, L])`
+    pub fn sample(&self, n: usize, rng: &mut Rng, temperature: f32, class: Option<u32>) -> Result<(Tensor, Tensor)> {
+        let l = self.latent_dim_or_err()?;
+        if n == 0 {
+            return Err(Error::Argument("n must be ≥ 1".into()));
+        }
+        if !(temperature.is_finite() && temperature >= 0.0) {
+            return Err(Error::Argument(format!("temperature must be ≥ 0, got {temperature}")));
+        }
+        let z = rng.normal_tensor(&[n, l], temperature, &self.device)?;
+        let labels = self.config.num_classes().map(|k| {
+            (0..n)
+                .map(|i| class.unwrap_or((i % k) as u32))
+                .collect::<Vec<u32>>()
+        });
+        let x = self.decode(&z, labels.as_deref())?;
+        Ok((x, z))
+    }
+
+    /// Posterior mean and log-variance (the autoencoder returns its code and no log-variance).
+    ///
+    /// # Shapes
+    /// - `x`: `[B, *sample_shape]` in data space → `([B, L], Option<[B, L]>)`
+    pub fn encode(&self, x: &Tensor, labels: Option<&[u32]>) -> Result<(Tensor, Option<Tensor>)> {
+        let vae = self.model.vae().ok_or_else(|| {
+            Error::Argument(format!("a {} has no encoder", self.config.kind()))
+        })?;
+        let mut want = vec![x.dim(0)?];
+        want.extend(self.config.sample_shape());
+        if x.dims() != want.as_slice() {
+            return Err(Error::Argument(format!(
+                "inputs must be {want:?}, got {:?}",
+                x.dims()
+            )));
+        }
+        let y = self.labels(labels, x.dim(0)?)?;
+        vae.encode(x, y.as_ref())
+    }
+
+    /// Decoded frames along a path from `a` to `b` in latent space.
+    ///
+    /// # Shapes
+    /// - `a`, `b`: `[L]` → `[steps, *sample_shape]`
+    pub fn interpolate(&self, a: &[f32], b: &[f32], steps: usize, mode: InterpolationMode, class: Option<u32>) -> Result<Tensor> {
+        let l = self.latent_dim_or_err()?;
+        if a.len() != l || b.len() != l {
+            return Err(Error::Argument(format!(
+                "endpoints must have {l} values, got {} and {}",
+                a.len(),
+                b.len()
+            )));
+        }
+        let z = Tensor::from_vec(latent::path(a, b, steps, mode)?, (steps, l), &self.device)?;
+        let labels = self.config.num_classes().map(|_| vec![class.unwrap_or(0); steps]);
+        self.decode(&z, labels.as_deref())
+    }
+
+    /// Builds a `[B, *sample_shape]` tensor from flat values, checking the length.
+    pub fn batch_from_slice(&self, values: &[f32]) -> Result<Tensor> {
+        let d = self.sample_len();
+        if values.is_empty() || values.len() % d != 0 {
+            return Err(Error::Argument(format!(
+                "expected a multiple of {d} values (one sample is {:?}), got {}",
+                self.config.sample_shape(),
+                values.len()
+            )));
+        }
+        let mut shape = vec![values.len() / d];
+        shape.extend(self.config.sample_shape());
+        Ok(Tensor::from_slice(values, shape, &self.device)?)
+    }
+}
+
+/// One-hot encoding.
+///
+/// # Shapes
+/// - `labels`: `[B]` → `[B, k]`
+pub fn one_hot(labels: &[u32], k: usize, batch: usize, device: &Device) -> Result<Tensor> {
+    if labels.len() != batch {
+        return Err(Error::Argument(format!(
+            "{} labels for a batch of {batch}",
+            labels.len()
+        )));
+    }
+    let mut v = vec![0f32; batch * k];
+    for (i, &c) in labels.iter().enumerate() {
+        if c as usize >= k {
+            return Err(Error::Argument(format!("label {c} is not below {k} classes")));
+        }
+        v[i * k + c as usize] = 1.0;
+    }
+    Ok(Tensor::from_vec(v, (batch, k), device)?)
+}

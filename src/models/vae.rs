@@ -1,0 +1,84 @@
+//! Autoencoder and VAE (Kingma & Welling 2014), optionally class-conditional (CVAE,
+//! Sohn et al. 2015). One struct serves both: the autoencoder has no `logvar` head and its
+//! code is deterministic.
+
+use candle::{Module, Tensor};
+use candle_nn::{Linear, VarBuilder};
+
+use super::layers::{with_labels, Decoder, Encoder};
+use crate::config::{Likelihood, VaeConfig};
+use crate::Result;
+
+pub struct Vae {
+    encoder: Encoder,
+    mu: Linear,
+    logvar: Option<Linear>,
+    decoder: Decoder,
+    likelihood: Likelihood,
+}
+
+impl Vae {
+    /// `variational = false` builds the plain autoencoder (no `encoder.logvar`).
+    /// Parameters: `encoder.*`, `encoder.mu` (`encoder.logvar`), `decoder.*`.
+    pub fn new(cfg: &VaeConfig, variational: bool, vb: VarBuilder) -> Result<Self> {
+        let venc = vb.pp("encoder");
+        let encoder = Encoder::new(&cfg.sample_shape, &cfg.backbone, venc.clone())?;
+        let k = cfg.num_classes.unwrap_or(0);
+        let f = encoder.out_dim() + k;
+        let mu = candle_nn::linear(f, cfg.latent_dim, venc.pp("mu"))?;
+        let logvar = if variational {
+            Some(candle_nn::linear(f, cfg.latent_dim, venc.pp("logvar"))?)
+        } else {
+            None
+        };
+        let decoder = Decoder::new(cfg.latent_dim + k, &cfg.sample_shape, &cfg.backbone, vb.pp("decoder"))?;
+        Ok(Self {
+            encoder,
+            mu,
+            logvar,
+            decoder,
+            likelihood: cfg.likelihood,
+        })
+    }
+
+    /// Posterior parameters (VAE) or the code (autoencoder, `logvar = None`).
+    ///
+    /// # Shapes
+    /// - `x`: `[B, *sample_shape]`, `labels`: `[B, K]` one-hot → `mu`, `logvar`: `[B, L]`
+    pub fn encode(&self, x: &Tensor, labels: Option<&Tensor>) -> Result<(Tensor, Option<Tensor>)> {
+        let h = with_labels(&self.encoder.forward(x)?, labels)?;
+        let mu = self.mu.forward(&h)?;
+        let logvar = self.logvar.as_ref().map(|l| l.forward(&h)).transpose()?;
+        Ok((mu, logvar))
+    }
+
+    /// `z = mu + σ·ε`, `σ = exp(logvar / 2)`, with the caller's noise `eps` (seeded).
+    pub fn reparameterize(mu: &Tensor, logvar: &Tensor, eps: &Tensor) -> Result<Tensor> {
+        Ok((mu + (logvar * 0.5)?.exp()?.mul(eps)?)?)
+    }
+
+    /// Decoder output before the likelihood's link: logits (Bernoulli) or mean (Gaussian).
+    ///
+    /// # Shapes
+    /// - `z`: `[B, L]`, `labels`: `[B, K]` → `[B, *sample_shape]`
+    pub fn decode_raw(&self, z: &Tensor, labels: Option<&Tensor>) -> Result<Tensor> {
+        self.decoder.forward(&with_labels(z, labels)?)
+    }
+
+    /// Mean of p(x|z) in data space.
+    pub fn decode(&self, z: &Tensor, labels: Option<&Tensor>) -> Result<Tensor> {
+        let raw = self.decode_raw(z, labels)?;
+        Ok(match self.likelihood {
+            Likelihood::Bernoulli => candle_nn::ops::sigmoid(&raw)?,
+            Likelihood::Gaussian => raw,
+        })
+    }
+
+    pub fn likelihood(&self) -> Likelihood {
+        self.likelihood
+    }
+
+    pub fn is_variational(&self) -> bool {
+        self.logvar.is_some()
+    }
+}

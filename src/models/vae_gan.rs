@@ -1,0 +1,31 @@
+//! VAE-GAN (Larsen et al. 2016, "Autoencoding beyond pixels using a learned similarity
+//! metric"): a VAE whose reconstruction error is measured on a discriminator's features.
+
+use candle_nn::VarBuilder;
+
+use super::gan::Discriminator;
+use super::vae::Vae;
+use crate::config::VaeGanConfig;
+use crate::Result;
+
+pub struct VaeGan {
+    pub vae: Vae,
+    /// Sees data-space samples (`[0, 1]` images), no packing.
+    pub discriminator: Discriminator,
+}
+
+impl VaeGan {
+    /// Parameters: `encoder.*`, `decoder.*` (as a VAE), `discriminator.*`.
+    pub fn new(cfg: &VaeGanConfig, vb: VarBuilder) -> Result<Self> {
+        Ok(Self {
+            vae: Vae::new(&cfg.vae, true, vb.clone())?,
+            discriminator: Discriminator::new(
+                &cfg.vae.sample_shape,
+                &cfg.discriminator,
+                cfg.vae.num_classes,
+                1,
+                vb.pp("discriminator"),
+            )?,
+        })
+    }
+}

@@ -1,0 +1,173 @@
+//! [`ModelSpec`]: a model described by the few choices a user makes (kind, backbone, latent
+//! size, …), completed with documented defaults for the data it will see. The CLI's flags and
+//! the browser's training form both become a `ModelSpec`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{
+    Activation, AdamConfig, Arch, Backbone, ClassifierConfig, GanConfig, GanOutput, Likelihood, ModelConfig, ModelKind,
+    VaeConfig, VaeGanConfig, WeightInit,
+};
+use crate::data::DataInfo;
+use crate::{Error, Result};
+
+/// User choices; `None` means "the default for this data".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelSpec {
+    pub kind: ModelKind,
+    #[serde(default)]
+    pub arch: Option<Arch>,
+    #[serde(default)]
+    pub latent_dim: Option<usize>,
+    /// Backbone widths (MLP) or channels (conv); for GANs both networks use them.
+    #[serde(default)]
+    pub hidden: Option<Vec<usize>>,
+    #[serde(default)]
+    pub activation: Option<Activation>,
+    #[serde(default)]
+    pub likelihood: Option<Likelihood>,
+    #[serde(default)]
+    pub beta: Option<f64>,
+    #[serde(default)]
+    pub gamma: Option<f64>,
+    #[serde(default)]
+    pub pack: Option<usize>,
+    /// Condition on the data's class labels.
+    #[serde(default)]
+    pub conditional: bool,
+}
+
+impl ModelSpec {
+    pub fn new(kind: ModelKind) -> Self {
+        Self {
+            kind,
+            arch: None,
+            latent_dim: None,
+            hidden: None,
+            activation: None,
+            likelihood: None,
+            beta: None,
+            gamma: None,
+            pack: None,
+            conditional: false,
+        }
+    }
+
+    /// The full config for `data`. Defaults:
+    ///
+    /// | | images, MLP | images, conv | 2-D points (MLP) |
+    /// |---|---|---|---|
+    /// | AE / VAE | 784-400-20, ReLU, Bernoulli | conv 32-64, latent 16, Bernoulli | 128-128, latent 2, Gaussian |
+    /// | GAN | G, D 256-512, latent 64, tanh | DCGAN 64-128, latent 100, tanh, N(0, 0.02) | PacGAN: G 4×400 ReLU, D 3×200 LeakyReLU, latent 2 |
+    /// | VAE-GAN | as VAE, D 256-512 | conv 32-64, latent 32, D conv 32-64, γ = 1 | (images only) |
+    /// | classifier | — | conv 32-64 ReLU, 128 features | — |
+    pub fn build(&self, data: &DataInfo) -> Result<ModelConfig> {
+        let shape = data.sample_shape.clone();
+        let images = shape.len() == 3;
+        let num_classes = if self.conditional {
+            if data.class_names.is_empty() {
+                return Err(Error::Config(format!(
+                    "--conditional needs labelled data; {} has no labels",
+                    data.name
+                )));
+            }
+            Some(data.class_names.len())
+        } else {
+            None
+        };
+        let arch = self.arch.unwrap_or(if images { Arch::Conv } else { Arch::Mlp });
+        let conv = arch == Arch::Conv;
+        let hidden = |mlp_images: &[usize], mlp_points: &[usize], conv_ch: &[usize]| -> Vec<usize> {
+            self.hidden.clone().unwrap_or_else(|| {
+                match (conv, images) {
+                    (true, _) => conv_ch,
+                    (false, true) => mlp_images,
+                    (false, false) => mlp_points,
+                }
+                .to_vec()
+            })
+        };
+        let backbone = |h: Vec<usize>, act: Activation| Backbone {
+            arch,
+            hidden: h,
+            activation: self.activation.unwrap_or(act),
+        };
+        let vae = |latent_conv: usize, latent_mlp: usize| VaeConfig {
+            sample_shape: shape.clone(),
+            latent_dim: self
+                .latent_dim
+                .unwrap_or(if !images { 2 } else if conv { latent_conv } else { latent_mlp }),
+            num_classes,
+            backbone: backbone(hidden(&[400], &[128, 128], &[32, 64]), Activation::Relu),
+            likelihood: self
+                .likelihood
+                .unwrap_or(if images { Likelihood::Bernoulli } else { Likelihood::Gaussian }),
+            beta: self.beta.unwrap_or(1.0),
+            init: WeightInit::Uniform,
+        };
+        let cfg = match self.kind {
+            ModelKind::Autoencoder => ModelConfig::Autoencoder(vae(16, 20)),
+            ModelKind::Vae => ModelConfig::Vae(vae(16, 20)),
+            ModelKind::Gan => {
+                let g = hidden(&[512, 256], &[400, 400, 400, 400], &[64, 128]);
+                let d = self.hidden.clone().unwrap_or_else(|| match (conv, images) {
+                    (false, false) => vec![200, 200, 200],
+                    _ => g.clone(),
+                });
+                ModelConfig::Gan(GanConfig {
+                    sample_shape: shape.clone(),
+                    latent_dim: self
+                        .latent_dim
+                        .unwrap_or(if !images { 2 } else if conv { 100 } else { 64 }),
+                    num_classes,
+                    generator: backbone(g, Activation::Relu),
+                    discriminator: Backbone {
+                        activation: Activation::LeakyRelu,
+                        ..backbone(d, Activation::LeakyRelu)
+                    },
+                    output: if images { GanOutput::Tanh } else { GanOutput::Linear },
+                    pack: self.pack.unwrap_or(1),
+                    init: if conv { WeightInit::Dcgan } else { WeightInit::Uniform },
+                })
+            }
+            ModelKind::VaeGan => {
+                if !images {
+                    return Err(Error::Config("a VAE-GAN needs image data".into()));
+                }
+                let v = vae(32, 32);
+                ModelConfig::VaeGan(VaeGanConfig {
+                    discriminator: Backbone {
+                        activation: Activation::LeakyRelu,
+                        ..v.backbone.clone()
+                    },
+                    vae: v,
+                    gamma: self.gamma.unwrap_or(1.0),
+                })
+            }
+            ModelKind::Classifier => {
+                let k = data.class_names.len();
+                if k == 0 {
+                    return Err(Error::Config(format!("a classifier needs labelled data; {} has none", data.name)));
+                }
+                ModelConfig::Classifier(ClassifierConfig {
+                    sample_shape: shape.clone(),
+                    num_classes: k,
+                    backbone: backbone(hidden(&[256], &[128], &[32, 64]), Activation::Relu),
+                    feature_dim: 128,
+                    init: WeightInit::Uniform,
+                })
+            }
+        };
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// The optimizer a kind trains with by default: Adam(1e-3) for likelihood models and the
+    /// classifier, DCGAN's Adam(2e-4, β₁ = 0.5) for adversarial ones.
+    pub fn default_optimizer(&self) -> AdamConfig {
+        match self.kind {
+            ModelKind::Gan | ModelKind::VaeGan => AdamConfig::dcgan(),
+            _ => AdamConfig::default(),
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Classifier training: cross-entropy, with accuracy reported.
+
+use candle::{Tensor, D};
+
+use super::losses::cross_entropy;
+use super::{Adam, Metrics, Trainer};
+use crate::config::AdamConfig;
+use crate::data::Batch;
+use crate::latent::Rng;
+use crate::models::{Model, Network};
+use crate::{Error, Result};
+
+pub struct ClassifierTrainer {
+    opt: Adam,
+}
+
+impl ClassifierTrainer {
+    pub fn new(net: &Network, opt: AdamConfig) -> Result<Self> {
+        Ok(Self {
+            opt: Adam::new(net.vars_with_prefix(&[""]), opt)?,
+        })
+    }
+}
+
+/// Fraction of rows of `logits` `[B, K]` whose argmax equals `labels`.
+pub fn accuracy(logits: &Tensor, labels: &[u32]) -> Result<f32> {
+    let pred = logits.argmax(D::Minus1)?.to_vec1::<u32>()?;
+    let hits = pred.iter().zip(labels).filter(|(p, l)| p == l).count();
+    Ok(hits as f32 / labels.len().max(1) as f32)
+}
+
+impl Trainer for ClassifierTrainer {
+    fn step(&mut self, net: &Network, batch: &Batch, _rng: &mut Rng) -> Result<Metrics> {
+        let Model::Classifier(c) = net.model() else {
+            return Err(Error::Argument("not a classifier".into()));
+        };
+        let labels = batch
+            .labels
+            .as_ref()
+            .ok_or_else(|| Error::Data("a classifier needs labelled data".into()))?;
+        let logits = c.forward(&batch.x)?;
+        let targets = Tensor::from_slice(labels, labels.len(), batch.x.device())?;
+        let loss = cross_entropy(&logits, &targets)?;
+        let mut m = Metrics::default();
+        m.push("loss", loss.to_scalar()?);
+        m.push("accuracy", accuracy(&logits, labels)?);
+        if m.first_non_finite().is_none() {
+            self.opt.step(&loss.backward()?)?;
+        }
+        Ok(m)
+    }
+
+    fn optimizers(&self) -> Vec<(&'static str, &Adam)> {
+        vec![("model", &self.opt)]
+    }
+
+    fn optimizers_mut(&mut self) -> Vec<(&'static str, &mut Adam)> {
+        vec![("model", &mut self.opt)]
+    }
+}

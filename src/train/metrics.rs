@@ -1,0 +1,81 @@
+//! Named scalar metrics of a training step, and their running means.
+
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Named scalars in a fixed order (the order they were pushed); serialized as a JSON object.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Metrics(pub Vec<(String, f32)>);
+
+impl Metrics {
+    pub fn push(&mut self, name: &str, value: f32) {
+        self.0.push((name.to_string(), value));
+    }
+
+    pub fn get(&self, name: &str) -> Option<f32> {
+        self.0.iter().find(|(n, _)| n == name).map(|&(_, v)| v)
+    }
+
+    /// The first non-finite value, if any.
+    pub fn first_non_finite(&self) -> Option<(&str, f32)> {
+        self.0
+            .iter()
+            .find(|(_, v)| !v.is_finite())
+            .map(|(n, v)| (n.as_str(), *v))
+    }
+
+    /// `loss=1.234 kl=0.5 …`
+    pub fn line(&self) -> String {
+        self.0
+            .iter()
+            .map(|(n, v)| format!("{n}={v:.4}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+impl Serialize for Metrics {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Metrics {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        // serde_json keeps insertion order only with a feature; sort for determinism instead.
+        let map = std::collections::BTreeMap::<String, f32>::deserialize(d)?;
+        Ok(Metrics(map.into_iter().collect()))
+    }
+}
+
+/// Running means of metrics over several steps.
+#[derive(Debug, Clone, Default)]
+pub struct RunningMean {
+    sums: Vec<(String, f64)>,
+    count: usize,
+}
+
+impl RunningMean {
+    pub fn add(&mut self, m: &Metrics) {
+        for (name, v) in &m.0 {
+            match self.sums.iter_mut().find(|(n, _)| n == name) {
+                Some((_, s)) => *s += *v as f64,
+                None => self.sums.push((name.clone(), *v as f64)),
+            }
+        }
+        self.count += 1;
+    }
+
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    pub fn mean(&self) -> Metrics {
+        let n = self.count.max(1) as f64;
+        Metrics(self.sums.iter().map(|(k, s)| (k.clone(), (s / n) as f32)).collect())
+    }
+}

@@ -1,0 +1,256 @@
+//! Training: one [`Trainer`] per model kind behind one trait, driven by a [`Session`] that owns
+//! the network, the seeded RNG and the step count, and stops on a non-finite loss.
+
+pub mod classifier;
+pub mod gan;
+pub mod losses;
+pub mod metrics;
+pub mod optim;
+pub mod vae;
+pub mod vae_gan;
+
+use std::collections::{BTreeMap, HashMap};
+
+use candle::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+pub use metrics::{Metrics, RunningMean};
+pub use optim::Adam;
+
+use crate::config::{ModelConfig, TrainConfig};
+use crate::data::{Batch, Batcher, DataInfo, Dataset};
+use crate::latent::Rng;
+use crate::models::Network;
+use crate::{Error, Result};
+
+/// One optimization step of one model kind.
+pub trait Trainer {
+    /// Runs one step on `batch`, drawing noise from `rng`; returns named metrics. When a loss
+    /// is not finite the trainer returns its metrics without updating the weights.
+    fn step(&mut self, net: &Network, batch: &Batch, rng: &mut Rng) -> Result<Metrics>;
+    /// Optimizers by group name (the names used for their state in checkpoints).
+    fn optimizers(&self) -> Vec<(&'static str, &Adam)>;
+    fn optimizers_mut(&mut self) -> Vec<(&'static str, &mut Adam)>;
+}
+
+/// The trainer for `net`'s kind.
+pub fn trainer_for(net: &Network, train: &TrainConfig) -> Result<Box<dyn Trainer>> {
+    let opt = train.optimizer;
+    Ok(match net.config() {
+        ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => Box::new(vae::VaeTrainer::new(net, c, train, opt)?),
+        ModelConfig::Gan(c) => Box::new(gan::GanTrainer::new(net, c, train, opt)?),
+        ModelConfig::VaeGan(c) => Box::new(vae_gan::VaeGanTrainer::new(net, c, opt)?),
+        ModelConfig::Classifier(_) => Box::new(classifier::ClassifierTrainer::new(net, opt)?),
+    })
+}
+
+/// How a checkpoint's weights were trained; stored as `latentlab.train`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainInfo {
+    pub config: TrainConfig,
+    pub steps: u64,
+    pub epochs: f64,
+    /// Updates taken by each optimizer (their bias-correction step).
+    pub optimizer_steps: BTreeMap<String, u64>,
+    /// RNG state after the last step: a resumed run continues the same stream.
+    pub rng: Rng,
+    pub final_metrics: Metrics,
+    /// `cpu`, `cuda:0`, `wasm` …
+    pub device: String,
+    /// RFC 3339, UTC.
+    pub timestamp: String,
+    /// Seconds spent training in this session (and earlier ones it resumed from).
+    pub wall_s: f64,
+    /// `latentlab <version>`.
+    pub library: String,
+}
+
+/// A training run in progress.
+pub struct Session {
+    net: Network,
+    train: TrainConfig,
+    data: DataInfo,
+    trainer: Box<dyn Trainer>,
+    rng: Rng,
+    step: u64,
+    batcher: Option<Batcher>,
+    /// Passes over the training data so far.
+    epochs: f64,
+    last: Metrics,
+    /// Wall time carried over from the runs this one resumed.
+    pub prior_wall_s: f64,
+}
+
+impl Session {
+    /// A fresh run: the seed drives weight init, then noise and shuffling.
+    pub fn new(model: ModelConfig, train: TrainConfig, data: DataInfo, device: &Device) -> Result<Self> {
+        model.validate()?;
+        train.validate(&model)?;
+        check_data_fits(&model, &data)?;
+        let mut rng = Rng::new(train.seed);
+        let net = Network::new(model, device, &mut rng)?;
+        let trainer = trainer_for(&net, &train)?;
+        Ok(Self {
+            net,
+            train,
+            data,
+            trainer,
+            rng,
+            step: 0,
+            batcher: None,
+            epochs: 0.0,
+            last: Metrics::default(),
+            prior_wall_s: 0.0,
+        })
+    }
+
+    /// Continues a run from a checkpoint's weights, optimizer moments (when the file has them;
+    /// else the moments start at zero), step count and RNG position.
+    pub fn resume(
+        net: Network,
+        data: DataInfo,
+        info: &TrainInfo,
+        optim: &HashMap<String, Tensor>,
+    ) -> Result<Self> {
+        info.config.validate(net.config())?;
+        check_data_fits(net.config(), &data)?;
+        let mut trainer = trainer_for(&net, &info.config)?;
+        if !optim.is_empty() {
+            for (group, opt) in trainer.optimizers_mut() {
+                let steps = info.optimizer_steps.get(group).copied().unwrap_or(info.steps);
+                opt.load_state(group, optim, steps)?;
+            }
+        }
+        Ok(Self {
+            net,
+            train: info.config.clone(),
+            data,
+            trainer,
+            rng: info.rng.clone(),
+            step: info.steps,
+            batcher: None,
+            epochs: info.epochs,
+            last: info.final_metrics.clone(),
+            prior_wall_s: info.wall_s,
+        })
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+    pub fn train_config(&self) -> &TrainConfig {
+        &self.train
+    }
+    pub fn data_info(&self) -> &DataInfo {
+        &self.data
+    }
+    pub fn steps(&self) -> u64 {
+        self.step
+    }
+    pub fn epochs(&self) -> f64 {
+        self.epochs
+    }
+    pub fn last_metrics(&self) -> &Metrics {
+        &self.last
+    }
+
+    /// Changes the learning rate of every optimizer (takes effect at the next step).
+    pub fn set_lr(&mut self, lr: f64) -> Result<()> {
+        for (_, opt) in self.trainer.optimizers_mut() {
+            opt.set_lr(lr)?;
+        }
+        self.train.optimizer.lr = lr;
+        Ok(())
+    }
+
+    /// One step on a given batch. A non-finite metric is [`Error::Diverged`]; the weights are
+    /// then those before the step.
+    pub fn step(&mut self, batch: &Batch) -> Result<Metrics> {
+        let m = self.trainer.step(&self.net, batch, &mut self.rng)?;
+        if let Some((name, value)) = m.first_non_finite() {
+            return Err(Error::Diverged {
+                step: self.step + 1,
+                metric: name.to_string(),
+                value,
+            });
+        }
+        self.step += 1;
+        self.last = m.clone();
+        Ok(m)
+    }
+
+    /// `k` steps on shuffled batches of `data`; returns the metrics' means.
+    pub fn train_steps(&mut self, data: &Dataset, k: usize) -> Result<Metrics> {
+        if data.info.sample_shape != self.data.sample_shape {
+            return Err(Error::Data(format!(
+                "samples are {:?}, the model trains on {:?}",
+                data.info.sample_shape, self.data.sample_shape
+            )));
+        }
+        let bs = self.train.batch_size;
+        if self.batcher.as_ref().map(|b| b.len()) != Some(data.len()) {
+            self.batcher = Some(Batcher::new(data.len(), bs)?);
+        }
+        let mut mean = RunningMean::default();
+        for _ in 0..k {
+            let batcher = self.batcher.as_mut().expect("batcher set above");
+            let idx = batcher.next_indices(&mut self.rng).to_vec();
+            let batch = data.batch(&idx, self.train.dynamic_binarization, &mut self.rng, self.net.device())?;
+            mean.add(&self.step(&batch)?);
+            self.epochs += bs as f64 / data.len() as f64;
+        }
+        Ok(mean.mean())
+    }
+
+    /// The record stored with a checkpoint of this run.
+    pub fn train_info(&self, device: &str, timestamp: String, wall_s: f64) -> TrainInfo {
+        TrainInfo {
+            config: self.train.clone(),
+            steps: self.step,
+            epochs: self.epochs(),
+            optimizer_steps: self
+                .trainer
+                .optimizers()
+                .into_iter()
+                .map(|(g, o)| (g.to_string(), o.steps()))
+                .collect(),
+            rng: self.rng.clone(),
+            final_metrics: self.last.clone(),
+            device: device.to_string(),
+            timestamp,
+            wall_s: self.prior_wall_s + wall_s,
+            library: format!("latentlab {}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+
+    /// Every optimizer's moments, named `optim.<group>.{m,v}.<var>`.
+    pub fn optimizer_tensors(&self) -> Vec<(String, Tensor)> {
+        self.trainer
+            .optimizers()
+            .into_iter()
+            .flat_map(|(g, o)| o.state_tensors(g))
+            .collect()
+    }
+}
+
+fn check_data_fits(model: &ModelConfig, data: &DataInfo) -> Result<()> {
+    if model.sample_shape() != data.sample_shape.as_slice() {
+        return Err(Error::Config(format!(
+            "the model takes samples of shape {:?}, the data {} has {:?}",
+            model.sample_shape(),
+            data.name,
+            data.sample_shape
+        )));
+    }
+    if let Some(k) = model.num_classes() {
+        if data.class_names.len() != k {
+            return Err(Error::Config(format!(
+                "the model has {k} classes, the data {} has {} ({})",
+                data.name,
+                data.class_names.len(),
+                if data.class_names.is_empty() { "no labels" } else { "labels" }
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! Autoencoder and VAE training: the negative ELBO (or the IWAE bound) per sample, averaged.
+
+use candle::Tensor;
+
+use super::losses::{kl_standard_normal, log_posterior, log_standard_normal, log_sum_exp, reconstruction_nll};
+use super::{Adam, Metrics, Trainer};
+use crate::config::{AdamConfig, TrainConfig, VaeConfig};
+use crate::data::Batch;
+use crate::latent::Rng;
+use crate::models::{Network, Vae};
+use crate::{Error, Result};
+
+pub struct VaeTrainer {
+    opt: Adam,
+    beta: f64,
+    iwae_k: usize,
+}
+
+impl VaeTrainer {
+    pub fn new(net: &Network, cfg: &VaeConfig, train: &TrainConfig, opt: AdamConfig) -> Result<Self> {
+        Ok(Self {
+            opt: Adam::new(net.vars_with_prefix(&["encoder.", "decoder."]), opt)?,
+            beta: cfg.beta,
+            iwae_k: train.iwae_k,
+        })
+    }
+}
+
+/// The `k`-sample importance weights `log p(x, zᵢ) − log q(zᵢ|x)` (Burda et al. 2016).
+/// `k = 1` gives the ELBO's single-sample estimate.
+///
+/// # Shapes
+/// - `x`: `[B, …]`, `labels`: `[B, K]` → `[k, B]`
+pub fn log_weights(vae: &Vae, x: &Tensor, labels: Option<&Tensor>, k: usize, rng: &mut Rng) -> Result<Tensor> {
+    let (mu, logvar) = vae.encode(x, labels)?;
+    let logvar = logvar.ok_or_else(|| Error::Argument("an autoencoder has no posterior".into()))?;
+    let (b, l) = mu.dims2()?;
+    let rep = |t: &Tensor| -> Result<Tensor> {
+        let mut shape = vec![k * b];
+        shape.extend(&t.dims()[1..]);
+        Ok(t.unsqueeze(0)?.broadcast_as([&[k][..], t.dims()].concat())?.reshape(shape)?)
+    };
+    let (mu_k, logvar_k) = (rep(&mu)?, rep(&logvar)?); // [k·B, L]
+    let eps = rng.normal_tensor(&[k * b, l], 1.0, x.device())?;
+    let z = Vae::reparameterize(&mu_k, &logvar_k, &eps)?;
+    let labels_k = labels.map(rep).transpose()?;
+    let raw = vae.decode_raw(&z, labels_k.as_ref())?;
+    let nll = reconstruction_nll(&raw, &rep(x)?, vae.likelihood())?; // [k·B]
+    let log_w = ((log_standard_normal(&z)? - nll)? - log_posterior(&eps, &logvar_k)?)?;
+    Ok(log_w.reshape((k, b))?)
+}
+
+/// The IWAE bound `log (1/k) Σᵢ wᵢ` per sample, from [`log_weights`] `[k, B]` → `[B]`.
+pub fn iwae_bound(log_w: &Tensor) -> Result<Tensor> {
+    let k = log_w.dim(0)? as f64;
+    Ok((log_sum_exp(log_w, 0)? - k.ln())?)
+}
+
+impl Trainer for VaeTrainer {
+    fn step(&mut self, net: &Network, batch: &Batch, rng: &mut Rng) -> Result<Metrics> {
+        let vae = net.model().vae().ok_or_else(|| Error::Argument("not a VAE".into()))?;
+        let y = net.labels(batch.labels.as_deref(), batch.x.dim(0)?)?;
+        let x = &batch.x;
+        let mut m = Metrics::default();
+        let loss = match (vae.is_variational(), self.iwae_k) {
+            (false, _) => {
+                let (z, _) = vae.encode(x, y.as_ref())?;
+                let recon = reconstruction_nll(&vae.decode_raw(&z, y.as_ref())?, x, vae.likelihood())?.mean_all()?;
+                m.push("loss", recon.to_scalar()?);
+                recon
+            }
+            (true, 1) => {
+                let (mu, logvar) = vae.encode(x, y.as_ref())?;
+                let logvar = logvar.expect("variational encoders have a logvar head");
+                let eps = rng.normal_tensor(mu.dims(), 1.0, x.device())?;
+                let z = Vae::reparameterize(&mu, &logvar, &eps)?;
+                let recon = reconstruction_nll(&vae.decode_raw(&z, y.as_ref())?, x, vae.likelihood())?.mean_all()?;
+                let kl = kl_standard_normal(&mu, &logvar)?.mean_all()?;
+                let loss = (&recon + (&kl * self.beta)?)?;
+                let (r, k) = (recon.to_scalar::<f32>()?, kl.to_scalar::<f32>()?);
+                m.push("loss", loss.to_scalar()?);
+                m.push("recon", r);
+                m.push("kl", k);
+                m.push("elbo", -(r + k));
+                loss
+            }
+            (true, k) => {
+                let bound = iwae_bound(&log_weights(vae, x, y.as_ref(), k, rng)?)?.mean_all()?;
+                let loss = bound.neg()?;
+                m.push("loss", loss.to_scalar()?);
+                m.push("iwae_bound", bound.to_scalar()?);
+                loss
+            }
+        };
+        if m.first_non_finite().is_none() {
+            self.opt.step(&loss.backward()?)?;
+        }
+        Ok(m)
+    }
+
+    fn optimizers(&self) -> Vec<(&'static str, &Adam)> {
+        vec![("model", &self.opt)]
+    }
+
+    fn optimizers_mut(&mut self) -> Vec<(&'static str, &mut Adam)> {
+        vec![("model", &mut self.opt)]
+    }
+}
+
