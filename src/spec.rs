@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::{
+    TrainConfig,
     Activation, AdamConfig, Arch, Backbone, ClassifierConfig, GanConfig, GanOutput, Likelihood, ModelConfig, ModelKind,
     VaeConfig, VaeGanConfig, WeightInit,
 };
@@ -168,6 +169,49 @@ impl ModelSpec {
         match self.kind {
             ModelKind::Gan | ModelKind::VaeGan => AdamConfig::dcgan(),
             _ => AdamConfig::default(),
+        }
+    }
+}
+
+/// Everything a training run is started from: the model choices plus optimizer and data
+/// options, `None` meaning the kind's default. The CLI's `train` flags and the browser's
+/// trainer both build one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainSpec {
+    pub model: ModelSpec,
+    #[serde(default)]
+    pub batch_size: Option<usize>,
+    #[serde(default)]
+    pub lr: Option<f64>,
+    #[serde(default)]
+    pub beta1: Option<f64>,
+    #[serde(default)]
+    pub weight_decay: Option<f64>,
+    #[serde(default)]
+    pub binarize: bool,
+    #[serde(default)]
+    pub iwae_k: Option<usize>,
+    #[serde(default)]
+    pub d_steps: Option<usize>,
+    #[serde(default)]
+    pub seed: u64,
+}
+
+impl TrainSpec {
+    /// Batch 128 (64 for convolutional GANs and VAE-GANs), the kind's default optimizer with the
+    /// given overrides, ELBO (`iwae_k` 1), one discriminator step.
+    pub fn train_config(&self) -> TrainConfig {
+        let mut optimizer = self.model.default_optimizer();
+        optimizer.lr = self.lr.unwrap_or(optimizer.lr);
+        optimizer.beta1 = self.beta1.unwrap_or(optimizer.beta1);
+        optimizer.weight_decay = self.weight_decay.unwrap_or(optimizer.weight_decay);
+        TrainConfig {
+            batch_size: self.batch_size.unwrap_or(128),
+            optimizer,
+            dynamic_binarization: self.binarize,
+            iwae_k: self.iwae_k.unwrap_or(1),
+            d_steps: self.d_steps.unwrap_or(1),
+            seed: self.seed,
         }
     }
 }

@@ -10,11 +10,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use latentlab::checkpoint::{self, SaveOptions};
-use latentlab::config::{Arch, Likelihood, ModelKind, TrainConfig};
+use latentlab::config::{Arch, Likelihood, ModelKind};
 use latentlab::data::{Dataset, Split, Toy};
 use latentlab::image::{self, Rgba};
 use latentlab::latent::{InterpolationMode, Rng};
 use latentlab::train::{Metrics, Session};
+use latentlab::spec::TrainSpec;
 use latentlab::{ModelSpec, Network};
 
 #[derive(Parser)]
@@ -306,40 +307,35 @@ fn train(a: TrainArgs) -> Result<()> {
             let (kind, name) = (a.model.expect("clap requires --model"), a.dataset.as_deref().expect("clap requires --dataset"));
             let mut data = load_dataset(name, Split::Train, a.train_size, &a.data_dir, a.seed)?;
             data.info.dynamic_binarization = a.binarize;
-            let spec = ModelSpec {
-                arch: a.arch.map(|x| match x {
-                    ArchArg::Mlp => Arch::Mlp,
-                    ArchArg::Conv => Arch::Conv,
-                }),
-                latent_dim: a.latent_dim,
-                hidden: a.hidden.clone(),
-                likelihood: a.likelihood.map(|l| match l {
-                    LikelihoodArg::Bernoulli => Likelihood::Bernoulli,
-                    LikelihoodArg::Gaussian => Likelihood::Gaussian,
-                }),
-                beta: a.beta,
-                gamma: a.gamma,
-                pack: a.pack,
-                conditional: a.conditional,
-                ..ModelSpec::new(kind.into())
-            };
-            let model = spec.build(&data.info)?;
-            let mut optimizer = spec.default_optimizer();
-            optimizer.weight_decay = a.weight_decay;
-            if let Some(lr) = a.lr {
-                optimizer.lr = lr;
-            }
-            if let Some(b1) = a.beta1 {
-                optimizer.beta1 = b1;
-            }
-            let train = TrainConfig {
-                batch_size: a.batch_size,
-                optimizer,
-                dynamic_binarization: a.binarize,
-                iwae_k: a.iwae_k,
-                d_steps: a.d_steps,
+            let spec = TrainSpec {
+                model: ModelSpec {
+                    arch: a.arch.map(|x| match x {
+                        ArchArg::Mlp => Arch::Mlp,
+                        ArchArg::Conv => Arch::Conv,
+                    }),
+                    latent_dim: a.latent_dim,
+                    hidden: a.hidden.clone(),
+                    likelihood: a.likelihood.map(|l| match l {
+                        LikelihoodArg::Bernoulli => Likelihood::Bernoulli,
+                        LikelihoodArg::Gaussian => Likelihood::Gaussian,
+                    }),
+                    beta: a.beta,
+                    gamma: a.gamma,
+                    pack: a.pack,
+                    conditional: a.conditional,
+                    ..ModelSpec::new(kind.into())
+                },
+                batch_size: Some(a.batch_size),
+                lr: a.lr,
+                beta1: a.beta1,
+                weight_decay: Some(a.weight_decay),
+                binarize: a.binarize,
+                iwae_k: Some(a.iwae_k),
+                d_steps: Some(a.d_steps),
                 seed: a.seed,
             };
+            let model = spec.model.build(&data.info)?;
+            let train = spec.train_config();
             (Session::new(model, train, data.info.clone(), &dev)?, data)
         }
     };
@@ -380,6 +376,7 @@ fn train(a: TrainArgs) -> Result<()> {
                 pb.abandon();
                 let kept = match last_saved {
                     Some(s) => format!("the checkpoint of step {s} in {} is kept", a.out.display()),
+                    None if a.out.exists() => format!("{} is untouched", a.out.display()),
                     None => "no checkpoint was written by this run".to_string(),
                 };
                 bail!("{e}; {kept}. Try a lower --lr.");

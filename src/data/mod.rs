@@ -221,11 +221,18 @@ fn read_maybe_gz(path: &std::path::Path) -> Result<Vec<u8>> {
 #[derive(Debug, Clone)]
 pub struct Batcher {
     order: Vec<usize>,
-    pos: usize,
     batch_size: usize,
-    shuffled: bool,
-    /// Completed passes over the data.
-    pub epoch: u64,
+    state: BatcherState,
+}
+
+/// Where a [`Batcher`] stands, as plain data for checkpoints: the RNG state the current
+/// epoch's permutation was drawn from (so it can be drawn again) and the position in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatcherState {
+    pub len: usize,
+    /// `None` before the first shuffle.
+    pub shuffled_from: Option<Rng>,
+    pub pos: usize,
 }
 
 impl Batcher {
@@ -236,39 +243,53 @@ impl Batcher {
             )));
         }
         Ok(Self {
-            order: (0..len).collect(),
-            pos: len, // shuffle on first use
+            order: Vec::new(),
             batch_size,
-            shuffled: false,
-            epoch: 0,
+            state: BatcherState {
+                len,
+                shuffled_from: None,
+                pos: len, // shuffle on first use
+            },
         })
+    }
+
+    /// A batcher at a saved position (its permutation is drawn again from the saved RNG).
+    pub fn restore(state: BatcherState, batch_size: usize) -> Result<Self> {
+        let mut b = Self::new(state.len, batch_size)?;
+        if let Some(rng) = &state.shuffled_from {
+            b.order = rng.clone().permutation(state.len);
+        }
+        b.state = state;
+        Ok(b)
+    }
+
+    pub fn state(&self) -> &BatcherState {
+        &self.state
     }
 
     /// Samples the batcher draws from.
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.state.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.state.len == 0
     }
 
     /// Batches in one epoch.
     pub fn batches_per_epoch(&self) -> usize {
-        self.order.len() / self.batch_size
+        self.state.len / self.batch_size
     }
 
     pub fn next_indices(&mut self, rng: &mut Rng) -> &[usize] {
-        if self.pos + self.batch_size > self.order.len() {
-            if self.shuffled {
-                self.epoch += 1;
-            }
-            self.shuffled = true;
-            self.order = rng.permutation(self.order.len());
-            self.pos = 0;
+        let st = &mut self.state;
+        if st.pos + self.batch_size > st.len || self.order.is_empty() {
+            st.shuffled_from = Some(rng.clone());
+            self.order = rng.permutation(st.len);
+            st.pos = 0;
         }
-        let s = &self.order[self.pos..self.pos + self.batch_size];
-        self.pos += self.batch_size;
+        let s = &self.order[st.pos..st.pos + self.batch_size];
+        st.pos += self.batch_size;
         s
     }
 }

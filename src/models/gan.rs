@@ -76,6 +76,11 @@ impl Discriminator {
         Ok(Self { encoder, head, pack })
     }
 
+    /// Samples judged together.
+    pub fn pack(&self) -> usize {
+        self.pack
+    }
+
     /// # Shapes
     /// - `x`: `[B, *sample_shape]`, `labels`: `[B, K]`, `B` a multiple of `pack`
     /// - → `logits`: `[B / pack]`, `features`: `[B / pack, F]`

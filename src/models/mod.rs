@@ -211,9 +211,10 @@ impl Network {
             )));
         }
         let y = self.labels(labels, z.dim(0)?)?;
-        match &self.model {
-            Model::Gan(g) => g.generator.to_data(&g.generator.forward(z, y.as_ref())?),
-            m => m.vae().expect("non-GAN generative models have a VAE part").decode(z, y.as_ref()),
+        match (&self.model, self.model.vae()) {
+            (Model::Gan(g), _) => g.generator.to_data(&g.generator.forward(z, y.as_ref())?),
+            (_, Some(vae)) => vae.decode(z, y.as_ref()),
+            (_, None) => Err(Error::Argument("this model cannot decode".into())),
         }
     }
 
@@ -276,6 +277,34 @@ impl Network {
         let z = Tensor::from_vec(latent::path(a, b, steps, mode)?, (steps, l), &self.device)?;
         let labels = self.config.num_classes().map(|_| vec![class.unwrap_or(0); steps]);
         self.decode(&z, labels.as_deref())
+    }
+
+    /// The discriminator's probability that each sample is real (GANs and VAE-GANs). With
+    /// PacGAN packing each sample is judged packed with copies of itself.
+    ///
+    /// # Shapes
+    /// - `x`: `[B, *sample_shape]` in data space → `[B]`
+    pub fn discriminate(&self, x: &Tensor, labels: Option<&[u32]>) -> Result<Tensor> {
+        let b = x.dim(0)?;
+        let (d, x, pack) = match &self.model {
+            Model::Gan(g) => (&g.discriminator, g.generator.from_data(x)?, g.discriminator.pack()),
+            Model::VaeGan(m) => (&m.discriminator, x.clone(), 1),
+            _ => {
+                return Err(Error::Argument(format!(
+                    "a {} has no discriminator",
+                    self.config.kind()
+                )))
+            }
+        };
+        let y = self.labels(labels, b)?;
+        let repeat = |t: &Tensor| -> Result<Tensor> {
+            // [B, …] → [B·pack, …], each row repeated `pack` times consecutively.
+            let mut shape = vec![b * pack];
+            shape.extend(&t.dims()[1..]);
+            Ok(t.unsqueeze(1)?.repeat([&[1, pack][..], &vec![1; t.rank() - 1]].concat())?.reshape(shape)?)
+        };
+        let (logits, _) = d.forward(&repeat(&x)?, y.as_ref().map(repeat).transpose()?.as_ref())?;
+        Ok(candle_nn::ops::sigmoid(&logits)?)
     }
 
     /// Builds a `[B, *sample_shape]` tensor from flat values, checking the length.

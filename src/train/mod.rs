@@ -18,7 +18,7 @@ pub use metrics::{Metrics, RunningMean};
 pub use optim::Adam;
 
 use crate::config::{ModelConfig, TrainConfig};
-use crate::data::{Batch, Batcher, DataInfo, Dataset};
+use crate::data::{Batch, Batcher, BatcherState, DataInfo, Dataset};
 use crate::latent::Rng;
 use crate::models::Network;
 use crate::{Error, Result};
@@ -54,6 +54,9 @@ pub struct TrainInfo {
     pub optimizer_steps: BTreeMap<String, u64>,
     /// RNG state after the last step: a resumed run continues the same stream.
     pub rng: Rng,
+    /// Position in the shuffled training data (`None` if no epoch was started).
+    #[serde(default)]
+    pub batcher: Option<BatcherState>,
     pub final_metrics: Metrics,
     /// `cpu`, `cuda:0`, `wasm` …
     pub device: String,
@@ -128,7 +131,11 @@ impl Session {
             trainer,
             rng: info.rng.clone(),
             step: info.steps,
-            batcher: None,
+            batcher: info
+                .batcher
+                .clone()
+                .map(|b| Batcher::restore(b, info.config.batch_size))
+                .transpose()?,
             epochs: info.epochs,
             last: info.final_metrics.clone(),
             prior_wall_s: info.wall_s,
@@ -215,6 +222,7 @@ impl Session {
                 .map(|(g, o)| (g.to_string(), o.steps()))
                 .collect(),
             rng: self.rng.clone(),
+            batcher: self.batcher.as_ref().map(|b| b.state().clone()),
             final_metrics: self.last.clone(),
             device: device.to_string(),
             timestamp,

@@ -1,0 +1,72 @@
+//! The JavaScript boundary: thin `#[wasm_bindgen]` shells over the library. Every fallible
+//! call returns `Result<_, JsError>` (a JS exception with the library's message), so bad input
+//! never panics and the module stays usable after an error.
+
+mod model;
+mod trainer;
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+pub use model::LatentModel;
+pub use trainer::LatentTrainer;
+
+use crate::checkpoint::Metadata;
+use crate::data::DataInfo;
+use crate::train::TrainInfo;
+use crate::Network;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// What this build can do: `{simd, threads, version}`.
+#[wasm_bindgen]
+pub fn capabilities() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Caps {
+        simd: bool,
+        threads: bool,
+        version: &'static str,
+    }
+    Ok(serde_wasm_bindgen::to_value(&Caps {
+        simd: cfg!(target_feature = "simd128"),
+        threads: cfg!(target_feature = "atomics"),
+        version: env!("CARGO_PKG_VERSION"),
+    })?)
+}
+
+/// Data-space images (`n × C×H×W` values in `[0, 1]`) → RGBA bytes for `ImageData`.
+#[wasm_bindgen(js_name = imagesToRgba)]
+pub fn images_to_rgba(values: &[f32], channels: usize, height: usize, width: usize) -> Result<Vec<u8>, JsError> {
+    Ok(crate::image::images_to_rgba(values, &[channels, height, width])?)
+}
+
+/// The model description both wasm classes return from `info()`, as a JSON string.
+fn describe(net: &Network, data: &DataInfo, train: Option<&TrainInfo>) -> Result<String, JsError> {
+    let meta = Metadata {
+        format: crate::checkpoint::FORMAT_VERSION.to_string(),
+        model: net.config().clone(),
+        data: data.clone(),
+        train: train.cloned(),
+        tensors: net
+            .named_tensors()
+            .into_iter()
+            .map(|(n, t)| (n, "f32".to_string(), t.dims().to_vec()))
+            .collect(),
+    };
+    let mut v = serde_json::to_value(&meta)?;
+    v["kind"] = net.config().kind().to_string().into();
+    v["summary"] = net.config().summary().into();
+    v["parameters"] = meta.parameter_count().into();
+    v["latent_dim"] = net.config().latent_dim().into();
+    v["num_classes"] = net.config().num_classes().into();
+    v["sample_shape"] = net.config().sample_shape().into();
+    Ok(serde_json::to_string(&v)?)
+}
+
+/// `Date.now()` as an RFC 3339 timestamp for checkpoints written in the browser.
+fn now_rfc3339() -> String {
+    crate::checkpoint::rfc3339((js_sys::Date::now() / 1000.0) as u64)
+}

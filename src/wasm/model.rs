@@ -1,0 +1,100 @@
+//! A loaded checkpoint, for sampling, encoding, decoding and interpolating.
+
+use candle::{Device, Tensor};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::checkpoint::{self, Checkpoint};
+use crate::latent::{InterpolationMode, Rng};
+
+/// A model loaded from checkpoint bytes (native- or browser-trained).
+#[wasm_bindgen]
+pub struct LatentModel {
+    ckpt: Checkpoint,
+}
+
+fn values(t: &Tensor) -> Result<Vec<f32>, JsError> {
+    Ok(t.flatten_all()?.to_vec1::<f32>()?)
+}
+
+#[wasm_bindgen]
+impl LatentModel {
+    /// Parses and checks a `.safetensors` checkpoint.
+    pub fn load(bytes: &[u8]) -> Result<LatentModel, JsError> {
+        Ok(Self {
+            ckpt: checkpoint::from_bytes(bytes, &Device::Cpu)?,
+        })
+    }
+
+    /// JSON: config, data, training record, parameter count, tensor list.
+    pub fn info(&self) -> Result<String, JsError> {
+        super::describe(&self.ckpt.network, &self.ckpt.data, self.ckpt.train.as_ref())
+    }
+
+    /// `n × latent_dim` standard-normal values scaled by `temperature`, from `seed`.
+    #[wasm_bindgen(js_name = randomLatents)]
+    pub fn random_latents(&self, n: usize, seed: u32, temperature: f32) -> Result<Vec<f32>, JsError> {
+        let l = self
+            .ckpt
+            .network
+            .config()
+            .latent_dim()
+            .ok_or_else(|| JsError::new("this model has no latent space"))?;
+        let mut rng = Rng::new(seed as u64);
+        Ok(rng.normal_vec(n * l).into_iter().map(|z| z * temperature).collect())
+    }
+
+    /// `n` samples in data space, flattened (`n × sample_len` values). Same seed, same
+    /// samples as `latentlab sample --seed`.
+    pub fn sample(&self, n: usize, seed: u32, temperature: f32, class: Option<u32>) -> Result<Vec<f32>, JsError> {
+        let (x, _) = self
+            .ckpt
+            .network
+            .sample(n, &mut Rng::new(seed as u64), temperature, class)?;
+        values(&x)
+    }
+
+    /// Latent codes (`B × latent_dim`) → data-space samples. `labels` (one per code) for
+    /// conditional models.
+    pub fn decode(&self, z: &[f32], labels: Option<Vec<u32>>) -> Result<Vec<f32>, JsError> {
+        let net = &self.ckpt.network;
+        let l = net
+            .config()
+            .latent_dim()
+            .ok_or_else(|| JsError::new("this model has no latent space"))?;
+        if z.is_empty() || z.len() % l != 0 {
+            return Err(JsError::new(&format!("expected a multiple of {l} latent values, got {}", z.len())));
+        }
+        let z = Tensor::from_slice(z, (z.len() / l, l), net.device())?;
+        values(&net.decode(&z, labels.as_deref())?)
+    }
+
+    /// Data-space samples → `{mu, logvar}` (arrays of `B × latent_dim`; `logvar` is null for
+    /// an autoencoder).
+    pub fn encode(&self, x: &[f32], labels: Option<Vec<u32>>) -> Result<JsValue, JsError> {
+        #[derive(Serialize)]
+        struct Posterior {
+            mu: Vec<f32>,
+            logvar: Option<Vec<f32>>,
+        }
+        let net = &self.ckpt.network;
+        let (mu, logvar) = net.encode(&net.batch_from_slice(x)?, labels.as_deref())?;
+        let post = Posterior {
+            mu: values(&mu)?,
+            logvar: logvar.as_ref().map(values).transpose()?,
+        };
+        Ok(serde_wasm_bindgen::to_value(&post)?)
+    }
+
+    /// Decoded frames from `a` to `b` (`steps × sample_len` values); `mode` is "lerp" or "slerp".
+    pub fn interpolate(&self, a: &[f32], b: &[f32], steps: usize, mode: &str, class: Option<u32>) -> Result<Vec<f32>, JsError> {
+        let mode: InterpolationMode = mode.parse()?;
+        values(&self.ckpt.network.interpolate(a, b, steps, mode, class)?)
+    }
+
+    /// Probability of "real" for each data-space sample (GAN and VAE-GAN).
+    pub fn discriminate(&self, x: &[f32], labels: Option<Vec<u32>>) -> Result<Vec<f32>, JsError> {
+        let net = &self.ckpt.network;
+        values(&net.discriminate(&net.batch_from_slice(x)?, labels.as_deref())?)
+    }
+}

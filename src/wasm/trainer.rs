@@ -1,0 +1,169 @@
+//! Training in the browser. JavaScript owns the loop: it calls `trainSteps(k)` from a Web
+//! Worker, checks its pause flag and posts progress between calls.
+
+use candle::{DType, Device, Tensor};
+use wasm_bindgen::prelude::*;
+
+use crate::checkpoint::{self, SaveOptions};
+use crate::data::Dataset;
+use crate::latent::Rng;
+use crate::spec::TrainSpec;
+use crate::train::Session;
+
+/// A training run: created from a JSON [`TrainSpec`], fed data, stepped, saved.
+#[wasm_bindgen]
+pub struct LatentTrainer {
+    spec: Option<TrainSpec>,
+    session: Option<Session>,
+    data: Option<Dataset>,
+}
+
+#[wasm_bindgen]
+impl LatentTrainer {
+    /// `spec_json`: `{"model": {"kind": "vae", "arch": "mlp", "latent_dim": 2, …}, "lr": 1e-3,
+    /// "batch_size": 64, …}` (see `TrainSpec`); `seed` drives init, noise and shuffling.
+    /// The model is built when data arrives (its shape and classes come from the data).
+    #[wasm_bindgen(constructor)]
+    pub fn new(spec_json: &str, seed: u32) -> Result<LatentTrainer, JsError> {
+        let mut spec: TrainSpec = serde_json::from_str(spec_json)?;
+        spec.seed = seed as u64;
+        spec.train_config().optimizer.validate()?;
+        Ok(Self {
+            spec: Some(spec),
+            session: None,
+            data: None,
+        })
+    }
+
+    /// Continues a run from checkpoint bytes (weights, optimizer moments, step, RNG);
+    /// training data must still be given with `setImages` / `setPoints`.
+    #[wasm_bindgen(js_name = fromCheckpoint)]
+    pub fn from_checkpoint(bytes: &[u8]) -> Result<LatentTrainer, JsError> {
+        let session = checkpoint::from_bytes(bytes, &Device::Cpu)?.into_session()?;
+        Ok(Self {
+            spec: None,
+            session: Some(session),
+            data: None,
+        })
+    }
+
+    /// Images as uncompressed IDX bytes (`[N, H, W]` u8) with their IDX labels.
+    #[wasm_bindgen(js_name = setImages)]
+    pub fn set_images(&mut self, name: &str, images_idx: &[u8], labels_idx: &[u8]) -> Result<(), JsError> {
+        self.set_data(Dataset::from_idx(name, images_idx, labels_idx)?)
+    }
+
+    /// 2-D points, flattened `[x0, y0, x1, y1, …]`.
+    #[wasm_bindgen(js_name = setPoints)]
+    pub fn set_points(&mut self, name: &str, points: Vec<f32>) -> Result<(), JsError> {
+        self.set_data(Dataset::from_points(name, points)?)
+    }
+
+    /// `count` points of a toy mixture (`ring8`, `grid25`, `spiral`) drawn from `seed`.
+    #[wasm_bindgen(js_name = setToy)]
+    pub fn set_toy(&mut self, name: &str, count: usize, seed: u32) -> Result<(), JsError> {
+        let toy = crate::data::Toy::from_name(name)
+            .ok_or_else(|| JsError::new(&format!("unknown toy dataset {name:?} (ring8, grid25, spiral)")))?;
+        self.set_data(Dataset::toy(toy, count, &mut Rng::new(seed as u64))?)
+    }
+
+    fn set_data(&mut self, mut data: Dataset) -> Result<(), JsError> {
+        match (&self.session, &self.spec) {
+            (Some(s), _) => {
+                let want = s.data_info();
+                if want.sample_shape != data.info.sample_shape {
+                    return Err(JsError::new(&format!(
+                        "this model trains on samples of shape {:?}, the new data has {:?}",
+                        want.sample_shape, data.info.sample_shape
+                    )));
+                }
+            }
+            (None, Some(spec)) => {
+                data.info.dynamic_binarization = spec.binarize;
+                let model = spec.model.build(&data.info)?;
+                self.session = Some(Session::new(model, spec.train_config(), data.info.clone(), &Device::Cpu)?);
+            }
+            (None, None) => return Err(JsError::new("trainer has neither a spec nor a checkpoint")),
+        }
+        self.data = Some(data);
+        Ok(())
+    }
+
+    fn session(&self) -> Result<&Session, JsError> {
+        self.session
+            .as_ref()
+            .ok_or_else(|| JsError::new("no training data yet: call setImages, setPoints or setToy first"))
+    }
+
+    /// Runs `k` steps; returns JSON `{"step": n, "epochs": e, "metrics": {…means…}}`.
+    /// A non-finite loss is an error naming the step; the weights stay as before it.
+    #[wasm_bindgen(js_name = trainSteps)]
+    pub fn train_steps(&mut self, k: usize) -> Result<String, JsError> {
+        self.session()?;
+        let (Some(session), Some(data)) = (self.session.as_mut(), self.data.as_ref()) else {
+            return Err(JsError::new("no training data yet"));
+        };
+        let m = session.train_steps(data, k)?;
+        Ok(serde_json::json!({"step": session.steps(), "epochs": session.epochs(), "metrics": m}).to_string())
+    }
+
+    /// Changes the learning rate from the next step on.
+    #[wasm_bindgen(js_name = setLearningRate)]
+    pub fn set_learning_rate(&mut self, lr: f64) -> Result<(), JsError> {
+        match self.session.as_mut() {
+            Some(s) => Ok(s.set_lr(lr)?),
+            None => Err(JsError::new("no training data yet")),
+        }
+    }
+
+    pub fn steps(&self) -> f64 {
+        self.session.as_ref().map_or(0.0, |s| s.steps() as f64)
+    }
+
+    /// Samples from the current weights (a separate RNG: previews do not change training).
+    pub fn sample(&self, n: usize, seed: u32, temperature: f32, class: Option<u32>) -> Result<Vec<f32>, JsError> {
+        let (x, _) = self
+            .session()?
+            .network()
+            .sample(n, &mut Rng::new(seed as u64), temperature, class)?;
+        Ok(x.flatten_all()?.to_vec1()?)
+    }
+
+    /// Reconstructions of the first `n` training samples (encoder mean, decoded).
+    pub fn reconstruct(&self, n: usize) -> Result<Vec<f32>, JsError> {
+        let s = self.session()?;
+        let data = self.data.as_ref().ok_or_else(|| JsError::new("no training data yet"))?;
+        let idx: Vec<usize> = (0..n.min(data.len())).collect();
+        let batch = data.batch(&idx, false, &mut Rng::new(0), &Device::Cpu)?;
+        let net = s.network();
+        let (mu, _) = net.encode(&batch.x, batch.labels.as_deref())?;
+        Ok(net.decode(&mu, batch.labels.as_deref())?.flatten_all()?.to_vec1()?)
+    }
+
+    /// The discriminator's P(real) at each 2-D point (for the heat map of 2-D GANs).
+    pub fn discriminate(&self, points: &[f32]) -> Result<Vec<f32>, JsError> {
+        let net = self.session()?.network();
+        let x = net.batch_from_slice(points)?;
+        let p: Tensor = net.discriminate(&x, None)?;
+        Ok(p.to_vec1()?)
+    }
+
+    /// JSON description (as `LatentModel.info`).
+    pub fn info(&self) -> Result<String, JsError> {
+        let s = self.session()?;
+        let info = s.train_info("wasm", super::now_rfc3339(), 0.0);
+        super::describe(s.network(), s.data_info(), Some(&info))
+    }
+
+    /// The checkpoint, byte for byte the native format; `f16` halves it (and drops the
+    /// optimizer state, which only resuming needs).
+    pub fn checkpoint(&self, f16: bool, wall_s: f64) -> Result<Vec<u8>, JsError> {
+        let s = self.session()?;
+        let info = s.train_info("wasm", super::now_rfc3339(), wall_s);
+        let opts = SaveOptions {
+            dtype: if f16 { DType::F16 } else { DType::F32 },
+            include_optimizer: !f16,
+        };
+        Ok(checkpoint::session_to_bytes(s, &info, opts)?)
+    }
+}

@@ -1,0 +1,136 @@
+//! The `latentlab` binary end to end on a small run: train → info → sample → interpolate →
+//! export → resume, and its errors.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn latentlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_latentlab"))
+        .args(args)
+        .current_dir(common::repo())
+        .output()
+        .expect("run latentlab")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = latentlab(args);
+    assert!(
+        out.status.success(),
+        "latentlab {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{} is not a PNG", path.display());
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+#[test]
+fn train_info_sample_interpolate_export_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("vae.safetensors");
+    let c = ckpt.to_str().unwrap();
+    let out = ok(&[
+        "train", "--model", "vae", "--dataset", "mnist", "--arch", "mlp", "--hidden", "64", "--latent-dim", "2",
+        "--train-size", "2000", "--steps", "60", "--batch-size", "50", "--log-every", "20", "--seed", "3", "--json",
+        "--out", c,
+    ]);
+    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 4, "three progress lines and a summary:\n{out}");
+    assert_eq!(lines[2]["step"], 60);
+    assert!(lines[0]["metrics"]["loss"].as_f64().unwrap() > lines[2]["metrics"]["loss"].as_f64().unwrap());
+    assert_eq!(lines[3]["steps"], 60);
+    assert!(dir.path().join("vae.loss.png").exists());
+
+    let info: serde_json::Value = serde_json::from_str(&ok(&["info", c, "--json"])).unwrap();
+    assert_eq!(info["model"]["kind"], "vae");
+    assert_eq!(info["model"]["latent_dim"], 2);
+    assert_eq!(info["data"]["name"], "mnist");
+    assert_eq!(info["train"]["steps"], 60);
+    assert_eq!(info["train"]["config"]["seed"], 3);
+    assert_eq!(info["train"]["device"], "cpu");
+    let params = 784 * 64 + 64 + 2 * (64 * 2 + 2) + 2 * 64 + 64 + 64 * 784 + 784;
+    assert_eq!(info["parameters"], params);
+    assert!(ok(&["info", c]).contains("vae (mlp, latent 2)"));
+
+    let grid = dir.path().join("grid.png");
+    let json: serde_json::Value = serde_json::from_str(&ok(&[
+        "sample", c, "--n", "16", "--seed", "5", "--json", "--out", grid.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(json["shape"], serde_json::json!([16, 1, 28, 28]));
+    assert_eq!(png_size(&grid), (4 * 30 + 2, 4 * 30 + 2));
+    // The same seed gives the same samples.
+    let again: serde_json::Value = serde_json::from_str(&ok(&[
+        "sample", c, "--n", "16", "--seed", "5", "--json", "--out", grid.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(json, again);
+
+    let strip = dir.path().join("strip.png");
+    ok(&["interpolate", c, "--steps", "8", "--mode", "lerp", "--rows", "2", "--out", strip.to_str().unwrap()]);
+    assert_eq!(png_size(&strip), (8 * 30 + 2, 2 * 30 + 2));
+
+    let small = dir.path().join("vae-f16.safetensors");
+    ok(&["export", c, "--dtype", "f16", "--out", small.to_str().unwrap()]);
+    let (full, half) = (std::fs::metadata(&ckpt).unwrap().len(), std::fs::metadata(&small).unwrap().len());
+    assert!(half * 5 < full, "f16 without optimizer state {half} vs {full}");
+    let info16: serde_json::Value = serde_json::from_str(&ok(&["info", small.to_str().unwrap(), "--json"])).unwrap();
+    assert!(info16["tensors"].as_array().unwrap().iter().all(|t| t[1] == "f16"));
+
+    let out = ok(&["train", "--resume", c, "--steps", "20", "--log-every", "20", "--json", "--out", c]);
+    assert_eq!(out.lines().next().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["step"].clone()), Some(80.into()));
+}
+
+#[test]
+fn errors_are_messages_with_a_nonzero_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.safetensors");
+    std::fs::write(&bad, b"not a checkpoint at all").unwrap();
+    for (args, needle) in [
+        (vec!["info", bad.to_str().unwrap()], "not a safetensors file"),
+        (vec!["sample", "/nonexistent.safetensors", "--out", "/tmp/x.png"], "/nonexistent.safetensors"),
+        (
+            vec!["train", "--model", "vae", "--dataset", "cifar", "--out", "/tmp/x.safetensors"],
+            "unknown image dataset \"cifar\"",
+        ),
+        (
+            vec!["train", "--model", "vae", "--dataset", "mnist", "--data-dir", "/nonexistent", "--out", "/tmp/x.safetensors"],
+            "run pkg-scripts/fetch-data",
+        ),
+        (
+            vec!["train", "--model", "vae", "--dataset", "ring8", "--device", "cuda", "--out", "/tmp/x.safetensors"],
+            "CUDA",
+        ),
+    ] {
+        let out = latentlab(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn divergence_keeps_the_last_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("gan.safetensors");
+    let c = ckpt.to_str().unwrap();
+    ok(&["train", "--model", "vae", "--dataset", "spiral", "--train-size", "1000", "--batch-size", "100", "--steps", "20", "--out", c]);
+    // Resumed with a learning rate of 1e4, the Gaussian VAE on the spiral blows up at once.
+    let out = latentlab(&[
+        "train", "--resume", c, "--lr", "1e4", "--steps", "2000", "--log-every", "10", "--out", c,
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("training diverged at step 2"), "{err}");
+    assert!(err.contains("is untouched"), "{err}");
+    let info: serde_json::Value = serde_json::from_str(&ok(&["info", c, "--json"])).unwrap();
+    assert_eq!(info["train"]["steps"], 20);
+}

@@ -1,0 +1,37 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::path::PathBuf;
+
+use candle::Device;
+use latentlab::config::{Activation, Backbone, Likelihood, ModelConfig, VaeConfig, WeightInit};
+use latentlab::data::{Dataset, Split};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The first `n` MNIST training (or test) images. `pkg-scripts/fetch-data` lays them out;
+/// a missing dataset fails the test with that instruction.
+pub fn mnist(split: Split, n: usize) -> Dataset {
+    Dataset::load("mnist", split, &repo().join("data"))
+        .unwrap_or_else(|e| panic!("{e} (pkg-scripts/test runs fetch-data first)"))
+        .take(n)
+}
+
+/// A small MLP VAE on 28×28 images.
+pub fn tiny_vae(latent: usize, classes: Option<usize>) -> ModelConfig {
+    ModelConfig::Vae(VaeConfig {
+        sample_shape: vec![1, 28, 28],
+        latent_dim: latent,
+        num_classes: classes,
+        backbone: Backbone::mlp(&[64], Activation::Relu),
+        likelihood: Likelihood::Bernoulli,
+        beta: 1.0,
+        init: WeightInit::Uniform,
+    })
+}
+
+pub fn cpu() -> Device {
+    Device::Cpu
+}

@@ -1,0 +1,209 @@
+//! Training on real MNIST: every kind steps, the VAE learns, runs are reproducible by seed,
+//! a resumed run continues exactly, and divergence stops with an error.
+
+mod common;
+
+use candle::{Device, Tensor};
+use latentlab::checkpoint::{self, SaveOptions};
+use latentlab::config::{AdamConfig, Arch, ModelKind, TrainConfig};
+use latentlab::data::{Batch, Dataset, Split, Toy};
+use latentlab::latent::Rng;
+use latentlab::train::{Metrics, Session};
+use latentlab::{Error, ModelSpec};
+
+fn train_config(batch_size: usize, seed: u64) -> TrainConfig {
+    TrainConfig {
+        batch_size,
+        seed,
+        ..TrainConfig::default()
+    }
+}
+
+fn session(cfg: latentlab::ModelConfig, train: TrainConfig, data: &Dataset) -> Session {
+    Session::new(cfg, train, data.info.clone(), &Device::Cpu).unwrap()
+}
+
+fn losses(s: &mut Session, data: &Dataset, steps: usize) -> Vec<f32> {
+    (0..steps)
+        .map(|_| s.train_steps(data, 1).unwrap().get("loss").unwrap())
+        .collect()
+}
+
+fn mean(v: &[f32]) -> f32 {
+    v.iter().sum::<f32>() / v.len() as f32
+}
+
+#[test]
+fn vae_on_mnist_lowers_its_loss() {
+    let data = common::mnist(Split::Train, 4096);
+    let mut s = session(common::tiny_vae(8, None), train_config(64, 0), &data);
+    let l = losses(&mut s, &data, 300);
+    let (first, last) = (mean(&l[..20]), mean(&l[280..]));
+    // A fresh VAE starts near 784·ln 2 ≈ 543 nats; 300 steps take it well below 200.
+    assert!(first > 400.0, "first {first}");
+    assert!(last < 200.0, "first {first}, last {last}");
+    assert_eq!(s.steps(), 300);
+    assert!((s.epochs() - 300.0 * 64.0 / 4096.0).abs() < 1e-9);
+}
+
+#[test]
+fn every_kind_trains_a_few_steps_with_finite_metrics() {
+    let data = common::mnist(Split::Train, 512);
+    let mnist_kinds = [
+        (ModelKind::Autoencoder, Arch::Mlp, false),
+        (ModelKind::Vae, Arch::Conv, true),
+        (ModelKind::Gan, Arch::Mlp, false),
+        (ModelKind::Gan, Arch::Conv, true),
+        (ModelKind::VaeGan, Arch::Conv, false),
+        (ModelKind::Classifier, Arch::Conv, false),
+    ];
+    for (kind, arch, conditional) in mnist_kinds {
+        let spec = ModelSpec {
+            arch: Some(arch),
+            hidden: Some(if arch == Arch::Conv { vec![8, 16] } else { vec![64] }),
+            latent_dim: Some(8),
+            conditional,
+            ..ModelSpec::new(kind)
+        };
+        let mut s = session(spec.build(&data.info).unwrap(), train_config(32, 1), &data);
+        let m = s.train_steps(&data, 5).unwrap();
+        assert!(m.first_non_finite().is_none(), "{kind}: {}", m.line());
+        let expected: &[&str] = match kind {
+            ModelKind::Autoencoder => &["loss"],
+            ModelKind::Vae => &["loss", "recon", "kl", "elbo"],
+            ModelKind::Gan => &["d_loss", "g_loss", "d_real", "d_fake"],
+            ModelKind::VaeGan => &["loss", "kl", "feature_recon", "g_loss", "d_loss", "d_real"],
+            ModelKind::Classifier => &["loss", "accuracy"],
+        };
+        let names: Vec<&str> = m.0.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, expected, "{kind}");
+    }
+}
+
+#[test]
+fn mlp_gan_on_mnist_stays_finite_for_200_steps() {
+    let data = common::mnist(Split::Train, 2048);
+    let spec = ModelSpec {
+        arch: Some(Arch::Mlp),
+        hidden: Some(vec![128]),
+        ..ModelSpec::new(ModelKind::Gan)
+    };
+    let train = TrainConfig {
+        optimizer: AdamConfig::dcgan(),
+        ..train_config(64, 3)
+    };
+    let mut s = session(spec.build(&data.info).unwrap(), train, &data);
+    let m = s.train_steps(&data, 200).unwrap();
+    assert!(m.first_non_finite().is_none(), "{}", m.line());
+    let d_real = m.get("d_real").unwrap();
+    assert!((0.0..=1.0).contains(&d_real));
+}
+
+#[test]
+fn iwae_training_reports_the_bound() {
+    let data = common::mnist(Split::Train, 256);
+    let train = TrainConfig {
+        iwae_k: 5,
+        dynamic_binarization: true,
+        ..train_config(32, 0)
+    };
+    let mut s = session(common::tiny_vae(4, None), train, &data);
+    let m = s.train_steps(&data, 3).unwrap();
+    assert!((m.get("loss").unwrap() + m.get("iwae_bound").unwrap()).abs() < 1e-3);
+}
+
+#[test]
+fn gan_on_the_ring_trains_with_pacgan_packing() {
+    let data = Dataset::toy(Toy::Ring8, 2000, &mut Rng::new(0)).unwrap();
+    let spec = ModelSpec {
+        pack: Some(2),
+        hidden: Some(vec![64, 64]),
+        ..ModelSpec::new(ModelKind::Gan)
+    };
+    let mut s = session(spec.build(&data.info).unwrap(), train_config(100, 0), &data);
+    assert!(s.train_steps(&data, 20).unwrap().first_non_finite().is_none());
+    // A batch that does not divide into packs is refused before training starts.
+    let cfg = spec.build(&data.info).unwrap();
+    let e = Session::new(cfg, train_config(99, 0), data.info.clone(), &Device::Cpu).err().unwrap();
+    assert!(e.to_string().contains("multiple of pack 2"));
+}
+
+fn run(seed: u64, steps: usize) -> Vec<Metrics> {
+    let data = common::mnist(Split::Train, 1024);
+    let train = TrainConfig {
+        dynamic_binarization: true,
+        ..train_config(32, seed)
+    };
+    let mut s = session(common::tiny_vae(4, Some(10)), train, &data);
+    (0..steps).map(|_| s.train_steps(&data, 1).unwrap()).collect()
+}
+
+#[test]
+fn the_same_seed_gives_identical_losses() {
+    let a = run(7, 15);
+    assert_eq!(a, run(7, 15));
+    assert_ne!(a, run(8, 15));
+}
+
+#[test]
+fn a_resumed_run_continues_exactly_where_it_stopped() {
+    // 40 batches of 32 over 1000 samples crosses an epoch boundary (31 batches per epoch).
+    let data = common::mnist(Split::Train, 1000);
+    let cfg = || common::tiny_vae(4, None);
+    let train = TrainConfig {
+        dynamic_binarization: true,
+        ..train_config(32, 11)
+    };
+    let mut straight = session(cfg(), train.clone(), &data);
+    straight.train_steps(&data, 40).unwrap();
+
+    let mut first = session(cfg(), train, &data);
+    first.train_steps(&data, 25).unwrap();
+    let info = first.train_info("cpu", "t".into(), 0.0);
+    let bytes = checkpoint::session_to_bytes(&first, &info, SaveOptions::default()).unwrap();
+    let mut resumed = checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap().into_session().unwrap();
+    assert_eq!(resumed.steps(), 25);
+    resumed.train_steps(&data, 15).unwrap();
+    assert_eq!(resumed.steps(), 40);
+    assert_eq!(resumed.last_metrics(), straight.last_metrics());
+    let w = |s: &Session| s.network().named_tensors().into_iter().map(|(_, t)| t.flatten_all().unwrap().to_vec1::<f32>().unwrap()).collect::<Vec<_>>();
+    assert_eq!(w(&resumed), w(&straight), "weights differ after resume");
+}
+
+#[test]
+fn a_non_finite_loss_stops_with_the_step_and_keeps_the_weights() {
+    let data = common::mnist(Split::Train, 64);
+    let mut s = session(common::tiny_vae(4, None), train_config(32, 0), &data);
+    s.train_steps(&data, 2).unwrap();
+    let before = s.network().named_tensors();
+    let mut x = vec![0.5f32; 32 * 784];
+    x[100] = f32::NAN;
+    let batch = Batch {
+        x: Tensor::from_vec(x, (32, 1, 28, 28), &Device::Cpu).unwrap(),
+        labels: None,
+    };
+    match s.step(&batch) {
+        Err(Error::Diverged { step, metric, .. }) => {
+            assert_eq!(step, 3);
+            assert_eq!(metric, "loss");
+        }
+        other => panic!("expected divergence, got {:?}", other.map(|m| m.line())),
+    }
+    assert_eq!(s.steps(), 2);
+    for ((n, a), (_, b)) in before.iter().zip(s.network().named_tensors()) {
+        let d = (a - &b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert_eq!(d, 0.0, "{n} changed in a diverged step");
+    }
+}
+
+#[test]
+fn dynamic_binarization_draws_binary_pixels() {
+    let data = common::mnist(Split::Test, 10);
+    let b = data.batch(&[0, 1, 2], true, &mut Rng::new(0), &Device::Cpu).unwrap();
+    let v = b.x.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    assert!(v.iter().all(|&p| p == 0.0 || p == 1.0));
+    let ones = v.iter().filter(|&&p| p == 1.0).count() as f32;
+    let expected: f32 = data.x[..3 * 784].iter().sum();
+    assert!((ones - expected).abs() < 0.1 * expected, "{ones} vs {expected}");
+    assert_eq!(b.labels, Some(data.labels.unwrap()[..3].to_vec()));
+}
