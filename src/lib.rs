@@ -17,7 +17,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod data;
 mod error;
-
+pub mod eval;
 pub mod image;
 pub mod latent;
 pub mod models;

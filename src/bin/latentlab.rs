@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use latentlab::checkpoint::{self, SaveOptions};
+use latentlab::eval;
 use latentlab::config::{Arch, Likelihood, ModelKind};
 use latentlab::data::{Dataset, Split, Toy};
 use latentlab::image::{self, Rgba};
@@ -39,6 +40,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Evaluate a checkpoint on its paper's protocol: ELBO and IWAE-k NLL (VAEs), mode
+    /// coverage (2-D GANs), classifier Fréchet distance (image models), test accuracy (classifiers).
+    Eval(EvalArgs),
     /// Rewrite a checkpoint for deployment: another dtype, optimizer state dropped.
     Export(ExportArgs),
 }
@@ -215,6 +219,34 @@ enum ModeArg {
 }
 
 #[derive(clap::Args)]
+struct EvalArgs {
+    file: PathBuf,
+    /// Importance samples for the IWAE bound (Burda et al. report k = 5000).
+    #[arg(long, default_value_t = 5000)]
+    k: usize,
+    /// Evaluate on the first N test images (default: all 10000).
+    #[arg(long)]
+    test_size: Option<usize>,
+    #[arg(long, default_value_t = 100)]
+    batch_size: usize,
+    /// Generated samples for mode coverage (PacGAN: 2500) and the Fréchet distance (10000).
+    #[arg(long)]
+    samples: Option<usize>,
+    /// Classifier checkpoint whose features define the Fréchet distance
+    /// (default: results/lenet-<dataset>.safetensors).
+    #[arg(long)]
+    classifier: Option<PathBuf>,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long, default_value = "data")]
+    data_dir: PathBuf,
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
 struct ExportArgs {
     file: PathBuf,
     #[arg(long, value_enum, default_value = "f16")]
@@ -240,6 +272,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Interpolate(a) => interpolate(a),
         Command::Info { file, json } => info(&file, json),
         Command::Export(a) => export(a),
+        Command::Eval(a) => eval(a),
     }
 }
 
@@ -536,4 +569,90 @@ fn export(a: ExportArgs) -> Result<()> {
     checkpoint::save_file(&a.out, &bytes)?;
     eprintln!("wrote {} ({} bytes)", a.out.display(), bytes.len());
     Ok(())
+}
+
+fn eval(a: EvalArgs) -> Result<()> {
+    let dev = device(&a.device)?;
+    let ckpt = checkpoint::load_file(&a.file, &dev)?;
+    let net = &ckpt.network;
+    let name = ckpt.data.name.clone();
+    let mut report = serde_json::json!({"file": a.file, "model": net.config().summary(), "dataset": name});
+    let mut rng = Rng::new(a.seed);
+    let start = Instant::now();
+
+    if let Some(toy) = Toy::from_name(&name) {
+        let n = a.samples.unwrap_or(2500);
+        let (x, _) = net.sample(n, &mut rng, 1.0, None)?;
+        let points = x.flatten_all()?.to_vec1::<f32>()?;
+        report["modes"] = serde_json::to_value(eval::mode_coverage(&points, toy)?)?;
+    } else if latentlab::data::IMAGE_DATASETS.contains(&name.as_str()) {
+        let test = load_dataset(&name, Split::Test, a.test_size, &a.data_dir, a.seed)?;
+        let variational = net.model().vae().is_some_and(|v| v.is_variational());
+        if variational {
+            let pb = progress(test.len() as u64, a.json);
+            let binarize = ckpt.data.dynamic_binarization;
+            let r = eval::likelihood_bounds(net, &test, a.k, a.batch_size, binarize, &mut rng, |d| pb.set_position(d as u64))?;
+            pb.finish_and_clear();
+            report["likelihood"] = serde_json::to_value(r)?;
+        }
+        let kind = net.config().kind();
+        if kind == ModelKind::Classifier {
+            let (x, labels) = all_images(&test, &dev)?;
+            let (_, preds) = eval::features(net, &x, a.batch_size)?;
+            let hits = preds.iter().zip(&labels).filter(|(p, l)| p == l).count();
+            report["test_accuracy"] = (hits as f64 / labels.len() as f64).into();
+        } else if kind != ModelKind::Autoencoder {
+            let path = a.classifier.clone().unwrap_or_else(|| PathBuf::from(format!("results/lenet-{name}.safetensors")));
+            let clf = checkpoint::load_file(&path, &dev)
+                .with_context(|| format!("the Fréchet distance needs a classifier for {name} (--classifier)"))?;
+            let n = a.samples.unwrap_or(10_000);
+            let train = load_dataset(&name, Split::Train, Some(n), &a.data_dir, a.seed)?;
+            let fit = |x: &candle::Tensor| -> Result<(eval::Gaussian, Vec<u32>)> {
+                let (f, p) = eval::features(&clf.network, x, a.batch_size)?;
+                let dim = f.len() / x.dim(0)?;
+                Ok((eval::Gaussian::fit(&f, dim)?, p))
+            };
+            let (test_g, _) = fit(&all_images(&test, &dev)?.0)?;
+            let (train_g, _) = fit(&all_images(&train, &dev)?.0)?;
+            let mut generated = Vec::with_capacity(n);
+            for chunk in (0..n).step_by(500) {
+                let (x, _) = net.sample((n - chunk).min(500), &mut rng, 1.0, None)?;
+                generated.push(x);
+            }
+            let (gen_g, preds) = fit(&candle::Tensor::cat(&generated, 0)?)?;
+            let k = clf.network.config().num_classes().unwrap_or(0);
+            report["frechet"] = serde_json::json!({
+                "classifier": path,
+                "generated_vs_test": eval::frechet_distance(&gen_g, &test_g)?,
+                "floor_train_vs_test": eval::frechet_distance(&train_g, &test_g)?,
+                "samples": n,
+                "class_histogram": eval::class_histogram(&preds, k),
+            });
+        }
+    } else {
+        bail!("no evaluation protocol for data {name:?}");
+    }
+    report["wall_s"] = start.elapsed().as_secs_f64().into();
+    if a.json {
+        println!("{report}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(())
+}
+
+/// A whole dataset as one `[N, *sample_shape]` tensor and its labels.
+fn all_images(data: &Dataset, dev: &Device) -> Result<(candle::Tensor, Vec<u32>)> {
+    let idx: Vec<usize> = (0..data.len()).collect();
+    let b = data.batch(&idx, false, &mut Rng::new(0), dev)?;
+    Ok((b.x, b.labels.unwrap_or_default()))
+}
+
+fn progress(len: u64, hidden: bool) -> ProgressBar {
+    if hidden {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(len);
+    pb.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta}").expect("static template"));
+    pb
 }

@@ -34,8 +34,14 @@ impl Classifier {
     }
 
     /// # Shapes
+    /// - `features`: `[B, feature_dim]` → `[B, num_classes]` logits
+    pub fn logits(&self, features: &Tensor) -> Result<Tensor> {
+        Ok(self.logits.forward(features)?)
+    }
+
+    /// # Shapes
     /// - `x`: `[B, *sample_shape]` → `[B, num_classes]` logits
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        Ok(self.logits.forward(&self.features(x)?)?)
+        self.logits(&self.features(x)?)
     }
 }

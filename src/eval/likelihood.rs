@@ -1,0 +1,112 @@
+//! Test-set ELBO and the IWAE-k bound on log p(x) (Burda, Grosse & Salakhutdinov 2016), and
+//! the number of active latent units.
+
+use candle::Tensor;
+use serde::Serialize;
+
+use crate::data::Dataset;
+use crate::latent::Rng;
+use crate::models::Network;
+use crate::train::losses::{kl_standard_normal, reconstruction_nll};
+use crate::train::vae::log_weights;
+use crate::{Error, Result};
+
+/// Likelihood results, in nats per sample (lower NLL is better).
+#[derive(Debug, Clone, Serialize)]
+pub struct LikelihoodReport {
+    /// −ELBO averaged over the test set (single-sample reconstruction term, exact KL).
+    pub neg_elbo: f64,
+    /// −log p(x) estimated by the IWAE bound with `k` importance samples.
+    pub nll: f64,
+    pub k: usize,
+    pub samples: usize,
+    /// Dimensions u with Cov_x(E_q[z_u]) > 0.01.
+    pub active_units: usize,
+    pub latent_dim: usize,
+}
+
+/// Evaluates `net` (a VAE or VAE-GAN) on `data`, `batch` images at a time, with `k`
+/// importance samples drawn `k_chunk` at a time. With `binarize`, each test image is
+/// binarized once, with `rng` (dynamically binarized MNIST's protocol).
+/// `progress` is called with the number of images done.
+pub fn likelihood_bounds(
+    net: &Network,
+    data: &Dataset,
+    k: usize,
+    batch: usize,
+    binarize: bool,
+    rng: &mut Rng,
+    mut progress: impl FnMut(usize),
+) -> Result<LikelihoodReport> {
+    let vae = net
+        .model()
+        .vae()
+        .filter(|v| v.is_variational())
+        .ok_or_else(|| Error::Argument(format!("a {} has no likelihood bound", net.config().kind())))?;
+    if k == 0 || batch == 0 {
+        return Err(Error::Argument("k and batch must be ≥ 1".into()));
+    }
+    // Keep one chunk's decoder batch around 50k samples.
+    let k_chunk = (50_000 / batch).clamp(1, k);
+    let (mut sum_elbo, mut sum_nll) = (0.0f64, 0.0f64);
+    let mut mus: Vec<f32> = Vec::new();
+    let n = data.len();
+    let mut done = 0;
+    while done < n {
+        let idx: Vec<usize> = (done..(done + batch).min(n)).collect();
+        let b = data.batch(&idx, binarize, rng, net.device())?;
+        let y = net.labels(b.labels.as_deref(), idx.len())?;
+        let (mu, logvar) = vae.encode(&b.x, y.as_ref())?;
+        let logvar = logvar.expect("variational");
+        mus.extend(mu.flatten_all()?.to_vec1::<f32>()?);
+        let eps = rng.normal_tensor(mu.dims(), 1.0, net.device())?;
+        let z = crate::models::Vae::reparameterize(&mu, &logvar, &eps)?;
+        let recon = reconstruction_nll(&vae.decode_raw(&z, y.as_ref())?, &b.x, vae.likelihood())?;
+        let neg_elbo = (recon + kl_standard_normal(&mu, &logvar)?)?;
+        sum_elbo += neg_elbo.to_dtype(candle::DType::F64)?.sum_all()?.to_scalar::<f64>()?;
+
+        // log mean_i w_i over k samples, accumulated chunk by chunk as a running log-sum-exp.
+        let mut acc: Option<Tensor> = None;
+        let mut left = k;
+        while left > 0 {
+            let kc = left.min(k_chunk);
+            let lw = log_weights(vae, &b.x, y.as_ref(), kc, rng)?; // [kc, B]
+            let lse = crate::train::losses::log_sum_exp(&lw, 0)?; // [B]
+            acc = Some(match acc {
+                None => lse,
+                Some(a) => crate::train::losses::log_sum_exp(&Tensor::stack(&[&a, &lse], 0)?, 0)?,
+            });
+            left -= kc;
+        }
+        let bound = (acc.expect("k ≥ 1") - (k as f64).ln())?;
+        sum_nll -= bound.to_dtype(candle::DType::F64)?.sum_all()?.to_scalar::<f64>()?;
+        done += idx.len();
+        progress(done);
+    }
+    let l = net.config().latent_dim().unwrap_or(0);
+    Ok(LikelihoodReport {
+        neg_elbo: sum_elbo / n as f64,
+        nll: sum_nll / n as f64,
+        k,
+        samples: n,
+        active_units: active_units(&mus, l, 0.01),
+        latent_dim: l,
+    })
+}
+
+/// Counts dimensions whose posterior mean varies across inputs: Var over `n` rows of
+/// `mus` (`n × dim`) above `threshold` (Burda et al. use 0.01).
+pub fn active_units(mus: &[f32], dim: usize, threshold: f64) -> usize {
+    if dim == 0 || mus.len() < 2 * dim {
+        return 0;
+    }
+    let n = (mus.len() / dim) as f64;
+    (0..dim)
+        .filter(|&u| {
+            let col = mus.iter().skip(u).step_by(dim).map(|&v| v as f64);
+            let mean = col.clone().sum::<f64>() / n;
+            let var = col.map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+            var > threshold
+        })
+        .count()
+}

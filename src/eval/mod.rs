@@ -1,0 +1,12 @@
+//! Evaluation on the papers' own protocols: likelihood bounds for VAEs (Burda et al. 2016),
+//! mode coverage on 2-D mixtures (PacGAN, Lin et al. 2018), and a Fréchet distance on the
+//! features of a fixed LeNet-style classifier (FID's recipe, Heusel et al. 2017, with our
+//! classifier in place of Inception).
+
+pub mod frechet;
+pub mod likelihood;
+pub mod modes;
+
+pub use frechet::{class_histogram, features, frechet_distance, Gaussian};
+pub use likelihood::{active_units, likelihood_bounds, LikelihoodReport};
+pub use modes::{mode_coverage, ModeReport};

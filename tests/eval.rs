@@ -1,0 +1,83 @@
+//! Evaluation protocols: the IWAE bound tightens with k, the mode counter reproduces PacGAN's
+//! definitions, the Fréchet distance is 0 on identical sets and grows with a shift.
+
+mod common;
+
+use candle::Device;
+use latentlab::config::TrainConfig;
+use latentlab::data::{Split, Toy};
+use latentlab::eval::{active_units, frechet_distance, likelihood_bounds, mode_coverage, Gaussian};
+use latentlab::latent::Rng;
+use latentlab::train::Session;
+
+#[test]
+fn iwae_bound_is_above_the_elbo_and_tightens_with_k() {
+    let data = common::mnist(Split::Train, 2000);
+    let train = TrainConfig {
+        batch_size: 100,
+        ..TrainConfig::default()
+    };
+    let mut s = Session::new(common::tiny_vae(4, None), train, data.info.clone(), &Device::Cpu).unwrap();
+    s.train_steps(&data, 150).unwrap();
+    let test = common::mnist(Split::Test, 200);
+    let nll = |k: usize| {
+        likelihood_bounds(s.network(), &test, k, 100, false, &mut Rng::new(0), |_| {})
+            .unwrap()
+    };
+    let (r1, r10, r100) = (nll(1), nll(10), nll(100));
+    // With k = 1 the bound is the ELBO: equal in expectation to −neg_elbo.
+    assert!((r1.nll - r1.neg_elbo).abs() < 0.02 * r1.neg_elbo, "{r1:?}");
+    assert!(r10.nll < r1.neg_elbo, "IWAE-10 {} vs −ELBO {}", r10.nll, r1.neg_elbo);
+    assert!(r100.nll <= r10.nll + 0.1, "IWAE-100 {} vs IWAE-10 {}", r100.nll, r10.nll);
+    assert!(r100.active_units >= 1 && r100.active_units <= 4);
+}
+
+#[test]
+fn active_units_counts_varying_dimensions() {
+    // Dim 0 varies (var 1), dim 1 barely (var 1e-4).
+    let mus: Vec<f32> = (0..1000).flat_map(|i| [if i % 2 == 0 { 1.0 } else { -1.0 }, 0.01 * (i % 2) as f32]).collect();
+    assert_eq!(active_units(&mus, 2, 0.01), 1);
+}
+
+#[test]
+fn mode_counter_follows_pacgan() {
+    let mut rng = Rng::new(0);
+    let true_ring = Toy::Ring8.sample(2500, &mut rng);
+    let r = mode_coverage(&true_ring, Toy::Ring8).unwrap();
+    assert_eq!(r.modes_covered, 8);
+    // In 2-D, P(‖x − μ‖ ≤ 3σ) = 1 − e^{−9/2} = 98.89%: the true distribution itself scores that.
+    assert!((r.high_quality_pct - 98.89).abs() < 0.6, "{r:?}");
+    assert!(r.reverse_kl < 0.01, "{r:?}");
+
+    // Every sample on one mode: 1/8 covered, reverse KL = ln 8.
+    let one: Vec<f32> = (0..2500).flat_map(|_| [1.0 + 0.01 * rng.normal(), 0.01 * rng.normal()]).collect();
+    let r = mode_coverage(&one, Toy::Ring8).unwrap();
+    assert_eq!(r.modes_covered, 1);
+    assert!((r.reverse_kl - 8f64.ln()).abs() < 1e-9);
+
+    // Points between modes are not high quality.
+    let far: Vec<f32> = (0..100).flat_map(|_| [0.0, 0.0]).collect();
+    let r = mode_coverage(&far, Toy::Ring8).unwrap();
+    assert_eq!((r.modes_covered, r.high_quality_pct), (0, 0.0));
+
+    let grid = Toy::Grid25.sample(2500, &mut rng);
+    assert_eq!(mode_coverage(&grid, Toy::Grid25).unwrap().modes_covered, 25);
+}
+
+#[test]
+fn frechet_distance_is_zero_on_a_set_with_itself_and_grows_with_a_shift() {
+    let mut rng = Rng::new(3);
+    let dim = 16;
+    let a: Vec<f32> = (0..2000 * dim).map(|_| rng.normal()).collect();
+    let ga = Gaussian::fit(&a, dim).unwrap();
+    assert!(frechet_distance(&ga, &ga).unwrap() < 1e-6);
+    let mut last = 0.0;
+    for shift in [0.1f32, 0.5, 1.0] {
+        let b: Vec<f32> = a.iter().map(|v| v + shift).collect();
+        let d = frechet_distance(&ga, &Gaussian::fit(&b, dim).unwrap()).unwrap();
+        // A pure shift adds ‖δ‖² = dim·shift².
+        assert!((d - (dim as f64) * (shift as f64).powi(2)).abs() < 1e-3, "shift {shift}: {d}");
+        assert!(d > last);
+        last = d;
+    }
+}
