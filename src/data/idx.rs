@@ -105,7 +105,9 @@ mod tests {
         let (x, y, hw) = parse_pair(&img, &lab, "t").unwrap();
         assert_eq!((x.len(), y, hw), (12, vec![3, 7], [2, 3]));
 
-        let err = |r: Result<_>| r.map(|_| ()).unwrap_err().to_string();
+        fn err<T>(r: Result<T>) -> String {
+            r.map(|_| ()).unwrap_err().to_string()
+        }
         assert!(err(parse(&img[..img.len() - 1], "t")).contains("truncated"));
         assert!(err(parse(&img[..10], "t")).contains("truncated IDX header"));
         let mut bad = img.clone();

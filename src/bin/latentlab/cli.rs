@@ -1,5 +1,4 @@
-//! `latentlab`: train, sample, interpolate, inspect and export Latent Lab checkpoints.
-//! A thin shell over the library: argument parsing, files, progress, and printing.
+//! The native command line: argument parsing, files, progress, and printing.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -11,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use latentlab::checkpoint::{self, SaveOptions};
 use latentlab::eval;
-use latentlab::config::{Arch, Likelihood, ModelKind};
+use latentlab::config::{Activation, Arch, Likelihood, ModelKind};
 use latentlab::data::{Dataset, Split, Toy};
 use latentlab::image::{self, Rgba};
 use latentlab::latent::{InterpolationMode, Rng};
@@ -101,6 +100,9 @@ struct TrainArgs {
     /// Backbone widths (MLP) or channels (conv), comma-separated: 400 or 200,200 or 32,64.
     #[arg(long, value_delimiter = ',')]
     hidden: Option<Vec<usize>>,
+    /// Hidden-layer nonlinearity (GAN discriminators always use LeakyReLU).
+    #[arg(long, value_enum)]
+    activation: Option<ActivationArg>,
     #[arg(long, value_enum)]
     likelihood: Option<LikelihoodArg>,
     /// KL weight (β-VAE).
@@ -165,6 +167,13 @@ struct TrainArgs {
 enum ArchArg {
     Mlp,
     Conv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ActivationArg {
+    Relu,
+    Tanh,
+    LeakyRelu,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -258,7 +267,7 @@ struct ExportArgs {
     out: PathBuf,
 }
 
-fn main() {
+pub fn main() {
     if let Err(e) = run(Cli::parse()) {
         eprintln!("error: {e:#}");
         std::process::exit(1);
@@ -348,6 +357,11 @@ fn train(a: TrainArgs) -> Result<()> {
                     }),
                     latent_dim: a.latent_dim,
                     hidden: a.hidden.clone(),
+                    activation: a.activation.map(|x| match x {
+                        ActivationArg::Relu => Activation::Relu,
+                        ActivationArg::Tanh => Activation::Tanh,
+                        ActivationArg::LeakyRelu => Activation::LeakyRelu,
+                    }),
                     likelihood: a.likelihood.map(|l| match l {
                         LikelihoodArg::Bernoulli => Likelihood::Bernoulli,
                         LikelihoodArg::Gaussian => Likelihood::Gaussian,

@@ -1,0 +1,46 @@
+# shellcheck shell=bash
+# Shared by pkg-scripts/reproduce/*: budgets, the CLI, and one JSON row per result appended to
+# results/results.jsonl. Sourced; callers set ROOT.
+: "${ROOT:?set ROOT before sourcing}"
+# shellcheck source=../lib/common.sh
+. "$ROOT/pkg-scripts/lib/common.sh"
+
+BUDGET=small
+DEVICE=cpu
+for arg in "$@"; do
+  case "$arg" in
+    --full) BUDGET=full ;;
+    --device=*) DEVICE="${arg#--device=}" ;;
+  esac
+done
+[ "$BUDGET" = full ] && [ "$DEVICE" = cpu ] && say "warning: the --full budget is meant for a GPU (--device=cuda)"
+
+cd "$ROOT"
+"$ROOT/pkg-scripts/fetch-data" >/dev/null
+cargo build --release --quiet
+BIN="$ROOT/target/release/latentlab"
+mkdir -p results
+HARDWARE="$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $DEVICE"
+
+# json_get JSON FIELD.PATH: a number or string out of a JSON document (node is installed by setup).
+json_get() {
+  node -e 'let v=JSON.parse(process.argv[1]);for(const k of process.argv[2].split("."))v=v[k];console.log(typeof v==="object"?JSON.stringify(v):v)' "$1" "$2"
+}
+
+# row NAME METRIC VALUE PAPER_VALUE SEEDS COMMAND WALL_S
+row() {
+  node -e '
+    const [name, metric, value, paper, seeds, command, wall, hardware, budget] = process.argv.slice(1);
+    const num = (s) => (s === "null" ? null : Number(s));
+    console.log(JSON.stringify({name, metric, value: num(value), paper_value: num(paper), seeds: Number(seeds),
+      command, hardware, wall_s: Math.round(Number(wall) * 10) / 10, budget,
+      date: new Date().toISOString().slice(0, 10)}));' \
+    "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$HARDWARE" "$BUDGET" >>results/results.jsonl
+  say "$1 $2 = $3 (paper: $4)"
+}
+
+# mean_of FIELD FILE...: mean of a numeric field over JSON files.
+mean_of() {
+  local field="$1"; shift
+  node -e 'const fs=require("fs");const [f,...files]=process.argv.slice(1);let s=0;for(const p of files){let v=JSON.parse(fs.readFileSync(p,"utf8"));for(const k of f.split("."))v=v[k];s+=v;}console.log(s/files.length)' "$field" "$@"
+}

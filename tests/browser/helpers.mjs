@@ -1,0 +1,170 @@
+// Shared set-up for the browser end-to-end tests: the static server (pkg-scripts/serve.mjs on
+// a free port), headless Debian Chromium through playwright-core with a fresh profile, a
+// watcher for console errors and bad requests, and canvas statistics.
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+// TOOLCHAIN.md "Browser tests": the flags that work on these machines (playwright adds
+// --headless itself).
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Starts pkg-scripts/serve.mjs on port 0; resolves to {url, close()} once it prints its URL. */
+export function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'pkg-scripts', 'serve.mjs'), '0'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the server printed no URL within 15 s\nstdout: ${out}\nstderr: ${err}`));
+    }, 15_000);
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/Serving www\/ at (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          url: m[1],
+          close: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited (${code}) before printing its URL\nstderr: ${err}`));
+    });
+  });
+}
+
+/** Headless Chromium with a fresh user-data-dir; resolves to {context, close()}. */
+export async function launchBrowser() {
+  const profile = mkdtempSync(join(tmpdir(), 'latentlab-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 1000 },
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close().catch(() => {});
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Records what must not happen on a page: console errors, uncaught exceptions, failed
+ * requests, HTTP errors and requests to any host but 127.0.0.1.
+ */
+export function watch(page, origin) {
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
+  page.on('requestfailed', (req) => {
+    problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`);
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    if (['data:', 'blob:'].includes(url.protocol)) return;
+    if (url.hostname !== '127.0.0.1' || (origin && url.origin !== origin)) problems.push(`foreign request: ${req.url()}`);
+  });
+  page.on('worker', (worker) => {
+    worker.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`worker console error: ${msg.text()}`);
+    });
+  });
+  return problems;
+}
+
+/**
+ * Pixel statistics of a canvas (a CSS selector, or a Locator, which reaches into shadow
+ * roots): size, mean and variance of the luminance, and a checksum to tell frames apart.
+ */
+export async function canvasStats(pageOrLocator, selector) {
+  const fn = (c) => {
+    const { width: w, height: h } = c;
+    const d = c.getContext('2d').getImageData(0, 0, w, h).data;
+    let sum = 0;
+    let sq = 0;
+    let hash = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const y = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+      sum += y;
+      sq += y * y;
+      hash = (Math.imul(hash, 31) + d[i] * 7 + d[i + 1] * 3 + d[i + 2]) | 0;
+    }
+    const n = w * h;
+    const mean = sum / n;
+    return { w, h, mean, variance: sq / n - mean * mean, hash, rendered: Number(c.dataset.rendered || 0) };
+  };
+  if (selector === undefined) return pageOrLocator.evaluate(fn);
+  return pageOrLocator.locator(selector).evaluate(fn);
+}
+
+/** Luminance variance of one tile (index `i` of a grid of `cols` columns of w×h with `gap`). */
+export async function tileStats(page, selector, i, { cols, w = 28, h = 28, gap = 1 }) {
+  return page.locator(selector).evaluate(
+    (c, a) => {
+      const x = (a.i % a.cols) * (a.w + a.gap);
+      const y = Math.floor(a.i / a.cols) * (a.h + a.gap);
+      const d = c.getContext('2d').getImageData(x, y, a.w, a.h).data;
+      let s = 0;
+      let q = 0;
+      for (let k = 0; k < d.length; k += 4) {
+        s += d[k];
+        q += d[k] * d[k];
+      }
+      const n = d.length / 4;
+      return { mean: s / n, variance: q / n - (s / n) ** 2 };
+    },
+    { i, cols, w, h, gap },
+  );
+}
+
+/** Waits until `canvas[data-rendered]` exceeds `after` (the count before an action). */
+export async function waitRendered(page, selector, after = 0, timeout = 30_000) {
+  await page.waitForFunction(
+    ([sel, n]) => Number(document.querySelector(sel)?.dataset.rendered || 0) > n,
+    [selector, after],
+    { timeout },
+  );
+}
+
+export async function rendered(page, selector) {
+  return page.evaluate((sel) => Number(document.querySelector(sel)?.dataset.rendered || 0), selector);
+}
