@@ -89,7 +89,9 @@ pub fn to_bytes(
     dtype: DType,
 ) -> Result<Vec<u8>> {
     if !matches!(dtype, DType::F32 | DType::F16 | DType::BF16) {
-        return Err(Error::Argument(format!("checkpoints store f32, f16 or bf16, not {dtype:?}")));
+        return Err(Error::Argument(format!(
+            "checkpoints store f32, f16 or bf16, not {dtype:?}"
+        )));
     }
     let mut tensors: Vec<(String, Tensor)> = net
         .named_tensors()
@@ -117,17 +119,27 @@ pub fn session_to_bytes(session: &Session, info: &TrainInfo, opts: SaveOptions) 
     } else {
         Vec::new()
     };
-    to_bytes(session.network(), session.data_info(), Some(info), &optim, opts.dtype)
+    to_bytes(
+        session.network(),
+        session.data_info(),
+        Some(info),
+        &optim,
+        opts.dtype,
+    )
 }
 
 fn parse_header(bytes: &[u8]) -> Result<HashMap<String, String>> {
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| {
-        Error::Checkpoint(format!("not a safetensors file, or truncated ({} bytes): {e}", bytes.len()))
+        Error::Checkpoint(format!(
+            "not a safetensors file, or truncated ({} bytes): {e}",
+            bytes.len()
+        ))
     })?;
     let meta = header.metadata().clone().unwrap_or_default();
     match meta.get(KEY_FORMAT).map(String::as_str) {
         None => Err(Error::Checkpoint(
-            "a safetensors file, but not a Latent Lab checkpoint (no `latentlab.format` metadata)".into(),
+            "a safetensors file, but not a Latent Lab checkpoint (no `latentlab.format` metadata)"
+                .into(),
         )),
         Some(FORMAT_VERSION) => Ok(meta),
         Some(v) => Err(Error::Checkpoint(format!(
@@ -137,10 +149,14 @@ fn parse_header(bytes: &[u8]) -> Result<HashMap<String, String>> {
     }
 }
 
-fn json_entry<T: serde::de::DeserializeOwned>(meta: &HashMap<String, String>, key: &str) -> Result<Option<T>> {
+fn json_entry<T: serde::de::DeserializeOwned>(
+    meta: &HashMap<String, String>,
+    key: &str,
+) -> Result<Option<T>> {
     meta.get(key)
         .map(|s| {
-            serde_json::from_str(s).map_err(|e| Error::Checkpoint(format!("metadata `{key}` is malformed: {e}")))
+            serde_json::from_str(s)
+                .map_err(|e| Error::Checkpoint(format!("metadata `{key}` is malformed: {e}")))
         })
         .transpose()
 }
@@ -161,7 +177,13 @@ pub fn read_metadata(bytes: &[u8]) -> Result<Metadata> {
     let mut tensors: Vec<(String, String, Vec<usize>)> = st
         .tensors()
         .into_iter()
-        .map(|(n, v)| (n, format!("{:?}", v.dtype()).to_lowercase(), v.shape().to_vec()))
+        .map(|(n, v)| {
+            (
+                n,
+                format!("{:?}", v.dtype()).to_lowercase(),
+                v.shape().to_vec(),
+            )
+        })
         .collect();
     tensors.sort();
     Ok(Metadata {
@@ -209,7 +231,9 @@ pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<Checkpoint> {
 pub fn from_bytes_of_kind(bytes: &[u8], kind: ModelKind, device: &Device) -> Result<Checkpoint> {
     let found = read_metadata(bytes)?.model.kind();
     if found != kind {
-        return Err(Error::Checkpoint(format!("expected a {kind} checkpoint, this one holds a {found}")));
+        return Err(Error::Checkpoint(format!(
+            "expected a {kind} checkpoint, this one holds a {found}"
+        )));
     }
     from_bytes(bytes, device)
 }
@@ -218,7 +242,9 @@ impl Checkpoint {
     /// A training session that continues this checkpoint's run.
     pub fn into_session(self) -> Result<Session> {
         let info = self.train.ok_or_else(|| {
-            Error::Checkpoint("this checkpoint has no `latentlab.train` record to resume from".into())
+            Error::Checkpoint(
+                "this checkpoint has no `latentlab.train` record to resume from".into(),
+            )
         })?;
         Session::resume(self.network, self.data, &info, &self.optimizer)
     }
@@ -248,7 +274,11 @@ pub fn save_file(path: impl AsRef<std::path::Path>, bytes: &[u8]) -> Result<()> 
     let name = path
         .file_name()
         .ok_or_else(|| Error::Argument(format!("{} is not a file path", path.display())))?;
-    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let write = || -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;

@@ -86,7 +86,7 @@ impl Backbone {
     }
 
     fn validate(&self, what: &str, sample_shape: &[usize]) -> Result<()> {
-        if self.hidden.iter().any(|&h| h == 0) {
+        if self.hidden.contains(&0) {
             return Err(Error::Config(format!("{what}: hidden sizes must be > 0")));
         }
         match self.arch {
@@ -249,7 +249,7 @@ impl ModelConfig {
     /// Checks every field; a config read from a file must pass this before a model is built.
     pub fn validate(&self) -> Result<()> {
         let shape = self.sample_shape();
-        if shape.is_empty() || shape.len() > 3 || shape.iter().any(|&d| d == 0) {
+        if shape.is_empty() || shape.len() > 3 || shape.contains(&0) {
             return Err(Error::Config(format!(
                 "sample_shape must be [D] or [C, H, W] with nonzero sizes, got {shape:?}"
             )));
@@ -272,7 +272,8 @@ impl ModelConfig {
             }
             ModelConfig::VaeGan(c) => {
                 c.vae.validate()?;
-                c.discriminator.validate("discriminator", &c.vae.sample_shape)?;
+                c.discriminator
+                    .validate("discriminator", &c.vae.sample_shape)?;
                 if !(c.gamma.is_finite() && c.gamma >= 0.0) {
                     return Err(Error::Config(format!("gamma must be ≥ 0, got {}", c.gamma)));
                 }
@@ -311,7 +312,10 @@ impl VaeConfig {
     fn validate(&self) -> Result<()> {
         self.backbone.validate("backbone", &self.sample_shape)?;
         if !(self.beta.is_finite() && self.beta >= 0.0) {
-            return Err(Error::Config(format!("beta must be ≥ 0, got {}", self.beta)));
+            return Err(Error::Config(format!(
+                "beta must be ≥ 0, got {}",
+                self.beta
+            )));
         }
         Ok(())
     }
@@ -405,7 +409,7 @@ impl TrainConfig {
             ));
         }
         if let ModelConfig::Gan(g) = model {
-            if self.batch_size % g.pack != 0 {
+            if !self.batch_size.is_multiple_of(g.pack) {
                 return Err(Error::Config(format!(
                     "batch_size {} must be a multiple of pack {}",
                     self.batch_size, g.pack

@@ -54,7 +54,11 @@ impl Rgba {
     pub fn save_png(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
         let path = path.as_ref();
         let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-        let mut enc = png::Encoder::new(std::io::BufWriter::new(file), self.width as u32, self.height as u32);
+        let mut enc = png::Encoder::new(
+            std::io::BufWriter::new(file),
+            self.width as u32,
+            self.height as u32,
+        );
         enc.set_color(png::ColorType::Rgba);
         enc.set_depth(png::BitDepth::Eight);
         enc.write_header()
@@ -75,7 +79,7 @@ pub fn images_to_rgba(values: &[f32], shape: &[usize]) -> Result<Vec<u8>> {
         }
     };
     let d = c * h * w;
-    if values.is_empty() || values.len() % d != 0 {
+    if values.is_empty() || !values.len().is_multiple_of(d) {
         return Err(Error::Argument(format!(
             "{} values are not a whole number of {shape:?} images",
             values.len()
@@ -104,7 +108,11 @@ pub fn image_grid(values: &[f32], shape: &[usize], cols: usize) -> Result<Rgba> 
     let cols = cols.clamp(1, n);
     let rows = n.div_ceil(cols);
     let pad = 2;
-    let mut out = Rgba::new(cols * (w + pad) + pad, rows * (h + pad) + pad, [40, 40, 40, 255]);
+    let mut out = Rgba::new(
+        cols * (w + pad) + pad,
+        rows * (h + pad) + pad,
+        [40, 40, 40, 255],
+    );
     for (i, img) in rgba.chunks_exact(h * w * 4).enumerate() {
         let (x0, y0) = (pad + (i % cols) * (w + pad), pad + (i / cols) * (h + pad));
         for y in 0..h {
@@ -159,9 +167,9 @@ pub fn line_plot(series: &[Vec<(f32, f32)>], width: usize, height: usize) -> Rgb
         .max(1.0);
     for (i, s) in series.iter().enumerate() {
         let finite: Vec<(f32, f32)> = s.iter().copied().filter(|p| p.1.is_finite()).collect();
-        let (lo, hi) = finite
-            .iter()
-            .fold((f32::MAX, f32::MIN), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
+        let (lo, hi) = finite.iter().fold((f32::MAX, f32::MIN), |(lo, hi), p| {
+            (lo.min(p.1), hi.max(p.1))
+        });
         let span = if hi > lo { hi - lo } else { 1.0 };
         let px = |p: (f32, f32)| {
             (

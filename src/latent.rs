@@ -90,9 +90,18 @@ impl Rng {
     }
 
     /// Standard-normal tensor scaled by `temperature`.
-    pub fn normal_tensor(&mut self, shape: &[usize], temperature: f32, dev: &Device) -> Result<Tensor> {
+    pub fn normal_tensor(
+        &mut self,
+        shape: &[usize],
+        temperature: f32,
+        dev: &Device,
+    ) -> Result<Tensor> {
         let n = shape.iter().product();
-        let v: Vec<f32> = self.normal_vec(n).into_iter().map(|z| z * temperature).collect();
+        let v: Vec<f32> = self
+            .normal_vec(n)
+            .into_iter()
+            .map(|z| z * temperature)
+            .collect();
         Ok(Tensor::from_vec(v, shape, dev)?)
     }
 }
@@ -128,7 +137,11 @@ pub fn lerp(a: &[f32], b: &[f32], t: f32) -> Vec<f32> {
 
 /// Spherical interpolation; falls back to [`lerp`] when `a` and `b` are (anti)parallel or zero.
 pub fn slerp(a: &[f32], b: &[f32], t: f32) -> Vec<f32> {
-    let dot: f64 = a.iter().zip(b).map(|(x, y)| (*x as f64) * (*y as f64)).sum();
+    let dot: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (*x as f64) * (*y as f64))
+        .sum();
     let na: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
     let nb: f64 = b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
     if na == 0.0 || nb == 0.0 {
@@ -156,7 +169,9 @@ pub fn path(a: &[f32], b: &[f32], steps: usize, mode: InterpolationMode) -> Resu
         )));
     }
     if steps < 2 {
-        return Err(Error::Argument("an interpolation needs at least 2 steps".into()));
+        return Err(Error::Argument(
+            "an interpolation needs at least 2 steps".into(),
+        ));
     }
     let mut out = Vec::with_capacity(steps * a.len());
     for i in 0..steps {

@@ -5,9 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::{
-    TrainConfig,
-    Activation, AdamConfig, Arch, Backbone, ClassifierConfig, GanConfig, GanOutput, Likelihood, ModelConfig, ModelKind,
-    VaeConfig, VaeGanConfig, WeightInit,
+    Activation, AdamConfig, Arch, Backbone, ClassifierConfig, GanConfig, GanOutput, Likelihood,
+    ModelConfig, ModelKind, TrainConfig, VaeConfig, VaeGanConfig, WeightInit,
 };
 use crate::data::DataInfo;
 use crate::{Error, Result};
@@ -76,18 +75,21 @@ impl ModelSpec {
         } else {
             None
         };
-        let arch = self.arch.unwrap_or(if images { Arch::Conv } else { Arch::Mlp });
+        let arch = self
+            .arch
+            .unwrap_or(if images { Arch::Conv } else { Arch::Mlp });
         let conv = arch == Arch::Conv;
-        let hidden = |mlp_images: &[usize], mlp_points: &[usize], conv_ch: &[usize]| -> Vec<usize> {
-            self.hidden.clone().unwrap_or_else(|| {
-                match (conv, images) {
-                    (true, _) => conv_ch,
-                    (false, true) => mlp_images,
-                    (false, false) => mlp_points,
-                }
-                .to_vec()
-            })
-        };
+        let hidden =
+            |mlp_images: &[usize], mlp_points: &[usize], conv_ch: &[usize]| -> Vec<usize> {
+                self.hidden.clone().unwrap_or_else(|| {
+                    match (conv, images) {
+                        (true, _) => conv_ch,
+                        (false, true) => mlp_images,
+                        (false, false) => mlp_points,
+                    }
+                    .to_vec()
+                })
+            };
         let backbone = |h: Vec<usize>, act: Activation| Backbone {
             arch,
             hidden: h,
@@ -95,14 +97,20 @@ impl ModelSpec {
         };
         let vae = |latent_conv: usize, latent_mlp: usize| VaeConfig {
             sample_shape: shape.clone(),
-            latent_dim: self
-                .latent_dim
-                .unwrap_or(if !images { 2 } else if conv { latent_conv } else { latent_mlp }),
+            latent_dim: self.latent_dim.unwrap_or(if !images {
+                2
+            } else if conv {
+                latent_conv
+            } else {
+                latent_mlp
+            }),
             num_classes,
             backbone: backbone(hidden(&[400], &[128, 128], &[32, 64]), Activation::Relu),
-            likelihood: self
-                .likelihood
-                .unwrap_or(if images { Likelihood::Bernoulli } else { Likelihood::Gaussian }),
+            likelihood: self.likelihood.unwrap_or(if images {
+                Likelihood::Bernoulli
+            } else {
+                Likelihood::Gaussian
+            }),
             beta: self.beta.unwrap_or(1.0),
             init: WeightInit::Uniform,
         };
@@ -117,18 +125,30 @@ impl ModelSpec {
                 });
                 ModelConfig::Gan(GanConfig {
                     sample_shape: shape.clone(),
-                    latent_dim: self
-                        .latent_dim
-                        .unwrap_or(if !images { 2 } else if conv { 100 } else { 64 }),
+                    latent_dim: self.latent_dim.unwrap_or(if !images {
+                        2
+                    } else if conv {
+                        100
+                    } else {
+                        64
+                    }),
                     num_classes,
                     generator: backbone(g, Activation::Relu),
                     discriminator: Backbone {
                         activation: Activation::LeakyRelu,
                         ..backbone(d, Activation::LeakyRelu)
                     },
-                    output: if images { GanOutput::Tanh } else { GanOutput::Linear },
+                    output: if images {
+                        GanOutput::Tanh
+                    } else {
+                        GanOutput::Linear
+                    },
                     pack: self.pack.unwrap_or(1),
-                    init: if conv { WeightInit::Dcgan } else { WeightInit::Uniform },
+                    init: if conv {
+                        WeightInit::Dcgan
+                    } else {
+                        WeightInit::Uniform
+                    },
                 })
             }
             ModelKind::VaeGan => {
@@ -148,7 +168,10 @@ impl ModelSpec {
             ModelKind::Classifier => {
                 let k = data.class_names.len();
                 if k == 0 {
-                    return Err(Error::Config(format!("a classifier needs labelled data; {} has none", data.name)));
+                    return Err(Error::Config(format!(
+                        "a classifier needs labelled data; {} has none",
+                        data.name
+                    )));
                 }
                 ModelConfig::Classifier(ClassifierConfig {
                     sample_shape: shape.clone(),

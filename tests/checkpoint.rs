@@ -32,7 +32,10 @@ fn samples(net: &Network) -> Vec<f32> {
 }
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 fn err(bytes: &[u8]) -> String {
@@ -50,8 +53,14 @@ fn craft(meta: HashMap<String, String>, tensors: Vec<(String, Tensor)>) -> Vec<u
 fn valid_meta(net: &Network) -> HashMap<String, String> {
     HashMap::from([
         ("latentlab.format".to_string(), FORMAT_VERSION.to_string()),
-        ("latentlab.model".to_string(), serde_json::to_string(net.config()).unwrap()),
-        ("latentlab.data".to_string(), serde_json::to_string(&info()).unwrap()),
+        (
+            "latentlab.model".to_string(),
+            serde_json::to_string(net.config()).unwrap(),
+        ),
+        (
+            "latentlab.data".to_string(),
+            serde_json::to_string(&info()).unwrap(),
+        ),
     ])
 }
 
@@ -68,8 +77,12 @@ fn round_trip_f32_is_exact_and_f16_bf16_are_close() {
         let d = max_diff(&samples(&ck.network), &want);
         assert!(d <= tol, "{dtype:?}: samples differ by {d}");
     }
-    let f32_len = checkpoint::to_bytes(&net, &info(), None, &[], DType::F32).unwrap().len();
-    let f16_len = checkpoint::to_bytes(&net, &info(), None, &[], DType::F16).unwrap().len();
+    let f32_len = checkpoint::to_bytes(&net, &info(), None, &[], DType::F32)
+        .unwrap()
+        .len();
+    let f16_len = checkpoint::to_bytes(&net, &info(), None, &[], DType::F16)
+        .unwrap()
+        .len();
     assert!(f16_len < f32_len * 6 / 10, "f16 {f16_len} vs f32 {f32_len}");
 }
 
@@ -80,7 +93,10 @@ fn metadata_describes_the_file() {
     let meta = checkpoint::read_metadata(&bytes).unwrap();
     assert_eq!(meta.model.kind(), ModelKind::Vae);
     assert_eq!(meta.parameter_count(), net.parameter_count());
-    assert!(meta.tensors.iter().any(|(n, d, s)| n == "encoder.mu.weight" && d == "f16" && s == &[3, 64]));
+    assert!(meta
+        .tensors
+        .iter()
+        .any(|(n, d, s)| n == "encoder.mu.weight" && d == "f16" && s == &[3, 64]));
 }
 
 #[test]
@@ -110,11 +126,17 @@ fn foreign_or_future_files_are_refused_by_name() {
     assert!(err(&craft(meta, tensors.clone())).contains("`latentlab.model` is missing"));
 
     let mut meta = valid_meta(&net);
-    meta.insert("latentlab.model".into(), "{\"kind\": \"vae\", \"oops\": ".into());
+    meta.insert(
+        "latentlab.model".into(),
+        "{\"kind\": \"vae\", \"oops\": ".into(),
+    );
     assert!(err(&craft(meta, tensors.clone())).contains("malformed"));
 
     let mut meta = valid_meta(&net);
-    meta.insert("latentlab.model".into(), meta["latentlab.model"].replace("\"latent_dim\":3", "\"latent_dim\":0"));
+    meta.insert(
+        "latentlab.model".into(),
+        meta["latentlab.model"].replace("\"latent_dim\":3", "\"latent_dim\":0"),
+    );
     assert!(err(&craft(meta, tensors)).contains("latent_dim must be > 0"));
 }
 
@@ -132,11 +154,19 @@ fn missing_wrong_shape_and_extra_tensors_are_named() {
         }
     }
     let e = err(&craft(valid_meta(&net), tensors));
-    assert!(e.contains("`encoder.mu.weight` has shape [4, 64], the model needs [3, 64]"), "{e}");
+    assert!(
+        e.contains("`encoder.mu.weight` has shape [4, 64], the model needs [3, 64]"),
+        "{e}"
+    );
 
     let mut tensors = net.named_tensors();
-    tensors.push(("generator.fc0.weight".into(), Tensor::zeros(2, DType::F32, &Device::Cpu).unwrap()));
-    assert!(err(&craft(valid_meta(&net), tensors)).contains("unexpected tensor `generator.fc0.weight`"));
+    tensors.push((
+        "generator.fc0.weight".into(),
+        Tensor::zeros(2, DType::F32, &Device::Cpu).unwrap(),
+    ));
+    assert!(
+        err(&craft(valid_meta(&net), tensors)).contains("unexpected tensor `generator.fc0.weight`")
+    );
 
     let mut tensors = net.named_tensors();
     tensors[0].1 = tensors[0].1.to_dtype(DType::U8).unwrap();
@@ -146,16 +176,25 @@ fn missing_wrong_shape_and_extra_tensors_are_named() {
 #[test]
 fn asking_for_another_kind_is_an_error() {
     let bytes = checkpoint::to_bytes(&tiny(), &info(), None, &[], DType::F32).unwrap();
-    let e = checkpoint::from_bytes_of_kind(&bytes, ModelKind::Gan, &Device::Cpu).err().unwrap();
+    let e = checkpoint::from_bytes_of_kind(&bytes, ModelKind::Gan, &Device::Cpu)
+        .err()
+        .unwrap();
     assert!(matches!(e, Error::Checkpoint(_)));
-    assert_eq!(e.to_string(), "checkpoint: expected a gan checkpoint, this one holds a vae");
+    assert_eq!(
+        e.to_string(),
+        "checkpoint: expected a gan checkpoint, this one holds a vae"
+    );
     assert!(checkpoint::from_bytes_of_kind(&bytes, ModelKind::Vae, &Device::Cpu).is_ok());
 }
 
 #[test]
 fn an_untrained_export_cannot_be_resumed() {
     let bytes = checkpoint::to_bytes(&tiny(), &info(), None, &[], DType::F32).unwrap();
-    let e = checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap().into_session().err().unwrap();
+    let e = checkpoint::from_bytes(&bytes, &Device::Cpu)
+        .unwrap()
+        .into_session()
+        .err()
+        .unwrap();
     assert!(e.to_string().contains("no `latentlab.train` record"));
 }
 
@@ -167,10 +206,16 @@ fn atomic_save_replaces_the_file_and_leaves_no_temporary() {
     std::fs::write(&path, b"old").unwrap();
     checkpoint::save_file(&path, &bytes).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 1, "{names:?}");
-    let e = checkpoint::save_file(dir.path().join("no/such/dir/m.safetensors"), &bytes).unwrap_err();
+    let e =
+        checkpoint::save_file(dir.path().join("no/such/dir/m.safetensors"), &bytes).unwrap_err();
     assert!(e.to_string().contains("no/such/dir"));
-    let e = checkpoint::load_file(dir.path().join("absent.safetensors"), &Device::Cpu).err().unwrap();
+    let e = checkpoint::load_file(dir.path().join("absent.safetensors"), &Device::Cpu)
+        .err()
+        .unwrap();
     assert!(e.to_string().contains("absent.safetensors"));
 }

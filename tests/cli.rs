@@ -26,7 +26,12 @@ fn ok(args: &[&str]) -> String {
 
 fn png_size(path: &Path) -> (u32, u32) {
     let bytes = std::fs::read(path).unwrap();
-    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{} is not a PNG", path.display());
+    assert_eq!(
+        &bytes[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "{} is not a PNG",
+        path.display()
+    );
     let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
     (be(16), be(20))
 }
@@ -37,14 +42,41 @@ fn train_info_sample_interpolate_export_resume() {
     let ckpt = dir.path().join("vae.safetensors");
     let c = ckpt.to_str().unwrap();
     let out = ok(&[
-        "train", "--model", "vae", "--dataset", "mnist", "--arch", "mlp", "--hidden", "64", "--latent-dim", "2",
-        "--train-size", "2000", "--steps", "60", "--batch-size", "50", "--log-every", "20", "--seed", "3", "--json",
-        "--out", c,
+        "train",
+        "--model",
+        "vae",
+        "--dataset",
+        "mnist",
+        "--arch",
+        "mlp",
+        "--hidden",
+        "64",
+        "--latent-dim",
+        "2",
+        "--train-size",
+        "2000",
+        "--steps",
+        "60",
+        "--batch-size",
+        "50",
+        "--log-every",
+        "20",
+        "--seed",
+        "3",
+        "--json",
+        "--out",
+        c,
     ]);
-    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 4, "three progress lines and a summary:\n{out}");
     assert_eq!(lines[2]["step"], 60);
-    assert!(lines[0]["metrics"]["loss"].as_f64().unwrap() > lines[2]["metrics"]["loss"].as_f64().unwrap());
+    assert!(
+        lines[0]["metrics"]["loss"].as_f64().unwrap()
+            > lines[2]["metrics"]["loss"].as_f64().unwrap()
+    );
     assert_eq!(lines[3]["steps"], 60);
     assert!(dir.path().join("vae.loss.png").exists());
 
@@ -61,31 +93,92 @@ fn train_info_sample_interpolate_export_resume() {
 
     let grid = dir.path().join("grid.png");
     let json: serde_json::Value = serde_json::from_str(&ok(&[
-        "sample", c, "--n", "16", "--seed", "5", "--json", "--out", grid.to_str().unwrap(),
+        "sample",
+        c,
+        "--n",
+        "16",
+        "--seed",
+        "5",
+        "--json",
+        "--out",
+        grid.to_str().unwrap(),
     ]))
     .unwrap();
     assert_eq!(json["shape"], serde_json::json!([16, 1, 28, 28]));
     assert_eq!(png_size(&grid), (4 * 30 + 2, 4 * 30 + 2));
     // The same seed gives the same samples.
     let again: serde_json::Value = serde_json::from_str(&ok(&[
-        "sample", c, "--n", "16", "--seed", "5", "--json", "--out", grid.to_str().unwrap(),
+        "sample",
+        c,
+        "--n",
+        "16",
+        "--seed",
+        "5",
+        "--json",
+        "--out",
+        grid.to_str().unwrap(),
     ]))
     .unwrap();
     assert_eq!(json, again);
 
     let strip = dir.path().join("strip.png");
-    ok(&["interpolate", c, "--steps", "8", "--mode", "lerp", "--rows", "2", "--out", strip.to_str().unwrap()]);
+    ok(&[
+        "interpolate",
+        c,
+        "--steps",
+        "8",
+        "--mode",
+        "lerp",
+        "--rows",
+        "2",
+        "--out",
+        strip.to_str().unwrap(),
+    ]);
     assert_eq!(png_size(&strip), (8 * 30 + 2, 2 * 30 + 2));
 
     let small = dir.path().join("vae-f16.safetensors");
-    ok(&["export", c, "--dtype", "f16", "--out", small.to_str().unwrap()]);
-    let (full, half) = (std::fs::metadata(&ckpt).unwrap().len(), std::fs::metadata(&small).unwrap().len());
-    assert!(half * 5 < full, "f16 without optimizer state {half} vs {full}");
-    let info16: serde_json::Value = serde_json::from_str(&ok(&["info", small.to_str().unwrap(), "--json"])).unwrap();
-    assert!(info16["tensors"].as_array().unwrap().iter().all(|t| t[1] == "f16"));
+    ok(&[
+        "export",
+        c,
+        "--dtype",
+        "f16",
+        "--out",
+        small.to_str().unwrap(),
+    ]);
+    let (full, half) = (
+        std::fs::metadata(&ckpt).unwrap().len(),
+        std::fs::metadata(&small).unwrap().len(),
+    );
+    assert!(
+        half * 5 < full,
+        "f16 without optimizer state {half} vs {full}"
+    );
+    let info16: serde_json::Value =
+        serde_json::from_str(&ok(&["info", small.to_str().unwrap(), "--json"])).unwrap();
+    assert!(info16["tensors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t[1] == "f16"));
 
-    let out = ok(&["train", "--resume", c, "--steps", "20", "--log-every", "20", "--json", "--out", c]);
-    assert_eq!(out.lines().next().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["step"].clone()), Some(80.into()));
+    let out = ok(&[
+        "train",
+        "--resume",
+        c,
+        "--steps",
+        "20",
+        "--log-every",
+        "20",
+        "--json",
+        "--out",
+        c,
+    ]);
+    assert_eq!(
+        out.lines()
+            .next()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["step"].clone()),
+        Some(80.into())
+    );
 }
 
 #[test]
@@ -94,18 +187,52 @@ fn errors_are_messages_with_a_nonzero_exit() {
     let bad = dir.path().join("bad.safetensors");
     std::fs::write(&bad, b"not a checkpoint at all").unwrap();
     for (args, needle) in [
-        (vec!["info", bad.to_str().unwrap()], "not a safetensors file"),
-        (vec!["sample", "/nonexistent.safetensors", "--out", "/tmp/x.png"], "/nonexistent.safetensors"),
         (
-            vec!["train", "--model", "vae", "--dataset", "cifar", "--out", "/tmp/x.safetensors"],
+            vec!["info", bad.to_str().unwrap()],
+            "not a safetensors file",
+        ),
+        (
+            vec!["sample", "/nonexistent.safetensors", "--out", "/tmp/x.png"],
+            "/nonexistent.safetensors",
+        ),
+        (
+            vec![
+                "train",
+                "--model",
+                "vae",
+                "--dataset",
+                "cifar",
+                "--out",
+                "/tmp/x.safetensors",
+            ],
             "unknown image dataset \"cifar\"",
         ),
         (
-            vec!["train", "--model", "vae", "--dataset", "mnist", "--data-dir", "/nonexistent", "--out", "/tmp/x.safetensors"],
+            vec![
+                "train",
+                "--model",
+                "vae",
+                "--dataset",
+                "mnist",
+                "--data-dir",
+                "/nonexistent",
+                "--out",
+                "/tmp/x.safetensors",
+            ],
             "run pkg-scripts/fetch-data",
         ),
         (
-            vec!["train", "--model", "vae", "--dataset", "ring8", "--device", "cuda", "--out", "/tmp/x.safetensors"],
+            vec![
+                "train",
+                "--model",
+                "vae",
+                "--dataset",
+                "ring8",
+                "--device",
+                "cuda",
+                "--out",
+                "/tmp/x.safetensors",
+            ],
             "CUDA",
         ),
     ] {
@@ -122,10 +249,34 @@ fn divergence_keeps_the_last_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let ckpt = dir.path().join("gan.safetensors");
     let c = ckpt.to_str().unwrap();
-    ok(&["train", "--model", "vae", "--dataset", "spiral", "--train-size", "1000", "--batch-size", "100", "--steps", "20", "--out", c]);
+    ok(&[
+        "train",
+        "--model",
+        "vae",
+        "--dataset",
+        "spiral",
+        "--train-size",
+        "1000",
+        "--batch-size",
+        "100",
+        "--steps",
+        "20",
+        "--out",
+        c,
+    ]);
     // Resumed with a learning rate of 1e4, the Gaussian VAE on the spiral blows up at once.
     let out = latentlab(&[
-        "train", "--resume", c, "--lr", "1e4", "--steps", "2000", "--log-every", "10", "--out", c,
+        "train",
+        "--resume",
+        c,
+        "--lr",
+        "1e4",
+        "--steps",
+        "2000",
+        "--log-every",
+        "10",
+        "--out",
+        c,
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");

@@ -17,25 +17,42 @@ fn iwae_bound_is_above_the_elbo_and_tightens_with_k() {
         batch_size: 100,
         ..TrainConfig::default()
     };
-    let mut s = Session::new(common::tiny_vae(4, None), train, data.info.clone(), &Device::Cpu).unwrap();
+    let mut s = Session::new(
+        common::tiny_vae(4, None),
+        train,
+        data.info.clone(),
+        &Device::Cpu,
+    )
+    .unwrap();
     s.train_steps(&data, 150).unwrap();
     let test = common::mnist(Split::Test, 200);
     let nll = |k: usize| {
-        likelihood_bounds(s.network(), &test, k, 100, false, &mut Rng::new(0), |_| {})
-            .unwrap()
+        likelihood_bounds(s.network(), &test, k, 100, false, &mut Rng::new(0), |_| {}).unwrap()
     };
     let (r1, r10, r100) = (nll(1), nll(10), nll(100));
     // With k = 1 the bound is the ELBO: equal in expectation to −neg_elbo.
     assert!((r1.nll - r1.neg_elbo).abs() < 0.02 * r1.neg_elbo, "{r1:?}");
-    assert!(r10.nll < r1.neg_elbo, "IWAE-10 {} vs −ELBO {}", r10.nll, r1.neg_elbo);
-    assert!(r100.nll <= r10.nll + 0.1, "IWAE-100 {} vs IWAE-10 {}", r100.nll, r10.nll);
+    assert!(
+        r10.nll < r1.neg_elbo,
+        "IWAE-10 {} vs −ELBO {}",
+        r10.nll,
+        r1.neg_elbo
+    );
+    assert!(
+        r100.nll <= r10.nll + 0.1,
+        "IWAE-100 {} vs IWAE-10 {}",
+        r100.nll,
+        r10.nll
+    );
     assert!(r100.active_units >= 1 && r100.active_units <= 4);
 }
 
 #[test]
 fn active_units_counts_varying_dimensions() {
     // Dim 0 varies (var 1), dim 1 barely (var 1e-4).
-    let mus: Vec<f32> = (0..1000).flat_map(|i| [if i % 2 == 0 { 1.0 } else { -1.0 }, 0.01 * (i % 2) as f32]).collect();
+    let mus: Vec<f32> = (0..1000)
+        .flat_map(|i| [if i % 2 == 0 { 1.0 } else { -1.0 }, 0.01 * (i % 2) as f32])
+        .collect();
     assert_eq!(active_units(&mus, 2, 0.01), 1);
 }
 
@@ -50,7 +67,9 @@ fn mode_counter_follows_pacgan() {
     assert!(r.reverse_kl < 0.01, "{r:?}");
 
     // Every sample on one mode: 1/8 covered, reverse KL = ln 8.
-    let one: Vec<f32> = (0..2500).flat_map(|_| [1.0 + 0.01 * rng.normal(), 0.01 * rng.normal()]).collect();
+    let one: Vec<f32> = (0..2500)
+        .flat_map(|_| [1.0 + 0.01 * rng.normal(), 0.01 * rng.normal()])
+        .collect();
     let r = mode_coverage(&one, Toy::Ring8).unwrap();
     assert_eq!(r.modes_covered, 1);
     assert!((r.reverse_kl - 8f64.ln()).abs() < 1e-9);
@@ -76,7 +95,10 @@ fn frechet_distance_is_zero_on_a_set_with_itself_and_grows_with_a_shift() {
         let b: Vec<f32> = a.iter().map(|v| v + shift).collect();
         let d = frechet_distance(&ga, &Gaussian::fit(&b, dim).unwrap()).unwrap();
         // A pure shift adds ‖δ‖² = dim·shift².
-        assert!((d - (dim as f64) * (shift as f64).powi(2)).abs() < 1e-3, "shift {shift}: {d}");
+        assert!(
+            (d - (dim as f64) * (shift as f64).powi(2)).abs() < 1e-3,
+            "shift {shift}: {d}"
+        );
         assert!(d > last);
         last = d;
     }

@@ -20,7 +20,10 @@ fn compute() -> Value {
     for (name, n, seed, temperature, class) in CASES {
         let path = common::repo().join(format!("tests/fixtures/{name}.safetensors"));
         let ck = checkpoint::load_file(&path, &Device::Cpu).unwrap();
-        let (x, _) = ck.network.sample(n, &mut Rng::new(seed), temperature, class).unwrap();
+        let (x, _) = ck
+            .network
+            .sample(n, &mut Rng::new(seed), temperature, class)
+            .unwrap();
         let values = x.flatten_all().unwrap().to_vec1::<f32>().unwrap();
         out.insert(
             name.into(),

@@ -13,24 +13,37 @@ fn close(got: &Tensor, want: &[f64], tol: f64) {
     let got = got.flatten_all().unwrap().to_vec1::<f32>().unwrap();
     assert_eq!(got.len(), want.len());
     for (g, w) in got.iter().zip(want) {
-        assert!((*g as f64 - w).abs() <= tol * w.abs().max(1.0), "got {got:?}, want {want:?}");
+        assert!(
+            (*g as f64 - w).abs() <= tol * w.abs().max(1.0),
+            "got {got:?}, want {want:?}"
+        );
     }
 }
 
-const X: [f32; 12] = [-3.0, -0.5, 0.0, 0.7, 2.5, 12.0, 1.0, -2.0, 0.3, -0.1, 4.0, -15.0];
+const X: [f32; 12] = [
+    -3.0, -0.5, 0.0, 0.7, 2.5, 12.0, 1.0, -2.0, 0.3, -0.1, 4.0, -15.0,
+];
 const Y: [f32; 12] = [0.0, 1.0, 0.5, 1.0, 0.0, 1.0, 1.0, 0.0, 0.2, 0.9, 1.0, 0.0];
 
 #[test]
 fn bce_with_logits_matches_pytorch_including_large_logits() {
     // F.binary_cross_entropy_with_logits(x, y, reduction="none").sum(1)
-    close(&bce_with_logits(&t(&X, &[2, 6]), &t(&Y, &[2, 6])).unwrap(), &[4.697893443685279, 1.9870918369233772], 1e-6);
+    close(
+        &bce_with_logits(&t(&X, &[2, 6]), &t(&Y, &[2, 6])).unwrap(),
+        &[4.697893443685279, 1.9870918369233772],
+        1e-6,
+    );
 }
 
 #[test]
 fn gaussian_nll_matches_pytorch() {
     // F.gaussian_nll_loss(mean, y, var=1, full=True, reduction="none").sum(1)
     let mean = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 1.0, -1.0, 0.0, 2.0, -2.0, 0.5];
-    close(&gaussian_nll(&t(&mean, &[2, 6]), &t(&Y, &[2, 6])).unwrap(), &[6.243631199228036, 11.263631199228035], 1e-6);
+    close(
+        &gaussian_nll(&t(&mean, &[2, 6]), &t(&Y, &[2, 6])).unwrap(),
+        &[6.243631199228036, 11.263631199228035],
+        1e-6,
+    );
 }
 
 #[test]
@@ -38,7 +51,11 @@ fn gan_losses_match_pytorch_bce() {
     let real = t(&[2.0, -1.0, 0.3, 5.0], &[4]);
     let fake = t(&[-2.0, 0.5, 1.5, -7.0], &[4]);
     // BCE(real, 1) + BCE(fake, 0); non-saturating BCE(fake, 1)
-    close(&discriminator_loss(&real, &fake).unwrap(), &[1.2011475077946117], 1e-6);
+    close(
+        &discriminator_loss(&real, &fake).unwrap(),
+        &[1.2011475077946117],
+        1e-6,
+    );
     close(&generator_loss(&fake).unwrap(), &[2.4508324349149015], 1e-6);
 }
 
@@ -46,7 +63,11 @@ fn gan_losses_match_pytorch_bce() {
 fn cross_entropy_matches_pytorch() {
     let logits = t(&[2.0, -1.0, 0.5, 0.1, 0.2, 3.0], &[2, 3]);
     let targets = Tensor::new(&[0u32, 1], &Device::Cpu).unwrap();
-    close(&cross_entropy(&logits, &targets).unwrap(), &[1.5754563805893111], 1e-6);
+    close(
+        &cross_entropy(&logits, &targets).unwrap(),
+        &[1.5754563805893111],
+        1e-6,
+    );
 }
 
 const MU: [f32; 6] = [0.5, -1.0, 0.0, 2.0, 0.1, -0.3];
@@ -61,7 +82,12 @@ fn kl_matches_pytorch_and_the_closed_form() {
     let by_hand: Vec<f64> = MU
         .chunks(3)
         .zip(LOGVAR.chunks(3))
-        .map(|(m, lv)| m.iter().zip(lv).map(|(&m, &lv)| 0.5 * ((lv as f64).exp() + (m as f64).powi(2) - 1.0 - lv as f64)).sum())
+        .map(|(m, lv)| {
+            m.iter()
+                .zip(lv)
+                .map(|(&m, &lv)| 0.5 * ((lv as f64).exp() + (m as f64).powi(2) - 1.0 - lv as f64))
+                .sum()
+        })
         .collect();
     close(&kl, &by_hand, 1e-6);
 }
@@ -78,14 +104,30 @@ fn kl_agrees_with_a_monte_carlo_estimate() {
     let z = (&mu_t + (&lv_t * 0.5).unwrap().exp().unwrap().mul(&eps).unwrap()).unwrap();
     let log_q = log_posterior(&eps, &lv_t).unwrap();
     let log_p = log_standard_normal(&z).unwrap();
-    let mc = (log_q - log_p).unwrap().mean_all().unwrap().to_scalar::<f32>().unwrap() as f64;
-    assert!((mc - 0.9658160743209594).abs() < 0.01, "Monte-Carlo KL {mc}");
+    let mc = (log_q - log_p)
+        .unwrap()
+        .mean_all()
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap() as f64;
+    assert!(
+        (mc - 0.9658160743209594).abs() < 0.01,
+        "Monte-Carlo KL {mc}"
+    );
 }
 
 #[test]
 fn softplus_and_log_sum_exp_are_stable() {
     let x = t(&[-100.0, 0.0, 100.0], &[3]);
-    close(&softplus(&x).unwrap(), &[(-100f64).exp(), 2f64.ln(), 100.0], 1e-6);
+    close(
+        &softplus(&x).unwrap(),
+        &[(-100f64).exp(), 2f64.ln(), 100.0],
+        1e-6,
+    );
     let v = t(&[1000.0, 1000.0, -1e30, 0.0], &[2, 2]);
-    close(&log_sum_exp(&v, 0).unwrap(), &[1000.0, 1000.0 + 0.0 * 2f64.ln()], 1e-6);
+    close(
+        &log_sum_exp(&v, 0).unwrap(),
+        &[1000.0, 1000.0 + 0.0 * 2f64.ln()],
+        1e-6,
+    );
 }

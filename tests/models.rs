@@ -16,7 +16,11 @@ fn mnist_info(classes: bool) -> DataInfo {
         value_range: [0.0, 1.0],
         normalization: "pixel / 255".into(),
         dynamic_binarization: false,
-        class_names: if classes { (0..10).map(|i| i.to_string()).collect() } else { vec![] },
+        class_names: if classes {
+            (0..10).map(|i| i.to_string()).collect()
+        } else {
+            vec![]
+        },
     }
 }
 
@@ -28,13 +32,22 @@ fn net(spec: ModelSpec, info: &DataInfo) -> Network {
 #[test]
 fn generative_models_sample_decode_and_encode_with_the_right_shapes() {
     let info = mnist_info(true);
-    for kind in [ModelKind::Autoencoder, ModelKind::Vae, ModelKind::Gan, ModelKind::VaeGan] {
+    for kind in [
+        ModelKind::Autoencoder,
+        ModelKind::Vae,
+        ModelKind::Gan,
+        ModelKind::VaeGan,
+    ] {
         for arch in [Arch::Mlp, Arch::Conv] {
             for conditional in [false, true] {
                 let spec = ModelSpec {
                     arch: Some(arch),
                     latent_dim: Some(5),
-                    hidden: Some(if arch == Arch::Conv { vec![4, 8] } else { vec![32] }),
+                    hidden: Some(if arch == Arch::Conv {
+                        vec![4, 8]
+                    } else {
+                        vec![32]
+                    }),
                     conditional,
                     ..ModelSpec::new(kind)
                 };
@@ -44,7 +57,10 @@ fn generative_models_sample_decode_and_encode_with_the_right_shapes() {
                 assert_eq!(x.dims(), &[6, 1, 28, 28], "{what}");
                 assert_eq!(z.dims(), &[6, 5], "{what}");
                 let v = x.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-                assert!(v.iter().all(|p| (0.0..=1.0).contains(p)), "{what}: samples leave [0, 1]");
+                assert!(
+                    v.iter().all(|p| (0.0..=1.0).contains(p)),
+                    "{what}: samples leave [0, 1]"
+                );
                 let labels: Vec<u32> = (0..6).collect();
                 let labels = conditional.then_some(labels.as_slice());
                 if kind != ModelKind::Gan {
@@ -59,7 +75,13 @@ fn generative_models_sample_decode_and_encode_with_the_right_shapes() {
                     assert_eq!(p.dims(), &[6], "{what}");
                 }
                 let frames = n
-                    .interpolate(&[0.0; 5], &[1.0; 5], 7, latentlab::latent::InterpolationMode::Slerp, Some(3))
+                    .interpolate(
+                        &[0.0; 5],
+                        &[1.0; 5],
+                        7,
+                        latentlab::latent::InterpolationMode::Slerp,
+                        Some(3),
+                    )
                     .unwrap();
                 assert_eq!(frames.dims(), &[7, 1, 28, 28], "{what}");
             }
@@ -76,24 +98,39 @@ fn pacgan_packs_samples_and_judges_each_pack_once() {
         ..ModelSpec::new(ModelKind::Gan)
     };
     let n = net(spec, &data.info);
-    let Model::Gan(gan) = n.model() else { panic!("not a GAN") };
+    let Model::Gan(gan) = n.model() else {
+        panic!("not a GAN")
+    };
     let x = Tensor::zeros((8, 2), candle::DType::F32, &Device::Cpu).unwrap();
     let (logits, features) = gan.discriminator.forward(&x, None).unwrap();
     assert_eq!(logits.dims(), &[2]);
     assert_eq!(features.dims(), &[2, 200]);
-    assert!(gan.discriminator.forward(&x.narrow(0, 0, 6).unwrap(), None).is_err());
+    assert!(gan
+        .discriminator
+        .forward(&x.narrow(0, 0, 6).unwrap(), None)
+        .is_err());
     // `discriminate` judges single points by packing each with copies of itself.
-    assert_eq!(n.discriminate(&x.narrow(0, 0, 3).unwrap(), None).unwrap().dims(), &[3]);
+    assert_eq!(
+        n.discriminate(&x.narrow(0, 0, 3).unwrap(), None)
+            .unwrap()
+            .dims(),
+        &[3]
+    );
 }
 
 #[test]
 fn classifier_gives_logits_and_features() {
     let n = net(ModelSpec::new(ModelKind::Classifier), &mnist_info(true));
-    let Model::Classifier(c) = n.model() else { panic!("not a classifier") };
+    let Model::Classifier(c) = n.model() else {
+        panic!("not a classifier")
+    };
     let x = Tensor::zeros((3, 1, 28, 28), candle::DType::F32, &Device::Cpu).unwrap();
     assert_eq!(c.forward(&x).unwrap().dims(), &[3, 10]);
     assert_eq!(c.features(&x).unwrap().dims(), &[3, 128]);
-    assert!(n.sample(1, &mut Rng::new(0), 1.0, None).is_err(), "a classifier cannot sample");
+    assert!(
+        n.sample(1, &mut Rng::new(0), 1.0, None).is_err(),
+        "a classifier cannot sample"
+    );
 }
 
 #[test]
@@ -107,10 +144,22 @@ fn bad_requests_are_errors_not_panics() {
         &mnist_info(true),
     );
     let z = Tensor::zeros((2, 20), candle::DType::F32, &Device::Cpu).unwrap();
-    assert!(n.decode(&z, None).unwrap_err().to_string().contains("label"));
-    assert!(n.decode(&z, Some(&[1, 10])).unwrap_err().to_string().contains("not below 10"));
+    assert!(n
+        .decode(&z, None)
+        .unwrap_err()
+        .to_string()
+        .contains("label"));
+    assert!(n
+        .decode(&z, Some(&[1, 10]))
+        .unwrap_err()
+        .to_string()
+        .contains("not below 10"));
     let z3 = Tensor::zeros((2, 3), candle::DType::F32, &Device::Cpu).unwrap();
-    assert!(n.decode(&z3, Some(&[1, 2])).unwrap_err().to_string().contains("[B, 20]"));
+    assert!(n
+        .decode(&z3, Some(&[1, 2]))
+        .unwrap_err()
+        .to_string()
+        .contains("[B, 20]"));
     assert!(n.batch_from_slice(&[0.0; 100]).is_err());
     assert!(n.sample(4, &mut Rng::new(0), f32::NAN, None).is_err());
     // Conv backbones need sides divisible by 4; VAE-GANs need images.
@@ -118,7 +167,13 @@ fn bad_requests_are_errors_not_panics() {
         sample_shape: vec![1, 30, 30],
         ..mnist_info(false)
     };
-    assert!(ModelSpec::new(ModelKind::Vae).build(&odd).unwrap_err().to_string().contains("divisible by 4"));
-    let points = Dataset::toy(Toy::Spiral, 10, &mut Rng::new(0)).unwrap().info;
+    assert!(ModelSpec::new(ModelKind::Vae)
+        .build(&odd)
+        .unwrap_err()
+        .to_string()
+        .contains("divisible by 4"));
+    let points = Dataset::toy(Toy::Spiral, 10, &mut Rng::new(0))
+        .unwrap()
+        .info;
     assert!(ModelSpec::new(ModelKind::VaeGan).build(&points).is_err());
 }

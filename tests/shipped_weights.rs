@@ -34,17 +34,37 @@ fn every_shipped_checkpoint_loads_samples_and_is_in_the_manifest() {
         let file = m["file"].as_str().unwrap();
         let path = dir.join(file);
         let bytes = std::fs::read(&path).unwrap();
-        assert_eq!(m["bytes"].as_u64(), Some(bytes.len() as u64), "{file}: manifest size is stale");
-        let ck = checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert!(ck.train.is_some(), "{file}: shipped weights record how they were trained");
-        assert!(ck.optimizer.is_empty(), "{file}: shipped weights carry no optimizer state");
+        assert_eq!(
+            m["bytes"].as_u64(),
+            Some(bytes.len() as u64),
+            "{file}: manifest size is stale"
+        );
+        let ck =
+            checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(
+            ck.train.is_some(),
+            "{file}: shipped weights record how they were trained"
+        );
+        assert!(
+            ck.optimizer.is_empty(),
+            "{file}: shipped weights carry no optimizer state"
+        );
         let (x, _) = ck.network.sample(8, &mut Rng::new(0), 1.0, None).unwrap();
         let v = x.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        assert!(v.iter().all(|p| p.is_finite()), "{file}: non-finite samples");
+        assert!(
+            v.iter().all(|p| p.is_finite()),
+            "{file}: non-finite samples"
+        );
         if ck.network.config().sample_shape().len() == 3 {
-            assert!(v.iter().all(|p| (0.0..=1.0).contains(p)), "{file}: pixels outside [0, 1]");
+            assert!(
+                v.iter().all(|p| (0.0..=1.0).contains(p)),
+                "{file}: pixels outside [0, 1]"
+            );
             let mean = v.iter().sum::<f32>() / v.len() as f32;
-            assert!(mean > 0.02 && mean < 0.6, "{file}: implausible mean intensity {mean}");
+            assert!(
+                mean > 0.02 && mean < 0.6,
+                "{file}: implausible mean intensity {mean}"
+            );
         }
     }
 }

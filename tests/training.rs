@@ -60,7 +60,11 @@ fn every_kind_trains_a_few_steps_with_finite_metrics() {
     for (kind, arch, conditional) in mnist_kinds {
         let spec = ModelSpec {
             arch: Some(arch),
-            hidden: Some(if arch == Arch::Conv { vec![8, 16] } else { vec![64] }),
+            hidden: Some(if arch == Arch::Conv {
+                vec![8, 16]
+            } else {
+                vec![64]
+            }),
             latent_dim: Some(8),
             conditional,
             ..ModelSpec::new(kind)
@@ -121,10 +125,16 @@ fn gan_on_the_ring_trains_with_pacgan_packing() {
         ..ModelSpec::new(ModelKind::Gan)
     };
     let mut s = session(spec.build(&data.info).unwrap(), train_config(100, 0), &data);
-    assert!(s.train_steps(&data, 20).unwrap().first_non_finite().is_none());
+    assert!(s
+        .train_steps(&data, 20)
+        .unwrap()
+        .first_non_finite()
+        .is_none());
     // A batch that does not divide into packs is refused before training starts.
     let cfg = spec.build(&data.info).unwrap();
-    let e = Session::new(cfg, train_config(99, 0), data.info.clone(), &Device::Cpu).err().unwrap();
+    let e = Session::new(cfg, train_config(99, 0), data.info.clone(), &Device::Cpu)
+        .err()
+        .unwrap();
     assert!(e.to_string().contains("multiple of pack 2"));
 }
 
@@ -135,7 +145,9 @@ fn run(seed: u64, steps: usize) -> Vec<Metrics> {
         ..train_config(32, seed)
     };
     let mut s = session(common::tiny_vae(4, Some(10)), train, &data);
-    (0..steps).map(|_| s.train_steps(&data, 1).unwrap()).collect()
+    (0..steps)
+        .map(|_| s.train_steps(&data, 1).unwrap())
+        .collect()
 }
 
 #[test]
@@ -161,12 +173,21 @@ fn a_resumed_run_continues_exactly_where_it_stopped() {
     first.train_steps(&data, 25).unwrap();
     let info = first.train_info("cpu", "t".into(), 0.0);
     let bytes = checkpoint::session_to_bytes(&first, &info, SaveOptions::default()).unwrap();
-    let mut resumed = checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap().into_session().unwrap();
+    let mut resumed = checkpoint::from_bytes(&bytes, &Device::Cpu)
+        .unwrap()
+        .into_session()
+        .unwrap();
     assert_eq!(resumed.steps(), 25);
     resumed.train_steps(&data, 15).unwrap();
     assert_eq!(resumed.steps(), 40);
     assert_eq!(resumed.last_metrics(), straight.last_metrics());
-    let w = |s: &Session| s.network().named_tensors().into_iter().map(|(_, t)| t.flatten_all().unwrap().to_vec1::<f32>().unwrap()).collect::<Vec<_>>();
+    let w = |s: &Session| {
+        s.network()
+            .named_tensors()
+            .into_iter()
+            .map(|(_, t)| t.flatten_all().unwrap().to_vec1::<f32>().unwrap())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(w(&resumed), w(&straight), "weights differ after resume");
 }
 
@@ -191,7 +212,14 @@ fn a_non_finite_loss_stops_with_the_step_and_keeps_the_weights() {
     }
     assert_eq!(s.steps(), 2);
     for ((n, a), (_, b)) in before.iter().zip(s.network().named_tensors()) {
-        let d = (a - &b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        let d = (a - &b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
         assert_eq!(d, 0.0, "{n} changed in a diverged step");
     }
 }
@@ -199,11 +227,16 @@ fn a_non_finite_loss_stops_with_the_step_and_keeps_the_weights() {
 #[test]
 fn dynamic_binarization_draws_binary_pixels() {
     let data = common::mnist(Split::Test, 10);
-    let b = data.batch(&[0, 1, 2], true, &mut Rng::new(0), &Device::Cpu).unwrap();
+    let b = data
+        .batch(&[0, 1, 2], true, &mut Rng::new(0), &Device::Cpu)
+        .unwrap();
     let v = b.x.flatten_all().unwrap().to_vec1::<f32>().unwrap();
     assert!(v.iter().all(|&p| p == 0.0 || p == 1.0));
     let ones = v.iter().filter(|&&p| p == 1.0).count() as f32;
     let expected: f32 = data.x[..3 * 784].iter().sum();
-    assert!((ones - expected).abs() < 0.1 * expected, "{ones} vs {expected}");
+    assert!(
+        (ones - expected).abs() < 0.1 * expected,
+        "{ones} vs {expected}"
+    );
     assert_eq!(b.labels, Some(data.labels.unwrap()[..3].to_vec()));
 }

@@ -19,13 +19,22 @@ fn golden(name: &str) -> (usize, u32, f32, Option<u32>, Vec<f32>) {
         c["seed"].as_u64().unwrap() as u32,
         c["temperature"].as_f64().unwrap() as f32,
         c["class"].as_u64().map(|k| k as u32),
-        c["values"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect(),
+        c["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect(),
     )
 }
 
 fn assert_close(got: &[f32], want: &[f32], tol: f32) {
     assert_eq!(got.len(), want.len());
-    let worst = got.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    let worst = got
+        .iter()
+        .zip(want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
     assert!(worst <= tol, "max difference {worst} > {tol}");
 }
 
@@ -34,7 +43,11 @@ fn samples_equal_the_native_build_within_1e_4() {
     for (name, bytes) in [("tiny-vae-mlp", VAE), ("tiny-cgan-conv", CGAN)] {
         let (n, seed, temperature, class, want) = golden(name);
         let model = LatentModel::load(bytes).unwrap();
-        assert_close(&model.sample(n, seed, temperature, class).unwrap(), &want, 1e-4);
+        assert_close(
+            &model.sample(n, seed, temperature, class).unwrap(),
+            &want,
+            1e-4,
+        );
     }
 }
 
@@ -43,21 +56,43 @@ fn bad_input_is_an_error_and_the_module_keeps_working() {
     assert!(LatentModel::load(b"definitely not safetensors").is_err());
     assert!(LatentModel::load(&VAE[..VAE.len() / 2]).is_err());
     let model = LatentModel::load(VAE).unwrap();
-    assert!(model.decode(&[0.0; 3], None).is_err(), "3 values for a 2-D latent");
-    assert!(model.interpolate(&[0.0; 2], &[1.0; 2], 5, "zigzag", None).is_err());
+    assert!(
+        model.decode(&[0.0; 3], None).is_err(),
+        "3 values for a 2-D latent"
+    );
+    assert!(model
+        .interpolate(&[0.0; 2], &[1.0; 2], 5, "zigzag", None)
+        .is_err());
     assert!(model.encode(&[0.0; 10], None).is_err());
-    assert!(model.discriminate(&[0.0; 784], None).is_err(), "a VAE has no discriminator");
+    assert!(
+        model.discriminate(&[0.0; 784], None).is_err(),
+        "a VAE has no discriminator"
+    );
     let cgan = LatentModel::load(CGAN).unwrap();
     assert!(cgan.sample(2, 0, 1.0, Some(10)).is_err(), "class 10 of 10");
     // Still alive: the same calls with good arguments work.
     let (n, seed, temperature, class, want) = golden("tiny-vae-mlp");
-    assert_close(&model.sample(n, seed, temperature, class).unwrap(), &want, 1e-4);
-    assert_eq!(model.interpolate(&[0.0; 2], &[1.0; 2], 5, "slerp", None).unwrap().len(), 5 * 784);
+    assert_close(
+        &model.sample(n, seed, temperature, class).unwrap(),
+        &want,
+        1e-4,
+    );
+    assert_eq!(
+        model
+            .interpolate(&[0.0; 2], &[1.0; 2], 5, "slerp", None)
+            .unwrap()
+            .len(),
+        5 * 784
+    );
 }
 
 #[wasm_bindgen_test]
 fn a_browser_trained_checkpoint_is_the_native_format() {
-    let mut t = LatentTrainer::new(r#"{"model": {"kind": "gan", "pack": 2, "hidden": [32, 32]}, "batch_size": 50}"#, 4).unwrap();
+    let mut t = LatentTrainer::new(
+        r#"{"model": {"kind": "gan", "pack": 2, "hidden": [32, 32]}, "batch_size": 50}"#,
+        4,
+    )
+    .unwrap();
     assert!(t.train_steps(1).is_err(), "no data yet");
     assert!(t.set_toy("nonsense", 100, 0).is_err());
     t.set_toy("ring8", 500, 0).unwrap();
@@ -69,7 +104,10 @@ fn a_browser_trained_checkpoint_is_the_native_format() {
     let ck = latentlab::checkpoint::from_bytes(&bytes, &candle::Device::Cpu).unwrap();
     assert_eq!(ck.train.as_ref().unwrap().steps, 10);
     assert_eq!(ck.train.as_ref().unwrap().device, "wasm");
-    assert!(!ck.optimizer.is_empty(), "full checkpoints carry optimizer moments");
+    assert!(
+        !ck.optimizer.is_empty(),
+        "full checkpoints carry optimizer moments"
+    );
     // And it resumes, in wasm, at step 10.
     let mut resumed = LatentTrainer::from_checkpoint(&bytes).unwrap();
     resumed.set_toy("ring8", 500, 0).unwrap();

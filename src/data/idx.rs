@@ -27,7 +27,9 @@ pub fn parse(bytes: &[u8], what: &str) -> Result<IdxArray> {
     }
     let ndim = bytes[3] as usize;
     if ndim == 0 {
-        return Err(Error::Data(format!("{what}: IDX header declares 0 dimensions")));
+        return Err(Error::Data(format!(
+            "{what}: IDX header declares 0 dimensions"
+        )));
     }
     let header = 4 + 4 * ndim;
     if bytes.len() < header {
@@ -60,7 +62,11 @@ pub fn parse(bytes: &[u8], what: &str) -> Result<IdxArray> {
 
 /// Parses an image file (`[N, H, W]`) and its label file (`[N]`), checking they agree.
 /// Returns `(images, labels, [H, W])`.
-pub fn parse_pair(images: &[u8], labels: &[u8], what: &str) -> Result<(Vec<u8>, Vec<u8>, [usize; 2])> {
+pub fn parse_pair(
+    images: &[u8],
+    labels: &[u8],
+    what: &str,
+) -> Result<(Vec<u8>, Vec<u8>, [usize; 2])> {
     let im = parse(images, &format!("{what} images"))?;
     let lb = parse(labels, &format!("{what} labels"))?;
     if im.dims.len() != 3 {

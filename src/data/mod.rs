@@ -37,7 +37,16 @@ fn class_names(name: &str) -> Vec<String> {
     let names: &[&str] = match name {
         "mnist" => &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
         "fashion-mnist" => &[
-            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
         ],
         _ => &[],
     };
@@ -98,7 +107,10 @@ impl Dataset {
 
     /// 2-D points, flattened `[x0, y0, x1, y1, …]`.
     pub fn from_points(name: &str, points: Vec<f32>) -> Result<Self> {
-        if points.len() < 2 || points.len() % 2 != 0 || points.iter().any(|v| !v.is_finite()) {
+        if points.len() < 2
+            || !points.len().is_multiple_of(2)
+            || points.iter().any(|v| !v.is_finite())
+        {
             return Err(Error::Data(format!(
                 "{name}: points must be a nonempty, even-length list of finite numbers (got {} values)",
                 points.len()
@@ -106,7 +118,9 @@ impl Dataset {
         }
         let (lo, hi) = points
             .iter()
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
         Ok(Self {
             info: DataInfo {
                 name: name.to_string(),
@@ -140,8 +154,16 @@ impl Dataset {
             Split::Train => "train",
             Split::Test => "t10k",
         };
-        let images = read_maybe_gz(&data_dir.join(name).join(format!("{prefix}-images-idx3-ubyte")))?;
-        let labels = read_maybe_gz(&data_dir.join(name).join(format!("{prefix}-labels-idx1-ubyte")))?;
+        let images = read_maybe_gz(
+            &data_dir
+                .join(name)
+                .join(format!("{prefix}-images-idx3-ubyte")),
+        )?;
+        let labels = read_maybe_gz(
+            &data_dir
+                .join(name)
+                .join(format!("{prefix}-labels-idx1-ubyte")),
+        )?;
         Self::from_idx(name, &images, &labels)
     }
 
@@ -169,12 +191,21 @@ impl Dataset {
 
     /// Gathers samples `indices` into a batch; with `binarize`, each pixel becomes 1 with
     /// probability equal to its intensity (dynamic binarization, drawn from `rng`).
-    pub fn batch(&self, indices: &[usize], binarize: bool, rng: &mut Rng, device: &Device) -> Result<Batch> {
+    pub fn batch(
+        &self,
+        indices: &[usize],
+        binarize: bool,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Result<Batch> {
         let d = self.sample_len();
         let mut x = Vec::with_capacity(indices.len() * d);
         for &i in indices {
             let s = self.x.get(i * d..(i + 1) * d).ok_or_else(|| {
-                Error::Argument(format!("sample {i} out of range for {} samples", self.len()))
+                Error::Argument(format!(
+                    "sample {i} out of range for {} samples",
+                    self.len()
+                ))
             })?;
             if binarize {
                 x.extend(s.iter().map(|&p| if rng.uniform() < p { 1.0 } else { 0.0 }));
@@ -186,7 +217,10 @@ impl Dataset {
         shape.extend(&self.info.sample_shape);
         Ok(Batch {
             x: Tensor::from_vec(x, shape, device)?,
-            labels: self.labels.as_ref().map(|l| indices.iter().map(|&i| l[i]).collect()),
+            labels: self
+                .labels
+                .as_ref()
+                .map(|l| indices.iter().map(|&i| l[i]).collect()),
         })
     }
 }

@@ -44,7 +44,9 @@ impl Toy {
                 .collect(),
             Self::Grid25 => {
                 let at = [-4.0, -2.0, 0.0, 2.0, 4.0];
-                at.iter().flat_map(|&x| at.iter().map(move |&y| [x, y])).collect()
+                at.iter()
+                    .flat_map(|&x| at.iter().map(move |&y| [x, y]))
+                    .collect()
             }
             Self::Spiral => Vec::new(),
         }

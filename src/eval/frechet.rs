@@ -20,7 +20,7 @@ pub struct Gaussian {
 impl Gaussian {
     /// Fits `rows` (`n × dim` values) with the unbiased covariance.
     pub fn fit(rows: &[f32], dim: usize) -> Result<Self> {
-        if dim == 0 || rows.len() % dim != 0 || rows.len() < 2 * dim {
+        if dim == 0 || !rows.len().is_multiple_of(dim) || rows.len() < 2 * dim {
             return Err(Error::Argument(format!(
                 "need at least 2 rows of {dim} features, got {} values",
                 rows.len()
@@ -124,19 +124,31 @@ fn matmul(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
 pub fn frechet_distance(a: &Gaussian, b: &Gaussian) -> Result<f64> {
     let n = a.dim;
     if b.dim != n {
-        return Err(Error::Argument(format!("feature sizes differ: {n} vs {}", b.dim)));
+        return Err(Error::Argument(format!(
+            "feature sizes differ: {n} vs {}",
+            b.dim
+        )));
     }
-    let mean_term: f64 = a.mean.iter().zip(&b.mean).map(|(x, y)| (x - y).powi(2)).sum();
+    let mean_term: f64 = a
+        .mean
+        .iter()
+        .zip(&b.mean)
+        .map(|(x, y)| (x - y).powi(2))
+        .sum();
     let (w, v) = symmetric_eigen(&a.cov, n);
     // Σ₁^½ = V diag(√λ) Vᵀ (negative round-off eigenvalues clipped to 0).
     let mut s = vec![0.0; n * n];
     for i in 0..n {
         for j in 0..n {
-            s[i * n + j] = (0..n).map(|k| v[i * n + k] * w[k].max(0.0).sqrt() * v[j * n + k]).sum();
+            s[i * n + j] = (0..n)
+                .map(|k| v[i * n + k] * w[k].max(0.0).sqrt() * v[j * n + k])
+                .sum();
         }
     }
     let m = matmul(&matmul(&s, &b.cov, n), &s, n);
-    let sym: Vec<f64> = (0..n * n).map(|idx| 0.5 * (m[idx] + m[(idx % n) * n + idx / n])).collect();
+    let sym: Vec<f64> = (0..n * n)
+        .map(|idx| 0.5 * (m[idx] + m[(idx % n) * n + idx / n]))
+        .collect();
     let (mw, _) = symmetric_eigen(&sym, n);
     let tr_sqrt: f64 = mw.iter().map(|x| x.max(0.0).sqrt()).sum();
     let tr = |c: &[f64]| (0..n).map(|i| c[i * n + i]).sum::<f64>();
@@ -147,7 +159,11 @@ pub fn frechet_distance(a: &Gaussian, b: &Gaussian) -> Result<f64> {
 ///
 /// # Shapes
 /// - `images`: `[N, *sample_shape]` → `N × feature_dim` values
-pub fn features(classifier: &Network, images: &Tensor, batch: usize) -> Result<(Vec<f32>, Vec<u32>)> {
+pub fn features(
+    classifier: &Network,
+    images: &Tensor,
+    batch: usize,
+) -> Result<(Vec<f32>, Vec<u32>)> {
     let Model::Classifier(c) = classifier.model() else {
         return Err(Error::Argument(format!(
             "features need a classifier checkpoint, got a {}",
@@ -219,8 +235,16 @@ mod tests {
     #[test]
     fn frechet_of_diagonal_gaussians_has_the_closed_form() {
         // For commuting covariances: Σ (μ₁−μ₂)² + Σ (√σ₁² − √σ₂²)².
-        let a = Gaussian { mean: vec![0.0, 1.0], cov: vec![4.0, 0.0, 0.0, 1.0], dim: 2 };
-        let b = Gaussian { mean: vec![1.0, 1.0], cov: vec![1.0, 0.0, 0.0, 9.0], dim: 2 };
+        let a = Gaussian {
+            mean: vec![0.0, 1.0],
+            cov: vec![4.0, 0.0, 0.0, 1.0],
+            dim: 2,
+        };
+        let b = Gaussian {
+            mean: vec![1.0, 1.0],
+            cov: vec![1.0, 0.0, 0.0, 9.0],
+            dim: 2,
+        };
         let want = 1.0 + (2.0f64 - 1.0).powi(2) + (1.0f64 - 3.0).powi(2);
         assert!((frechet_distance(&a, &b).unwrap() - want).abs() < 1e-9);
         assert!(frechet_distance(&a, &a).unwrap() < 1e-9);

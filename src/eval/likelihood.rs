@@ -42,7 +42,9 @@ pub fn likelihood_bounds(
         .model()
         .vae()
         .filter(|v| v.is_variational())
-        .ok_or_else(|| Error::Argument(format!("a {} has no likelihood bound", net.config().kind())))?;
+        .ok_or_else(|| {
+            Error::Argument(format!("a {} has no likelihood bound", net.config().kind()))
+        })?;
     if k == 0 || batch == 0 {
         return Err(Error::Argument("k and batch must be ≥ 1".into()));
     }
@@ -63,7 +65,10 @@ pub fn likelihood_bounds(
         let z = crate::models::Vae::reparameterize(&mu, &logvar, &eps)?;
         let recon = reconstruction_nll(&vae.decode_raw(&z, y.as_ref())?, &b.x, vae.likelihood())?;
         let neg_elbo = (recon + kl_standard_normal(&mu, &logvar)?)?;
-        sum_elbo += neg_elbo.to_dtype(candle::DType::F64)?.sum_all()?.to_scalar::<f64>()?;
+        sum_elbo += neg_elbo
+            .to_dtype(candle::DType::F64)?
+            .sum_all()?
+            .to_scalar::<f64>()?;
 
         // log mean_i w_i over k samples, accumulated chunk by chunk as a running log-sum-exp.
         let mut acc: Option<Tensor> = None;
@@ -79,7 +84,10 @@ pub fn likelihood_bounds(
             left -= kc;
         }
         let bound = (acc.expect("k ≥ 1") - (k as f64).ln())?;
-        sum_nll -= bound.to_dtype(candle::DType::F64)?.sum_all()?.to_scalar::<f64>()?;
+        sum_nll -= bound
+            .to_dtype(candle::DType::F64)?
+            .sum_all()?
+            .to_scalar::<f64>()?;
         done += idx.len();
         progress(done);
     }

@@ -25,10 +25,15 @@ pub struct ModeReport {
 pub fn mode_coverage(points: &[f32], toy: Toy) -> Result<ModeReport> {
     let modes = toy.modes();
     if modes.is_empty() {
-        return Err(Error::Argument(format!("{} has no discrete modes to cover", toy.name())));
+        return Err(Error::Argument(format!(
+            "{} has no discrete modes to cover",
+            toy.name()
+        )));
     }
-    if points.is_empty() || points.len() % 2 != 0 {
-        return Err(Error::Argument("points must be a nonempty list of (x, y) pairs".into()));
+    if points.is_empty() || !points.len().is_multiple_of(2) {
+        return Err(Error::Argument(
+            "points must be a nonempty list of (x, y) pairs".into(),
+        ));
     }
     let limit = 3.0 * toy.sigma();
     let mut counts = vec![0usize; modes.len()];

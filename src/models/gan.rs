@@ -72,8 +72,16 @@ impl Discriminator {
         let mut packed = sample_shape.to_vec();
         packed[0] *= pack;
         let encoder = Encoder::new(&packed, backbone, vb.clone())?;
-        let head = candle_nn::linear(encoder.out_dim() + pack * num_classes.unwrap_or(0), 1, vb.pp("head"))?;
-        Ok(Self { encoder, head, pack })
+        let head = candle_nn::linear(
+            encoder.out_dim() + pack * num_classes.unwrap_or(0),
+            1,
+            vb.pp("head"),
+        )?;
+        Ok(Self {
+            encoder,
+            head,
+            pack,
+        })
     }
 
     /// Samples judged together.
@@ -87,7 +95,7 @@ impl Discriminator {
     pub fn forward(&self, x: &Tensor, labels: Option<&Tensor>) -> Result<(Tensor, Tensor)> {
         let dims = x.dims();
         let b = dims[0];
-        if b % self.pack != 0 {
+        if !b.is_multiple_of(self.pack) {
             return Err(Error::Argument(format!(
                 "batch {b} is not a multiple of the pack size {}",
                 self.pack
@@ -97,10 +105,10 @@ impl Discriminator {
         let mut packed = vec![b / self.pack, dims[1] * self.pack];
         packed.extend(&dims[2..]);
         let features = self.encoder.forward(&x.reshape(packed)?)?;
-        let labels = labels
-            .map(|y| y.reshape((b / self.pack, ())))
-            .transpose()?;
-        let logits = self.head.forward(&with_labels(&features, labels.as_ref())?)?;
+        let labels = labels.map(|y| y.reshape((b / self.pack, ()))).transpose()?;
+        let logits = self
+            .head
+            .forward(&with_labels(&features, labels.as_ref())?)?;
         Ok((logits.squeeze(1)?, features))
     }
 }

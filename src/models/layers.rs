@@ -2,7 +2,9 @@
 //! [`Decoder`] (vector → data-shaped output), and seeded weight initialization.
 
 use candle::{Module, Tensor, D};
-use candle_nn::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig, Linear, VarBuilder, VarMap};
+use candle_nn::{
+    Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig, Linear, VarBuilder, VarMap,
+};
 
 use crate::config::{Activation, Arch, Backbone, WeightInit};
 use crate::latent::Rng;
@@ -131,7 +133,12 @@ pub struct Decoder {
 }
 
 impl Decoder {
-    pub fn new(in_dim: usize, output_shape: &[usize], backbone: &Backbone, vb: VarBuilder) -> Result<Self> {
+    pub fn new(
+        in_dim: usize,
+        output_shape: &[usize],
+        backbone: &Backbone,
+        vb: VarBuilder,
+    ) -> Result<Self> {
         let layers = match backbone.arch {
             Arch::Mlp => {
                 let out: usize = output_shape.iter().product();
@@ -150,8 +157,20 @@ impl Decoder {
                 let (c1, c2) = (backbone.hidden[0], backbone.hidden[1]);
                 DecoderLayers::Conv {
                     fc: candle_nn::linear(in_dim, c2 * (h / 4) * (w / 4), vb.pp("fc"))?,
-                    deconv0: candle_nn::conv_transpose2d(c2, c1, KERNEL, up_config(), vb.pp("deconv0"))?,
-                    deconv1: candle_nn::conv_transpose2d(c1, c, KERNEL, up_config(), vb.pp("deconv1"))?,
+                    deconv0: candle_nn::conv_transpose2d(
+                        c2,
+                        c1,
+                        KERNEL,
+                        up_config(),
+                        vb.pp("deconv0"),
+                    )?,
+                    deconv1: candle_nn::conv_transpose2d(
+                        c1,
+                        c,
+                        KERNEL,
+                        up_config(),
+                        vb.pp("deconv1"),
+                    )?,
                     c2,
                 }
             }
@@ -180,7 +199,12 @@ impl Decoder {
                 }
                 Ok(h.reshape(out_shape)?)
             }
-            DecoderLayers::Conv { fc, deconv0, deconv1, c2 } => {
+            DecoderLayers::Conv {
+                fc,
+                deconv0,
+                deconv1,
+                c2,
+            } => {
                 let (hh, ww) = (self.output_shape[1] / 4, self.output_shape[2] / 4);
                 let h = activate(&fc.forward(z)?, self.act)?.reshape((b, *c2, hh, ww))?; // [B, c2, H/4, W/4]
                 let h = activate(&deconv0.forward(&h)?, self.act)?; // [B, c1, H/2, W/2]

@@ -73,7 +73,10 @@ impl Network {
     pub fn new(config: ModelConfig, device: &Device, rng: &mut Rng) -> Result<Self> {
         config.validate()?;
         let varmap = VarMap::new();
-        let model = Model::new(&config, VarBuilder::from_varmap(&varmap, DType::F32, device))?;
+        let model = Model::new(
+            &config,
+            VarBuilder::from_varmap(&varmap, DType::F32, device),
+        )?;
         layers::init_weights(&varmap, init_of(&config), rng)?;
         Ok(Self {
             config,
@@ -86,10 +89,17 @@ impl Network {
     /// A model whose every variable is taken from `tensors` (converted to f32 on `device`).
     /// A missing tensor or a wrong shape is an error naming it; extra tensors are an error
     /// too unless their name starts with `optim.` (optimizer state).
-    pub fn from_tensors(config: ModelConfig, tensors: &HashMap<String, Tensor>, device: &Device) -> Result<Self> {
+    pub fn from_tensors(
+        config: ModelConfig,
+        tensors: &HashMap<String, Tensor>,
+        device: &Device,
+    ) -> Result<Self> {
         config.validate()?;
         let varmap = VarMap::new();
-        let model = Model::new(&config, VarBuilder::from_varmap(&varmap, DType::F32, device))?;
+        let model = Model::new(
+            &config,
+            VarBuilder::from_varmap(&varmap, DType::F32, device),
+        )?;
         {
             let vars = varmap.data().lock().expect("varmap lock poisoned");
             let mut names: Vec<&String> = vars.keys().collect();
@@ -167,7 +177,10 @@ impl Network {
     }
 
     pub fn parameter_count(&self) -> usize {
-        self.named_tensors().iter().map(|(_, t)| t.elem_count()).sum()
+        self.named_tensors()
+            .iter()
+            .map(|(_, t)| t.elem_count())
+            .sum()
     }
 
     /// Number of values in one sample.
@@ -193,7 +206,9 @@ impl Network {
             (_, Some(k)) => k,
         };
         let labels = labels.ok_or_else(|| {
-            Error::Argument(format!("this model is conditioned on {k} classes: give a label per sample"))
+            Error::Argument(format!(
+                "this model is conditioned on {k} classes: give a label per sample"
+            ))
         })?;
         one_hot(labels, k, batch, &self.device).map(Some)
     }
@@ -223,13 +238,21 @@ impl Network {
     ///
     /// # Shapes
     /// → `(samples [n, *sample_shape], z [n, L])`
-    pub fn sample(&self, n: usize, rng: &mut Rng, temperature: f32, class: Option<u32>) -> Result<(Tensor, Tensor)> {
+    pub fn sample(
+        &self,
+        n: usize,
+        rng: &mut Rng,
+        temperature: f32,
+        class: Option<u32>,
+    ) -> Result<(Tensor, Tensor)> {
         let l = self.latent_dim_or_err()?;
         if n == 0 {
             return Err(Error::Argument("n must be ≥ 1".into()));
         }
         if !(temperature.is_finite() && temperature >= 0.0) {
-            return Err(Error::Argument(format!("temperature must be ≥ 0, got {temperature}")));
+            return Err(Error::Argument(format!(
+                "temperature must be ≥ 0, got {temperature}"
+            )));
         }
         let z = rng.normal_tensor(&[n, l], temperature, &self.device)?;
         let labels = self.config.num_classes().map(|k| {
@@ -246,9 +269,10 @@ impl Network {
     /// # Shapes
     /// - `x`: `[B, *sample_shape]` in data space → `([B, L], Option<[B, L]>)`
     pub fn encode(&self, x: &Tensor, labels: Option<&[u32]>) -> Result<(Tensor, Option<Tensor>)> {
-        let vae = self.model.vae().ok_or_else(|| {
-            Error::Argument(format!("a {} has no encoder", self.config.kind()))
-        })?;
+        let vae = self
+            .model
+            .vae()
+            .ok_or_else(|| Error::Argument(format!("a {} has no encoder", self.config.kind())))?;
         let mut want = vec![x.dim(0)?];
         want.extend(self.config.sample_shape());
         if x.dims() != want.as_slice() {
@@ -265,7 +289,14 @@ impl Network {
     ///
     /// # Shapes
     /// - `a`, `b`: `[L]` → `[steps, *sample_shape]`
-    pub fn interpolate(&self, a: &[f32], b: &[f32], steps: usize, mode: InterpolationMode, class: Option<u32>) -> Result<Tensor> {
+    pub fn interpolate(
+        &self,
+        a: &[f32],
+        b: &[f32],
+        steps: usize,
+        mode: InterpolationMode,
+        class: Option<u32>,
+    ) -> Result<Tensor> {
         let l = self.latent_dim_or_err()?;
         if a.len() != l || b.len() != l {
             return Err(Error::Argument(format!(
@@ -275,7 +306,10 @@ impl Network {
             )));
         }
         let z = Tensor::from_vec(latent::path(a, b, steps, mode)?, (steps, l), &self.device)?;
-        let labels = self.config.num_classes().map(|_| vec![class.unwrap_or(0); steps]);
+        let labels = self
+            .config
+            .num_classes()
+            .map(|_| vec![class.unwrap_or(0); steps]);
         self.decode(&z, labels.as_deref())
     }
 
@@ -287,7 +321,11 @@ impl Network {
     pub fn discriminate(&self, x: &Tensor, labels: Option<&[u32]>) -> Result<Tensor> {
         let b = x.dim(0)?;
         let (d, x, pack) = match &self.model {
-            Model::Gan(g) => (&g.discriminator, g.generator.from_data(x)?, g.discriminator.pack()),
+            Model::Gan(g) => (
+                &g.discriminator,
+                g.generator.from_data(x)?,
+                g.discriminator.pack(),
+            ),
             Model::VaeGan(m) => (&m.discriminator, x.clone(), 1),
             _ => {
                 return Err(Error::Argument(format!(
@@ -301,7 +339,9 @@ impl Network {
             // [B, …] → [B·pack, …], each row repeated `pack` times consecutively.
             let mut shape = vec![b * pack];
             shape.extend(&t.dims()[1..]);
-            Ok(t.unsqueeze(1)?.repeat([&[1, pack][..], &vec![1; t.rank() - 1]].concat())?.reshape(shape)?)
+            Ok(t.unsqueeze(1)?
+                .repeat([&[1, pack][..], &vec![1; t.rank() - 1]].concat())?
+                .reshape(shape)?)
         };
         let (logits, _) = d.forward(&repeat(&x)?, y.as_ref().map(repeat).transpose()?.as_ref())?;
         Ok(candle_nn::ops::sigmoid(&logits)?)
@@ -310,7 +350,7 @@ impl Network {
     /// Builds a `[B, *sample_shape]` tensor from flat values, checking the length.
     pub fn batch_from_slice(&self, values: &[f32]) -> Result<Tensor> {
         let d = self.sample_len();
-        if values.is_empty() || values.len() % d != 0 {
+        if values.is_empty() || !values.len().is_multiple_of(d) {
             return Err(Error::Argument(format!(
                 "expected a multiple of {d} values (one sample is {:?}), got {}",
                 self.config.sample_shape(),
@@ -337,7 +377,9 @@ pub fn one_hot(labels: &[u32], k: usize, batch: usize, device: &Device) -> Resul
     let mut v = vec![0f32; batch * k];
     for (i, &c) in labels.iter().enumerate() {
         if c as usize >= k {
-            return Err(Error::Argument(format!("label {c} is not below {k} classes")));
+            return Err(Error::Argument(format!(
+                "label {c} is not below {k} classes"
+            )));
         }
         v[i * k + c as usize] = 1.0;
     }

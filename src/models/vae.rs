@@ -31,7 +31,12 @@ impl Vae {
         } else {
             None
         };
-        let decoder = Decoder::new(cfg.latent_dim + k, &cfg.sample_shape, &cfg.backbone, vb.pp("decoder"))?;
+        let decoder = Decoder::new(
+            cfg.latent_dim + k,
+            &cfg.sample_shape,
+            &cfg.backbone,
+            vb.pp("decoder"),
+        )?;
         Ok(Self {
             encoder,
             mu,

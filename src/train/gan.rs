@@ -19,7 +19,12 @@ pub struct GanTrainer {
 }
 
 impl GanTrainer {
-    pub fn new(net: &Network, cfg: &GanConfig, train: &TrainConfig, opt: AdamConfig) -> Result<Self> {
+    pub fn new(
+        net: &Network,
+        cfg: &GanConfig,
+        train: &TrainConfig,
+        opt: AdamConfig,
+    ) -> Result<Self> {
         Ok(Self {
             g_opt: Adam::new(net.vars_with_prefix(&["generator."]), opt)?,
             d_opt: Adam::new(net.vars_with_prefix(&["discriminator."]), opt)?,
@@ -81,6 +86,9 @@ impl Trainer for GanTrainer {
     }
 
     fn optimizers_mut(&mut self) -> Vec<(&'static str, &mut Adam)> {
-        vec![("generator", &mut self.g_opt), ("discriminator", &mut self.d_opt)]
+        vec![
+            ("generator", &mut self.g_opt),
+            ("discriminator", &mut self.d_opt),
+        ]
     }
 }

@@ -76,6 +76,11 @@ impl RunningMean {
 
     pub fn mean(&self) -> Metrics {
         let n = self.count.max(1) as f64;
-        Metrics(self.sums.iter().map(|(k, s)| (k.clone(), (s / n) as f32)).collect())
+        Metrics(
+            self.sums
+                .iter()
+                .map(|(k, s)| (k.clone(), (s / n) as f32))
+                .collect(),
+        )
     }
 }

@@ -37,7 +37,9 @@ pub trait Trainer {
 pub fn trainer_for(net: &Network, train: &TrainConfig) -> Result<Box<dyn Trainer>> {
     let opt = train.optimizer;
     Ok(match net.config() {
-        ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => Box::new(vae::VaeTrainer::new(net, c, train, opt)?),
+        ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => {
+            Box::new(vae::VaeTrainer::new(net, c, train, opt)?)
+        }
         ModelConfig::Gan(c) => Box::new(gan::GanTrainer::new(net, c, train, opt)?),
         ModelConfig::VaeGan(c) => Box::new(vae_gan::VaeGanTrainer::new(net, c, opt)?),
         ModelConfig::Classifier(_) => Box::new(classifier::ClassifierTrainer::new(net, opt)?),
@@ -86,7 +88,12 @@ pub struct Session {
 
 impl Session {
     /// A fresh run: the seed drives weight init, then noise and shuffling.
-    pub fn new(model: ModelConfig, train: TrainConfig, data: DataInfo, device: &Device) -> Result<Self> {
+    pub fn new(
+        model: ModelConfig,
+        train: TrainConfig,
+        data: DataInfo,
+        device: &Device,
+    ) -> Result<Self> {
         model.validate()?;
         train.validate(&model)?;
         check_data_fits(&model, &data)?;
@@ -120,7 +127,11 @@ impl Session {
         let mut trainer = trainer_for(&net, &info.config)?;
         if !optim.is_empty() {
             for (group, opt) in trainer.optimizers_mut() {
-                let steps = info.optimizer_steps.get(group).copied().unwrap_or(info.steps);
+                let steps = info
+                    .optimizer_steps
+                    .get(group)
+                    .copied()
+                    .unwrap_or(info.steps);
                 opt.load_state(group, optim, steps)?;
             }
         }
@@ -202,7 +213,12 @@ impl Session {
         for _ in 0..k {
             let batcher = self.batcher.as_mut().expect("batcher set above");
             let idx = batcher.next_indices(&mut self.rng).to_vec();
-            let batch = data.batch(&idx, self.train.dynamic_binarization, &mut self.rng, self.net.device())?;
+            let batch = data.batch(
+                &idx,
+                self.train.dynamic_binarization,
+                &mut self.rng,
+                self.net.device(),
+            )?;
             mean.add(&self.step(&batch)?);
             self.epochs += bs as f64 / data.len() as f64;
         }
@@ -256,7 +272,11 @@ fn check_data_fits(model: &ModelConfig, data: &DataInfo) -> Result<()> {
                 "the model has {k} classes, the data {} has {} ({})",
                 data.name,
                 data.class_names.len(),
-                if data.class_names.is_empty() { "no labels" } else { "labels" }
+                if data.class_names.is_empty() {
+                    "no labels"
+                } else {
+                    "labels"
+                }
             )));
         }
     }

@@ -36,7 +36,11 @@ impl Adam {
                 Ok(Param { name, var, m, v })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Self { cfg, params, steps: 0 })
+        Ok(Self {
+            cfg,
+            params,
+            steps: 0,
+        })
     }
 
     pub fn config(&self) -> &AdamConfig {
@@ -98,7 +102,12 @@ impl Adam {
     }
 
     /// Restores moments written by [`Adam::state_tensors`] and the step count.
-    pub fn load_state(&mut self, group: &str, tensors: &HashMap<String, Tensor>, steps: u64) -> Result<()> {
+    pub fn load_state(
+        &mut self,
+        group: &str,
+        tensors: &HashMap<String, Tensor>,
+        steps: u64,
+    ) -> Result<()> {
         for p in &mut self.params {
             for (which, slot) in [("m", &mut p.m), ("v", &mut p.v)] {
                 let key = format!("optim.{group}.{which}.{}", p.name);

@@ -2,7 +2,9 @@
 
 use candle::Tensor;
 
-use super::losses::{kl_standard_normal, log_posterior, log_standard_normal, log_sum_exp, reconstruction_nll};
+use super::losses::{
+    kl_standard_normal, log_posterior, log_standard_normal, log_sum_exp, reconstruction_nll,
+};
 use super::{Adam, Metrics, Trainer};
 use crate::config::{AdamConfig, TrainConfig, VaeConfig};
 use crate::data::Batch;
@@ -17,7 +19,12 @@ pub struct VaeTrainer {
 }
 
 impl VaeTrainer {
-    pub fn new(net: &Network, cfg: &VaeConfig, train: &TrainConfig, opt: AdamConfig) -> Result<Self> {
+    pub fn new(
+        net: &Network,
+        cfg: &VaeConfig,
+        train: &TrainConfig,
+        opt: AdamConfig,
+    ) -> Result<Self> {
         Ok(Self {
             opt: Adam::new(net.vars_with_prefix(&["encoder.", "decoder."]), opt)?,
             beta: cfg.beta,
@@ -31,14 +38,22 @@ impl VaeTrainer {
 ///
 /// # Shapes
 /// - `x`: `[B, …]`, `labels`: `[B, K]` → `[k, B]`
-pub fn log_weights(vae: &Vae, x: &Tensor, labels: Option<&Tensor>, k: usize, rng: &mut Rng) -> Result<Tensor> {
+pub fn log_weights(
+    vae: &Vae,
+    x: &Tensor,
+    labels: Option<&Tensor>,
+    k: usize,
+    rng: &mut Rng,
+) -> Result<Tensor> {
     let (mu, logvar) = vae.encode(x, labels)?;
     let logvar = logvar.ok_or_else(|| Error::Argument("an autoencoder has no posterior".into()))?;
     let (b, l) = mu.dims2()?;
     let rep = |t: &Tensor| -> Result<Tensor> {
         let mut shape = vec![k * b];
         shape.extend(&t.dims()[1..]);
-        Ok(t.unsqueeze(0)?.broadcast_as([&[k][..], t.dims()].concat())?.reshape(shape)?)
+        Ok(t.unsqueeze(0)?
+            .broadcast_as([&[k][..], t.dims()].concat())?
+            .reshape(shape)?)
     };
     let (mu_k, logvar_k) = (rep(&mu)?, rep(&logvar)?); // [k·B, L]
     let eps = rng.normal_tensor(&[k * b, l], 1.0, x.device())?;
@@ -58,14 +73,19 @@ pub fn iwae_bound(log_w: &Tensor) -> Result<Tensor> {
 
 impl Trainer for VaeTrainer {
     fn step(&mut self, net: &Network, batch: &Batch, rng: &mut Rng) -> Result<Metrics> {
-        let vae = net.model().vae().ok_or_else(|| Error::Argument("not a VAE".into()))?;
+        let vae = net
+            .model()
+            .vae()
+            .ok_or_else(|| Error::Argument("not a VAE".into()))?;
         let y = net.labels(batch.labels.as_deref(), batch.x.dim(0)?)?;
         let x = &batch.x;
         let mut m = Metrics::default();
         let loss = match (vae.is_variational(), self.iwae_k) {
             (false, _) => {
                 let (z, _) = vae.encode(x, y.as_ref())?;
-                let recon = reconstruction_nll(&vae.decode_raw(&z, y.as_ref())?, x, vae.likelihood())?.mean_all()?;
+                let recon =
+                    reconstruction_nll(&vae.decode_raw(&z, y.as_ref())?, x, vae.likelihood())?
+                        .mean_all()?;
                 m.push("loss", recon.to_scalar()?);
                 recon
             }
@@ -74,7 +94,9 @@ impl Trainer for VaeTrainer {
                 let logvar = logvar.expect("variational encoders have a logvar head");
                 let eps = rng.normal_tensor(mu.dims(), 1.0, x.device())?;
                 let z = Vae::reparameterize(&mu, &logvar, &eps)?;
-                let recon = reconstruction_nll(&vae.decode_raw(&z, y.as_ref())?, x, vae.likelihood())?.mean_all()?;
+                let recon =
+                    reconstruction_nll(&vae.decode_raw(&z, y.as_ref())?, x, vae.likelihood())?
+                        .mean_all()?;
                 let kl = kl_standard_normal(&mu, &logvar)?.mean_all()?;
                 let loss = (&recon + (&kl * self.beta)?)?;
                 let (r, k) = (recon.to_scalar::<f32>()?, kl.to_scalar::<f32>()?);
@@ -106,4 +128,3 @@ impl Trainer for VaeTrainer {
         vec![("model", &mut self.opt)]
     }
 }
-

@@ -60,23 +60,31 @@ impl Trainer for VaeGanTrainer {
         let kl = kl_standard_normal(&mu, &logvar)?.mean_all()?;
         let llike = ((f_real.detach() - &f_tilde)?.sqr()?.sum(1)? * 0.5)?.mean_all()?;
         // Generator side of L_GAN, non-saturating: −log Dis(x̃) − log Dis(x_p).
-        let gan_g = (softplus(&l_tilde.neg()?)?.mean_all()? + softplus(&l_p.neg()?)?.mean_all()?)?;
+        let gan_g =
+            (softplus(&l_tilde.neg()?)?.mean_all()? + softplus(&l_p.neg()?)?.mean_all()?)?;
         let enc_loss = ((&kl * self.beta)? + &llike)?;
         let dec_loss = ((&llike * self.gamma)? + &gan_g)?;
 
         // Discriminator on detached fakes (so its backward pass stops at the decoder).
         let (l_tilde_d, _) = dis.forward(&x_tilde.detach(), y)?;
         let (l_p_d, _) = dis.forward(&x_p.detach(), y)?;
-        let dis_loss = ((softplus(&l_real.neg()?)?.mean_all()? + softplus(&l_tilde_d)?.mean_all()?)?
+        let dis_loss = ((softplus(&l_real.neg()?)?.mean_all()?
+            + softplus(&l_tilde_d)?.mean_all()?)?
             + softplus(&l_p_d)?.mean_all()?)?;
 
         let mut m = Metrics::default();
-        m.push("loss", (enc_loss.to_scalar::<f32>()? + dec_loss.to_scalar::<f32>()?) / 2.0);
+        m.push(
+            "loss",
+            (enc_loss.to_scalar::<f32>()? + dec_loss.to_scalar::<f32>()?) / 2.0,
+        );
         m.push("kl", kl.to_scalar()?);
         m.push("feature_recon", llike.to_scalar()?);
         m.push("g_loss", gan_g.to_scalar()?);
         m.push("d_loss", dis_loss.to_scalar()?);
-        m.push("d_real", candle_nn::ops::sigmoid(&l_real)?.mean_all()?.to_scalar()?);
+        m.push(
+            "d_real",
+            candle_nn::ops::sigmoid(&l_real)?.mean_all()?.to_scalar()?,
+        );
         if m.first_non_finite().is_some() {
             return Ok(m);
         }
@@ -90,10 +98,18 @@ impl Trainer for VaeGanTrainer {
     }
 
     fn optimizers(&self) -> Vec<(&'static str, &Adam)> {
-        vec![("encoder", &self.enc), ("decoder", &self.dec), ("discriminator", &self.dis)]
+        vec![
+            ("encoder", &self.enc),
+            ("decoder", &self.dec),
+            ("discriminator", &self.dis),
+        ]
     }
 
     fn optimizers_mut(&mut self) -> Vec<(&'static str, &mut Adam)> {
-        vec![("encoder", &mut self.enc), ("decoder", &mut self.dec), ("discriminator", &mut self.dis)]
+        vec![
+            ("encoder", &mut self.enc),
+            ("decoder", &mut self.dec),
+            ("discriminator", &mut self.dis),
+        ]
     }
 }

@@ -39,8 +39,16 @@ pub fn capabilities() -> Result<JsValue, JsError> {
 
 /// Data-space images (`n × C×H×W` values in `[0, 1]`) → RGBA bytes for `ImageData`.
 #[wasm_bindgen(js_name = imagesToRgba)]
-pub fn images_to_rgba(values: &[f32], channels: usize, height: usize, width: usize) -> Result<Vec<u8>, JsError> {
-    Ok(crate::image::images_to_rgba(values, &[channels, height, width])?)
+pub fn images_to_rgba(
+    values: &[f32],
+    channels: usize,
+    height: usize,
+    width: usize,
+) -> Result<Vec<u8>, JsError> {
+    Ok(crate::image::images_to_rgba(
+        values,
+        &[channels, height, width],
+    )?)
 }
 
 /// The model description both wasm classes return from `info()`, as a JSON string.

@@ -28,12 +28,21 @@ impl LatentModel {
 
     /// JSON: config, data, training record, parameter count, tensor list.
     pub fn info(&self) -> Result<String, JsError> {
-        super::describe(&self.ckpt.network, &self.ckpt.data, self.ckpt.train.as_ref())
+        super::describe(
+            &self.ckpt.network,
+            &self.ckpt.data,
+            self.ckpt.train.as_ref(),
+        )
     }
 
     /// `n × latent_dim` standard-normal values scaled by `temperature`, from `seed`.
     #[wasm_bindgen(js_name = randomLatents)]
-    pub fn random_latents(&self, n: usize, seed: u32, temperature: f32) -> Result<Vec<f32>, JsError> {
+    pub fn random_latents(
+        &self,
+        n: usize,
+        seed: u32,
+        temperature: f32,
+    ) -> Result<Vec<f32>, JsError> {
         let l = self
             .ckpt
             .network
@@ -41,12 +50,22 @@ impl LatentModel {
             .latent_dim()
             .ok_or_else(|| JsError::new("this model has no latent space"))?;
         let mut rng = Rng::new(seed as u64);
-        Ok(rng.normal_vec(n * l).into_iter().map(|z| z * temperature).collect())
+        Ok(rng
+            .normal_vec(n * l)
+            .into_iter()
+            .map(|z| z * temperature)
+            .collect())
     }
 
     /// `n` samples in data space, flattened (`n × sample_len` values). Same seed, same
     /// samples as `latentlab sample --seed`.
-    pub fn sample(&self, n: usize, seed: u32, temperature: f32, class: Option<u32>) -> Result<Vec<f32>, JsError> {
+    pub fn sample(
+        &self,
+        n: usize,
+        seed: u32,
+        temperature: f32,
+        class: Option<u32>,
+    ) -> Result<Vec<f32>, JsError> {
         let (x, _) = self
             .ckpt
             .network
@@ -63,7 +82,10 @@ impl LatentModel {
             .latent_dim()
             .ok_or_else(|| JsError::new("this model has no latent space"))?;
         if z.is_empty() || z.len() % l != 0 {
-            return Err(JsError::new(&format!("expected a multiple of {l} latent values, got {}", z.len())));
+            return Err(JsError::new(&format!(
+                "expected a multiple of {l} latent values, got {}",
+                z.len()
+            )));
         }
         let z = Tensor::from_slice(z, (z.len() / l, l), net.device())?;
         values(&net.decode(&z, labels.as_deref())?)
@@ -87,7 +109,14 @@ impl LatentModel {
     }
 
     /// Decoded frames from `a` to `b` (`steps × sample_len` values); `mode` is "lerp" or "slerp".
-    pub fn interpolate(&self, a: &[f32], b: &[f32], steps: usize, mode: &str, class: Option<u32>) -> Result<Vec<f32>, JsError> {
+    pub fn interpolate(
+        &self,
+        a: &[f32],
+        b: &[f32],
+        steps: usize,
+        mode: &str,
+        class: Option<u32>,
+    ) -> Result<Vec<f32>, JsError> {
         let mode: InterpolationMode = mode.parse()?;
         values(&self.ckpt.network.interpolate(a, b, steps, mode, class)?)
     }

@@ -49,7 +49,12 @@ impl LatentTrainer {
 
     /// Images as uncompressed IDX bytes (`[N, H, W]` u8) with their IDX labels.
     #[wasm_bindgen(js_name = setImages)]
-    pub fn set_images(&mut self, name: &str, images_idx: &[u8], labels_idx: &[u8]) -> Result<(), JsError> {
+    pub fn set_images(
+        &mut self,
+        name: &str,
+        images_idx: &[u8],
+        labels_idx: &[u8],
+    ) -> Result<(), JsError> {
         self.set_data(Dataset::from_idx(name, images_idx, labels_idx)?)
     }
 
@@ -62,8 +67,11 @@ impl LatentTrainer {
     /// `count` points of a toy mixture (`ring8`, `grid25`, `spiral`) drawn from `seed`.
     #[wasm_bindgen(js_name = setToy)]
     pub fn set_toy(&mut self, name: &str, count: usize, seed: u32) -> Result<(), JsError> {
-        let toy = crate::data::Toy::from_name(name)
-            .ok_or_else(|| JsError::new(&format!("unknown toy dataset {name:?} (ring8, grid25, spiral)")))?;
+        let toy = crate::data::Toy::from_name(name).ok_or_else(|| {
+            JsError::new(&format!(
+                "unknown toy dataset {name:?} (ring8, grid25, spiral)"
+            ))
+        })?;
         self.set_data(Dataset::toy(toy, count, &mut Rng::new(seed as u64))?)
     }
 
@@ -81,18 +89,25 @@ impl LatentTrainer {
             (None, Some(spec)) => {
                 data.info.dynamic_binarization = spec.binarize;
                 let model = spec.model.build(&data.info)?;
-                self.session = Some(Session::new(model, spec.train_config(), data.info.clone(), &Device::Cpu)?);
+                self.session = Some(Session::new(
+                    model,
+                    spec.train_config(),
+                    data.info.clone(),
+                    &Device::Cpu,
+                )?);
             }
-            (None, None) => return Err(JsError::new("trainer has neither a spec nor a checkpoint")),
+            (None, None) => {
+                return Err(JsError::new("trainer has neither a spec nor a checkpoint"))
+            }
         }
         self.data = Some(data);
         Ok(())
     }
 
     fn session(&self) -> Result<&Session, JsError> {
-        self.session
-            .as_ref()
-            .ok_or_else(|| JsError::new("no training data yet: call setImages, setPoints or setToy first"))
+        self.session.as_ref().ok_or_else(|| {
+            JsError::new("no training data yet: call setImages, setPoints or setToy first")
+        })
     }
 
     /// Runs `k` steps; returns JSON `{"step": n, "epochs": e, "metrics": {…means…}}`.
@@ -104,7 +119,10 @@ impl LatentTrainer {
             return Err(JsError::new("no training data yet"));
         };
         let m = session.train_steps(data, k)?;
-        Ok(serde_json::json!({"step": session.steps(), "epochs": session.epochs(), "metrics": m}).to_string())
+        Ok(
+            serde_json::json!({"step": session.steps(), "epochs": session.epochs(), "metrics": m})
+                .to_string(),
+        )
     }
 
     /// Changes the learning rate from the next step on.
@@ -121,23 +139,35 @@ impl LatentTrainer {
     }
 
     /// Samples from the current weights (a separate RNG: previews do not change training).
-    pub fn sample(&self, n: usize, seed: u32, temperature: f32, class: Option<u32>) -> Result<Vec<f32>, JsError> {
-        let (x, _) = self
-            .session()?
-            .network()
-            .sample(n, &mut Rng::new(seed as u64), temperature, class)?;
+    pub fn sample(
+        &self,
+        n: usize,
+        seed: u32,
+        temperature: f32,
+        class: Option<u32>,
+    ) -> Result<Vec<f32>, JsError> {
+        let (x, _) =
+            self.session()?
+                .network()
+                .sample(n, &mut Rng::new(seed as u64), temperature, class)?;
         Ok(x.flatten_all()?.to_vec1()?)
     }
 
     /// Reconstructions of the first `n` training samples (encoder mean, decoded).
     pub fn reconstruct(&self, n: usize) -> Result<Vec<f32>, JsError> {
         let s = self.session()?;
-        let data = self.data.as_ref().ok_or_else(|| JsError::new("no training data yet"))?;
+        let data = self
+            .data
+            .as_ref()
+            .ok_or_else(|| JsError::new("no training data yet"))?;
         let idx: Vec<usize> = (0..n.min(data.len())).collect();
         let batch = data.batch(&idx, false, &mut Rng::new(0), &Device::Cpu)?;
         let net = s.network();
         let (mu, _) = net.encode(&batch.x, batch.labels.as_deref())?;
-        Ok(net.decode(&mu, batch.labels.as_deref())?.flatten_all()?.to_vec1()?)
+        Ok(net
+            .decode(&mu, batch.labels.as_deref())?
+            .flatten_all()?
+            .to_vec1()?)
     }
 
     /// The discriminator's P(real) at each 2-D point (for the heat map of 2-D GANs).

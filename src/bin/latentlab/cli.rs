@@ -9,17 +9,21 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use latentlab::checkpoint::{self, SaveOptions};
-use latentlab::eval;
 use latentlab::config::{Activation, Arch, Likelihood, ModelKind};
 use latentlab::data::{Dataset, Split, Toy};
+use latentlab::eval;
 use latentlab::image::{self, Rgba};
 use latentlab::latent::{InterpolationMode, Rng};
-use latentlab::train::{Metrics, Session};
 use latentlab::spec::TrainSpec;
+use latentlab::train::{Metrics, Session};
 use latentlab::{ModelSpec, Network};
 
 #[derive(Parser)]
-#[command(name = "latentlab", version, about = "Generative models on Candle: train natively, deploy to the browser")]
+#[command(
+    name = "latentlab",
+    version,
+    about = "Generative models on Candle: train natively, deploy to the browser"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -305,7 +309,13 @@ fn device(name: &str) -> Result<Device> {
     }
 }
 
-fn load_dataset(name: &str, split: Split, size: Option<usize>, data_dir: &Path, seed: u64) -> Result<Dataset> {
+fn load_dataset(
+    name: &str,
+    split: Split,
+    size: Option<usize>,
+    data_dir: &Path,
+    seed: u64,
+) -> Result<Dataset> {
     if let Some(toy) = Toy::from_name(name) {
         // Own stream so the data does not shift the model's initialization.
         let mut rng = Rng::new(seed ^ 0xDA7A_5EED);
@@ -338,7 +348,13 @@ fn train(a: TrainArgs) -> Result<()> {
     let (mut session, data) = match &a.resume {
         Some(path) => {
             let ckpt = checkpoint::load_file(path, &dev)?;
-            let data = load_dataset(&ckpt.data.name, Split::Train, a.train_size, &a.data_dir, a.seed)?;
+            let data = load_dataset(
+                &ckpt.data.name,
+                Split::Train,
+                a.train_size,
+                &a.data_dir,
+                a.seed,
+            )?;
             let mut s = ckpt.into_session()?;
             if let Some(lr) = a.lr {
                 s.set_lr(lr)?;
@@ -346,7 +362,10 @@ fn train(a: TrainArgs) -> Result<()> {
             (s, data)
         }
         None => {
-            let (kind, name) = (a.model.expect("clap requires --model"), a.dataset.as_deref().expect("clap requires --dataset"));
+            let (kind, name) = (
+                a.model.expect("clap requires --model"),
+                a.dataset.as_deref().expect("clap requires --dataset"),
+            );
             let mut data = load_dataset(name, Split::Train, a.train_size, &a.data_dir, a.seed)?;
             data.info.dynamic_binarization = a.binarize;
             let spec = TrainSpec {
@@ -433,7 +452,10 @@ fn train(a: TrainArgs) -> Result<()> {
         pb.set_position(done);
         pb.set_message(m.line());
         if a.json {
-            println!("{}", serde_json::json!({"step": session.steps(), "metrics": m}));
+            println!(
+                "{}",
+                serde_json::json!({"step": session.steps(), "metrics": m})
+            );
         }
         history.push((session.steps(), m));
         if a.checkpoint_every > 0 && done % a.checkpoint_every < k && done < total {
@@ -473,7 +495,12 @@ fn loss_curve(history: &[(u64, Metrics)]) -> Rgba {
         .unwrap_or_default();
     let series: Vec<Vec<(f32, f32)>> = names
         .iter()
-        .map(|n| history.iter().filter_map(|(s, m)| m.get(n).map(|v| (*s as f32, v))).collect())
+        .map(|n| {
+            history
+                .iter()
+                .filter_map(|(s, m)| m.get(n).map(|v| (*s as f32, v)))
+                .collect()
+        })
         .collect();
     image::line_plot(&series, 640, 320)
 }
@@ -499,7 +526,10 @@ fn sample(a: SampleArgs) -> Result<()> {
     let values = x.flatten_all()?.to_vec1::<f32>()?;
     samples_png(net, &values, (a.n as f64).sqrt().ceil() as usize)?.save_png(&a.out)?;
     if a.json {
-        println!("{}", serde_json::json!({"shape": x.dims(), "values": values}));
+        println!(
+            "{}",
+            serde_json::json!({"shape": x.dims(), "values": values})
+        );
     } else {
         eprintln!("wrote {}", a.out.display());
     }
@@ -549,13 +579,23 @@ fn info(file: &Path, json: bool) -> Result<()> {
         meta.data.name,
         meta.data.sample_shape,
         meta.data.normalization,
-        if meta.data.dynamic_binarization { ", dynamically binarized" } else { "" }
+        if meta.data.dynamic_binarization {
+            ", dynamically binarized"
+        } else {
+            ""
+        }
     );
     match &meta.train {
         Some(t) => {
             println!(
                 "  trained     {} steps ({:.2} epochs), batch {}, seed {}, on {} in {:.0} s, {}",
-                t.steps, t.epochs, t.config.batch_size, t.config.seed, t.device, t.wall_s, t.timestamp
+                t.steps,
+                t.epochs,
+                t.config.batch_size,
+                t.config.seed,
+                t.device,
+                t.wall_s,
+                t.timestamp
             );
             println!("  optimizer   {:?}", t.config.optimizer);
             println!("  metrics     {}", t.final_metrics.line());
@@ -579,7 +619,13 @@ fn export(a: ExportArgs) -> Result<()> {
     } else {
         Vec::new()
     };
-    let bytes = checkpoint::to_bytes(&ckpt.network, &ckpt.data, ckpt.train.as_ref(), &optim, a.dtype.into())?;
+    let bytes = checkpoint::to_bytes(
+        &ckpt.network,
+        &ckpt.data,
+        ckpt.train.as_ref(),
+        &optim,
+        a.dtype.into(),
+    )?;
     checkpoint::save_file(&a.out, &bytes)?;
     eprintln!("wrote {} ({} bytes)", a.out.display(), bytes.len());
     Ok(())
@@ -590,7 +636,8 @@ fn eval(a: EvalArgs) -> Result<()> {
     let ckpt = checkpoint::load_file(&a.file, &dev)?;
     let net = &ckpt.network;
     let name = ckpt.data.name.clone();
-    let mut report = serde_json::json!({"file": a.file, "model": net.config().summary(), "dataset": name});
+    let mut report =
+        serde_json::json!({"file": a.file, "model": net.config().summary(), "dataset": name});
     let mut rng = Rng::new(a.seed);
     let start = Instant::now();
 
@@ -605,7 +652,10 @@ fn eval(a: EvalArgs) -> Result<()> {
         if variational {
             let pb = progress(test.len() as u64, a.json);
             let binarize = ckpt.data.dynamic_binarization;
-            let r = eval::likelihood_bounds(net, &test, a.k, a.batch_size, binarize, &mut rng, |d| pb.set_position(d as u64))?;
+            let r =
+                eval::likelihood_bounds(net, &test, a.k, a.batch_size, binarize, &mut rng, |d| {
+                    pb.set_position(d as u64)
+                })?;
             pb.finish_and_clear();
             report["likelihood"] = serde_json::to_value(r)?;
         }
@@ -616,9 +666,13 @@ fn eval(a: EvalArgs) -> Result<()> {
             let hits = preds.iter().zip(&labels).filter(|(p, l)| p == l).count();
             report["test_accuracy"] = (hits as f64 / labels.len() as f64).into();
         } else if kind != ModelKind::Autoencoder {
-            let path = a.classifier.clone().unwrap_or_else(|| PathBuf::from(format!("results/lenet-{name}.safetensors")));
-            let clf = checkpoint::load_file(&path, &dev)
-                .with_context(|| format!("the Fréchet distance needs a classifier for {name} (--classifier)"))?;
+            let path = a
+                .classifier
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(format!("results/lenet-{name}.safetensors")));
+            let clf = checkpoint::load_file(&path, &dev).with_context(|| {
+                format!("the Fréchet distance needs a classifier for {name} (--classifier)")
+            })?;
             let n = a.samples.unwrap_or(10_000);
             let train = load_dataset(&name, Split::Train, Some(n), &a.data_dir, a.seed)?;
             let fit = |x: &candle::Tensor| -> Result<(eval::Gaussian, Vec<u32>)> {
@@ -667,6 +721,9 @@ fn progress(len: u64, hidden: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::new(len);
-    pb.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta}").expect("static template"));
+    pb.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta}")
+            .expect("static template"),
+    );
     pb
 }
