@@ -33,7 +33,7 @@ wasm_cargo() {
       for f in /usr/bin/rustc /usr/bin/cargo /usr/bin/rustdoc /usr/lib/rustlib/src/rust/library/std; do
         [ -e "$f" ] || die "$f missing: no rustup wasm32 target and no Debian rustc-web; run pkg-scripts/setup"
       done
-      env "${envs[@]}" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
+      env "${envs[@]}" PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
         /usr/bin/cargo "$sub" -Z build-std=std,panic_abort --target "$WASM_TARGET" "$@"
       ;;
     *) die "LATENTLAB_WASM_ROUTE must be rustup or debian" ;;

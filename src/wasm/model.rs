@@ -81,7 +81,7 @@ impl LatentModel {
             .config()
             .latent_dim()
             .ok_or_else(|| JsError::new("this model has no latent space"))?;
-        if z.is_empty() || z.len() % l != 0 {
+        if z.is_empty() || !z.len().is_multiple_of(l) {
             return Err(JsError::new(&format!(
                 "expected a multiple of {l} latent values, got {}",
                 z.len()
