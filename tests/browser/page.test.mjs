@@ -68,7 +68,7 @@ test('the page loads: first grid, capabilities and the manifest models are shown
   const lab = await page.evaluate(() => window.__latentlab);
   assert.equal(lab.ready, true);
   assert.ok(lab.firstGridMs > 0 && lab.firstGridMs < 30_000, `firstGridMs ${lab.firstGridMs}`);
-  assert.equal(lab.lastSampleN, 64);
+  assert.equal(lab.lastSample.n, 64);
   assert.ok(lab.lastSampleMs > 0, `lastSampleMs ${lab.lastSampleMs}`);
   const timings = { firstGridMs: lab.firstGridMs, lastSampleMs64: lab.lastSampleMs, workerSampleMs64: lab.lastSampleWorkerMs };
   writeFileSync(join(ARTIFACTS, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
@@ -286,6 +286,33 @@ test('the other manifest models: an image GAN grid and a 2-D GAN over its heat m
     await viewState('latent-map', ['ready', 'unsupported'], 60_000);
     await goto('sample');
   }
+});
+
+test('the worker answers calls it cannot serve with error replies, and keeps serving', async () => {
+  const res = await page.evaluate(async () => {
+    const { Rpc, createWorker } = await import('./rpc.js');
+    const rpc = new Rpc(createWorker()); // a fresh worker: no model loaded
+    const outcome = async (p) => p.then((r) => ({ ok: r }), (e) => ({ error: e.message }));
+    const out = {
+      init: await outcome(rpc.call('init')),
+      sample: await outcome(rpc.call('sample', { n: 4, seed: 1, temperature: 1 })),
+      unknown: await outcome(rpc.call('frobnicate')),
+      pause: await outcome(rpc.call('trainPause')),
+      badLoad: await outcome(rpc.call('loadModel', { bytes: new Uint8Array(8).buffer, name: 'zeros.bin' })),
+    };
+    out.load = await outcome(rpc.call('loadModel', { url: new URL('weights/vae-mnist-2d.safetensors', document.baseURI).href }));
+    const s = await outcome(rpc.call('sample', { n: 4, seed: 1, temperature: 1 }));
+    out.sampleAfter = s.ok ? { n: s.ok.n, bytes: s.ok.rgba.length } : s;
+    rpc.terminate();
+    return out;
+  });
+  assert.equal(typeof res.init.ok.build.simd, 'boolean');
+  assert.match(res.sample.error, /no model is loaded yet/);
+  assert.match(res.unknown.error, /unknown request type "frobnicate"/);
+  assert.match(res.pause.error, /no training run/);
+  assert.match(res.badLoad.error, /zeros\.bin is not a Latent Lab checkpoint/);
+  assert.equal(res.load.ok.kind, 'vae');
+  assert.deepEqual(res.sampleAfter, { n: 4, bytes: 4 * 28 * 28 * 4 });
 });
 
 test('no console errors, failed requests or requests to other hosts', async () => {

@@ -1,0 +1,84 @@
+// The page's (and the widgets') side of the worker protocol: a promise per request.
+//
+//   request  {id, type, payload}
+//   replies  {id, type: "progress", progress}   zero or more, passed to onProgress
+//            {id, type: "result", result}       settles the promise
+//            {id, type: "error", message}       rejects it with an Error(message)
+//
+// See worker.js for the request types.
+
+export class Rpc {
+  /** @param {Worker} worker a module worker running worker.js */
+  constructor(worker) {
+    this.worker = worker;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.failure = null;
+    worker.addEventListener('message', (e) => this.#onMessage(e.data));
+    // A worker that cannot start (its script or the wasm module failed to load) fires
+    // `error`; every pending and later call is rejected with that message.
+    worker.addEventListener('error', (e) => {
+      e.preventDefault?.();
+      this.#fail(new Error(`the compute worker failed: ${e.message || 'could not start (see the console)'}`));
+    });
+    worker.addEventListener('messageerror', () => this.#fail(new Error('the compute worker sent an unreadable message')));
+  }
+
+  /**
+   * Sends one request. `transfer` lists ArrayBuffers to move rather than copy.
+   * @returns {Promise<any>} the reply's `result`
+   */
+  call(type, payload = {}, onProgress = null, transfer = []) {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onProgress });
+      this.worker.postMessage({ id, type, payload }, transfer);
+    });
+  }
+
+  #onMessage(msg) {
+    const p = this.pending.get(msg?.id);
+    if (!p) return;
+    if (msg.type === 'progress') {
+      try {
+        p.onProgress?.(msg.progress);
+      } catch (err) {
+        console.error(err);
+      }
+      return;
+    }
+    this.pending.delete(msg.id);
+    if (msg.type === 'result') p.resolve(msg.result);
+    else p.reject(new Error(msg.message ?? 'unknown error in the compute worker'));
+  }
+
+  #fail(err) {
+    this.failure = err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  terminate() {
+    this.worker.terminate();
+    this.#fail(new Error('the compute worker was stopped'));
+  }
+}
+
+/** A new module worker running worker.js (resolved relative to this file, not the page). */
+export function createWorker() {
+  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'latentlab' });
+}
+
+let shared = null;
+
+/** The one worker the page and the widgets on it share. */
+export function sharedRpc() {
+  shared ??= new Rpc(createWorker());
+  return shared;
+}
+
+/** `call(type, payload, onProgress)` on the shared worker. */
+export function call(type, payload, onProgress, transfer) {
+  return sharedRpc().call(type, payload, onProgress, transfer);
+}

@@ -1,0 +1,625 @@
+// The compute worker: owns the wasm module, the loaded models and the training run, so the
+// page never blocks. Protocol (rpc.js is the client):
+//
+//   request  {id, type, payload}
+//   replies  {id, type: "progress", progress} … then {id, type: "result", result}
+//            or {id, type: "error", message}
+//
+// Request types (payload fields; `slot` names a loaded model, default "main", so widgets with
+// different checkpoints can share one worker):
+//   init                                   → {build: {simd, threads, version}, browser: {…}}
+//   loadModel     {slot, url | bytes, name} → info (the checkpoint's description)
+//   modelInfo     {slot}                    → info
+//   sample        {slot, n, seed, temperature, class?, labels?} → Output + {ms}
+//   discriminate  {slot, bounds, size}      → {size, bounds, p: Float32Array size×size} (2-D data)
+//   interpolate   {slot, mode, steps, dense, seed, temperature, class?, a?, b?, images?}
+//                                           → {a, b, strip: Output, dense: Output}
+//   encode        {slot, x, labels?}        → {mu, logvar}
+//   reconstruct   {slot, x, label?}         → {mu, logvar, output: Output}
+//   testImages    {dataset, start, count}   → {n, c, h, w, values, labels, rgba}
+//   dataPoints    {name, n}                 → {points, bounds} (a 2-D toy, for drawing "real" data)
+//   latentMap     {slot, grid, range, count, class?} → {plane: Output, grid, range, points?, labels?}
+//                 (progress: {done, total} while encoding test images)
+//   trainStart    {spec, seed, dataset, maxSteps, previewEvery}
+//                 progress: {event: "started", info}
+//                           {event: "steps", step, epochs, k, metrics, stepsPerSec, wallS}
+//                           {event: "preview", step, samples: Output, originals?, recon?, real?, heat?}
+//                           {event: "state", state: "running" | "paused", step, reason?, error?}
+//                 result (when the run is reset or replaced): {step, reason}
+//   trainPause, trainResume, trainReset, trainStatus  → {state, step}
+//   trainSetLr    {lr}                      → {lr}
+//   trainSetPreview {previewEvery}          → {previewEvery}
+//   trainCheckpoint {f16}                   → {bytes: Uint8Array, filename, step}
+//
+// Output is {kind: "images", n, c, h, w, rgba: Uint8Array} or {kind: "points", n, points}.
+// A request that needs a model before one is loaded gets an error reply, never a throw.
+
+import init, { LatentModel, LatentTrainer, capabilities, imagesToRgba } from './pkg/latentlab.js';
+
+const wasmReady = init({ module_or_path: new URL('./pkg/latentlab_bg.wasm', import.meta.url) });
+wasmReady.catch(() => {}); // reported per request below
+
+// ---------------------------------------------------------------------------------------------
+// Models
+
+/** slot → {model: LatentModel, info} */
+const models = new Map();
+
+function slotOf(payload) {
+  const slot = payload.slot ?? 'main';
+  const m = models.get(slot);
+  if (!m) throw new Error('no model is loaded yet: pick one from the list or load a checkpoint first');
+  return m;
+}
+
+function parseInfo(json) {
+  const info = JSON.parse(json);
+  info.has_encoder = ['autoencoder', 'vae', 'vaegan'].includes(info.kind);
+  info.is_image = Array.isArray(info.sample_shape) && info.sample_shape.length === 3;
+  info.is_points = Array.isArray(info.sample_shape) && info.sample_shape.length === 1 && info.sample_shape[0] === 2;
+  info.has_discriminator = ['gan', 'vaegan'].includes(info.kind);
+  return info;
+}
+
+async function fetchBytes(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`could not fetch ${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** Data-space values → what the page draws. */
+function output(values, info, n) {
+  if (info.is_image) {
+    const [c, h, w] = info.sample_shape;
+    const rgba = imagesToRgba(values, c, h, w);
+    return { kind: 'images', n: values.length / (c * h * w), c, h, w, rgba };
+  }
+  const d = info.sample_shape.reduce((a, b) => a * b, 1);
+  return { kind: 'points', n: n ?? values.length / d, points: values };
+}
+
+function optClass(c) {
+  return c === null || c === undefined || c === '' ? undefined : Number(c);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data: the gzipped IDX subsets in www/data/ and the 2-D toys (for display only)
+
+const idxCache = new Map();
+
+async function gunzipFetch(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`could not fetch ${url}: HTTP ${res.status}`);
+  const stream = res.body.pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function idxDims(buf, what) {
+  if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0 || buf[2] !== 0x08) throw new Error(`${what}: not a u8 IDX file`);
+  const nd = buf[3];
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const dims = Array.from({ length: nd }, (_, i) => view.getUint32(4 + 4 * i));
+  return { dims, offset: 4 + 4 * nd };
+}
+
+/** {n, h, w, imagesIdx, labelsIdx, pixels, labels} for mnist / fashion-mnist, train / test. */
+function loadImages(name, split) {
+  if (!['mnist', 'fashion-mnist'].includes(name)) {
+    return Promise.reject(new Error(`this page has no image data for the dataset "${name}" (it has mnist and fashion-mnist)`));
+  }
+  const key = `${name}-${split}`;
+  if (!idxCache.has(key)) {
+    const base = new URL(`./data/${key}-`, import.meta.url);
+    const p = Promise.all([gunzipFetch(`${base}images.idx.gz`), gunzipFetch(`${base}labels.idx.gz`)]).then(
+      ([imagesIdx, labelsIdx]) => {
+        const im = idxDims(imagesIdx, `${key} images`);
+        const lb = idxDims(labelsIdx, `${key} labels`);
+        const [n, h, w] = im.dims;
+        return {
+          n,
+          h,
+          w,
+          imagesIdx,
+          labelsIdx,
+          pixels: imagesIdx.subarray(im.offset),
+          labels: labelsIdx.subarray(lb.offset),
+        };
+      },
+    );
+    p.catch(() => idxCache.delete(key));
+    idxCache.set(key, p);
+  }
+  return idxCache.get(key);
+}
+
+function imageValues(set, start, count) {
+  const d = set.h * set.w;
+  const px = set.pixels.subarray(start * d, (start + count) * d);
+  const out = new Float32Array(px.length);
+  for (let i = 0; i < px.length; i++) out[i] = px[i] / 255;
+  return out;
+}
+
+/** A small seeded RNG (mulberry32 + Box–Muller) for display-only data. */
+function rng(seed) {
+  let s = seed >>> 0;
+  const u = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const normal = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+  return { u, normal };
+}
+
+/** Points from the same mixtures as src/data/toy.rs (its own RNG: for drawing "real" data). */
+function toyPoints(name, n, seed = 7) {
+  const r = rng(seed);
+  const out = new Float32Array(2 * n);
+  const modes =
+    name === 'ring8'
+      ? Array.from({ length: 8 }, (_, i) => [Math.cos((2 * Math.PI * i) / 8), Math.sin((2 * Math.PI * i) / 8)])
+      : name === 'grid25'
+        ? [-4, -2, 0, 2, 4].flatMap((x) => [-4, -2, 0, 2, 4].map((y) => [x, y]))
+        : null;
+  const sigma = name === 'ring8' ? 0.01 : 0.05;
+  for (let i = 0; i < n; i++) {
+    let c;
+    if (modes) c = modes[Math.floor(r.u() * modes.length)];
+    else {
+      const theta = Math.PI * (0.5 + 3.5 * r.u());
+      const rad = theta / (4 * Math.PI);
+      const sign = r.u() < 0.5 ? 1 : -1;
+      c = [sign * rad * Math.cos(theta), sign * rad * Math.sin(theta)];
+    }
+    out[2 * i] = c[0] + sigma * r.normal();
+    out[2 * i + 1] = c[1] + sigma * r.normal();
+  }
+  return out;
+}
+
+const TOYS = ['ring8', 'grid25', 'spiral'];
+
+/** A square view around the data: ring8 and spiral ±1.6, grid25 ±6; otherwise from the range. */
+function boundsFor(info) {
+  const name = info.data?.name;
+  if (name === 'grid25') return [-6, 6, -6, 6];
+  if (name === 'ring8' || name === 'spiral') return [-1.6, 1.6, -1.6, 1.6];
+  const [lo, hi] = info.data?.value_range ?? [-2, 2];
+  const m = Math.max(Math.abs(lo), Math.abs(hi)) * 1.3 || 2;
+  return [-m, m, -m, m];
+}
+
+function gridPoints(bounds, size) {
+  const [x0, x1, y0, y1] = bounds;
+  const pts = new Float32Array(2 * size * size);
+  for (let r = 0; r < size; r++) {
+    for (let c = 0; c < size; c++) {
+      const i = r * size + c;
+      pts[2 * i] = x0 + ((c + 0.5) / size) * (x1 - x0);
+      pts[2 * i + 1] = y1 - ((r + 0.5) / size) * (y1 - y0); // row 0 at the top
+    }
+  }
+  return pts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request handlers
+
+/** The ArrayBuffers under typed arrays in `v` (one level of objects deep, plus `Output`s). */
+function buffersOf(v, seen = new Set(), depth = 0) {
+  if (ArrayBuffer.isView(v)) {
+    if (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) seen.add(v.buffer);
+  } else if (v && typeof v === 'object' && depth < 3) {
+    for (const x of Object.values(v)) buffersOf(x, seen, depth + 1);
+  }
+  return seen;
+}
+
+function browserCaps() {
+  const simdProbe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+  return {
+    simd: WebAssembly.validate(simdProbe),
+    crossOriginIsolated: self.crossOriginIsolated === true,
+    sharedArrayBuffer: typeof SharedArrayBuffer === 'function',
+    hardwareConcurrency: navigator.hardwareConcurrency ?? null,
+  };
+}
+
+const handlers = {
+  init() {
+    return { build: capabilities(), browser: browserCaps() };
+  },
+
+  async loadModel({ slot = 'main', url, bytes, name }, _progress, prefetched) {
+    const data = bytes ? new Uint8Array(bytes) : await (prefetched ?? fetchBytes(url));
+    let model;
+    try {
+      model = LatentModel.load(data);
+    } catch (err) {
+      throw new Error(`${name ?? url ?? 'this file'} is not a Latent Lab checkpoint: ${err.message}`);
+    }
+    const info = parseInfo(model.info());
+    info.bytes = data.byteLength;
+    info.source = name ?? url ?? null;
+    models.get(slot)?.model.free();
+    models.set(slot, { model, info });
+    return info;
+  },
+
+  modelInfo(p) {
+    return slotOf(p).info;
+  },
+
+  sample(p) {
+    const { model, info } = slotOf(p);
+    const n = Math.max(1, Math.min(1024, p.n | 0 || 64));
+    const t = Number(p.temperature ?? 1);
+    const t0 = performance.now();
+    let values;
+    if (Array.isArray(p.labels) && p.labels.length) {
+      values = model.decode(model.randomLatents(p.labels.length, p.seed >>> 0, t), Uint32Array.from(p.labels));
+    } else {
+      values = model.sample(n, p.seed >>> 0, t, optClass(p.class));
+    }
+    const out = output(values, info);
+    out.ms = performance.now() - t0;
+    return out;
+  },
+
+  discriminate(p) {
+    const { model, info } = slotOf(p);
+    if (!info.has_discriminator) throw new Error(`a ${info.kind} has no discriminator`);
+    if (!info.is_points) throw new Error('the heat map is for models of 2-D points');
+    const size = p.size ?? 64;
+    const bounds = p.bounds ?? boundsFor(info);
+    const prob = model.discriminate(gridPoints(bounds, size));
+    return { size, bounds, p: prob };
+  },
+
+  async interpolate(p) {
+    const { model, info } = slotOf(p);
+    const steps = Math.max(2, Math.min(64, p.steps | 0 || 10));
+    const dense = Math.max(2, Math.min(129, p.dense | 0 || 61));
+    const mode = p.mode === 'lerp' ? 'lerp' : 'slerp';
+    const cls = optClass(p.class);
+    let a = p.a;
+    let b = p.b;
+    if (p.images) {
+      if (!info.has_encoder) throw new Error(`a ${info.kind} has no encoder: use random endpoints`);
+      const labels = p.labels ? Uint32Array.from(p.labels) : cls === undefined ? undefined : Uint32Array.from([cls, cls]);
+      const post = model.encode(p.images, labels);
+      const l = info.latent_dim;
+      a = Float32Array.from(post.mu.slice(0, l));
+      b = Float32Array.from(post.mu.slice(l, 2 * l));
+    } else if (!a || !b) {
+      const z = model.randomLatents(2, p.seed >>> 0, Number(p.temperature ?? 1));
+      a = z.slice(0, z.length / 2);
+      b = z.slice(z.length / 2);
+    }
+    const strip = output(model.interpolate(a, b, steps, mode, cls), info, steps);
+    const frames = output(model.interpolate(a, b, dense, mode, cls), info, dense);
+    return { a: Float32Array.from(a), b: Float32Array.from(b), mode, strip, dense: frames };
+  },
+
+  encode(p) {
+    const { model, info } = slotOf(p);
+    if (!info.has_encoder) throw new Error(`a ${info.kind} has no encoder`);
+    const post = model.encode(p.x, p.labels ? Uint32Array.from(p.labels) : undefined);
+    return { mu: Float32Array.from(post.mu), logvar: post.logvar ? Float32Array.from(post.logvar) : null };
+  },
+
+  reconstruct(p) {
+    const { model, info } = slotOf(p);
+    if (!info.has_encoder) throw new Error(`a ${info.kind} has no encoder, so it cannot reconstruct`);
+    const labels = optClass(p.label) === undefined ? undefined : Uint32Array.from([Number(p.label)]);
+    const t0 = performance.now();
+    const post = model.encode(p.x, labels);
+    const mu = Float32Array.from(post.mu);
+    const out = output(model.decode(mu, labels), info);
+    return { mu, logvar: post.logvar ? Float32Array.from(post.logvar) : null, output: out, ms: performance.now() - t0 };
+  },
+
+  dataPoints({ name, n = 1000 }) {
+    if (!TOYS.includes(name)) throw new Error(`no 2-D toy named "${name}" (${TOYS.join(', ')})`);
+    return { points: toyPoints(name, Math.max(1, Math.min(100000, n | 0))), bounds: boundsFor({ data: { name } }) };
+  },
+
+  async testImages({ dataset, start = 0, count = 32 }) {
+    const set = await loadImages(dataset, 'test');
+    start = Math.max(0, Math.min(set.n - 1, start | 0));
+    count = Math.max(1, Math.min(set.n - start, count | 0));
+    const values = imageValues(set, start, count);
+    return {
+      n: count,
+      c: 1,
+      h: set.h,
+      w: set.w,
+      values,
+      labels: Uint32Array.from(set.labels.subarray(start, start + count)),
+      rgba: imagesToRgba(values, 1, set.h, set.w),
+    };
+  },
+
+  async latentMap(p, progress) {
+    const slot = slotOf(p);
+    const { info } = slot;
+    if (info.latent_dim !== 2) throw new Error(`the latent map needs a 2-D latent space; this model has ${info.latent_dim ?? 'no'} latent dimensions`);
+    const grid = Math.max(2, Math.min(40, p.grid | 0 || 20));
+    const range = Number(p.range ?? 3);
+    const cls = optClass(p.class);
+    const z = new Float32Array(2 * grid * grid);
+    for (let r = 0; r < grid; r++) {
+      for (let c = 0; c < grid; c++) {
+        const i = r * grid + c;
+        z[2 * i] = -range + (2 * range * c) / (grid - 1);
+        z[2 * i + 1] = range - (2 * range * r) / (grid - 1); // row 0 at the top
+      }
+    }
+    const labels = info.num_classes ? new Uint32Array(grid * grid).fill(cls ?? 0) : undefined;
+    const plane = output(slot.model.decode(z, labels), info, grid * grid);
+    const res = { grid, range, z, plane, points: null, labels: null, classNames: info.data?.class_names ?? [] };
+    if (info.has_encoder && info.is_image) {
+      const set = await loadImages(info.data.name, 'test');
+      const count = Math.min(set.n, p.count ?? 1000);
+      const mu = new Float32Array(2 * count);
+      const chunk = info.model?.backbone?.arch === 'conv' || info.model?.vae?.backbone?.arch === 'conv' ? 100 : 500;
+      for (let s = 0; s < count; s += chunk) {
+        const m = Math.min(chunk, count - s);
+        const lab = info.num_classes ? Uint32Array.from(set.labels.subarray(s, s + m)) : undefined;
+        // The slot may have been replaced while we yielded: use the model we started with.
+        const post = slot.model.encode(imageValues(set, s, m), lab);
+        mu.set(post.mu, 2 * s);
+        progress({ done: s + m, total: count });
+        await new Promise((r) => setTimeout(r));
+        if (models.get(p.slot ?? 'main') !== slot) throw new Error('the model changed while the map was being computed');
+      }
+      res.points = mu;
+      res.labels = Uint32Array.from(set.labels.subarray(0, count));
+    }
+    return res;
+  },
+
+  // --- training -------------------------------------------------------------------------------
+
+  async trainStart(p, progress) {
+    if (run) await stopRun('replaced');
+    const spec = p.spec ?? {};
+    const trainer = new LatentTrainer(JSON.stringify(spec), p.seed >>> 0);
+    const dataset = p.dataset ?? 'mnist';
+    let set = null;
+    try {
+      if (TOYS.includes(dataset)) trainer.setToy(dataset, p.toyCount ?? 10000, p.seed >>> 0);
+      else {
+        set = await loadImages(dataset, 'train');
+        trainer.setImages(dataset, set.imagesIdx, set.labelsIdx);
+      }
+    } catch (err) {
+      trainer.free();
+      throw err;
+    }
+    const info = parseInfo(trainer.info());
+    const r = {
+      trainer,
+      info,
+      dataset,
+      set,
+      state: 'running',
+      wake: null,
+      wallS: 0,
+      maxSteps: p.maxSteps > 0 ? p.maxSteps | 0 : 0,
+      previewEvery: Math.max(1, p.previewEvery | 0 || 50),
+      nextPreview: 0,
+      secPerStep: null,
+      real: info.is_points ? toyPoints(dataset, 1000) : null,
+      bounds: info.is_points ? boundsFor(info) : null,
+      progress,
+    };
+    run = r;
+    r.done = trainLoop(r);
+    progress({ event: 'started', info });
+    return r.done;
+  },
+
+  trainPause() {
+    const r = needRun();
+    if (r.state === 'running') {
+      r.state = 'paused';
+      r.pauseReason = 'user';
+    }
+    return { state: r.state, step: r.trainer.steps() };
+  },
+
+  trainResume(p) {
+    const r = needRun();
+    if (p?.maxSteps !== undefined) r.maxSteps = p.maxSteps > 0 ? p.maxSteps | 0 : 0;
+    if (r.state === 'paused') {
+      r.state = 'running';
+      r.wake?.();
+    }
+    return { state: r.state, step: r.trainer.steps() };
+  },
+
+  async trainReset() {
+    if (!run) return { state: 'none', step: 0 };
+    const step = run.trainer.steps();
+    await stopRun('reset');
+    return { state: 'none', step };
+  },
+
+  trainStatus() {
+    if (!run) return { state: 'none', step: 0 };
+    return { state: run.state, step: run.trainer.steps(), wallS: run.wallS };
+  },
+
+  trainSetLr({ lr }) {
+    const r = needRun();
+    const v = Number(lr);
+    if (!(v > 0 && Number.isFinite(v))) throw new Error(`learning rate must be a positive number, got ${lr}`);
+    r.trainer.setLearningRate(v);
+    return { lr: v };
+  },
+
+  trainSetPreview({ previewEvery }) {
+    const r = needRun();
+    r.previewEvery = Math.max(1, previewEvery | 0 || 50);
+    return { previewEvery: r.previewEvery };
+  },
+
+  trainCheckpoint({ f16 = false } = {}) {
+    const r = needRun();
+    const bytes = r.trainer.checkpoint(Boolean(f16), r.wallS);
+    return { bytes, filename: `latentlab-${r.info.kind}-${r.dataset}.safetensors`, step: r.trainer.steps() };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// The training loop: small chunks of trainSteps, yielding to the event loop between them so
+// pause / resume / reset / sample requests are handled while it runs.
+
+let run = null;
+
+function needRun() {
+  if (!run) throw new Error('no training run: press Start first');
+  return run;
+}
+
+async function stopRun(reason) {
+  const r = run;
+  if (!r) return;
+  r.state = 'stopped';
+  r.stopReason = reason;
+  r.wake?.();
+  await r.done.catch(() => {});
+}
+
+const TARGET_CHUNK_S = 0.12;
+
+function preview(r) {
+  const t = r.trainer;
+  const info = r.info;
+  const msg = { event: 'preview', step: t.steps() };
+  if (info.is_image) {
+    const k = info.num_classes ?? 0;
+    const n = k ? 3 * k : 32;
+    msg.columns = k || 8;
+    msg.samples = output(t.sample(n, 12345, 1), info);
+    if (info.has_encoder) {
+      const m = Math.min(8, r.set.n);
+      msg.originals = output(imageValues(r.set, 0, m), info);
+      msg.recon = output(t.reconstruct(m), info);
+    }
+  } else {
+    msg.samples = output(t.sample(1000, 12345, 1), info, 1000);
+    msg.real = r.real.slice(); // a copy: replies transfer their buffers
+    msg.bounds = r.bounds;
+    if (info.has_discriminator) {
+      const size = 48;
+      msg.heat = { size, p: t.discriminate(gridPoints(r.bounds, size)) };
+    }
+  }
+  return msg;
+}
+
+function post(r, msg) {
+  r.progress(msg);
+}
+
+async function trainLoop(r) {
+  const t = r.trainer;
+  let lastState = null;
+  const announce = (extra = {}) => {
+    if (lastState !== r.state || extra.error) {
+      lastState = r.state;
+      post(r, { event: 'state', state: r.state, step: t.steps(), wallS: r.wallS, ...extra });
+    }
+  };
+  try {
+    await new Promise((res) => setTimeout(res));
+    while (r.state !== 'stopped') {
+      if (r.maxSteps && t.steps() >= r.maxSteps && r.state === 'running') {
+        r.state = 'paused';
+        r.pauseReason = 'limit';
+      }
+      if (r.state === 'paused') {
+        post(r, preview(r));
+        announce({ reason: r.pauseReason });
+        await new Promise((res) => (r.wake = res));
+        r.wake = null;
+        continue;
+      }
+      announce();
+      let k = r.secPerStep ? Math.round(TARGET_CHUNK_S / r.secPerStep) : 1;
+      k = Math.max(1, Math.min(64, k));
+      if (r.maxSteps) k = Math.min(k, r.maxSteps - t.steps());
+      const t0 = performance.now();
+      let res;
+      try {
+        res = JSON.parse(t.trainSteps(k));
+      } catch (err) {
+        r.state = 'paused';
+        r.pauseReason = 'error';
+        lastState = 'paused';
+        post(r, { event: 'state', state: 'paused', step: t.steps(), wallS: r.wallS, reason: 'error', error: err.message });
+        await new Promise((res2) => (r.wake = res2));
+        r.wake = null;
+        continue;
+      }
+      const dt = (performance.now() - t0) / 1000;
+      r.wallS += dt;
+      const per = dt / k;
+      r.secPerStep = r.secPerStep ? 0.7 * r.secPerStep + 0.3 * per : per;
+      post(r, {
+        event: 'steps',
+        step: res.step,
+        epochs: res.epochs,
+        k,
+        metrics: res.metrics,
+        stepsPerSec: 1 / r.secPerStep,
+        wallS: r.wallS,
+      });
+      if (res.step >= r.nextPreview) {
+        post(r, preview(r));
+        r.nextPreview = (Math.floor(res.step / r.previewEvery) + 1) * r.previewEvery;
+      }
+      await new Promise((res2) => setTimeout(res2));
+    }
+    return { step: t.steps(), reason: r.stopReason ?? 'stopped' };
+  } finally {
+    if (run === r) run = null;
+    t.free();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function handle(msg) {
+  const { id, type, payload } = msg ?? {};
+  const progress = (p) => {
+    self.postMessage({ id, type: 'progress', progress: p }, [...buffersOf(p)]);
+  };
+  // A checkpoint download need not wait for the wasm module to compile.
+  const prefetched = type === 'loadModel' && payload?.url && !payload.bytes ? fetchBytes(payload.url) : null;
+  prefetched?.catch(() => {}); // reported by the handler
+  try {
+    try {
+      await wasmReady;
+    } catch (err) {
+      throw new Error(`the wasm module failed to load: ${err?.message ?? err}`);
+    }
+    const fn = Object.hasOwn(handlers, type) ? handlers[type] : null;
+    if (!fn) throw new Error(`unknown request type "${type}"`);
+    const result = await fn(payload ?? {}, progress, prefetched);
+    // Typed arrays made for this reply are moved, not copied.
+    self.postMessage({ id, type: 'result', result }, [...buffersOf(result)]);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    self.postMessage({ id, type: 'error', message });
+  }
+}
+
+self.addEventListener('message', (e) => {
+  handle(e.data);
+});
