@@ -12,14 +12,7 @@ use latentlab::latent::Rng;
 use latentlab::{Error, Network};
 
 fn info() -> DataInfo {
-    DataInfo {
-        name: "mnist".into(),
-        sample_shape: vec![1, 28, 28],
-        value_range: [0.0, 1.0],
-        normalization: "pixel / 255".into(),
-        dynamic_binarization: false,
-        class_names: vec![],
-    }
+    common::mnist_info(false)
 }
 
 fn tiny() -> Network {

@@ -9,21 +9,6 @@ use latentlab::latent::Rng;
 use latentlab::models::Model;
 use latentlab::{ModelSpec, Network};
 
-fn mnist_info(classes: bool) -> DataInfo {
-    DataInfo {
-        name: "mnist".into(),
-        sample_shape: vec![1, 28, 28],
-        value_range: [0.0, 1.0],
-        normalization: "pixel / 255".into(),
-        dynamic_binarization: false,
-        class_names: if classes {
-            (0..10).map(|i| i.to_string()).collect()
-        } else {
-            vec![]
-        },
-    }
-}
-
 fn net(spec: ModelSpec, info: &DataInfo) -> Network {
     let cfg = spec.build(info).unwrap();
     Network::new(cfg, &Device::Cpu, &mut Rng::new(0)).unwrap()
@@ -31,7 +16,7 @@ fn net(spec: ModelSpec, info: &DataInfo) -> Network {
 
 #[test]
 fn generative_models_sample_decode_and_encode_with_the_right_shapes() {
-    let info = mnist_info(true);
+    let info = common::mnist_info(true);
     for kind in [
         ModelKind::Autoencoder,
         ModelKind::Vae,
@@ -120,7 +105,10 @@ fn pacgan_packs_samples_and_judges_each_pack_once() {
 
 #[test]
 fn classifier_gives_logits_and_features() {
-    let n = net(ModelSpec::new(ModelKind::Classifier), &mnist_info(true));
+    let n = net(
+        ModelSpec::new(ModelKind::Classifier),
+        &common::mnist_info(true),
+    );
     let Model::Classifier(c) = n.model() else {
         panic!("not a classifier")
     };
@@ -141,7 +129,7 @@ fn bad_requests_are_errors_not_panics() {
             arch: Some(Arch::Mlp),
             ..ModelSpec::new(ModelKind::Vae)
         },
-        &mnist_info(true),
+        &common::mnist_info(true),
     );
     let z = Tensor::zeros((2, 20), candle::DType::F32, &Device::Cpu).unwrap();
     assert!(n
@@ -165,7 +153,7 @@ fn bad_requests_are_errors_not_panics() {
     // Conv backbones need sides divisible by 4; VAE-GANs need images.
     let odd = DataInfo {
         sample_shape: vec![1, 30, 30],
-        ..mnist_info(false)
+        ..common::mnist_info(false)
     };
     assert!(ModelSpec::new(ModelKind::Vae)
         .build(&odd)

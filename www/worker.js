@@ -34,7 +34,7 @@
 // Output is {kind: "images", n, c, h, w, rgba: Uint8Array} or {kind: "points", n, points}.
 // A request that needs a model before one is loaded gets an error reply, never a throw.
 
-import init, { LatentModel, LatentTrainer, capabilities, imagesToRgba } from './pkg/latentlab.js';
+import init, { LatentModel, LatentTrainer, capabilities, imagesToRgba, toyPoints } from './pkg/latentlab.js';
 
 const wasmReady = init({ module_or_path: new URL('./pkg/latentlab_bg.wasm', import.meta.url) });
 wasmReady.catch(() => {}); // reported per request below
@@ -137,46 +137,6 @@ function imageValues(set, start, count) {
   const px = set.pixels.subarray(start * d, (start + count) * d);
   const out = new Float32Array(px.length);
   for (let i = 0; i < px.length; i++) out[i] = px[i] / 255;
-  return out;
-}
-
-/** A small seeded RNG (mulberry32 + Box–Muller) for display-only data. */
-function rng(seed) {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-  return { u, normal };
-}
-
-/** Points from the same mixtures as src/data/toy.rs (its own RNG: for drawing "real" data). */
-function toyPoints(name, n, seed = 7) {
-  const r = rng(seed);
-  const out = new Float32Array(2 * n);
-  const modes =
-    name === 'ring8'
-      ? Array.from({ length: 8 }, (_, i) => [Math.cos((2 * Math.PI * i) / 8), Math.sin((2 * Math.PI * i) / 8)])
-      : name === 'grid25'
-        ? [-4, -2, 0, 2, 4].flatMap((x) => [-4, -2, 0, 2, 4].map((y) => [x, y]))
-        : null;
-  const sigma = name === 'ring8' ? 0.01 : 0.05;
-  for (let i = 0; i < n; i++) {
-    let c;
-    if (modes) c = modes[Math.floor(r.u() * modes.length)];
-    else {
-      const theta = Math.PI * (0.5 + 3.5 * r.u());
-      const rad = theta / (4 * Math.PI);
-      const sign = r.u() < 0.5 ? 1 : -1;
-      c = [sign * rad * Math.cos(theta), sign * rad * Math.sin(theta)];
-    }
-    out[2 * i] = c[0] + sigma * r.normal();
-    out[2 * i + 1] = c[1] + sigma * r.normal();
-  }
   return out;
 }
 
@@ -324,7 +284,7 @@ const handlers = {
 
   dataPoints({ name, n = 1000 }) {
     if (!TOYS.includes(name)) throw new Error(`no 2-D toy named "${name}" (${TOYS.join(', ')})`);
-    return { points: toyPoints(name, Math.max(1, Math.min(100000, n | 0))), bounds: boundsFor({ data: { name } }) };
+    return { points: toyPoints(name, Math.max(1, Math.min(100000, n | 0)), 7), bounds: boundsFor({ data: { name } }) };
   },
 
   async testImages({ dataset, start = 0, count = 32 }) {
@@ -413,7 +373,8 @@ const handlers = {
       previewEvery: Math.max(1, p.previewEvery | 0 || 50),
       nextPreview: 0,
       secPerStep: null,
-      real: info.is_points ? toyPoints(dataset, 1000) : null,
+      // The first 1000 of the very points being trained on (same mixture, same seed).
+      real: info.is_points ? toyPoints(dataset, 1000, p.seed >>> 0) : null,
       bounds: info.is_points ? boundsFor(info) : null,
       progress,
     };

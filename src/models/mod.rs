@@ -69,21 +69,27 @@ pub struct Network {
 }
 
 impl Network {
-    /// A freshly initialized model; the weights depend on `rng`'s state alone.
-    pub fn new(config: ModelConfig, device: &Device, rng: &mut Rng) -> Result<Self> {
+    /// The model's variables as built (not yet initialized from our RNG).
+    fn build(config: ModelConfig, device: &Device) -> Result<Self> {
         config.validate()?;
         let varmap = VarMap::new();
         let model = Model::new(
             &config,
             VarBuilder::from_varmap(&varmap, DType::F32, device),
         )?;
-        layers::init_weights(&varmap, init_of(&config), rng)?;
         Ok(Self {
             config,
             varmap,
             model,
             device: device.clone(),
         })
+    }
+
+    /// A freshly initialized model; the weights depend on `rng`'s state alone.
+    pub fn new(config: ModelConfig, device: &Device, rng: &mut Rng) -> Result<Self> {
+        let net = Self::build(config, device)?;
+        layers::init_weights(&net.varmap, init_of(&net.config), rng)?;
+        Ok(net)
     }
 
     /// A model whose every variable is taken from `tensors` (converted to f32 on `device`).
@@ -94,21 +100,16 @@ impl Network {
         tensors: &HashMap<String, Tensor>,
         device: &Device,
     ) -> Result<Self> {
-        config.validate()?;
-        let varmap = VarMap::new();
-        let model = Model::new(
-            &config,
-            VarBuilder::from_varmap(&varmap, DType::F32, device),
-        )?;
+        let net = Self::build(config, device)?;
         {
-            let vars = varmap.data().lock().expect("varmap lock poisoned");
+            let vars = net.varmap.data().lock().expect("varmap lock poisoned");
             let mut names: Vec<&String> = vars.keys().collect();
             names.sort();
             for name in names {
                 let t = tensors.get(name).ok_or_else(|| {
                     Error::Checkpoint(format!(
                         "missing tensor `{name}` required by a {}",
-                        config.summary()
+                        net.config.summary()
                     ))
                 })?;
                 let var = &vars[name];
@@ -128,16 +129,11 @@ impl Network {
             {
                 return Err(Error::Checkpoint(format!(
                     "unexpected tensor `{extra}`: not part of a {}",
-                    config.summary()
+                    net.config.summary()
                 )));
             }
         }
-        Ok(Self {
-            config,
-            varmap,
-            model,
-            device: device.clone(),
-        })
+        Ok(net)
     }
 
     pub fn config(&self) -> &ModelConfig {

@@ -51,6 +51,18 @@ pub fn images_to_rgba(
     )?)
 }
 
+/// `count` points of a 2-D toy mixture (`ring8`, `grid25`, `spiral`) from `seed`, flattened
+/// `[x0, y0, …]`: the same points `LatentTrainer.setToy` trains on for the same seed.
+#[wasm_bindgen(js_name = toyPoints)]
+pub fn toy_points(name: &str, count: usize, seed: u32) -> Result<Vec<f32>, JsError> {
+    let toy = crate::data::Toy::from_name(name).ok_or_else(|| {
+        JsError::new(&format!(
+            "unknown toy dataset {name:?} (ring8, grid25, spiral)"
+        ))
+    })?;
+    Ok(toy.sample(count, &mut crate::latent::Rng::new(seed as u64)))
+}
+
 /// The model description both wasm classes return from `info()`, as a JSON string.
 fn describe(net: &Network, data: &DataInfo, train: Option<&TrainInfo>) -> Result<String, JsError> {
     let meta = Metadata {
@@ -72,6 +84,23 @@ fn describe(net: &Network, data: &DataInfo, train: Option<&TrainInfo>) -> Result
     v["num_classes"] = net.config().num_classes().into();
     v["sample_shape"] = net.config().sample_shape().into();
     Ok(serde_json::to_string(&v)?)
+}
+
+/// `n` data-space samples from `seed`, flattened.
+fn sample_values(
+    net: &Network,
+    n: usize,
+    seed: u32,
+    temperature: f32,
+    class: Option<u32>,
+) -> Result<Vec<f32>, JsError> {
+    let (x, _) = net.sample(
+        n,
+        &mut crate::latent::Rng::new(seed as u64),
+        temperature,
+        class,
+    )?;
+    Ok(x.flatten_all()?.to_vec1()?)
 }
 
 /// `Date.now()` as an RFC 3339 timestamp for checkpoints written in the browser.

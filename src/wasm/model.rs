@@ -66,11 +66,7 @@ impl LatentModel {
         temperature: f32,
         class: Option<u32>,
     ) -> Result<Vec<f32>, JsError> {
-        let (x, _) = self
-            .ckpt
-            .network
-            .sample(n, &mut Rng::new(seed as u64), temperature, class)?;
-        values(&x)
+        super::sample_values(&self.ckpt.network, n, seed, temperature, class)
     }
 
     /// Latent codes (`B × latent_dim`) → data-space samples. `labels` (one per code) for

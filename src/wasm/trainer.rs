@@ -114,9 +114,10 @@ impl LatentTrainer {
     /// A non-finite loss is an error naming the step; the weights stay as before it.
     #[wasm_bindgen(js_name = trainSteps)]
     pub fn train_steps(&mut self, k: usize) -> Result<String, JsError> {
-        self.session()?;
         let (Some(session), Some(data)) = (self.session.as_mut(), self.data.as_ref()) else {
-            return Err(JsError::new("no training data yet"));
+            return Err(JsError::new(
+                "no training data yet: call setImages, setPoints or setToy first",
+            ));
         };
         let m = session.train_steps(data, k)?;
         Ok(
@@ -146,11 +147,7 @@ impl LatentTrainer {
         temperature: f32,
         class: Option<u32>,
     ) -> Result<Vec<f32>, JsError> {
-        let (x, _) =
-            self.session()?
-                .network()
-                .sample(n, &mut Rng::new(seed as u64), temperature, class)?;
-        Ok(x.flatten_all()?.to_vec1()?)
+        super::sample_values(self.session()?.network(), n, seed, temperature, class)
     }
 
     /// Reconstructions of the first `n` training samples (encoder mean, decoded).

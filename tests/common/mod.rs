@@ -3,9 +3,8 @@
 
 use std::path::PathBuf;
 
-use candle::Device;
 use latentlab::config::{Activation, Backbone, Likelihood, ModelConfig, VaeConfig, WeightInit};
-use latentlab::data::{Dataset, Split};
+use latentlab::data::{DataInfo, Dataset, Split};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -32,6 +31,18 @@ pub fn tiny_vae(latent: usize, classes: Option<usize>) -> ModelConfig {
     })
 }
 
-pub fn cpu() -> Device {
-    Device::Cpu
+/// What a checkpoint records for (unlabelled or labelled) MNIST.
+pub fn mnist_info(classes: bool) -> DataInfo {
+    DataInfo {
+        name: "mnist".into(),
+        sample_shape: vec![1, 28, 28],
+        value_range: [0.0, 1.0],
+        normalization: "pixel / 255".into(),
+        dynamic_binarization: false,
+        class_names: if classes {
+            (0..10).map(|i| i.to_string()).collect()
+        } else {
+            vec![]
+        },
+    }
 }
