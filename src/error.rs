@@ -33,12 +33,8 @@ pub enum Error {
     Argument(String),
 
     /// File-system error, with the path it concerns.
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
 
     /// JSON (de)serialization of a config or metadata entry.
     #[error("json: {0}")]
@@ -50,10 +46,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     /// An [`Error::Io`] for `path`.
-    pub fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
+    pub fn io(path: impl AsRef<std::path::Path>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.as_ref().display().to_string(),
-            source,
+            error,
         }
     }
 }

@@ -666,13 +666,17 @@ fn eval(a: EvalArgs) -> Result<()> {
             let hits = preds.iter().zip(&labels).filter(|(p, l)| p == l).count();
             report["test_accuracy"] = (hits as f64 / labels.len() as f64).into();
         } else if kind != ModelKind::Autoencoder {
-            let path = a
-                .classifier
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(format!("results/lenet-{name}.safetensors")));
-            let clf = checkpoint::load_file(&path, &dev).with_context(|| {
-                format!("the Fréchet distance needs a classifier for {name} (--classifier)")
-            })?;
+            let default = PathBuf::from(format!("results/lenet-{name}.safetensors"));
+            if a.classifier.is_none() && !default.exists() {
+                report["frechet"] = serde_json::json!({"skipped": format!(
+                    "no classifier at {} (make one: latentlab train --model classifier --dataset {name} \
+                     --epochs 2 --out {0}, or pass --classifier)", default.display())});
+                report["wall_s"] = start.elapsed().as_secs_f64().into();
+                return print_report(&report, a.json);
+            }
+            let path = a.classifier.clone().unwrap_or(default);
+            let clf = checkpoint::load_file(&path, &dev)
+                .with_context(|| format!("the Fréchet distance needs a classifier for {name}"))?;
             let n = a.samples.unwrap_or(10_000);
             let train = load_dataset(&name, Split::Train, Some(n), &a.data_dir, a.seed)?;
             let fit = |x: &candle::Tensor| -> Result<(eval::Gaussian, Vec<u32>)> {
@@ -701,10 +705,14 @@ fn eval(a: EvalArgs) -> Result<()> {
         bail!("no evaluation protocol for data {name:?}");
     }
     report["wall_s"] = start.elapsed().as_secs_f64().into();
-    if a.json {
+    print_report(&report, a.json)
+}
+
+fn print_report(report: &serde_json::Value, json: bool) -> Result<()> {
+    if json {
         println!("{report}");
     } else {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", serde_json::to_string_pretty(report)?);
     }
     Ok(())
 }
