@@ -83,7 +83,7 @@ pub struct Session {
     epochs: f64,
     last: Metrics,
     /// Wall time carried over from the runs this one resumed.
-    pub prior_wall_s: f64,
+    prior_wall_s: f64,
 }
 
 impl Session {
