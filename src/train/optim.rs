@@ -73,8 +73,10 @@ impl Adam {
             let Some(g) = grads.get(p.var.as_tensor()) else {
                 continue;
             };
-            p.m = ((&p.m * c.beta1)? + (g * (1.0 - c.beta1))?)?;
-            p.v = ((&p.v * c.beta2)? + (g.sqr()? * (1.0 - c.beta2))?)?;
+            // Detached: a gradient still references the step's graph, and moments built from
+            // it would otherwise keep every past step's graph alive.
+            p.m = ((&p.m * c.beta1)? + (g * (1.0 - c.beta1))?)?.detach();
+            p.v = ((&p.v * c.beta2)? + (g.sqr()? * (1.0 - c.beta2))?)?.detach();
             let denom = ((&p.v / bc2)?.sqrt()? + c.eps)?;
             let update = ((&p.m / bc1)? / denom)?;
             let theta = p.var.as_tensor();
