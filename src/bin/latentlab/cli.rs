@@ -524,7 +524,12 @@ fn sample(a: SampleArgs) -> Result<()> {
     let net = &ckpt.network;
     let (x, _) = net.sample(a.n, &mut Rng::new(a.seed), a.temperature, a.class)?;
     let values = x.flatten_all()?.to_vec1::<f32>()?;
-    samples_png(net, &values, (a.n as f64).sqrt().ceil() as usize)?.save_png(&a.out)?;
+    // A conditional model cycles through its classes: one class per column.
+    let cols = match (net.config().num_classes(), a.class) {
+        (Some(k), None) => k,
+        _ => (a.n as f64).sqrt().ceil() as usize,
+    };
+    samples_png(net, &values, cols)?.save_png(&a.out)?;
     if a.json {
         println!(
             "{}",
