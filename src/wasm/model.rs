@@ -1,7 +1,6 @@
 //! A loaded checkpoint, for sampling, encoding, decoding and interpolating.
 
 use candle::{Device, Tensor};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::checkpoint::{self, Checkpoint};
@@ -87,21 +86,30 @@ impl LatentModel {
         values(&net.decode(&z, labels.as_deref())?)
     }
 
-    /// Data-space samples → `{mu, logvar}` (arrays of `B × latent_dim`; `logvar` is null for
-    /// an autoencoder).
+    /// Data-space samples → `{mu, logvar}` (`Float32Array`s of `B × latent_dim`; `logvar` is
+    /// null for an autoencoder).
     pub fn encode(&self, x: &[f32], labels: Option<Vec<u32>>) -> Result<JsValue, JsError> {
-        #[derive(Serialize)]
-        struct Posterior {
-            mu: Vec<f32>,
-            logvar: Option<Vec<f32>>,
-        }
         let net = &self.ckpt.network;
         let (mu, logvar) = net.encode(&net.batch_from_slice(x)?, labels.as_deref())?;
-        let post = Posterior {
-            mu: values(&mu)?,
-            logvar: logvar.as_ref().map(values).transpose()?,
+        let array = |t: &Tensor| -> Result<JsValue, JsError> {
+            Ok(js_sys::Float32Array::from(values(t)?.as_slice()).into())
         };
-        Ok(serde_wasm_bindgen::to_value(&post)?)
+        let post = js_sys::Object::new();
+        let set = |key: &str, value: JsValue| {
+            js_sys::Reflect::set(&post, &key.into(), &value)
+                .map(|_| ())
+                .map_err(|_| JsError::new("cannot build the posterior object"))
+        };
+        set("mu", array(&mu)?)?;
+        set(
+            "logvar",
+            logvar
+                .as_ref()
+                .map(array)
+                .transpose()?
+                .unwrap_or(JsValue::NULL),
+        )?;
+        Ok(post.into())
     }
 
     /// Decoded frames from `a` to `b` (`steps × sample_len` values); `mode` is "lerp" or "slerp".
