@@ -39,8 +39,9 @@ row() {
   say "$1 $2 = $3 (paper: $4)"
 }
 
-# mean_of FIELD FILE...: mean of a numeric field over JSON files.
+# mean_of FIELD FILE...: mean of a numeric field over JSON files; null if any is null
+# (an infinite reverse KL is written as null).
 mean_of() {
   local field="$1"; shift
-  node -e 'const fs=require("fs");const [f,...files]=process.argv.slice(1);let s=0;for(const p of files){let v=JSON.parse(fs.readFileSync(p,"utf8"));for(const k of f.split("."))v=v[k];s+=v;}console.log(s/files.length)' "$field" "$@"
+  node -e 'const fs=require("fs");const [f,...files]=process.argv.slice(1);let s=0;for(const p of files){let v=JSON.parse(fs.readFileSync(p,"utf8"));for(const k of f.split("."))v=v[k];if(v===null){s=null;break;}s+=v;}console.log(s===null?"null":s/files.length)' "$field" "$@"
 }
