@@ -88,7 +88,7 @@ export function createTrainView(ctx) {
     view.querySelector('.gan-only').hidden = kind !== 'gan';
     view.querySelector('.image-data-only').hidden = toy;
     if (resetDefaults) {
-      f.lr.value = adversarial ? (toy ? '0.0001' : '0.0002') : '0.001';
+      f.lr.value = adversarial && !toy ? '0.0002' : '0.001'; // 2-D GANs: 1e-4 (PacGAN's) learns too slowly to watch
       f.batch.value = conv ? '16' : toy ? '100' : '64';
       f.preview.value = conv ? '5' : toy ? '100' : '50';
       f.pack.value = toy && kind === 'gan' ? '2' : '1';
