@@ -1,0 +1,228 @@
+// Benches A–E in headless Chromium (Debian's /usr/bin/chromium through playwright-core), plus
+// the demo page's metrics. Usage:
+//   node benches/browser/run-chromium.mjs [--quick] [--only A,C] [--loads 5] [--no-page] [--out FILE]
+// Writes {runtime, meta, results, page} as JSON to FILE (default stdout); progress on stderr.
+//
+// Benches: bench.html served by static-server.mjs (repo root, COOP/COEP), Chromium launched
+// with TOOLCHAIN.md's flags plus --js-flags=--no-liftoff (BENCHMARKS.md protocol).
+// Page: www/index.html served by pkg-scripts/serve.mjs; `loads` fresh page loads (each in a
+// new browser context: empty HTTP and code caches); time to the first sample grid is the
+// page's own window.__latentlab.firstGridMs (performance.now() at the first drawn grid, i.e.
+// from navigation start). That is done twice: in a browser with Chromium's default V8 tiers
+// (what visitors get: Liftoff first) and in the --no-liftoff bench browser.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { BENCHES } from './bench-core.mjs';
+import { startStaticServer } from './static-server.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = process.argv.slice(2);
+const opt = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = args.includes('--quick');
+const only = (opt('--only') ?? Object.keys(BENCHES).join(',')).split(',').map((s) => s.trim().toUpperCase());
+const loads = Number(opt('--loads') ?? 5);
+const doPage = !args.includes('--no-page');
+const doBench = !args.includes('--no-bench');
+const out = opt('--out');
+const log = (s) => process.stderr.write(`${s}\n`);
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+// TOOLCHAIN.md "Browser tests" (playwright adds --headless and a fresh --user-data-dir itself).
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const BENCH_FLAGS = [...FLAGS, '--js-flags=--no-liftoff'];
+
+async function launch(flags) {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: flags });
+}
+
+function forwardConsole(page, prefix) {
+  page.on('console', (msg) => {
+    const t = msg.text();
+    if (t.startsWith('chromium: ')) log(t);
+    else if (msg.type() === 'error' || msg.type() === 'warning') log(`${prefix} console ${msg.type()}: ${t}`);
+  });
+  page.on('pageerror', (err) => log(`${prefix} page error: ${err.message}`));
+  page.on('worker', (w) => {
+    w.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') log(`${prefix} worker console ${msg.type()}: ${msg.text()}`);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function runBenchPage(browser) {
+  const server = await startStaticServer(ROOT);
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    forwardConsole(page, 'bench');
+    await page.goto(`${server.url}benches/browser/bench.html`);
+    await page.waitForFunction(() => window.benchReady !== undefined, null, { timeout: 60_000 });
+    await page.evaluate(() => window.benchReady);
+    const res = await page.evaluate((o) => window.runBenches(o), { quick, only });
+    await context.close();
+    return res;
+  } finally {
+    await server.close();
+  }
+}
+
+/** Starts pkg-scripts/serve.mjs on a free port; resolves to {url, close()}. */
+function startDemoServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'pkg-scripts', 'serve.mjs'), '0'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let buf = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`pkg-scripts/serve.mjs printed no URL in 15 s: ${buf}`));
+    }, 15_000);
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const m = buf.match(/(http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          url: m[1],
+          close: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done();
+              child.once('exit', done);
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+    child.stderr.on('data', (d) => (buf += d));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`pkg-scripts/serve.mjs exited (${code}): ${buf}`));
+    });
+  });
+}
+
+/** One fresh load of the demo: new context, goto, wait for the first sample grid. */
+async function pageLoad(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  forwardConsole(page, 'demo');
+  try {
+    await page.goto(url, { waitUntil: 'commit' });
+    // The page's own timing hook (www/app.js) — or, if a future page lacks it, the first
+    // non-blank canvas as seen from outside.
+    const res = await page.waitForFunction(
+      () => {
+        const lab = window.__latentlab;
+        if (lab) {
+          if (lab.errors?.length) return { error: lab.errors.join('; ') };
+          if (lab.firstGridMs != null) {
+            return {
+              source: 'window.__latentlab.firstGridMs',
+              firstGridMs: lab.firstGridMs,
+              lastSampleMs: lab.lastSampleMs,
+              lastSampleWorkerMs: lab.lastSampleWorkerMs,
+              lastSampleN: lab.lastSampleN,
+              model: lab.model?.title ?? lab.model?.id ?? null,
+            };
+          }
+          return null;
+        }
+        if (document.readyState !== 'complete') return null;
+        for (const c of document.querySelectorAll('canvas')) {
+          if (!c.width || !c.height) continue;
+          const d = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
+          if (d && d.some((v, i) => i % 4 === 3 && v !== 0)) {
+            return { source: 'first non-blank canvas (polled)', firstGridMs: performance.now() };
+          }
+        }
+        return null;
+      },
+      null,
+      { polling: 20, timeout: 120_000 },
+    );
+    const v = await res.jsonValue();
+    const nav = await page.evaluate(() => {
+      const n = performance.getEntriesByType('navigation')[0];
+      return {
+        domContentLoadedMs: n?.domContentLoadedEventEnd ?? null,
+        loadMs: n?.loadEventEnd ?? null,
+        crossOriginIsolated: globalThis.crossOriginIsolated,
+      };
+    });
+    return { ...v, ...nav };
+  } finally {
+    await context.close();
+  }
+}
+
+async function pageMetrics(browser, label) {
+  const server = await startDemoServer();
+  try {
+    const runs = [];
+    for (let i = 0; i < loads; i++) {
+      const r = await pageLoad(browser, server.url);
+      log(`page (${label}) load ${i + 1}/${loads}: ${r.error ? `ERROR ${r.error}` : `first grid ${r.firstGridMs.toFixed(0)} ms (${r.source})`}`);
+      runs.push(r);
+    }
+    const ok = runs.filter((r) => !r.error).map((r) => r.firstGridMs).sort((a, b) => a - b);
+    const m = ok.length >> 1;
+    return {
+      flags: label,
+      loads,
+      firstGridMs: ok.length
+        ? { median: ok.length % 2 ? ok[m] : (ok[m - 1] + ok[m]) / 2, min: ok[0], max: ok[ok.length - 1] }
+        : null,
+      runs,
+    };
+  } finally {
+    await server.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const report = { runtime: 'chromium', meta: { flags: BENCH_FLAGS, quick }, results: null, page: null };
+const benchBrowser = await launch(BENCH_FLAGS);
+try {
+  report.meta.chromium = benchBrowser.version();
+  if (doBench) {
+    const r = await runBenchPage(benchBrowser);
+    Object.assign(report.meta, r.meta);
+    report.results = r.results;
+  }
+  if (doPage) {
+    report.page = {};
+    report.page.noLiftoff = await pageMetrics(benchBrowser, '--js-flags=--no-liftoff (bench browser)');
+  }
+} finally {
+  await benchBrowser.close();
+}
+if (doPage) {
+  const plain = await launch(FLAGS);
+  try {
+    report.page.default = await pageMetrics(plain, 'default V8 tiers');
+  } finally {
+    await plain.close();
+  }
+}
+const json = `${JSON.stringify(report, null, 2)}\n`;
+if (out) fs.writeFileSync(out, json);
+else process.stdout.write(json);

@@ -1,0 +1,68 @@
+// Benches A–E in Node: Latent Lab's wasm (www/pkg) vs TF.js 4.22's wasm backend.
+// Run with `node --no-liftoff benches/browser/run-node.mjs [--quick] [--only A,C] [--stock-tfjs] [--out FILE]`
+// (pkg-scripts/bench does). --stock-tfjs: without the added Conv2DBackpropFilter (B, C unsupported). Writes {runtime, meta, results} as JSON to FILE (default stdout).
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { BENCHES, PROTOCOL, runSuite } from './bench-core.mjs';
+import { latentLabBenches } from './latentlab-benches.mjs';
+import { tfjsBenches } from './tfjs-benches.mjs';
+import { setupTfjs } from './tfjs-setup.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = process.argv.slice(2);
+const opt = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = args.includes('--quick');
+const only = (opt('--only') ?? Object.keys(BENCHES).join(',')).split(',').map((s) => s.trim().toUpperCase());
+const out = opt('--out');
+const log = (s) => process.stderr.write(`node: ${s}\n`);
+
+if (!process.execArgv.includes('--no-liftoff')) log('warning: not started with --no-liftoff (BENCHMARKS.md asks for it)');
+
+const pkg = path.join(ROOT, 'www', 'pkg');
+const ll = await import(path.join(pkg, 'latentlab.js'));
+await ll.default({ module_or_path: fs.readFileSync(path.join(pkg, 'latentlab_bg.wasm')) });
+
+// Silence tfjs's "install tfjs-node" banner (stdout is ours).
+const warn = console.log;
+console.log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
+const tfInfo = await setupTfjs(tf, { stock: args.includes('--stock-tfjs') });
+console.log = warn;
+
+const protocol = quick ? PROTOCOL.quick : PROTOCOL.node;
+log(`Latent Lab ${JSON.stringify(ll.capabilities())}; TF.js ${JSON.stringify(tfInfo)}; protocol ${JSON.stringify(protocol)}`);
+const t0 = Date.now();
+const results = await runSuite({
+  libs: { latentlab: latentLabBenches(ll), tfjs: tfjsBenches(tf) },
+  only,
+  protocol,
+  log,
+});
+
+const report = {
+  runtime: 'node',
+  meta: {
+    node: process.version,
+    v8: process.versions.v8,
+    execArgv: process.execArgv,
+    quick,
+    protocol,
+    latentlab: ll.capabilities(),
+    tfjs: tfInfo,
+    cpu: os.cpus()[0]?.model,
+    cpus: os.cpus().length,
+    loadavgEnd: os.loadavg(),
+    seconds: (Date.now() - t0) / 1000,
+  },
+  results,
+};
+const json = `${JSON.stringify(report, null, 2)}\n`;
+if (out) fs.writeFileSync(out, json);
+else process.stdout.write(json);
