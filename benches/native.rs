@@ -64,6 +64,7 @@ fn row(name: &str, (med, lo, hi): (f64, f64, f64)) {
 }
 
 fn main() {
+    latentlab::keep_large_allocations();
     println!("| benchmark | median ms | min–max ms |\n|---|---|---|");
 
     let mnist = Dataset::load("mnist", Split::Train, std::path::Path::new("data"))

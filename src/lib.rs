@@ -30,3 +30,18 @@ pub use config::{ModelConfig, ModelKind, TrainConfig};
 pub use error::{Error, Result};
 pub use models::Network;
 pub use spec::ModelSpec;
+
+/// Training allocates and frees the same large tensors every step. glibc serves blocks above
+/// its mmap threshold with fresh mappings, so each step pays for page faults and zeroing in the
+/// kernel (three quarters of the CPU time of a native training run, measured). Raising the
+/// threshold and the trim limit keeps those blocks in the heap for reuse. A process-wide
+/// setting: programs that train natively (our CLI and benchmarks) call it first thing.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn keep_large_allocations() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only adjusts allocator parameters.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 30);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+    }
+}
