@@ -48,8 +48,8 @@ pub fn likelihood_bounds(
     if k == 0 || batch == 0 {
         return Err(Error::Argument("k and batch must be ≥ 1".into()));
     }
-    // Keep one chunk's decoder batch around 50k samples.
-    let k_chunk = (50_000 / batch).clamp(1, k);
+    // About 10k decoded samples at a time: bounded memory even for convolutional decoders.
+    let k_chunk = (10_000 / batch).clamp(1, k);
     let (mut sum_elbo, mut sum_nll) = (0.0f64, 0.0f64);
     let mut mus: Vec<f32> = Vec::new();
     let n = data.len();

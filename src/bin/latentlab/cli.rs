@@ -234,7 +234,8 @@ enum ModeArg {
 #[derive(clap::Args)]
 struct EvalArgs {
     file: PathBuf,
-    /// Importance samples for the IWAE bound (Burda et al. report k = 5000).
+    /// Importance samples for the IWAE bound (Burda et al. report k = 5000); 0 skips the
+    /// likelihood.
     #[arg(long, default_value_t = 5000)]
     k: usize,
     /// Evaluate on the first N test images (default: all 10000).
@@ -654,7 +655,7 @@ fn eval(a: EvalArgs) -> Result<()> {
     } else if latentlab::data::IMAGE_DATASETS.contains(&name.as_str()) {
         let test = load_dataset(&name, Split::Test, a.test_size, &a.data_dir, a.seed)?;
         let variational = net.model().vae().is_some_and(|v| v.is_variational());
-        if variational {
+        if variational && a.k > 0 {
             let pb = progress(test.len() as u64, a.json);
             let binarize = ckpt.data.dynamic_binarization;
             let r =
