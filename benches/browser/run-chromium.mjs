@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { BENCHES } from './bench-core.mjs';
 import { startStaticServer } from './static-server.mjs';
+import { CHROMIUM, CHROMIUM_FLAGS } from '../../pkg-scripts/lib/chromium.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -33,18 +34,7 @@ const doBench = !args.includes('--no-bench');
 const out = opt('--out');
 const log = (s) => process.stderr.write(`${s}\n`);
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-// TOOLCHAIN.md "Browser tests" (playwright adds --headless and a fresh --user-data-dir itself).
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const BENCH_FLAGS = [...FLAGS, '--js-flags=--no-liftoff'];
+const BENCH_FLAGS = [...CHROMIUM_FLAGS, '--js-flags=--no-liftoff'];
 
 async function launch(flags) {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: flags });
@@ -216,7 +206,7 @@ try {
   await benchBrowser.close();
 }
 if (doPage) {
-  const plain = await launch(FLAGS);
+  const plain = await launch(CHROMIUM_FLAGS);
   try {
     report.page.default = await pageMetrics(plain, 'default V8 tiers');
   } finally {
