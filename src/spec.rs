@@ -134,9 +134,11 @@ impl ModelSpec {
                     }),
                     num_classes,
                     generator: backbone(g, Activation::Relu),
+                    // Discriminators always use LeakyReLU(0.2), as DCGAN does.
                     discriminator: Backbone {
+                        arch,
+                        hidden: d,
                         activation: Activation::LeakyRelu,
-                        ..backbone(d, Activation::LeakyRelu)
                     },
                     output: if images {
                         GanOutput::Tanh
