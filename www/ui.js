@@ -292,6 +292,20 @@ export function drawPosterior(canvas, mu, logvar, { range = 4 } = {}) {
 }
 
 /** `document.createElement` with attributes, properties (`on*` listeners) and children. */
+/**
+ * Shows `reason` (why the current model cannot use this view) in place of the view's body, or
+ * hides the notice when `reason` is empty. Returns true when the view is unsupported.
+ */
+export function showUnsupported({ view, notice, body, status }, reason) {
+  notice.hidden = !reason;
+  notice.textContent = reason ?? '';
+  body.hidden = Boolean(reason);
+  if (!reason) return false;
+  view.dataset.state = 'unsupported';
+  status.textContent = '';
+  return true;
+}
+
 export function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {

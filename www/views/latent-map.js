@@ -1,7 +1,7 @@
 // Latent map: for a 2-D latent, the decoded plane over [-r, r]² and the encoded test images
 // coloured by class. Other models get an explanation instead.
 
-import { classColor, drawImageGrid, drawScatter, el, latestOnly } from '../ui.js';
+import { classColor, drawImageGrid, drawScatter, el, latestOnly, showUnsupported } from '../ui.js';
 
 /** A colour for a latent position: hue from the angle, lightness from the radius. */
 function zColor(x, y, range) {
@@ -41,15 +41,7 @@ export function createLatentMapView(ctx) {
   const render = latestOnly(async () => {
     const info = ctx.info;
     if (!info) return;
-    const reason = why(info);
-    notice.hidden = !reason;
-    notice.textContent = reason ?? '';
-    body.hidden = Boolean(reason);
-    if (reason) {
-      view.dataset.state = 'unsupported';
-      status.textContent = '';
-      return;
-    }
+    if (showUnsupported({ view, notice, body, status }, why(info))) return;
     view.dataset.state = 'busy';
     const grid = Number(gridSel.value);
     const range = Math.max(0.5, Math.min(8, Number(rangeIn.value) || 3));

@@ -1,7 +1,7 @@
 // Reconstruct: draw on a large canvas, preprocess like MNIST (crop, fit a 20×20 box, centre by
 // mass in 28×28), encode, decode the posterior mean, and show q(z|x) per dimension.
 
-import { drawOneImage, drawPosterior, latestOnly } from '../ui.js';
+import { drawOneImage, drawPosterior, latestOnly, showUnsupported } from '../ui.js';
 
 const SIZE = 28;
 const BOX = 20;
@@ -220,15 +220,7 @@ export function createReconstructView(ctx) {
   return {
     render() {
       const info = ctx.info;
-      const why = supported(info);
-      notice.hidden = !why;
-      notice.textContent = why ?? '';
-      body.hidden = Boolean(why);
-      if (why) {
-        view.dataset.state = 'unsupported';
-        status.textContent = '';
-        return;
-      }
+      if (showUnsupported({ view, notice, body, status }, supported(info))) return;
       reconstruct();
     },
     modelChanged(info) {
