@@ -115,7 +115,7 @@ pub fn to_bytes(
 /// Serializes a training session: weights, metadata and (optionally) optimizer moments.
 pub fn session_to_bytes(session: &Session, info: &TrainInfo, opts: SaveOptions) -> Result<Vec<u8>> {
     let optim = if opts.include_optimizer {
-        session.optimizer_tensors()
+        session.optimizer_tensors()?
     } else {
         Vec::new()
     };

@@ -19,6 +19,7 @@ pub mod data;
 mod error;
 pub mod eval;
 pub mod image;
+pub mod kernels;
 pub mod latent;
 pub mod models;
 pub mod spec;

@@ -6,6 +6,7 @@ use candle::{Device, Tensor};
 use latentlab::config::{Arch, ModelKind};
 use latentlab::data::{DataInfo, Dataset, Toy};
 use latentlab::latent::Rng;
+use latentlab::models::layers::Weights;
 use latentlab::models::Model;
 use latentlab::{ModelSpec, Network};
 
@@ -87,12 +88,15 @@ fn pacgan_packs_samples_and_judges_each_pack_once() {
         panic!("not a GAN")
     };
     let x = Tensor::zeros((8, 2), candle::DType::F32, &Device::Cpu).unwrap();
-    let (logits, features) = gan.discriminator.forward(&x, None).unwrap();
+    let (logits, features) = gan
+        .discriminator
+        .forward(&x, None, Weights::Trained)
+        .unwrap();
     assert_eq!(logits.dims(), &[2]);
     assert_eq!(features.dims(), &[2, 200]);
     assert!(gan
         .discriminator
-        .forward(&x.narrow(0, 0, 6).unwrap(), None)
+        .forward(&x.narrow(0, 0, 6).unwrap(), None, Weights::Trained)
         .is_err());
     // `discriminate` judges single points by packing each with copies of itself.
     assert_eq!(

@@ -1,18 +1,19 @@
 //! A small LeNet-style classifier. Its penultimate features define the Fréchet distance used to
 //! compare image models (the evaluation module), so they are exposed on their own.
 
-use candle::{Module, Tensor};
-use candle_nn::{Linear, VarBuilder};
+use candle::Tensor;
+use candle_nn::VarBuilder;
 
-use super::layers::{activate, Encoder};
+use super::layers::{Dense, Encoder, Weights};
 use crate::config::ClassifierConfig;
+use crate::kernels::Act;
 use crate::Result;
 
 pub struct Classifier {
     encoder: Encoder,
-    features: Linear,
-    logits: Linear,
-    act: crate::config::Activation,
+    features: Dense,
+    logits: Dense,
+    act: Act,
 }
 
 impl Classifier {
@@ -20,23 +21,25 @@ impl Classifier {
     pub fn new(cfg: &ClassifierConfig, vb: VarBuilder) -> Result<Self> {
         let encoder = Encoder::new(&cfg.sample_shape, &cfg.backbone, vb.pp("encoder"))?;
         Ok(Self {
-            features: candle_nn::linear(encoder.out_dim(), cfg.feature_dim, vb.pp("features"))?,
-            logits: candle_nn::linear(cfg.feature_dim, cfg.num_classes, vb.pp("logits"))?,
+            features: Dense::new(encoder.out_dim(), cfg.feature_dim, vb.pp("features"))?,
+            logits: Dense::new(cfg.feature_dim, cfg.num_classes, vb.pp("logits"))?,
             encoder,
-            act: cfg.backbone.activation,
+            act: cfg.backbone.activation.into(),
         })
     }
 
     /// # Shapes
     /// - `x`: `[B, *sample_shape]` → `[B, feature_dim]`
     pub fn features(&self, x: &Tensor) -> Result<Tensor> {
-        activate(&self.features.forward(&self.encoder.forward(x)?)?, self.act)
+        let h = self.encoder.forward(x, Weights::Trained)?;
+        self.features.forward(&h, self.act, Weights::Trained)
     }
 
     /// # Shapes
     /// - `features`: `[B, feature_dim]` → `[B, num_classes]` logits
     pub fn logits(&self, features: &Tensor) -> Result<Tensor> {
-        Ok(self.logits.forward(features)?)
+        self.logits
+            .forward(features, Act::Identity, Weights::Trained)
     }
 
     /// # Shapes

@@ -2,11 +2,12 @@
 //! convolutional (Radford et al. 2016), with optional class conditioning (cGAN, Mirza &
 //! Osindero 2014) and PacGAN packing (Lin et al. 2018).
 
-use candle::{Module, Tensor};
-use candle_nn::{Linear, VarBuilder};
+use candle::Tensor;
+use candle_nn::VarBuilder;
 
-use super::layers::{with_labels, Decoder, Encoder};
+use super::layers::{with_labels, Decoder, Dense, Encoder, Weights};
 use crate::config::{Backbone, GanConfig, GanOutput};
+use crate::kernels::Act;
 use crate::{Error, Result};
 
 /// z (and a label) → a sample in model space (`[-1, 1]` for a tanh output).
@@ -28,11 +29,11 @@ impl Generator {
     /// # Shapes
     /// - `z`: `[B, L]`, `labels`: `[B, K]` → `[B, *sample_shape]` in model space
     pub fn forward(&self, z: &Tensor, labels: Option<&Tensor>) -> Result<Tensor> {
-        let x = self.decoder.forward(&with_labels(z, labels)?)?;
-        Ok(match self.output {
-            GanOutput::Tanh => x.tanh()?,
-            GanOutput::Linear => x,
-        })
+        let output = match self.output {
+            GanOutput::Tanh => Act::Tanh,
+            GanOutput::Linear => Act::Identity,
+        };
+        self.decoder.forward(&with_labels(z, labels)?, output)
     }
 
     /// Model space → data space (`[-1, 1]` → `[0, 1]` for tanh).
@@ -56,7 +57,7 @@ impl Generator {
 /// logit is read from (VAE-GAN's learned similarity uses them).
 pub struct Discriminator {
     encoder: Encoder,
-    head: Linear,
+    head: Dense,
     pack: usize,
 }
 
@@ -72,7 +73,7 @@ impl Discriminator {
         let mut packed = sample_shape.to_vec();
         packed[0] *= pack;
         let encoder = Encoder::new(&packed, backbone, vb.clone())?;
-        let head = candle_nn::linear(
+        let head = Dense::new(
             encoder.out_dim() + pack * num_classes.unwrap_or(0),
             1,
             vb.pp("head"),
@@ -89,10 +90,18 @@ impl Discriminator {
         self.pack
     }
 
+    /// `weights` is [`Weights::Frozen`] when only the input's gradient is wanted (a generator
+    /// step).
+    ///
     /// # Shapes
     /// - `x`: `[B, *sample_shape]`, `labels`: `[B, K]`, `B` a multiple of `pack`
     /// - → `logits`: `[B / pack]`, `features`: `[B / pack, F]`
-    pub fn forward(&self, x: &Tensor, labels: Option<&Tensor>) -> Result<(Tensor, Tensor)> {
+    pub fn forward(
+        &self,
+        x: &Tensor,
+        labels: Option<&Tensor>,
+        weights: Weights,
+    ) -> Result<(Tensor, Tensor)> {
         let dims = x.dims();
         let b = dims[0];
         if !b.is_multiple_of(self.pack) {
@@ -104,11 +113,13 @@ impl Discriminator {
         // m consecutive samples become one sample with m× the channels (or features).
         let mut packed = vec![b / self.pack, dims[1] * self.pack];
         packed.extend(&dims[2..]);
-        let features = self.encoder.forward(&x.reshape(packed)?)?;
+        let features = self.encoder.forward(&x.reshape(packed)?, weights)?;
         let labels = labels.map(|y| y.reshape((b / self.pack, ()))).transpose()?;
-        let logits = self
-            .head
-            .forward(&with_labels(&features, labels.as_ref())?)?;
+        let logits = self.head.forward(
+            &with_labels(&features, labels.as_ref())?,
+            Act::Identity,
+            weights,
+        )?;
         Ok((logits.squeeze(1)?, features))
     }
 }

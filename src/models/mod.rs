@@ -339,7 +339,11 @@ impl Network {
                 .repeat([&[1, pack][..], &vec![1; t.rank() - 1]].concat())?
                 .reshape(shape)?)
         };
-        let (logits, _) = d.forward(&repeat(&x)?, y.as_ref().map(repeat).transpose()?.as_ref())?;
+        let (logits, _) = d.forward(
+            &repeat(&x)?,
+            y.as_ref().map(repeat).transpose()?.as_ref(),
+            layers::Weights::Frozen,
+        )?;
         Ok(candle_nn::ops::sigmoid(&logits)?)
     }
 

@@ -2,17 +2,18 @@
 //! Sohn et al. 2015). One struct serves both: the autoencoder has no `logvar` head and its
 //! code is deterministic.
 
-use candle::{Module, Tensor};
-use candle_nn::{Linear, VarBuilder};
+use candle::Tensor;
+use candle_nn::VarBuilder;
 
-use super::layers::{with_labels, Decoder, Encoder};
+use super::layers::{with_labels, Decoder, Dense, Encoder, Weights};
 use crate::config::{Likelihood, VaeConfig};
+use crate::kernels::Act;
 use crate::Result;
 
 pub struct Vae {
     encoder: Encoder,
-    mu: Linear,
-    logvar: Option<Linear>,
+    mu: Dense,
+    logvar: Option<Dense>,
     decoder: Decoder,
     likelihood: Likelihood,
 }
@@ -25,9 +26,9 @@ impl Vae {
         let encoder = Encoder::new(&cfg.sample_shape, &cfg.backbone, venc.clone())?;
         let k = cfg.num_classes.unwrap_or(0);
         let f = encoder.out_dim() + k;
-        let mu = candle_nn::linear(f, cfg.latent_dim, venc.pp("mu"))?;
+        let mu = Dense::new(f, cfg.latent_dim, venc.pp("mu"))?;
         let logvar = if variational {
-            Some(candle_nn::linear(f, cfg.latent_dim, venc.pp("logvar"))?)
+            Some(Dense::new(f, cfg.latent_dim, venc.pp("logvar"))?)
         } else {
             None
         };
@@ -51,9 +52,13 @@ impl Vae {
     /// # Shapes
     /// - `x`: `[B, *sample_shape]`, `labels`: `[B, K]` one-hot → `mu`, `logvar`: `[B, L]`
     pub fn encode(&self, x: &Tensor, labels: Option<&Tensor>) -> Result<(Tensor, Option<Tensor>)> {
-        let h = with_labels(&self.encoder.forward(x)?, labels)?;
-        let mu = self.mu.forward(&h)?;
-        let logvar = self.logvar.as_ref().map(|l| l.forward(&h)).transpose()?;
+        let h = with_labels(&self.encoder.forward(x, Weights::Trained)?, labels)?;
+        let mu = self.mu.forward(&h, Act::Identity, Weights::Trained)?;
+        let logvar = self
+            .logvar
+            .as_ref()
+            .map(|l| l.forward(&h, Act::Identity, Weights::Trained))
+            .transpose()?;
         Ok((mu, logvar))
     }
 
@@ -67,7 +72,8 @@ impl Vae {
     /// # Shapes
     /// - `z`: `[B, L]`, `labels`: `[B, K]` → `[B, *sample_shape]`
     pub fn decode_raw(&self, z: &Tensor, labels: Option<&Tensor>) -> Result<Tensor> {
-        self.decoder.forward(&with_labels(z, labels)?)
+        self.decoder
+            .forward(&with_labels(z, labels)?, Act::Identity)
     }
 
     /// Mean of p(x|z) in data space.

@@ -8,6 +8,7 @@ use super::{Adam, Metrics, Trainer};
 use crate::config::{AdamConfig, GanConfig, TrainConfig};
 use crate::data::Batch;
 use crate::latent::Rng;
+use crate::models::layers::Weights;
 use crate::models::{Model, Network};
 use crate::{Error, Result};
 
@@ -53,8 +54,8 @@ impl Trainer for GanTrainer {
         for _ in 0..self.d_steps {
             let z = rng.normal_tensor(&[b, self.latent_dim], 1.0, real.device())?;
             let fake = g.forward(&z, y.as_ref())?.detach();
-            let (lr, _) = d.forward(&real, y.as_ref())?;
-            let (lf, _) = d.forward(&fake, y.as_ref())?;
+            let (lr, _) = d.forward(&real, y.as_ref(), Weights::Trained)?;
+            let (lf, _) = d.forward(&fake, y.as_ref(), Weights::Trained)?;
             let loss = discriminator_loss(&lr, &lf)?;
             d_loss = loss.to_scalar::<f32>()?;
             if !d_loss.is_finite() {
@@ -67,11 +68,11 @@ impl Trainer for GanTrainer {
         }
 
         let z = rng.normal_tensor(&[b, self.latent_dim], 1.0, real.device())?;
-        let (lf, _) = d.forward(&g.forward(&z, y.as_ref())?, y.as_ref())?;
+        // The discriminator is frozen: only the generator's gradients are computed.
+        let (lf, _) = d.forward(&g.forward(&z, y.as_ref())?, y.as_ref(), Weights::Frozen)?;
         let g_loss = generator_loss(&lf)?;
         let gl = g_loss.to_scalar::<f32>()?;
         if gl.is_finite() {
-            // The gradient store also holds the discriminator's gradients; g_opt ignores them.
             self.g_opt.step(&g_loss.backward()?)?;
         }
         m.push("d_loss", d_loss);

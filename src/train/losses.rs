@@ -18,6 +18,9 @@ pub fn softplus(x: &Tensor) -> Result<Tensor> {
 /// # Shapes
 /// - `logits`, `y`: `[B, …]` → `[B]`
 pub fn bce_with_logits(logits: &Tensor, y: &Tensor) -> Result<Tensor> {
+    if crate::kernels::applies(logits) && crate::kernels::applies(y) {
+        return Ok(crate::kernels::loss::bce_with_logits(logits, y)?);
+    }
     let per = (softplus(logits)? - (logits * y)?)?;
     Ok(per.flatten_from(1)?.sum(1)?)
 }

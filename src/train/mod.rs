@@ -248,12 +248,12 @@ impl Session {
     }
 
     /// Every optimizer's moments, named `optim.<group>.{m,v}.<var>`.
-    pub fn optimizer_tensors(&self) -> Vec<(String, Tensor)> {
-        self.trainer
-            .optimizers()
-            .into_iter()
-            .flat_map(|(g, o)| o.state_tensors(g))
-            .collect()
+    pub fn optimizer_tensors(&self) -> Result<Vec<(String, Tensor)>> {
+        let mut out = Vec::new();
+        for (g, o) in self.trainer.optimizers() {
+            out.extend(o.state_tensors(g)?);
+        }
+        Ok(out)
     }
 }
 

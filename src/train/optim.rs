@@ -1,6 +1,8 @@
 //! Adam / AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019) with its moments exposed, so a
 //! checkpoint can carry them and `--resume` continues exactly. Candle's own `AdamW` keeps them
-//! private and defaults to weight decay 0.01; here every hyperparameter is explicit.
+//! private and defaults to weight decay 0.01; here every hyperparameter is explicit. On the CPU
+//! each step is one fused pass per parameter that updates it in place
+//! ([`kernels::adam`](crate::kernels::adam)); on other devices it is made of tensor ops.
 
 use std::collections::HashMap;
 
@@ -8,13 +10,50 @@ use candle::backprop::GradStore;
 use candle::{Tensor, Var};
 
 use crate::config::AdamConfig;
+use crate::kernels::{self, adam::AdamStep};
 use crate::{Error, Result};
+
+/// A parameter's first and second moments.
+enum Moments {
+    /// Host memory, updated in place with the parameter (CPU f32 parameters).
+    Host { m: Vec<f32>, v: Vec<f32> },
+    /// Device tensors, replaced each step.
+    Device { m: Tensor, v: Tensor },
+}
 
 struct Param {
     name: String,
     var: Var,
-    m: Tensor,
-    v: Tensor,
+    moments: Moments,
+}
+
+impl Param {
+    fn new(name: String, var: Var) -> Result<Self> {
+        let t = var.as_tensor();
+        let moments = if kernels::applies(t) {
+            let n = t.elem_count();
+            Moments::Host {
+                m: vec![0.0; n],
+                v: vec![0.0; n],
+            }
+        } else {
+            let m = t.zeros_like()?;
+            Moments::Device { m: m.clone(), v: m }
+        };
+        Ok(Self { name, var, moments })
+    }
+
+    /// The moments as tensors (on the parameter's device).
+    fn moment_tensors(&self) -> Result<(Tensor, Tensor)> {
+        Ok(match &self.moments {
+            Moments::Host { m, v } => {
+                let t = self.var.as_tensor();
+                let as_tensor = |x: &Vec<f32>| Tensor::from_slice(x, t.dims(), t.device());
+                (as_tensor(m)?, as_tensor(v)?)
+            }
+            Moments::Device { m, v } => (m.clone(), v.clone()),
+        })
+    }
 }
 
 /// Adam over a named set of variables.
@@ -30,11 +69,7 @@ impl Adam {
         cfg.validate()?;
         let params = vars
             .into_iter()
-            .map(|(name, var)| {
-                let m = var.as_tensor().zeros_like()?;
-                let v = m.clone();
-                Ok(Param { name, var, m, v })
-            })
+            .map(|(name, var)| Param::new(name, var))
             .collect::<Result<Vec<_>>>()?;
         Ok(Self {
             cfg,
@@ -65,42 +100,49 @@ impl Adam {
     /// θ ← θ − lr·(m̂ / (√v̂ + ε) + λθ), with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
     pub fn step(&mut self, grads: &GradStore) -> Result<()> {
         self.steps += 1;
-        let c = &self.cfg;
+        let c = self.cfg;
         let t = self.steps as i32;
-        let bc1 = 1.0 - c.beta1.powi(t);
-        let bc2 = 1.0 - c.beta2.powi(t);
+        let (bc1, bc2) = (1.0 - c.beta1.powi(t), 1.0 - c.beta2.powi(t));
+        let fused = AdamStep {
+            lr: c.lr as f32,
+            beta1: c.beta1 as f32,
+            beta2: c.beta2 as f32,
+            eps: c.eps as f32,
+            weight_decay: c.weight_decay as f32,
+            bias_correction1: bc1 as f32,
+            bias_correction2: bc2 as f32,
+        };
         for p in &mut self.params {
             let Some(g) = grads.get(p.var.as_tensor()) else {
                 continue;
             };
-            // Detached: a gradient still references the step's graph, and moments built from
-            // it would otherwise keep every past step's graph alive.
-            p.m = ((&p.m * c.beta1)? + (g * (1.0 - c.beta1))?)?.detach();
-            p.v = ((&p.v * c.beta2)? + (g.sqr()? * (1.0 - c.beta2))?)?.detach();
-            let denom = ((&p.v / bc2)?.sqrt()? + c.eps)?;
-            let update = ((&p.m / bc1)? / denom)?;
-            let theta = p.var.as_tensor();
-            let next = if c.weight_decay > 0.0 {
-                ((theta * (1.0 - c.lr * c.weight_decay))? - (update * c.lr)?)?
-            } else {
-                (theta - (update * c.lr)?)?
-            };
-            p.var.set(&next)?;
+            match &mut p.moments {
+                Moments::Host { m, v } => fused.update(p.var.as_tensor(), g, m, v)?,
+                Moments::Device { m, v } => {
+                    // Detached: a gradient still references the step's graph, and moments
+                    // built from it would otherwise keep every past step's graph alive.
+                    *m = ((&*m * c.beta1)? + (g * (1.0 - c.beta1))?)?.detach();
+                    *v = ((&*v * c.beta2)? + (g.sqr()? * (1.0 - c.beta2))?)?.detach();
+                    let denom = ((&*v / bc2)?.sqrt()? + c.eps)?;
+                    let update = ((&*m / bc1)? / denom)?;
+                    let theta = p.var.as_tensor();
+                    let next = ((theta * (1.0 - c.lr * c.weight_decay))? - (update * c.lr)?)?;
+                    p.var.set(&next)?;
+                }
+            }
         }
         Ok(())
     }
 
     /// The moments as tensors named `optim.<group>.m.<var>` and `optim.<group>.v.<var>`.
-    pub fn state_tensors(&self, group: &str) -> Vec<(String, Tensor)> {
-        self.params
-            .iter()
-            .flat_map(|p| {
-                [
-                    (format!("optim.{group}.m.{}", p.name), p.m.clone()),
-                    (format!("optim.{group}.v.{}", p.name), p.v.clone()),
-                ]
-            })
-            .collect()
+    pub fn state_tensors(&self, group: &str) -> Result<Vec<(String, Tensor)>> {
+        let mut out = Vec::with_capacity(2 * self.params.len());
+        for p in &self.params {
+            let (m, v) = p.moment_tensors()?;
+            out.push((format!("optim.{group}.m.{}", p.name), m));
+            out.push((format!("optim.{group}.v.{}", p.name), v));
+        }
+        Ok(out)
     }
 
     /// Restores moments written by [`Adam::state_tensors`] and the step count.
@@ -111,22 +153,59 @@ impl Adam {
         steps: u64,
     ) -> Result<()> {
         for p in &mut self.params {
-            for (which, slot) in [("m", &mut p.m), ("v", &mut p.v)] {
+            let dims = p.var.as_tensor().dims().to_vec();
+            let read = |which: &str| -> Result<Tensor> {
                 let key = format!("optim.{group}.{which}.{}", p.name);
                 let t = tensors
                     .get(&key)
                     .ok_or_else(|| Error::Checkpoint(format!("missing optimizer state `{key}`")))?;
-                if t.dims() != slot.dims() {
+                if t.dims() != dims.as_slice() {
                     return Err(Error::Checkpoint(format!(
-                        "optimizer state `{key}` has shape {:?}, expected {:?}",
-                        t.dims(),
-                        slot.dims()
+                        "optimizer state `{key}` has shape {:?}, expected {dims:?}",
+                        t.dims()
                     )));
                 }
-                *slot = t.to_dtype(candle::DType::F32)?.to_device(slot.device())?;
-            }
+                Ok(t.to_dtype(candle::DType::F32)?
+                    .to_device(p.var.as_tensor().device())?)
+            };
+            let (m, v) = (read("m")?, read("v")?);
+            p.moments = match p.moments {
+                Moments::Host { .. } => Moments::Host {
+                    m: m.flatten_all()?.to_vec1()?,
+                    v: v.flatten_all()?.to_vec1()?,
+                },
+                Moments::Device { .. } => Moments::Device { m, v },
+            };
         }
         self.steps = steps;
         Ok(())
+    }
+}
+
+/// Candle's optimizer interface, for code written against `candle_nn`: variables are named by
+/// their position (`0`, `1`, …) in the checkpoint state.
+impl candle_nn::Optimizer for Adam {
+    type Config = AdamConfig;
+
+    fn new(vars: Vec<Var>, config: AdamConfig) -> candle::Result<Self> {
+        let named = vars
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect();
+        Adam::new(named, config).map_err(candle::Error::wrap)
+    }
+
+    fn step(&mut self, grads: &GradStore) -> candle::Result<()> {
+        Adam::step(self, grads).map_err(candle::Error::wrap)
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.cfg.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        // The trait cannot report an error: an invalid rate leaves the old one in place.
+        let _ = self.set_lr(lr);
     }
 }

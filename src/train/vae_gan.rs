@@ -12,6 +12,7 @@ use super::{Adam, Metrics, Trainer};
 use crate::config::{AdamConfig, VaeGanConfig};
 use crate::data::Batch;
 use crate::latent::Rng;
+use crate::models::layers::Weights;
 use crate::models::{Model, Network, Vae};
 use crate::{Error, Result};
 
@@ -53,9 +54,10 @@ impl Trainer for VaeGanTrainer {
         let z_p = rng.normal_tensor(mu.dims(), 1.0, x.device())?;
         let x_p = vae.decode(&z_p, y)?;
 
-        let (l_real, f_real) = dis.forward(x, y)?;
-        let (l_tilde, f_tilde) = dis.forward(&x_tilde, y)?;
-        let (l_p, _) = dis.forward(&x_p, y)?;
+        let (l_real, f_real) = dis.forward(x, y, Weights::Trained)?;
+        // Frozen: the encoder's and decoder's losses need no discriminator weight gradients.
+        let (l_tilde, f_tilde) = dis.forward(&x_tilde, y, Weights::Frozen)?;
+        let (l_p, _) = dis.forward(&x_p, y, Weights::Frozen)?;
 
         let kl = kl_standard_normal(&mu, &logvar)?.mean_all()?;
         let llike = ((f_real.detach() - &f_tilde)?.sqr()?.sum(1)? * 0.5)?.mean_all()?;
@@ -66,8 +68,8 @@ impl Trainer for VaeGanTrainer {
         let dec_loss = ((&llike * self.gamma)? + &gan_g)?;
 
         // Discriminator on detached fakes (so its backward pass stops at the decoder).
-        let (l_tilde_d, _) = dis.forward(&x_tilde.detach(), y)?;
-        let (l_p_d, _) = dis.forward(&x_p.detach(), y)?;
+        let (l_tilde_d, _) = dis.forward(&x_tilde.detach(), y, Weights::Trained)?;
+        let (l_p_d, _) = dis.forward(&x_p.detach(), y, Weights::Trained)?;
         let dis_loss = ((softplus(&l_real.neg()?)?.mean_all()?
             + softplus(&l_tilde_d)?.mean_all()?)?
             + softplus(&l_p_d)?.mean_all()?)?;

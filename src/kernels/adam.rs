@@ -1,0 +1,107 @@
+//! The fused, in-place Adam / AdamW update: one pass over a parameter, its gradient and its two
+//! moments, writing the parameter's own storage (no new tensors per step).
+
+use std::cell::RefCell;
+
+use candle::{CpuStorage, InplaceOp2, Layout, Tensor};
+use rayon::prelude::*;
+
+use super::slice;
+
+/// One step's coefficients: the hyperparameters and the bias corrections `1 − βᵗ`.
+#[derive(Debug, Clone, Copy)]
+pub struct AdamStep {
+    pub lr: f32,
+    pub beta1: f32,
+    pub beta2: f32,
+    pub eps: f32,
+    pub weight_decay: f32,
+    pub bias_correction1: f32,
+    pub bias_correction2: f32,
+}
+
+/// Elements per parallel chunk.
+const CHUNK: usize = 1 << 14;
+
+impl AdamStep {
+    /// m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
+    /// θ ← θ(1 − lr·λ) − lr·m̂ / (√v̂ + ε), with m̂ = m / (1−β₁ᵗ), v̂ = v / (1−β₂ᵗ).
+    fn chunk(&self, theta: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+        let decay = 1.0 - self.lr * self.weight_decay;
+        for (((t, &g), m), v) in theta.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+            *m = self.beta1 * *m + (1.0 - self.beta1) * g;
+            *v = self.beta2 * *v + (1.0 - self.beta2) * g * g;
+            let update =
+                (*m / self.bias_correction1) / ((*v / self.bias_correction2).sqrt() + self.eps);
+            *t = *t * decay - self.lr * update;
+        }
+    }
+
+    /// Updates `theta`, `m`, `v` (equal lengths) from `g`.
+    pub fn apply(&self, theta: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+        if theta.len() < 2 * CHUNK {
+            self.chunk(theta, g, m, v);
+        } else {
+            theta
+                .par_chunks_mut(CHUNK)
+                .zip(g.par_chunks(CHUNK))
+                .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)))
+                .for_each(|((t, g), (m, v))| self.chunk(t, g, m, v));
+        }
+    }
+
+    /// Updates a CPU f32 parameter tensor in place from its gradient, with moments `m`, `v`
+    /// held by the caller.
+    pub fn update(
+        &self,
+        param: &Tensor,
+        grad: &Tensor,
+        m: &mut [f32],
+        v: &mut [f32],
+    ) -> candle::Result<()> {
+        if m.len() != param.elem_count() || v.len() != m.len() || grad.dims() != param.dims() {
+            candle::bail!(
+                "adam: parameter {:?}, gradient {:?} and moments ({}) differ",
+                param.dims(),
+                grad.dims(),
+                m.len()
+            );
+        }
+        let op = InPlace {
+            step: *self,
+            moments: RefCell::new((m, v)),
+        };
+        param.inplace_op2(&grad.contiguous()?, &op)
+    }
+}
+
+struct InPlace<'a> {
+    step: AdamStep,
+    moments: RefCell<(&'a mut [f32], &'a mut [f32])>,
+}
+
+impl InplaceOp2 for InPlace<'_> {
+    fn name(&self) -> &'static str {
+        "latentlab-adam"
+    }
+
+    fn cpu_fwd(
+        &self,
+        theta: &mut CpuStorage,
+        lt: &Layout,
+        g: &CpuStorage,
+        lg: &Layout,
+    ) -> candle::Result<()> {
+        let g = slice(g, lg, "gradient")?;
+        let Some((start, end)) = lt.contiguous_offsets() else {
+            candle::bail!("adam: the parameter must be contiguous");
+        };
+        let CpuStorage::F32(theta) = theta else {
+            candle::bail!("adam: the parameter must be f32");
+        };
+        let mut moments = self.moments.borrow_mut();
+        let (m, v) = &mut *moments;
+        self.step.apply(&mut theta[start..end], g, m, v);
+        Ok(())
+    }
+}

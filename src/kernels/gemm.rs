@@ -1,0 +1,208 @@
+//! `C (+)= A·B` in f32 through the `gemm` crate (AVX-512 or AVX2+FMA natively, simd128 in
+//! wasm), with strided views so transposes cost nothing, and a matrix–vector path for one
+//! row (gemm's generic path is slow there).
+
+/// A strided matrix: element `(i, j)` is `data[i·rs + j·cs]`.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    pub data: &'a [f32],
+    pub rs: usize,
+    pub cs: usize,
+}
+
+impl<'a> View<'a> {
+    /// Row-major with `cols` values per row.
+    pub fn rows(data: &'a [f32], cols: usize) -> Self {
+        Self {
+            data,
+            rs: cols,
+            cs: 1,
+        }
+    }
+
+    /// The transpose of a row-major matrix with `cols` values per row.
+    pub fn transposed(data: &'a [f32], cols: usize) -> Self {
+        Self {
+            data,
+            rs: 1,
+            cs: cols,
+        }
+    }
+
+    fn fits(&self, rows: usize, cols: usize) -> bool {
+        rows == 0 || cols == 0 || (rows - 1) * self.rs + (cols - 1) * self.cs < self.data.len()
+    }
+}
+
+/// How a product may use threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threads {
+    /// The caller already runs in parallel (one product per image, say).
+    One,
+    /// Split across the pool when the product is large enough to pay for it.
+    Pool,
+}
+
+/// Products below this many multiply-adds run on one thread.
+const PARALLEL_MACS: usize = 1 << 18;
+
+/// `c = a·b` (`accumulate = false`) or `c += a·b`, with `a` `m×k`, `b` `k×n` and `c` row-major
+/// `m×n` (`n` values per row).
+pub fn matmul(
+    (m, n, k): (usize, usize, usize),
+    a: View,
+    b: View,
+    c: &mut [f32],
+    accumulate: bool,
+    threads: Threads,
+) -> candle::Result<()> {
+    if !a.fits(m, k) || !b.fits(k, n) || c.len() < m * n {
+        candle::bail!("latentlab gemm: operands do not fit {m}×{k}·{k}×{n}");
+    }
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    if k == 0 {
+        if !accumulate {
+            c[..m * n].fill(0.0);
+        }
+        return Ok(());
+    }
+    if m == 1 && b.rs == 1 {
+        // One row against a transposed weight: n dot products of contiguous rows.
+        row_times_transposed(&a, &b, (n, k), &mut c[..n], accumulate, threads);
+        return Ok(());
+    }
+    let pool = super::threads();
+    let parallelism = if threads == Threads::Pool && pool > 1 && m * n * k >= PARALLEL_MACS {
+        gemm::Parallelism::Rayon(pool)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: `fits` checked that every element the product reads lies inside its slice, and
+    // `c` holds m·n elements at row stride n; gemm reads `c` only when `accumulate`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a.cs as isize,
+            a.rs as isize,
+            b.data.as_ptr(),
+            b.cs as isize,
+            b.rs as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+    Ok(())
+}
+
+/// `c[j] (+)= Σₚ a[0, p]·b[p, j]` where column `j` of `b` is contiguous (`b.rs == 1`): one
+/// dot product per output, 8 partial sums wide so the compiler vectorizes it.
+fn row_times_transposed(
+    a: &View,
+    b: &View,
+    (n, k): (usize, usize),
+    c: &mut [f32],
+    accumulate: bool,
+    threads: Threads,
+) {
+    let x: Vec<f32> = (0..k).map(|p| a.data[p * a.cs]).collect();
+    let one = |j: usize, out: &mut f32| {
+        let col = &b.data[j * b.cs..j * b.cs + k];
+        let d = dot(&x, col);
+        *out = if accumulate { *out + d } else { d };
+    };
+    if threads == Threads::Pool && super::threads() > 1 && n * k >= PARALLEL_MACS {
+        use rayon::prelude::*;
+        c.par_iter_mut().enumerate().for_each(|(j, o)| one(j, o));
+    } else {
+        c.iter_mut().enumerate().for_each(|(j, o)| one(j, o));
+    }
+}
+
+/// `Σ x[i]·y[i]`.
+pub fn dot(x: &[f32], y: &[f32]) -> f32 {
+    const W: usize = 8;
+    let mut acc = [0f32; W];
+    let (xc, xr) = x.split_at(x.len() - x.len() % W);
+    let (yc, yr) = y.split_at(xc.len());
+    for (a, b) in xc.chunks_exact(W).zip(yc.chunks_exact(W)) {
+        for l in 0..W {
+            acc[l] += a[l] * b[l];
+        }
+    }
+    let mut s: f32 = acc.iter().sum();
+    for (a, b) in xr.iter().zip(yr) {
+        s += a * b;
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(m: usize, n: usize, k: usize, a: &View, b: &View) -> Vec<f32> {
+        let mut c = vec![0f32; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                c[i * n + j] = (0..k)
+                    .map(|p| a.data[i * a.rs + p * a.cs] * b.data[p * b.rs + j * b.cs])
+                    .sum();
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn strided_products_match_the_definition() {
+        let mut rng = crate::latent::Rng::new(3);
+        for &(m, n, k) in &[
+            (1, 7, 5),
+            (3, 1, 4),
+            (5, 9, 13),
+            (33, 17, 70),
+            (1, 300, 200),
+        ] {
+            let a = rng.normal_vec(m * k);
+            let b = rng.normal_vec(k * n);
+            for (va, vb) in [
+                (View::rows(&a, k), View::rows(&b, n)),
+                (View::transposed(&a, m), View::transposed(&b, k)),
+                (View::rows(&a, k), View::transposed(&b, k)),
+            ] {
+                let want = naive(m, n, k, &va, &vb);
+                let mut got = vec![1f32; m * n];
+                matmul((m, n, k), va, vb, &mut got, true, Threads::Pool).unwrap();
+                for (g, w) in got.iter().zip(&want) {
+                    assert!((g - 1.0 - w).abs() < 1e-4 * (1.0 + w.abs()), "{g} vs {w}");
+                }
+                matmul((m, n, k), va, vb, &mut got, false, Threads::One).unwrap();
+                for (g, w) in got.iter().zip(&want) {
+                    assert!((g - w).abs() < 1e-4 * (1.0 + w.abs()), "{g} vs {w}");
+                }
+            }
+        }
+        let a = [1.0f32; 4];
+        assert!(matmul(
+            (2, 2, 3),
+            View::rows(&a, 3),
+            View::rows(&a, 2),
+            &mut [0.0; 4],
+            false,
+            Threads::One
+        )
+        .is_err());
+    }
+}

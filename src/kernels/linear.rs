@@ -1,0 +1,128 @@
+//! A fully connected layer `y = act(x·Wᵀ + b)` as one Candle custom op with backward: the bias
+//! is written into the output before the GEMM accumulates onto it, the activation is applied
+//! in place, and batch 1 becomes a matrix–vector product.
+
+use candle::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
+
+use super::gemm::{matmul, Threads, View};
+use super::{pre_activation_grad, slice, tensor, with_values, Act};
+
+pub struct Linear {
+    act: Act,
+    need_x: bool,
+    need_w: bool,
+    need_b: bool,
+}
+
+/// # Shapes
+/// - `x`: `[B, I]`, `w`: `[O, I]`, `b`: `[O]` → `[B, O]`
+pub fn linear(x: &Tensor, w: &Tensor, b: &Tensor, act: Act) -> candle::Result<Tensor> {
+    let op = Linear {
+        act,
+        need_x: x.track_op(),
+        need_w: w.track_op(),
+        need_b: b.track_op(),
+    };
+    x.contiguous()?
+        .apply_op3(&w.contiguous()?, &b.contiguous()?, op)
+}
+
+fn dims(x: &[usize], w: &[usize]) -> candle::Result<(usize, usize, usize)> {
+    match (x, w) {
+        ([b, i], [o, i2]) if i == i2 => Ok((*b, *i, *o)),
+        _ => candle::bail!("linear: input {x:?} and weight {w:?} do not match ([B, I], [O, I])"),
+    }
+}
+
+impl CustomOp3 for Linear {
+    fn name(&self) -> &'static str {
+        "latentlab-linear"
+    }
+
+    fn cpu_fwd(
+        &self,
+        sx: &CpuStorage,
+        lx: &Layout,
+        sw: &CpuStorage,
+        lw: &Layout,
+        sb: &CpuStorage,
+        lb: &Layout,
+    ) -> candle::Result<(CpuStorage, Shape)> {
+        let (batch, i, o) = dims(lx.dims(), lw.dims())?;
+        let (x, w, bias) = (
+            slice(sx, lx, "x")?,
+            slice(sw, lw, "w")?,
+            slice(sb, lb, "b")?,
+        );
+        if bias.len() != o {
+            candle::bail!("linear: bias has {} values for {o} outputs", bias.len());
+        }
+        let mut y = bias.repeat(batch);
+        matmul(
+            (batch, o, i),
+            View::rows(x, i),
+            View::transposed(w, i),
+            &mut y,
+            true,
+            Threads::Pool,
+        )?;
+        self.act.apply(&mut y);
+        Ok((CpuStorage::F32(y), Shape::from((batch, o))))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _b: &Tensor,
+        res: &Tensor,
+        grad: &Tensor,
+    ) -> candle::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let (batch, i, o) = dims(x.dims(), w.dims())?;
+        let dz = pre_activation_grad(self.act, grad, res)?;
+        let dx = if self.need_x {
+            let mut dx = vec![0f32; batch * i];
+            // dx [B, I] = dz [B, O] · W [O, I]
+            with_values(w, |w| {
+                matmul(
+                    (batch, i, o),
+                    View::rows(&dz, o),
+                    View::rows(w, i),
+                    &mut dx,
+                    false,
+                    Threads::Pool,
+                )
+            })?;
+            Some(tensor(dx, &[batch, i])?)
+        } else {
+            None
+        };
+        let dw = if self.need_w {
+            let mut dw = vec![0f32; o * i];
+            // dW [O, I] = dzᵀ [O, B] · x [B, I]
+            with_values(x, |x| {
+                matmul(
+                    (o, i, batch),
+                    View::transposed(&dz, o),
+                    View::rows(x, i),
+                    &mut dw,
+                    false,
+                    Threads::Pool,
+                )
+            })?;
+            Some(tensor(dw, &[o, i])?)
+        } else {
+            None
+        };
+        let db = if self.need_b {
+            let mut db = vec![0f32; o];
+            for row in dz.chunks_exact(o) {
+                db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+            }
+            Some(tensor(db, &[o])?)
+        } else {
+            None
+        };
+        Ok((dx, dw, db))
+    }
+}

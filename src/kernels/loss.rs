@@ -1,0 +1,84 @@
+//! The Bernoulli negative log-likelihood of a decoder's logits, summed per sample, as one op:
+//! forward `Σⱼ softplus(lⱼ) − lⱼ·yⱼ` (stable: `max(l, 0) + ln(1 + e^−|l|) − l·y`), backward
+//! `∂/∂l = σ(l) − y`. Targets are data and get no gradient.
+
+use candle::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
+use rayon::prelude::*;
+
+use super::{slice, tensor, with_values};
+
+struct BceWithLogits;
+
+/// # Shapes
+/// - `logits`, `targets`: `[B, …]` → `[B]`
+pub fn bce_with_logits(logits: &Tensor, targets: &Tensor) -> candle::Result<Tensor> {
+    let b = logits.dim(0)?;
+    let flat = |t: &Tensor| -> candle::Result<Tensor> { t.contiguous()?.reshape((b, ())) };
+    flat(logits)?.apply_op2(&flat(targets)?, BceWithLogits)
+}
+
+fn softplus(l: f32) -> f32 {
+    l.max(0.0) + (-l.abs()).exp().ln_1p()
+}
+
+fn sigmoid(l: f32) -> f32 {
+    1.0 / (1.0 + (-l).exp())
+}
+
+impl CustomOp2 for BceWithLogits {
+    fn name(&self) -> &'static str {
+        "latentlab-bce-with-logits"
+    }
+
+    fn cpu_fwd(
+        &self,
+        sl: &CpuStorage,
+        ll: &Layout,
+        sy: &CpuStorage,
+        ly: &Layout,
+    ) -> candle::Result<(CpuStorage, Shape)> {
+        let (l, y) = (slice(sl, ll, "logits")?, slice(sy, ly, "targets")?);
+        if ll.dims() != ly.dims() || ll.dims().len() != 2 {
+            candle::bail!(
+                "bce_with_logits: logits {:?} and targets {:?} differ",
+                ll.dims(),
+                ly.dims()
+            );
+        }
+        let d = ll.dims()[1];
+        let out: Vec<f32> = l
+            .par_chunks(d.max(1))
+            .zip(y.par_chunks(d.max(1)))
+            .map(|(l, y)| l.iter().zip(y).map(|(&l, &y)| softplus(l) - l * y).sum())
+            .collect();
+        Ok((CpuStorage::F32(out), Shape::from(ll.dims()[0])))
+    }
+
+    fn bwd(
+        &self,
+        logits: &Tensor,
+        targets: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle::Result<(Option<Tensor>, Option<Tensor>)> {
+        let d = logits.dim(1)?;
+        let dl = with_values(logits, |l| {
+            with_values(targets, |y| with_values(grad, |g| Ok(bce_grad(l, y, g, d))))
+        })?;
+        Ok((Some(tensor(dl, logits.dims())?), None))
+    }
+}
+
+/// `∂/∂l = g · (σ(l) − y)` per sample `g`.
+fn bce_grad(l: &[f32], y: &[f32], g: &[f32], d: usize) -> Vec<f32> {
+    let mut dl = vec![0f32; l.len()];
+    dl.par_chunks_mut(d.max(1))
+        .zip(l.par_chunks(d.max(1)).zip(y.par_chunks(d.max(1))))
+        .zip(g.par_iter())
+        .for_each(|((dl, (l, y)), &g)| {
+            for ((o, &l), &y) in dl.iter_mut().zip(l).zip(y) {
+                *o = g * (sigmoid(l) - y);
+            }
+        });
+    dl
+}

@@ -1,0 +1,73 @@
+//! Our CPU kernels, as Candle custom ops: models stay Candle tensors with autograd, while the
+//! hot loops are ours. One code path serves native (gemm's AVX-512 / AVX2 micro-kernels, rayon
+//! threads) and wasm32 (gemm's simd128 micro-kernels; threads when the build has them).
+//!
+//! - [`linear`]: `act(x·Wᵀ + b)` in one op, with a matrix–vector path for batch 1;
+//! - [`conv`]: conv2d and conv_transpose2d by im2col / col2im over a GEMM, bias and activation
+//!   fused, forward and both gradients;
+//! - [`adam`]: the fused, in-place Adam update;
+//! - [`loss`]: the Bernoulli negative log-likelihood (BCE with logits) summed per sample.
+//!
+//! Each op computes only the gradients its inputs need (an input that does not track
+//! gradients, such as a data batch or a detached weight, gets none). The layers in
+//! [`crate::models::layers`] call these on the CPU and Candle's own kernels on other devices;
+//! `tests/kernels.rs` checks every op against Candle's reference, values and gradients.
+
+pub mod activation;
+pub mod adam;
+pub mod conv;
+pub mod gemm;
+mod im2col;
+pub mod linear;
+pub mod loss;
+
+use candle::{CpuStorage, DType, Layout, Tensor};
+
+pub use activation::Act;
+
+/// Whether our kernels handle `t`: an f32 tensor on the CPU.
+pub fn applies(t: &Tensor) -> bool {
+    t.device().is_cpu() && t.dtype() == DType::F32
+}
+
+/// The values of a contiguous f32 CPU storage under `layout`.
+fn slice<'a>(storage: &'a CpuStorage, layout: &Layout, what: &str) -> candle::Result<&'a [f32]> {
+    let all = storage.as_slice::<f32>()?;
+    match layout.contiguous_offsets() {
+        Some((start, end)) => Ok(&all[start..end]),
+        None => candle::bail!("latentlab kernel: {what} must be contiguous"),
+    }
+}
+
+/// Runs `f` on a CPU f32 tensor's values: borrowed from its storage when contiguous, from a
+/// contiguous copy otherwise.
+fn with_values<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> candle::Result<R>) -> candle::Result<R> {
+    let t = t.contiguous()?;
+    let (storage, layout) = t.storage_and_layout();
+    match &*storage {
+        candle::Storage::Cpu(cpu) => f(slice(cpu, layout, "tensor")?),
+        _ => candle::bail!("latentlab kernel: expected a CPU tensor"),
+    }
+}
+
+/// `grad ⊙ act′(x)` as a fresh buffer, from the layer's output `y = act(x)`.
+fn pre_activation_grad(act: Act, grad: &Tensor, y: &Tensor) -> candle::Result<Vec<f32>> {
+    with_values(grad, |g| {
+        with_values(y, |y| {
+            let mut dz = g.to_vec();
+            act.backward(&mut dz, y);
+            Ok(dz)
+        })
+    })
+}
+
+/// A CPU tensor from values.
+fn tensor(values: Vec<f32>, dims: &[usize]) -> candle::Result<Tensor> {
+    Tensor::from_vec(values, dims, &candle::Device::Cpu)
+}
+
+/// Threads our kernels may use (rayon's pool: the machine's cores natively, the browser's
+/// worker pool in a threaded wasm build, 1 otherwise).
+pub fn threads() -> usize {
+    rayon::current_num_threads()
+}
