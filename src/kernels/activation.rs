@@ -35,11 +35,9 @@ impl Act {
         match self {
             Act::Identity => {}
             Act::Relu => y.iter_mut().for_each(|v| *v = v.max(0.0)),
-            Act::LeakyRelu => y.iter_mut().for_each(|v| {
-                if *v < 0.0 {
-                    *v *= LEAK
-                }
-            }),
+            Act::LeakyRelu => y
+                .iter_mut()
+                .for_each(|v| *v = if *v < 0.0 { *v * LEAK } else { *v }),
             Act::Tanh => y.iter_mut().for_each(|v| *v = v.tanh()),
         }
     }
@@ -56,35 +54,47 @@ impl Act {
         }
     }
 
-    fn grad_chunk(self, grad: &mut [f32], y: &[f32]) {
+    /// `act′(x)` from `y = act(x)` (`y` and `x` share their sign for the ReLUs).
+    #[inline(always)]
+    fn derivative(self, y: f32) -> f32 {
         match self {
-            Act::Identity => {}
-            Act::Relu => grad.iter_mut().zip(y).for_each(|(g, &y)| {
-                if y <= 0.0 {
-                    *g = 0.0
+            Act::Identity => 1.0,
+            Act::Relu => {
+                if y > 0.0 {
+                    1.0
+                } else {
+                    0.0
                 }
-            }),
-            // y and x have the same sign.
-            Act::LeakyRelu => grad.iter_mut().zip(y).for_each(|(g, &y)| {
-                if y <= 0.0 {
-                    *g *= LEAK
+            }
+            Act::LeakyRelu => {
+                if y > 0.0 {
+                    1.0
+                } else {
+                    LEAK
                 }
-            }),
-            Act::Tanh => grad.iter_mut().zip(y).for_each(|(g, &y)| *g *= 1.0 - y * y),
+            }
+            Act::Tanh => 1.0 - y * y,
         }
     }
 
-    /// `grad ← grad ⊙ act′(x)`, with `y = act(x)` the layer's output.
-    pub fn backward(self, grad: &mut [f32], y: &[f32]) {
+    /// `grad ⊙ act′(x)` as a fresh buffer, with `y = act(x)` the layer's output.
+    pub fn backward(self, grad: &[f32], y: &[f32]) -> Vec<f32> {
         if self == Act::Identity {
-            return;
+            return grad.to_vec();
         }
         if grad.len() < 2 * CHUNK {
-            self.grad_chunk(grad, y)
-        } else {
-            grad.par_chunks_mut(CHUNK)
-                .zip(y.par_chunks(CHUNK))
-                .for_each(|(g, y)| self.grad_chunk(g, y))
+            return grad
+                .iter()
+                .zip(y)
+                .map(|(&g, &y)| g * self.derivative(y))
+                .collect();
         }
+        let mut out = Vec::new();
+        grad.par_iter()
+            .zip(y)
+            .with_min_len(CHUNK)
+            .map(|(&g, &y)| g * self.derivative(y))
+            .collect_into_vec(&mut out);
+        out
     }
 }

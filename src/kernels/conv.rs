@@ -1,12 +1,17 @@
-//! conv2d and conv_transpose2d (square kernels, NCHW) by im2col / col2im over a GEMM, with the
-//! bias and the activation fused, as Candle custom ops with backward. Images of a batch run
-//! in parallel (one GEMM per image, each on one thread); a single image splits its GEMM.
+//! conv2d and conv_transpose2d (square kernels, NCHW) by im2col / col2im over a GEMM (the
+//! patch matrix in row form, see [`super::patches`]), with the bias and the activation fused,
+//! as Candle custom ops with backward.
+//!
+//! Images are processed in groups: a group's patch matrices are stacked, so one GEMM covers
+//! several images (enough columns to amortize gemm's packing of the weights) while its
+//! buffers stay cache-sized. Groups run in parallel across the pool; a single group splits its
+//! GEMM instead.
 
 use candle::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::gemm::{matmul, Threads, View};
-use super::im2col::{col2im, im2col, Geometry};
+use super::patches::{im2row, row2im, Geometry};
 use super::{pre_activation_grad, slice, tensor, with_values, Act};
 
 /// Which of a layer's inputs need gradients, decided when the op is built.
@@ -27,17 +32,97 @@ impl Needs {
     }
 }
 
-/// Images handled together by one thread when the batch is split across the pool.
-fn min_len(batch: usize) -> usize {
-    batch.div_ceil(super::threads()).max(1)
+/// How a batch is cut into groups of images that share one GEMM.
+#[derive(Debug, Clone, Copy)]
+struct Groups {
+    /// Images per group (the last group may have fewer).
+    size: usize,
+    /// Whether a group's GEMM may split across the pool (when there is one group).
+    threads: Threads,
 }
 
-/// Per-image GEMMs may use the pool only when the batch alone cannot.
-fn image_threads(batch: usize) -> Threads {
-    if batch >= super::threads() {
-        Threads::One
+impl Groups {
+    /// Enough images for ≥ 256 GEMM columns, within a 2 MiB column buffer, and at least one
+    /// group per thread when the batch allows it.
+    fn new(batch: usize, rows: usize, len: usize) -> Self {
+        let by_cols = 256usize.div_ceil(len.max(1));
+        let by_cache = (1usize << 19) / (rows * len).max(1);
+        let per_thread = batch.div_ceil(super::threads());
+        let size = by_cols.min(by_cache).min(per_thread).max(1);
+        let threads = if batch <= size {
+            Threads::Pool
+        } else {
+            Threads::One
+        };
+        Self { size, threads }
+    }
+}
+
+/// Per-thread buffers: a column matrix and a `[channels, group·len]` staging matrix.
+fn scratch(size: usize, rows: usize, channels: usize, len: usize) -> (Vec<f32>, Vec<f32>) {
+    (
+        vec![0f32; rows * size * len],
+        vec![0f32; channels * size * len],
+    )
+}
+
+/// `wide[c, j·len + i] = images[j][c, i]`: `n` images of `[channels, len]` side by side.
+fn gather(images: &[f32], channels: usize, len: usize, wide: &mut [f32]) {
+    let n = images.len() / (channels * len);
+    for (j, img) in images.chunks_exact(channels * len).enumerate() {
+        for (c, row) in img.chunks_exact(len).enumerate() {
+            let at = c * n * len + j * len;
+            wide[at..at + len].copy_from_slice(row);
+        }
+    }
+}
+
+/// The inverse of [`gather`]: `images[j][c, i] = wide[c, j·len + i]`.
+fn scatter(wide: &[f32], channels: usize, len: usize, images: &mut [f32]) {
+    let n = images.len() / (channels * len);
+    for (j, img) in images.chunks_exact_mut(channels * len).enumerate() {
+        for (c, row) in img.chunks_exact_mut(len).enumerate() {
+            let at = c * n * len + j * len;
+            row.copy_from_slice(&wide[at..at + len]);
+        }
+    }
+}
+
+/// Writes `bias[o]` into each of the `o` rows of every image of `y` (`len` values per row).
+fn fill_bias(y: &mut [f32], bias: &[f32], len: usize) {
+    for img in y.chunks_exact_mut(bias.len() * len) {
+        for (row, &b) in img.chunks_exact_mut(len).zip(bias) {
+            row.fill(b);
+        }
+    }
+}
+
+/// `Σ` over images and positions of `dz` `[B, O, len]` → `[O]`.
+fn bias_grad(dz: &[f32], o: usize, len: usize) -> Vec<f32> {
+    let mut db = vec![0f32; o];
+    for img in dz.chunks_exact(o * len) {
+        for (d, row) in db.iter_mut().zip(img.chunks_exact(len)) {
+            *d += row.iter().sum::<f32>();
+        }
+    }
+    db
+}
+
+/// Sums per-thread partial weight gradients.
+fn add_into(mut a: Vec<f32>, b: Vec<f32>) -> Vec<f32> {
+    if a.is_empty() {
+        return b;
+    }
+    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+    a
+}
+
+/// A mutable chunk per group of `dx`, or empty chunks when no input gradient is wanted.
+fn grad_chunks(dx: &mut [f32], chunk: usize, groups: usize) -> Vec<&mut [f32]> {
+    if dx.is_empty() {
+        (0..groups).map(|_| &mut [][..]).collect()
     } else {
-        Threads::Pool
+        dx.chunks_mut(chunk).collect()
     }
 }
 
@@ -106,32 +191,26 @@ fn conv_t_dims(
             }
             Ok((*b, g, *ci))
         }
-        _ => candle::bail!("conv_transpose2d: input {x:?} and kernel {w:?} do not match ([B, Ci, H, W], [Ci, Co, k, k])"),
+        _ => candle::bail!(
+            "conv_transpose2d: input {x:?} and kernel {w:?} do not match ([B, Ci, H, W], [Ci, Co, k, k])"
+        ),
     }
 }
 
-/// Writes `bias[o]` into each of the `o` rows of `y` (`len` values per row).
-fn fill_bias(y: &mut [f32], bias: &[f32], len: usize) {
-    for (row, &b) in y.chunks_exact_mut(len).zip(bias) {
-        row.fill(b);
+/// The patch matrices of the `n` images of `xs`, stacked: `[n·ho·wo, c·k·k]`.
+fn im2row_group(g: &Geometry, xs: &[f32], rows: &mut [f32]) {
+    let (xlen, size) = (g.c * g.h * g.w, g.positions() * g.patch_len());
+    for (x, r) in xs.chunks_exact(xlen).zip(rows.chunks_exact_mut(size)) {
+        im2row(g, x, r);
     }
 }
 
-/// `Σ` over images and positions of `dz` `[B, O, len]` → `[O]`.
-fn bias_grad(dz: &[f32], o: usize, len: usize) -> Vec<f32> {
-    let mut db = vec![0f32; o];
-    for img in dz.chunks_exact(o * len) {
-        for (d, row) in db.iter_mut().zip(img.chunks_exact(len)) {
-            *d += row.iter().sum::<f32>();
-        }
+/// `ys[j] += row2im(rows of image j)` for the `n` images of `ys`.
+fn row2im_group(g: &Geometry, rows: &[f32], ys: &mut [f32]) {
+    let (ylen, size) = (g.c * g.h * g.w, g.positions() * g.patch_len());
+    for (y, r) in ys.chunks_exact_mut(ylen).zip(rows.chunks_exact(size)) {
+        row2im(g, r, y);
     }
-    db
-}
-
-/// Sums per-thread partial weight gradients.
-fn add_into(mut a: Vec<f32>, b: Vec<f32>) -> Vec<f32> {
-    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-    a
 }
 
 impl CustomOp3 for Conv2d {
@@ -157,26 +236,34 @@ impl CustomOp3 for Conv2d {
         if bias.len() != o {
             candle::bail!("conv2d: bias has {} values for {o} channels", bias.len());
         }
-        let (ck2, len, xlen) = (g.col_rows(), g.col_cols(), g.c * g.h * g.w);
+        let (ck2, len, xlen) = (g.patch_len(), g.positions(), g.c * g.h * g.w);
+        let groups = Groups::new(batch, ck2, len);
         let mut y = vec![0f32; batch * o * len];
-        let threads = image_threads(batch);
-        y.par_chunks_mut(o * len)
-            .zip(x.par_chunks(xlen))
-            .with_min_len(min_len(batch))
+        y.par_chunks_mut(groups.size * o * len)
+            .zip(x.par_chunks(groups.size * xlen))
             .try_for_each_init(
-                || vec![0f32; ck2 * len],
-                |cols, (yb, xb)| {
-                    im2col(&g, xb, cols);
-                    fill_bias(yb, bias, len);
+                || scratch(groups.size, ck2, o, len),
+                |(cols, wide), (ys, xs)| {
+                    let n = xs.len() / xlen;
+                    let rows = &mut cols[..n * len * ck2];
+                    im2row_group(&g, xs, rows);
+                    // wide [O, n·len] = W [O, ck2] · rowsᵀ [ck2, n·len]
+                    let wide = &mut wide[..o * n * len];
                     matmul(
-                        (o, len, ck2),
+                        (o, n * len, ck2),
                         View::rows(w, ck2),
-                        View::rows(cols, len),
-                        yb,
-                        true,
-                        threads,
+                        View::transposed(rows, ck2),
+                        wide,
+                        false,
+                        groups.threads,
                     )?;
-                    self.act.apply(yb);
+                    scatter(wide, o, len, ys);
+                    for img in ys.chunks_exact_mut(o * len) {
+                        for (row, &b) in img.chunks_exact_mut(len).zip(bias) {
+                            row.iter_mut().for_each(|v| *v += b);
+                        }
+                    }
+                    self.act.apply(ys);
                     Ok::<(), candle::Error>(())
                 },
             )?;
@@ -192,69 +279,63 @@ impl CustomOp3 for Conv2d {
         grad: &Tensor,
     ) -> candle::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let (batch, g, o) = conv_dims(x.dims(), w.dims(), self.stride, self.pad)?;
-        let (ck2, len, xlen) = (g.col_rows(), g.col_cols(), g.c * g.h * g.w);
+        let (ck2, len, xlen) = (g.patch_len(), g.positions(), g.c * g.h * g.w);
         let dz = pre_activation_grad(self.act, grad, res)?;
         let db = self.needs.b.then(|| bias_grad(&dz, o, len));
-        let (dx, dw) = with_values(x, |xv| {
+        let groups = Groups::new(batch, ck2, len);
+        let n_groups = batch.div_ceil(groups.size);
+        let Needs {
+            x: need_x,
+            w: need_w,
+            ..
+        } = self.needs;
+        let mut dx = vec![0f32; if need_x { batch * xlen } else { 0 }];
+        let dw = with_values(x, |xv| {
             with_values(w, |wv| {
-                let threads = image_threads(batch);
-                let mut dx = vec![0f32; if self.needs.x { batch * xlen } else { 0 }];
-                let dx_chunks: Vec<&mut [f32]> = if self.needs.x {
-                    dx.chunks_mut(xlen).collect()
-                } else {
-                    (0..batch).map(|_| &mut [][..]).collect()
-                };
-                let need_w = self.needs.w;
-                let dw = dx_chunks
+                grad_chunks(&mut dx, groups.size * xlen, n_groups)
                     .into_par_iter()
-                    .zip(xv.par_chunks(xlen))
-                    .zip(dz.par_chunks(o * len))
-                    .with_min_len(min_len(batch))
+                    .zip(xv.par_chunks(groups.size * xlen))
+                    .zip(dz.par_chunks(groups.size * o * len))
                     .try_fold(
                         || {
-                            (
-                                vec![0f32; if need_w { o * ck2 } else { 0 }],
-                                vec![0f32; ck2 * len],
-                            )
+                            let (cols, wide) = scratch(groups.size, ck2, o, len);
+                            (vec![0f32; if need_w { o * ck2 } else { 0 }], cols, wide)
                         },
-                        |(mut dw, mut cols), ((dxb, xb), dzb)| {
+                        |(mut dw, mut cols, mut wide), ((dxs, xs), dzs)| {
+                            let n = xs.len() / xlen;
+                            let wide_n = &mut wide[..o * n * len];
+                            gather(dzs, o, len, wide_n); // dz [O, n·len]
+                            let cols_n = &mut cols[..ck2 * n * len];
                             if need_w {
-                                im2col(&g, xb, &mut cols);
-                                // dW += dz_b [O, len] · cols_bᵀ [len, ck2]
+                                im2row_group(&g, xs, cols_n);
+                                // dW += dz [O, n·len] · rows [n·len, ck2]
+                                let dzv = View::rows(wide_n, n * len);
                                 matmul(
-                                    (o, ck2, len),
-                                    View::rows(dzb, len),
-                                    View::transposed(&cols, len),
+                                    (o, ck2, n * len),
+                                    dzv,
+                                    View::rows(cols_n, ck2),
                                     &mut dw,
                                     true,
-                                    threads,
+                                    groups.threads,
                                 )?;
                             }
-                            if !dxb.is_empty() {
-                                // dcols = Wᵀ [ck2, O] · dz_b [O, len]; dx_b = col2im(dcols)
-                                matmul(
-                                    (ck2, len, o),
-                                    View::transposed(wv, ck2),
-                                    View::rows(dzb, len),
-                                    &mut cols,
-                                    false,
-                                    threads,
-                                )?;
-                                col2im(&g, &cols, dxb);
+                            if !dxs.is_empty() {
+                                // drows [n·len, ck2] = dzᵀ [n·len, O] · W [O, ck2]; dx = row2im
+                                let dzt = View::transposed(wide_n, n * len);
+                                let wv = View::rows(wv, ck2);
+                                matmul((n * len, ck2, o), dzt, wv, cols_n, false, groups.threads)?;
+                                row2im_group(&g, cols_n, dxs);
                             }
-                            Ok::<_, candle::Error>((dw, cols))
+                            Ok::<_, candle::Error>((dw, cols, wide))
                         },
                     )
-                    .map(|r| r.map(|(dw, _)| dw))
-                    .try_reduce(Vec::new, |a, b| {
-                        Ok(if a.is_empty() { b } else { add_into(a, b) })
-                    })?;
-                Ok((dx, dw))
+                    .map(|r| r.map(|(dw, _, _)| dw))
+                    .try_reduce(Vec::new, |a, b| Ok(add_into(a, b)))
             })
         })?;
         Ok((
-            self.needs.x.then(|| tensor(dx, x.dims())).transpose()?,
-            self.needs.w.then(|| tensor(dw, w.dims())).transpose()?,
+            need_x.then(|| tensor(dx, x.dims())).transpose()?,
+            need_w.then(|| tensor(dw, w.dims())).transpose()?,
             db.map(|db| tensor(db, &[o])).transpose()?,
         ))
     }
@@ -310,7 +391,7 @@ impl CustomOp3 for ConvTranspose2d {
             slice(sw, lw, "w")?,
             slice(sb, lb, "b")?,
         );
-        let (cok2, len, ylen) = (g.col_rows(), g.col_cols(), g.c * g.h * g.w);
+        let (cok2, len, ylen) = (g.patch_len(), g.positions(), g.c * g.h * g.w);
         if bias.len() != g.c {
             candle::bail!(
                 "conv_transpose2d: bias has {} values for {} channels",
@@ -318,26 +399,29 @@ impl CustomOp3 for ConvTranspose2d {
                 g.c
             );
         }
+        let groups = Groups::new(batch, cok2, len);
         let mut y = vec![0f32; batch * ylen];
-        let threads = image_threads(batch);
-        y.par_chunks_mut(ylen)
-            .zip(x.par_chunks(ci * len))
-            .with_min_len(min_len(batch))
+        y.par_chunks_mut(groups.size * ylen)
+            .zip(x.par_chunks(groups.size * ci * len))
             .try_for_each_init(
-                || vec![0f32; cok2 * len],
-                |cols, (yb, xb)| {
-                    // cols [Co·k², HiWi] = Wᵀ [Co·k², Ci] · x_b [Ci, HiWi]; y_b = col2im(cols)
+                || scratch(groups.size, cok2, ci, len),
+                |(cols, wide), (ys, xs)| {
+                    let n = xs.len() / (ci * len);
+                    let wide = &mut wide[..ci * n * len];
+                    gather(xs, ci, len, wide); // x [Ci, n·len]
+                                               // rows [n·len, Co·k²] = xᵀ [n·len, Ci] · W [Ci, Co·k²]
+                    let rows = &mut cols[..n * len * cok2];
                     matmul(
-                        (cok2, len, ci),
-                        View::transposed(w, cok2),
-                        View::rows(xb, len),
-                        cols,
+                        (n * len, cok2, ci),
+                        View::transposed(wide, n * len),
+                        View::rows(w, cok2),
+                        rows,
                         false,
-                        threads,
+                        groups.threads,
                     )?;
-                    fill_bias(yb, bias, g.h * g.w);
-                    col2im(&g, cols, yb);
-                    self.act.apply(yb);
+                    fill_bias(ys, bias, g.h * g.w);
+                    row2im_group(&g, rows, ys);
+                    self.act.apply(ys);
                     Ok::<(), candle::Error>(())
                 },
             )?;
@@ -353,68 +437,68 @@ impl CustomOp3 for ConvTranspose2d {
         grad: &Tensor,
     ) -> candle::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let (batch, g, ci) = conv_t_dims(x.dims(), w.dims(), self.stride, self.pad)?;
-        let (cok2, len, ylen) = (g.col_rows(), g.col_cols(), g.c * g.h * g.w);
+        let (cok2, len, ylen) = (g.patch_len(), g.positions(), g.c * g.h * g.w);
         let dz = pre_activation_grad(self.act, grad, res)?;
         let db = self.needs.b.then(|| bias_grad(&dz, g.c, g.h * g.w));
-        let (dx, dw) = with_values(x, |xv| {
+        let groups = Groups::new(batch, cok2, len);
+        let n_groups = batch.div_ceil(groups.size);
+        let Needs {
+            x: need_x,
+            w: need_w,
+            ..
+        } = self.needs;
+        let mut dx = vec![0f32; if need_x { batch * ci * len } else { 0 }];
+        let dw = with_values(x, |xv| {
             with_values(w, |wv| {
-                let threads = image_threads(batch);
-                let mut dx = vec![0f32; if self.needs.x { batch * ci * len } else { 0 }];
-                let dx_chunks: Vec<&mut [f32]> = if self.needs.x {
-                    dx.chunks_mut(ci * len).collect()
-                } else {
-                    (0..batch).map(|_| &mut [][..]).collect()
-                };
-                let need_w = self.needs.w;
-                let dw = dx_chunks
+                grad_chunks(&mut dx, groups.size * ci * len, n_groups)
                     .into_par_iter()
-                    .zip(xv.par_chunks(ci * len))
-                    .zip(dz.par_chunks(ylen))
-                    .with_min_len(min_len(batch))
+                    .zip(xv.par_chunks(groups.size * ci * len))
+                    .zip(dz.par_chunks(groups.size * ylen))
                     .try_fold(
                         || {
-                            (
-                                vec![0f32; if need_w { ci * cok2 } else { 0 }],
-                                vec![0f32; cok2 * len],
-                            )
+                            let (cols, wide) = scratch(groups.size, cok2, ci, len);
+                            (vec![0f32; if need_w { ci * cok2 } else { 0 }], cols, wide)
                         },
-                        |(mut dw, mut cols), ((dxb, xb), dzb)| {
-                            im2col(&g, dzb, &mut cols);
+                        |(mut dw, mut cols, mut wide), ((dxs, xs), dzs)| {
+                            let n = xs.len() / (ci * len);
+                            let cols_n = &mut cols[..cok2 * n * len];
+                            im2row_group(&g, dzs, cols_n); // drows [n·len, Co·k²]
+                            let wide_n = &mut wide[..ci * n * len];
                             if need_w {
-                                // dW [Ci, Co·k²] += x_b [Ci, HiWi] · colsᵀ [HiWi, Co·k²]
+                                gather(xs, ci, len, wide_n);
+                                // dW [Ci, Co·k²] += x [Ci, n·len] · drows
+                                let xv = View::rows(wide_n, n * len);
                                 matmul(
-                                    (ci, cok2, len),
-                                    View::rows(xb, len),
-                                    View::transposed(&cols, len),
+                                    (ci, cok2, n * len),
+                                    xv,
+                                    View::rows(cols_n, cok2),
                                     &mut dw,
                                     true,
-                                    threads,
+                                    groups.threads,
                                 )?;
                             }
-                            if !dxb.is_empty() {
-                                // dx_b [Ci, HiWi] = W [Ci, Co·k²] · cols
+                            if !dxs.is_empty() {
+                                // dx [Ci, n·len] = W [Ci, Co·k²] · drowsᵀ
                                 matmul(
-                                    (ci, len, cok2),
+                                    (ci, n * len, cok2),
                                     View::rows(wv, cok2),
-                                    View::rows(&cols, len),
-                                    dxb,
+                                    View::transposed(cols_n, cok2),
+                                    wide_n,
                                     false,
-                                    threads,
+                                    groups.threads,
                                 )?;
+                                scatter(wide_n, ci, len, dxs);
                             }
-                            Ok::<_, candle::Error>((dw, cols))
+                            Ok::<_, candle::Error>((dw, cols, wide))
                         },
                     )
-                    .map(|r| r.map(|(dw, _)| dw))
-                    .try_reduce(Vec::new, |a, b| {
-                        Ok(if a.is_empty() { b } else { add_into(a, b) })
-                    })?;
-                Ok((dx, dw))
+                    .map(|r| r.map(|(dw, _, _)| dw))
+                    .try_reduce(Vec::new, |a, b| Ok(add_into(a, b)))
             })
         })?;
         Ok((
-            self.needs.x.then(|| tensor(dx, x.dims())).transpose()?,
-            self.needs.w.then(|| tensor(dw, w.dims())).transpose()?,
+            need_x.then(|| tensor(dx, x.dims())).transpose()?,
+            need_w.then(|| tensor(dw, w.dims())).transpose()?,
             db.map(|db| tensor(db, &[g.c])).transpose()?,
         ))
     }

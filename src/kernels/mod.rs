@@ -17,9 +17,9 @@ pub mod activation;
 pub mod adam;
 pub mod conv;
 pub mod gemm;
-mod im2col;
 pub mod linear;
 pub mod loss;
+mod patches;
 
 use candle::{CpuStorage, DType, Layout, Tensor};
 
@@ -52,13 +52,7 @@ fn with_values<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> candle::Result<R>) -> ca
 
 /// `grad ⊙ act′(x)` as a fresh buffer, from the layer's output `y = act(x)`.
 fn pre_activation_grad(act: Act, grad: &Tensor, y: &Tensor) -> candle::Result<Vec<f32>> {
-    with_values(grad, |g| {
-        with_values(y, |y| {
-            let mut dz = g.to_vec();
-            act.backward(&mut dz, y);
-            Ok(dz)
-        })
-    })
+    with_values(grad, |g| with_values(y, |y| Ok(act.backward(g, y))))
 }
 
 /// A CPU tensor from values.
