@@ -8,7 +8,7 @@ use std::time::Instant;
 use candle::{Device, Tensor};
 
 use latentlab::data::{Dataset, Split};
-use latentlab::latent::Rng;
+use latentlab::rng::Rng;
 use latentlab::spec::TrainSpec;
 use latentlab::train::Session;
 

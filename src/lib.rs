@@ -7,7 +7,7 @@
 //! ([`checkpoint`]).
 //!
 //! ```no_run
-//! use latentlab::{checkpoint, latent::Rng};
+//! use latentlab::{checkpoint, rng::Rng};
 //! let ckpt = checkpoint::load_file("www/weights/vae-mnist-2d.safetensors", &candle::Device::Cpu)?;
 //! let (images, _z) = ckpt.network.sample(16, &mut Rng::new(0), 1.0, None)?; // [16, 1, 28, 28]
 //! # Ok::<(), latentlab::Error>(())
@@ -20,7 +20,10 @@ mod error;
 pub mod eval;
 pub mod image;
 pub mod latent;
+pub mod losses;
+pub mod metrics;
 pub mod models;
+pub mod rng;
 pub mod spec;
 pub mod train;
 #[cfg(target_arch = "wasm32")]

@@ -7,7 +7,7 @@ use candle::Device;
 use latentlab::config::TrainConfig;
 use latentlab::data::{Split, Toy};
 use latentlab::eval::{active_units, frechet_distance, likelihood_bounds, mode_coverage, Gaussian};
-use latentlab::latent::Rng;
+use latentlab::rng::Rng;
 use latentlab::train::Session;
 
 #[test]

@@ -5,8 +5,8 @@ mod common;
 use candle::{Device, Tensor};
 use latentlab::config::{Arch, ModelKind};
 use latentlab::data::{DataInfo, Dataset, Toy};
-use latentlab::latent::Rng;
 use latentlab::models::Model;
+use latentlab::rng::Rng;
 use latentlab::{ModelSpec, Network};
 
 fn net(spec: ModelSpec, info: &DataInfo) -> Network {

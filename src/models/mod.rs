@@ -3,6 +3,7 @@
 
 pub mod classifier;
 pub mod gan;
+pub mod iwae;
 pub mod layers;
 pub mod vae;
 pub mod vae_gan;
@@ -18,7 +19,8 @@ pub use vae::Vae;
 pub use vae_gan::VaeGan;
 
 use crate::config::{ModelConfig, WeightInit};
-use crate::latent::{self, InterpolationMode, Rng};
+use crate::latent::{self, InterpolationMode};
+use crate::rng::Rng;
 use crate::{Error, Result};
 
 /// One of the model families.

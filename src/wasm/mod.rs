@@ -11,9 +11,8 @@ use wasm_bindgen::prelude::*;
 pub use model::LatentModel;
 pub use trainer::LatentTrainer;
 
-use crate::checkpoint::Metadata;
-use crate::data::DataInfo;
-use crate::train::TrainInfo;
+use crate::checkpoint::{Metadata, TrainInfo};
+use crate::data::{DataInfo, Dataset, Toy};
 use crate::Network;
 
 #[wasm_bindgen(start)]
@@ -51,16 +50,13 @@ pub fn images_to_rgba(
     )?)
 }
 
-/// `count` points of a 2-D toy mixture (`ring8`, `grid25`, `spiral`) from `seed`, flattened
-/// `[x0, y0, …]`: the same points `LatentTrainer.setToy` trains on for the same seed.
+/// `count` points of a 2-D toy mixture (`ring8`, `grid25`, `spiral`) for a run seeded `seed`,
+/// flattened `[x0, y0, …]`: the first points of the set `LatentTrainer.setToy` (and the CLI)
+/// train on for the same seed.
 #[wasm_bindgen(js_name = toyPoints)]
 pub fn toy_points(name: &str, count: usize, seed: u32) -> Result<Vec<f32>, JsError> {
-    let toy = crate::data::Toy::from_name(name).ok_or_else(|| {
-        JsError::new(&format!(
-            "unknown toy dataset {name:?} (ring8, grid25, spiral)"
-        ))
-    })?;
-    Ok(toy.sample(count, &mut crate::latent::Rng::new(seed as u64)))
+    let toy: Toy = name.parse()?;
+    Ok(Dataset::toy_for_run(toy, Some(count), seed as u64)?.x)
 }
 
 /// The model description both wasm classes return from `info()`, as a JSON string.
@@ -96,7 +92,7 @@ fn sample_values(
 ) -> Result<Vec<f32>, JsError> {
     let (x, _) = net.sample(
         n,
-        &mut crate::latent::Rng::new(seed as u64),
+        &mut crate::rng::Rng::new(seed as u64),
         temperature,
         class,
     )?;

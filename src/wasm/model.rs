@@ -4,7 +4,8 @@ use candle::{Device, Tensor};
 use wasm_bindgen::prelude::*;
 
 use crate::checkpoint::{self, Checkpoint};
-use crate::latent::{InterpolationMode, Rng};
+use crate::latent::InterpolationMode;
+use crate::rng::Rng;
 
 /// A model loaded from checkpoint bytes (native- or browser-trained).
 #[wasm_bindgen]

@@ -10,12 +10,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use latentlab::checkpoint::{self, SaveOptions};
 use latentlab::config::{Activation, Arch, Likelihood, ModelKind};
-use latentlab::data::{Dataset, Split, Toy};
+use latentlab::data::{Dataset, Split};
 use latentlab::eval;
 use latentlab::image::{self, Rgba};
-use latentlab::latent::{InterpolationMode, Rng};
+use latentlab::latent::InterpolationMode;
+use latentlab::metrics::Metrics;
+use latentlab::rng::Rng;
 use latentlab::spec::TrainSpec;
-use latentlab::train::{Metrics, Session};
+use latentlab::train::Session;
 use latentlab::{ModelSpec, Network};
 
 #[derive(Parser)]
@@ -310,26 +312,6 @@ fn device(name: &str) -> Result<Device> {
     }
 }
 
-fn load_dataset(
-    name: &str,
-    split: Split,
-    size: Option<usize>,
-    data_dir: &Path,
-    seed: u64,
-) -> Result<Dataset> {
-    if let Some(toy) = Toy::from_name(name) {
-        // Own stream so the data does not shift the model's initialization.
-        let mut rng = Rng::new(seed ^ 0xDA7A_5EED);
-        let n = size.unwrap_or(50_000);
-        return Ok(Dataset::toy(toy, n, &mut rng)?);
-    }
-    let ds = Dataset::load(name, split, data_dir)?;
-    Ok(match size {
-        Some(n) => ds.take(n),
-        None => ds,
-    })
-}
-
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -339,7 +321,7 @@ fn unix_now() -> u64 {
 
 fn save(session: &Session, out: &Path, device: &str, wall_s: f64) -> Result<()> {
     let info = session.train_info(device, checkpoint::rfc3339(unix_now()), wall_s);
-    let bytes = checkpoint::session_to_bytes(session, &info, SaveOptions::default())?;
+    let bytes = session.to_bytes(&info, SaveOptions::default())?;
     checkpoint::save_file(out, &bytes)?;
     Ok(())
 }
@@ -349,14 +331,14 @@ fn train(a: TrainArgs) -> Result<()> {
     let (mut session, data) = match &a.resume {
         Some(path) => {
             let ckpt = checkpoint::load_file(path, &dev)?;
-            let data = load_dataset(
+            let data = Dataset::open(
                 &ckpt.data.name,
                 Split::Train,
                 a.train_size,
                 &a.data_dir,
                 a.seed,
             )?;
-            let mut s = ckpt.into_session()?;
+            let mut s = Session::from_checkpoint(ckpt)?;
             if let Some(lr) = a.lr {
                 s.set_lr(lr)?;
             }
@@ -367,7 +349,7 @@ fn train(a: TrainArgs) -> Result<()> {
                 a.model.expect("clap requires --model"),
                 a.dataset.as_deref().expect("clap requires --dataset"),
             );
-            let mut data = load_dataset(name, Split::Train, a.train_size, &a.data_dir, a.seed)?;
+            let mut data = Dataset::open(name, Split::Train, a.train_size, &a.data_dir, a.seed)?;
             data.info.dynamic_binarization = a.binarize;
             let spec = TrainSpec {
                 model: ModelSpec {
@@ -640,94 +622,83 @@ fn export(a: ExportArgs) -> Result<()> {
 fn eval(a: EvalArgs) -> Result<()> {
     let dev = device(&a.device)?;
     let ckpt = checkpoint::load_file(&a.file, &dev)?;
-    let net = &ckpt.network;
-    let name = ckpt.data.name.clone();
-    let mut report =
-        serde_json::json!({"file": a.file, "model": net.config().summary(), "dataset": name});
-    let mut rng = Rng::new(a.seed);
+    let opts = eval::EvalOptions {
+        k: a.k,
+        test_size: a.test_size,
+        batch_size: a.batch_size,
+        samples: a.samples,
+        seed: a.seed,
+    };
+    let mut files = EvalFiles {
+        data_dir: a.data_dir.clone(),
+        seed: a.seed,
+        classifier: a.classifier.clone(),
+        device: dev,
+        bar: None,
+        hidden: a.json,
+    };
     let start = Instant::now();
-
-    if let Some(toy) = Toy::from_name(&name) {
-        let n = a.samples.unwrap_or(2500);
-        let (x, _) = net.sample(n, &mut rng, 1.0, None)?;
-        let points = x.flatten_all()?.to_vec1::<f32>()?;
-        report["modes"] = serde_json::to_value(eval::mode_coverage(&points, toy)?)?;
-    } else if latentlab::data::IMAGE_DATASETS.contains(&name.as_str()) {
-        let test = load_dataset(&name, Split::Test, a.test_size, &a.data_dir, a.seed)?;
-        let variational = net.model().vae().is_some_and(|v| v.is_variational());
-        if variational && a.k > 0 {
-            let pb = progress(test.len() as u64, a.json);
-            let binarize = ckpt.data.dynamic_binarization;
-            let r =
-                eval::likelihood_bounds(net, &test, a.k, a.batch_size, binarize, &mut rng, |d| {
-                    pb.set_position(d as u64)
-                })?;
-            pb.finish_and_clear();
-            report["likelihood"] = serde_json::to_value(r)?;
-        }
-        let kind = net.config().kind();
-        if kind == ModelKind::Classifier {
-            let (x, labels) = all_images(&test, &dev)?;
-            let (_, preds) = eval::features(net, &x, a.batch_size)?;
-            let hits = preds.iter().zip(&labels).filter(|(p, l)| p == l).count();
-            report["test_accuracy"] = (hits as f64 / labels.len() as f64).into();
-        } else if kind != ModelKind::Autoencoder {
-            let default = PathBuf::from(format!("results/lenet-{name}.safetensors"));
-            if a.classifier.is_none() && !default.exists() {
-                report["frechet"] = serde_json::json!({"skipped": format!(
-                    "no classifier at {} (make one: latentlab train --model classifier --dataset {name} \
-                     --epochs 2 --out {0}, or pass --classifier)", default.display())});
-                report["wall_s"] = start.elapsed().as_secs_f64().into();
-                return print_report(&report, a.json);
-            }
-            let path = a.classifier.clone().unwrap_or(default);
-            let clf = checkpoint::load_file(&path, &dev)
-                .with_context(|| format!("the Fréchet distance needs a classifier for {name}"))?;
-            let n = a.samples.unwrap_or(10_000);
-            let train = load_dataset(&name, Split::Train, Some(n), &a.data_dir, a.seed)?;
-            let fit = |x: &candle::Tensor| -> Result<(eval::Gaussian, Vec<u32>)> {
-                let (f, p) = eval::features(&clf.network, x, a.batch_size)?;
-                let dim = f.len() / x.dim(0)?;
-                Ok((eval::Gaussian::fit(&f, dim)?, p))
-            };
-            let (test_g, _) = fit(&all_images(&test, &dev)?.0)?;
-            let (train_g, _) = fit(&all_images(&train, &dev)?.0)?;
-            let mut generated = Vec::with_capacity(n);
-            for chunk in (0..n).step_by(500) {
-                let (x, _) = net.sample((n - chunk).min(500), &mut rng, 1.0, None)?;
-                generated.push(x);
-            }
-            let (gen_g, preds) = fit(&candle::Tensor::cat(&generated, 0)?)?;
-            let k = clf.network.config().num_classes().unwrap_or(0);
-            report["frechet"] = serde_json::json!({
-                "classifier": path,
-                "generated_vs_test": eval::frechet_distance(&gen_g, &test_g)?,
-                "floor_train_vs_test": eval::frechet_distance(&train_g, &test_g)?,
-                "samples": n,
-                "class_histogram": eval::class_histogram(&preds, k),
-            });
-        }
-    } else {
-        bail!("no evaluation protocol for data {name:?}");
+    let report = eval::evaluate(&ckpt.network, &ckpt.data, &opts, &mut files)?;
+    if let Some(pb) = files.bar.take() {
+        pb.finish_and_clear();
     }
-    report["wall_s"] = start.elapsed().as_secs_f64().into();
-    print_report(&report, a.json)
-}
-
-fn print_report(report: &serde_json::Value, json: bool) -> Result<()> {
-    if json {
-        println!("{report}");
+    let mut v = serde_json::to_value(report)?;
+    v["file"] = serde_json::to_value(&a.file)?;
+    v["wall_s"] = start.elapsed().as_secs_f64().into();
+    if a.json {
+        println!("{v}");
     } else {
-        println!("{}", serde_json::to_string_pretty(report)?);
+        println!("{}", serde_json::to_string_pretty(&v)?);
     }
     Ok(())
 }
 
-/// A whole dataset as one `[N, *sample_shape]` tensor and its labels.
-fn all_images(data: &Dataset, dev: &Device) -> Result<(candle::Tensor, Vec<u32>)> {
-    let idx: Vec<usize> = (0..data.len()).collect();
-    let b = data.batch(&idx, false, &mut Rng::new(0), dev)?;
-    Ok((b.x, b.labels.unwrap_or_default()))
+/// The files `eval` reads: datasets under `--data-dir`, the classifier at `--classifier` or
+/// `results/lenet-<dataset>.safetensors`.
+struct EvalFiles {
+    data_dir: PathBuf,
+    seed: u64,
+    classifier: Option<PathBuf>,
+    device: Device,
+    bar: Option<ProgressBar>,
+    hidden: bool,
+}
+
+impl eval::EvalData for EvalFiles {
+    fn images(
+        &mut self,
+        name: &str,
+        split: Split,
+        size: Option<usize>,
+    ) -> latentlab::Result<Dataset> {
+        Dataset::open(name, split, size, &self.data_dir, self.seed)
+    }
+
+    fn classifier(&mut self, name: &str) -> latentlab::Result<eval::FeatureClassifier> {
+        let default = PathBuf::from(format!("results/lenet-{name}.safetensors"));
+        if self.classifier.is_none() && !default.exists() {
+            return Ok(eval::FeatureClassifier::Missing {
+                expected_at: default.display().to_string(),
+            });
+        }
+        let path = self.classifier.clone().unwrap_or(default);
+        let clf = checkpoint::load_file(&path, &self.device).map_err(|e| {
+            latentlab::Error::Checkpoint(format!(
+                "the Fréchet distance needs a classifier for {name}: {e}"
+            ))
+        })?;
+        Ok(eval::FeatureClassifier::Found {
+            network: clf.network,
+            source: path.display().to_string(),
+        })
+    }
+
+    fn progress(&mut self, done: usize, total: usize) {
+        let hidden = self.hidden;
+        self.bar
+            .get_or_insert_with(|| progress(total as u64, hidden))
+            .set_position(done as u64);
+    }
 }
 
 fn progress(len: u64, hidden: bool) -> ProgressBar {
