@@ -55,7 +55,7 @@ impl Default for EvalOptions {
 /// The classifier whose features define the Fréchet distance.
 pub enum FeatureClassifier {
     Found {
-        network: Network,
+        network: Box<Network>,
         /// Where it came from (a path), for the report.
         source: String,
     },

@@ -72,7 +72,7 @@ impl LatentTrainer {
         self.set_data(Dataset::toy_for_run(toy, count, seed as u64)?)
     }
 
-    fn set_data(&mut self, mut data: Dataset) -> Result<(), JsError> {
+    fn set_data(&mut self, data: Dataset) -> Result<(), JsError> {
         match (&self.session, &self.spec) {
             (Some(s), _) => {
                 let want = s.data_info();
@@ -83,16 +83,7 @@ impl LatentTrainer {
                     )));
                 }
             }
-            (None, Some(spec)) => {
-                data.info.dynamic_binarization = spec.binarize;
-                let model = spec.model.build(&data.info)?;
-                self.session = Some(Session::new(
-                    model,
-                    spec.train_config(),
-                    data.info.clone(),
-                    &Device::Cpu,
-                )?);
-            }
+            (None, Some(spec)) => self.session = Some(spec.start(&data.info, &Device::Cpu)?),
             (None, None) => {
                 return Err(JsError::new("trainer has neither a spec nor a checkpoint"))
             }
