@@ -23,6 +23,7 @@ pub mod latent;
 pub mod losses;
 pub mod metrics;
 pub mod models;
+pub mod presets;
 pub mod rng;
 pub mod spec;
 pub mod train;

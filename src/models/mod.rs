@@ -1,6 +1,7 @@
 //! Pure architectures: no losses, no optimizers. [`Network`] ties a config to its weights and
 //! offers what every front end (CLI, wasm, evaluation) needs: sample, encode, decode.
 
+pub mod card;
 pub mod classifier;
 pub mod gan;
 pub mod iwae;
@@ -13,6 +14,7 @@ use std::collections::HashMap;
 use candle::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 
+pub use card::ModelCard;
 pub use classifier::Classifier;
 pub use gan::{Discriminator, Gan, Generator};
 pub use vae::Vae;

@@ -2,12 +2,14 @@
 //! call returns `Result<_, JsError>` (a JS exception with the library's message), so bad input
 //! never panics and the module stays usable after an error.
 
+mod catalog;
 mod model;
 mod trainer;
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+pub use catalog::{catalog, idx_images, latent_grid_points};
 pub use model::LatentModel;
 pub use trainer::LatentTrainer;
 
@@ -59,7 +61,8 @@ pub fn toy_points(name: &str, count: usize, seed: u32) -> Result<Vec<f32>, JsErr
     Ok(Dataset::toy_for_run(toy, Some(count), seed as u64)?.x)
 }
 
-/// The model description both wasm classes return from `info()`, as a JSON string.
+/// The model description both wasm classes return from `info()`, as a JSON string: the
+/// checkpoint metadata, the network's `ModelCard`, its summary and parameter count.
 fn describe(net: &Network, data: &DataInfo, train: Option<&TrainInfo>) -> Result<String, JsError> {
     let meta = Metadata {
         format: crate::checkpoint::FORMAT_VERSION.to_string(),
@@ -73,12 +76,14 @@ fn describe(net: &Network, data: &DataInfo, train: Option<&TrainInfo>) -> Result
             .collect(),
     };
     let mut v = serde_json::to_value(&meta)?;
-    v["kind"] = net.config().kind().to_string().into();
+    // The capabilities (kind, has_encoder, is_image, view_bounds, …) at the top level.
+    if let serde_json::Value::Object(card) = serde_json::to_value(net.capabilities(data))? {
+        for (key, value) in card {
+            v[key.as_str()] = value;
+        }
+    }
     v["summary"] = net.config().summary().into();
     v["parameters"] = meta.parameter_count().into();
-    v["latent_dim"] = net.config().latent_dim().into();
-    v["num_classes"] = net.config().num_classes().into();
-    v["sample_shape"] = net.config().sample_shape().into();
     Ok(serde_json::to_string(&v)?)
 }
 

@@ -147,10 +147,8 @@ impl LatentTrainer {
             .ok_or_else(|| JsError::new("no training data yet"))?;
         let idx: Vec<usize> = (0..n.min(data.len())).collect();
         let batch = data.batch(&idx, false, &mut Rng::new(0), &Device::Cpu)?;
-        let net = s.network();
-        let (mu, _) = net.encode(&batch.x, batch.labels.as_deref())?;
-        Ok(net
-            .decode(&mu, batch.labels.as_deref())?
+        Ok(s.network()
+            .reconstruct(&batch.x, batch.labels.as_deref())?
             .flatten_all()?
             .to_vec1()?)
     }

@@ -3,16 +3,6 @@
 
 import { CLASS_COLORS, drawImageGrid, drawLineChart, drawScatter, el, fmtMetric, fmtSeconds } from '../ui.js';
 
-const TOYS = ['ring8', 'grid25', 'spiral'];
-const KIND_LABEL = {
-  autoencoder: 'Autoencoder',
-  vae: 'VAE',
-  'beta-vae': 'β-VAE',
-  cvae: 'Conditional VAE',
-  gan: 'GAN',
-  vaegan: 'VAE-GAN',
-};
-
 const METRIC_ORDER = ['loss', 'recon', 'kl', 'elbo', 'feature_recon', 'd_loss', 'g_loss', 'd_real', 'd_fake'];
 const metricRank = (m) => (METRIC_ORDER.includes(m) ? METRIC_ORDER.indexOf(m) : METRIC_ORDER.length);
 
@@ -70,35 +60,56 @@ export function createTrainView(ctx) {
 
   // --- the form -------------------------------------------------------------------------------
 
+  /** The library's presets and datasets; the menus are filled from it. */
+  let lib = null;
+  const preset = () => lib?.presets.find((p) => p.id === f.kind.value) ?? null;
+  const presetLabel = () => preset()?.label ?? f.kind.value;
+
   function isToy() {
-    return TOYS.includes(f.dataset.value);
+    return lib?.datasets.find((d) => d.name === f.dataset.value)?.kind === 'points';
   }
 
-  /** Keeps choices consistent and sets the defaults that suit them. */
+  function fillMenus(catalog) {
+    lib = catalog;
+    f.kind.textContent = '';
+    for (const p of catalog.presets) f.kind.append(el('option', { value: p.id, text: p.label }));
+    f.kind.value = catalog.fallback.images;
+    f.dataset.textContent = '';
+    for (const d of catalog.datasets) {
+      const text = d.kind === 'images' ? `${d.name} (images)` : `2-D: ${d.name}`;
+      f.dataset.append(el('option', { value: d.name, text }));
+    }
+    f.dataset.value = catalog.datasets.find((d) => d.kind === 'images')?.name ?? '';
+    applyConstraints();
+  }
+
+  /** Keeps choices consistent and sets the defaults that suit them (from the library). */
   function applyConstraints({ resetDefaults = true } = {}) {
+    if (!lib) return;
     const toy = isToy();
-    for (const opt of f.kind.options) opt.disabled = toy && (opt.value === 'cvae' || opt.value === 'vaegan');
-    if (f.kind.selectedOptions[0]?.disabled) f.kind.value = toy ? 'gan' : 'vae';
+    for (const opt of f.kind.options) opt.disabled = toy && lib.presets.find((p) => p.id === opt.value)?.images_only;
+    if (f.kind.selectedOptions[0]?.disabled) f.kind.value = toy ? lib.fallback.points : lib.fallback.images;
     f.arch.querySelector('option[value="conv"]').disabled = toy;
     if (toy) f.arch.value = 'mlp';
-    const kind = f.kind.value;
+    const p = preset();
     const conv = f.arch.value === 'conv';
-    const adversarial = kind === 'gan' || kind === 'vaegan';
-    view.querySelector('.beta-only').hidden = kind !== 'beta-vae';
-    view.querySelector('.gan-only').hidden = kind !== 'gan';
+    view.querySelector('.beta-only').hidden = !p?.fields.includes('beta');
+    view.querySelector('.gan-only').hidden = !p?.fields.includes('pack');
     view.querySelector('.image-data-only').hidden = toy;
-    if (resetDefaults) {
-      f.lr.value = adversarial && !toy ? '0.0002' : '0.001'; // 2-D GANs: 1e-4 (PacGAN's) learns too slowly to watch
-      f.batch.value = conv ? '16' : toy ? '100' : '64';
-      f.preview.value = conv ? '5' : toy ? '100' : '50';
-      f.pack.value = toy && kind === 'gan' ? '2' : '1';
-    }
     const notes = [];
     if (conv) notes.push('Convolutional models are much slower in WebAssembly than MLPs (a DCGAN step takes 0.5–2 s): keep batches small.');
-    if (toy) notes.push('2-D toys train MLPs only; VAE-GAN and the conditional VAE need images.');
-    if (kind === 'autoencoder') notes.push('An autoencoder has no prior: its “samples” decode N(0, I) codes it was never trained to use.');
-    if (kind === 'gan' && toy) notes.push('Pack > 1 is PacGAN: the discriminator judges packs of samples, which fights mode collapse.');
+    if (toy) notes.push('2-D toys train MLPs only; some models need images.');
+    if (p?.note) notes.push(p.note);
+    if (toy && p?.points_note) notes.push(p.points_note);
     hint.textContent = notes.join(' ');
+    const recipe = lib.recipes.find((r) => r.preset === p?.id && r.dataset === f.dataset.value && r.arch === f.arch.value);
+    if (resetDefaults && recipe) {
+      const r = recipe.recipe;
+      f.lr.value = String(r.lr);
+      f.batch.value = String(r.batch_size);
+      f.preview.value = String(r.preview_every);
+      f.pack.value = String(r.pack);
+    }
   }
 
   function intOrNull(input, what, lo, hi) {
@@ -110,13 +121,10 @@ export function createTrainView(ctx) {
   }
 
   function buildSpec() {
-    const kind = f.kind.value;
-    const model = {
-      kind: kind === 'beta-vae' || kind === 'cvae' ? 'vae' : kind,
-      arch: f.arch.value,
-    };
-    if (kind === 'cvae') model.conditional = true;
-    if (kind === 'beta-vae') {
+    const p = preset();
+    if (!p) throw new Error('the model menu is not loaded yet');
+    const model = { ...p.spec, arch: f.arch.value };
+    if (p.fields.includes('beta')) {
       const b = Number(f.beta.value);
       if (!(b >= 0)) throw new Error(`β must be a number ≥ 0, got "${f.beta.value}"`);
       model.beta = b;
@@ -130,7 +138,7 @@ export function createTrainView(ctx) {
       }
       model.hidden = parts;
     }
-    if (kind === 'gan') {
+    if (p.fields.includes('pack')) {
       const pack = intOrNull(f.pack, 'Pack', 1, 8);
       if (pack && pack > 1) model.pack = pack;
     }
@@ -225,7 +233,7 @@ export function createTrainView(ctx) {
     switch (p.event) {
       case 'started':
         run.info = p.info;
-        run.title = `${KIND_LABEL[f.kind.value] ?? p.info.kind} (${p.info.summary.match(/\((.*)\)/)?.[1] ?? p.info.summary}) on ${run.dataset}`;
+        run.title = `${preset()?.label ?? p.info.kind} (${p.info.summary.match(/\((.*)\)/)?.[1] ?? p.info.summary}) on ${run.dataset}`;
         setState('running');
         break;
       case 'steps':
@@ -278,7 +286,7 @@ export function createTrainView(ctx) {
       dataset,
       spec,
       seed,
-      title: `${KIND_LABEL[f.kind.value]} on ${dataset}`,
+      title: `${presetLabel()} on ${dataset}`,
       step: 0,
       wallS: 0,
       stepsPerSec: null,
@@ -403,7 +411,10 @@ export function createTrainView(ctx) {
   });
   for (const s of [f.kind, f.arch, f.dataset]) s.addEventListener('change', () => applyConstraints());
 
-  applyConstraints();
+  ctx
+    .catalog()
+    .then(fillMenus)
+    .catch((err) => ctx.showError(err, 'The model menu could not be loaded'));
   setState('idle');
 
   return {
