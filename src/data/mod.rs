@@ -317,11 +317,6 @@ impl Batcher {
         self.state.len == 0
     }
 
-    /// Batches in one epoch.
-    pub fn batches_per_epoch(&self) -> usize {
-        self.state.len / self.batch_size
-    }
-
     pub fn next_indices(&mut self, rng: &mut Rng) -> &[usize] {
         let st = &mut self.state;
         if st.pos + self.batch_size > st.len || self.order.is_empty() {

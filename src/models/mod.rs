@@ -146,9 +146,6 @@ impl Network {
     pub fn model(&self) -> &Model {
         &self.model
     }
-    pub fn varmap(&self) -> &VarMap {
-        &self.varmap
-    }
     pub fn device(&self) -> &Device {
         &self.device
     }
