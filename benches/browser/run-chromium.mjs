@@ -4,7 +4,7 @@
 // Writes {runtime, meta, results, page} as JSON to FILE (default stdout); progress on stderr.
 //
 // Benches: bench.html served by pkg-scripts/serve.mjs (repo root, COOP/COEP), Chromium launched
-// with TOOLCHAIN.md's flags plus --js-flags=--no-liftoff (BENCHMARKS.md protocol).
+// with docs/toolchain.md's flags plus --js-flags=--no-liftoff (benches/README.md protocol).
 // Page: www/index.html served by pkg-scripts/serve.mjs; `loads` fresh page loads (each in a
 // new browser context: empty HTTP and code caches); time to the first sample grid is the
 // page's own window.__latentlab.firstGridMs (performance.now() at the first drawn grid, i.e.
