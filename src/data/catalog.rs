@@ -33,6 +33,8 @@ pub fn class_names(name: &str) -> Vec<String> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DatasetEntry {
     pub name: &'static str,
+    /// How a menu names it.
+    pub label: &'static str,
     /// `images` or `points`.
     pub kind: &'static str,
     /// `[C, H, W]` for images, `[2]` for points.
@@ -47,6 +49,11 @@ pub struct DatasetEntry {
 pub fn catalog() -> Vec<DatasetEntry> {
     let images = IMAGE_DATASETS.iter().map(|&name| DatasetEntry {
         name,
+        label: match name {
+            "mnist" => "MNIST",
+            "fashion-mnist" => "Fashion-MNIST",
+            other => other,
+        },
         kind: "images",
         sample_shape: vec![1, 28, 28],
         class_names: class_names(name),
@@ -54,6 +61,7 @@ pub fn catalog() -> Vec<DatasetEntry> {
     });
     let toys = Toy::ALL.into_iter().map(|t| DatasetEntry {
         name: t.name(),
+        label: t.label(),
         kind: "points",
         sample_shape: vec![2],
         class_names: Vec::new(),

@@ -52,6 +52,15 @@ impl Toy {
         }
     }
 
+    /// How a menu names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ring8 => "ring of 8",
+            Self::Grid25 => "grid of 25",
+            Self::Spiral => "spiral",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Ring8 => "ring8",

@@ -76,7 +76,7 @@ export function createTrainView(ctx) {
     f.kind.value = catalog.fallback.images;
     f.dataset.textContent = '';
     for (const d of catalog.datasets) {
-      const text = d.kind === 'images' ? `${d.name} (images)` : `2-D: ${d.name}`;
+      const text = d.kind === 'images' ? `${d.label} (10k images)` : `2-D: ${d.label}`;
       f.dataset.append(el('option', { value: d.name, text }));
     }
     f.dataset.value = catalog.datasets.find((d) => d.kind === 'images')?.name ?? '';
