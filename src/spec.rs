@@ -274,11 +274,4 @@ impl TrainSpec {
         let model = self.model.build(&info)?;
         Session::new(model, self.train_config(), info, device)
     }
-
-    /// The defaults a front end shows for `kind` on `data` before the user changes anything:
-    /// the model config [`ModelSpec::build`] makes and the training config.
-    pub fn defaults(kind: ModelKind, data: &DataInfo) -> Result<(ModelConfig, TrainConfig)> {
-        let spec = Self::new(ModelSpec::new(kind));
-        Ok((spec.model.build(data)?, spec.train_config()))
-    }
 }
