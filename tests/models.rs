@@ -166,18 +166,21 @@ fn bad_requests_are_errors_not_panics() {
     assert!(ModelSpec::new(ModelKind::VaeGan).build(&points).is_err());
 }
 
+/// A small MLP VAE with `latent` dimensions.
+fn mlp_vae(latent: usize, info: &DataInfo) -> Network {
+    let spec = ModelSpec {
+        arch: Some(Arch::Mlp),
+        latent_dim: Some(latent),
+        hidden: Some(vec![16]),
+        ..ModelSpec::new(ModelKind::Vae)
+    };
+    net(spec, info)
+}
+
 #[test]
 fn the_model_card_says_what_each_network_can_do() {
     let images = common::mnist_info(true);
-    let vae = net(
-        ModelSpec {
-            arch: Some(Arch::Mlp),
-            latent_dim: Some(2),
-            hidden: Some(vec![16]),
-            ..ModelSpec::new(ModelKind::Vae)
-        },
-        &images,
-    );
+    let vae = mlp_vae(2, &images);
     let card = vae.capabilities(&images);
     assert!(card.has_encoder && !card.has_discriminator && card.is_image && !card.is_points);
     assert_eq!(
@@ -204,15 +207,7 @@ fn the_model_card_says_what_each_network_can_do() {
 #[test]
 fn reconstruct_and_the_latent_grid_decode_what_they_say() {
     let info = common::mnist_info(false);
-    let vae = net(
-        ModelSpec {
-            arch: Some(Arch::Mlp),
-            latent_dim: Some(2),
-            hidden: Some(vec![16]),
-            ..ModelSpec::new(ModelKind::Vae)
-        },
-        &info,
-    );
+    let vae = mlp_vae(2, &info);
     let x = Tensor::rand(0f32, 1f32, (3, 1, 28, 28), &Device::Cpu).unwrap();
     let (mu, _) = vae.encode(&x, None).unwrap();
     let direct = vae.decode(&mu, None).unwrap().flatten_all().unwrap();
@@ -235,14 +230,6 @@ fn reconstruct_and_the_latent_grid_decode_what_they_say() {
             .to_vec1::<f32>()
             .unwrap()
     );
-    let wide = net(
-        ModelSpec {
-            arch: Some(Arch::Mlp),
-            latent_dim: Some(5),
-            hidden: Some(vec![16]),
-            ..ModelSpec::new(ModelKind::Vae)
-        },
-        &info,
-    );
+    let wide = mlp_vae(5, &info);
     assert!(wide.latent_grid(3, 2.0, None).is_err());
 }
