@@ -5,7 +5,7 @@
 //! | key | value |
 //! |---|---|
 //! | `latentlab.format` | format version, [`FORMAT_VERSION`] |
-//! | `latentlab.model` | JSON of [`ModelConfig`](crate::ModelConfig) |
+//! | `latentlab.model` | JSON of [`ModelConfig`] |
 //! | `latentlab.data` | JSON of [`DataInfo`] |
 //! | `latentlab.train` | JSON of [`TrainInfo`] (absent for untrained exports) |
 //!

@@ -20,7 +20,7 @@ pub struct LikelihoodReport {
     pub nll: f64,
     pub k: usize,
     pub samples: usize,
-    /// Dimensions u with Cov_x(E_q[z_u]) > 0.01.
+    /// Dimensions u with `Cov_x(E_q[z_u])` > 0.01.
     pub active_units: usize,
     pub latent_dim: usize,
 }
