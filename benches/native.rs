@@ -1,5 +1,5 @@
 //! Native CPU benchmarks (`cargo bench`): one MLP-VAE epoch on MNIST (784-400-20, batch 128,
-//! Adam), and per-iteration medians of BENCHMARKS.md's A–E on this machine's CPU, so they
+//! Adam), and per-iteration medians of benches/README.md's A–E on this machine's CPU, so they
 //! sit beside the browser numbers. Prints a markdown table; each row is the median of 7 runs
 //! (3 for the epoch) after a warm-up.
 
@@ -8,7 +8,7 @@ use std::time::Instant;
 use candle::{Device, Tensor};
 
 use latentlab::data::{Dataset, Split};
-use latentlab::latent::Rng;
+use latentlab::rng::Rng;
 use latentlab::spec::TrainSpec;
 use latentlab::train::Session;
 
@@ -39,7 +39,7 @@ fn spec(json: &str) -> TrainSpec {
     serde_json::from_str(json).unwrap()
 }
 
-/// A session on one fixed batch of uniform noise, as BENCHMARKS.md's protocol asks.
+/// A session on one fixed batch of uniform noise, as benches/README.md's protocol asks.
 fn session(spec: &TrainSpec, batch: usize) -> (Session, Dataset) {
     let mut rng = Rng::new(0);
     let pixels: Vec<u8> = (0..batch * 784)
@@ -64,7 +64,7 @@ fn row(name: &str, (med, lo, hi): (f64, f64, f64)) {
 }
 
 fn main() {
-    latentlab::keep_large_allocations();
+    latentlab::prepare_native_process();
     println!("| benchmark | median ms | min–max ms |\n|---|---|---|");
 
     let mnist = Dataset::load("mnist", Split::Train, std::path::Path::new("data"))

@@ -1,21 +1,18 @@
-// Static server for www/ on 127.0.0.1 with the headers the page needs: COOP/COEP (so
-// crossOriginIsolated is true: SharedArrayBuffer, wasm threads), right MIME types (.wasm
-// streaming compile), Cache-Control: no-cache. No dependencies; refuses paths outside www/.
-// Usage: node pkg-scripts/serve.mjs [PORT] (default 8080; 0 picks a free port). Prints the URL.
-import { createReadStream } from 'node:fs';
+// Static server with the headers the page needs: COOP/COEP (so crossOriginIsolated is true:
+// SharedArrayBuffer, wasm threads), right MIME types (.wasm streaming compile), Cache-Control:
+// no-cache. No dependencies; refuses paths outside its root (and, with `allow`, outside the
+// listed URL prefixes). The one static server of the repository: the demo, the browser tests
+// and the benchmarks all use it.
+// CLI: node pkg-scripts/serve.mjs [PORT] serves www/ on 127.0.0.1 (default 8080; 0 picks a
+// free port) and prints the URL. Module: serveStatic({root, port, allow}) → {url, close()}.
+import { createReadStream, realpathSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { dirname, extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'www');
+export const WWW = join(dirname(fileURLToPath(import.meta.url)), '..', 'www');
 const HOST = '127.0.0.1';
-const arg = process.argv[2] ?? process.env.PORT ?? '8080';
-const PORT = Number(arg);
-if (!/^\d+$/.test(String(arg)) || PORT > 65535) {
-  console.error(`serve: error: bad port "${arg}"`);
-  process.exit(2);
-}
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -54,13 +51,28 @@ function send(res, code, text, extra = {}) {
   res.end(res.req.method === 'HEAD' ? undefined : `${code} ${text}\n`);
 }
 
-const realRoot = await realpath(ROOT).catch(() => {
-  console.error(`serve: error: ${ROOT} does not exist`);
-  process.exit(1);
-});
-const inside = (p) => p === realRoot || p.startsWith(realRoot + sep);
+/** Serves `root` on 127.0.0.1:`port`; `allow` (URL path prefixes) limits what is served. */
+export async function serveStatic({ root = WWW, port = 0, allow = null } = {}) {
+  const realRoot = await realpath(root);
+  const inside = (p) => p === realRoot || p.startsWith(realRoot + sep);
+  const server = createServer((req, res) => {
+    handle(req, res, realRoot, inside, allow).catch((err) => {
+      console.error(`serve: ${req.url}: ${err.message}`);
+      if (!res.headersSent) send(res, 500, 'Internal Server Error');
+      else res.destroy();
+    });
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, resolve);
+  });
+  return {
+    url: `http://${HOST}:${server.address().port}/`,
+    close: () => new Promise((done) => server.close(() => done())),
+  };
+}
 
-async function handle(req, res) {
+async function handle(req, res, realRoot, inside, allow) {
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
   let pathname;
   try {
@@ -70,6 +82,7 @@ async function handle(req, res) {
   }
   // Refuse traversal outright rather than normalising it away.
   if (pathname.includes('\0') || pathname.split(/[\\/]/).includes('..')) return send(res, 403, 'Forbidden');
+  if (allow && !allow.some((prefix) => pathname.startsWith(prefix))) return send(res, 403, 'Forbidden');
   let file = join(realRoot, pathname);
   let info;
   try {
@@ -106,23 +119,28 @@ async function handle(req, res) {
     .pipe(res);
 }
 
-const server = createServer((req, res) => {
-  handle(req, res).catch((err) => {
-    console.error(`serve: ${req.url}: ${err.message}`);
-    if (!res.headersSent) send(res, 500, 'Internal Server Error');
-    else res.destroy();
-  });
-});
-server.on('error', (err) => {
-  console.error(`serve: error: ${err.code === 'EADDRINUSE' ? `port ${PORT} is in use (try pkg-scripts/serve 8081)` : err.message}`);
-  process.exit(1);
-});
-server.listen(PORT, HOST, () => {
-  console.log(`Serving www/ at http://${HOST}:${server.address().port}/  (Ctrl-C stops)`);
-});
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    server.close();
-    process.exit(0);
-  });
+async function main() {
+  const arg = process.argv[2] ?? process.env.PORT ?? '8080';
+  const port = Number(arg);
+  if (!/^\d+$/.test(String(arg)) || port > 65535) {
+    console.error(`serve: error: bad port "${arg}"`);
+    process.exit(2);
+  }
+  let server;
+  try {
+    server = await serveStatic({ root: WWW, port });
+  } catch (err) {
+    const why = err.code === 'EADDRINUSE' ? `port ${port} is in use (try pkg-scripts/serve 8081)` : err.code === 'ENOENT' ? `${WWW} does not exist` : err.message;
+    console.error(`serve: error: ${why}`);
+    process.exit(1);
+  }
+  console.log(`Serving www/ at ${server.url}  (Ctrl-C stops)`);
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      server.close();
+      process.exit(0);
+    });
+  }
 }
+
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -340,7 +340,7 @@ impl Default for AdamConfig {
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
-            weight_decay: 0.0,
+            weight_decay: crate::spec::TrainSpec::DEFAULT_WEIGHT_DECAY,
         }
     }
 }
@@ -390,11 +390,11 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
-            batch_size: 128,
+            batch_size: crate::spec::TrainSpec::DEFAULT_BATCH,
             optimizer: AdamConfig::default(),
             dynamic_binarization: false,
-            iwae_k: 1,
-            d_steps: 1,
+            iwae_k: crate::spec::TrainSpec::DEFAULT_IWAE_K,
+            d_steps: crate::spec::TrainSpec::DEFAULT_D_STEPS,
             seed: 0,
         }
     }

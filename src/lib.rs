@@ -7,7 +7,7 @@
 //! ([`checkpoint`]).
 //!
 //! ```no_run
-//! use latentlab::{checkpoint, latent::Rng};
+//! use latentlab::{checkpoint, rng::Rng};
 //! let ckpt = checkpoint::load_file("www/weights/vae-mnist-2d.safetensors", &candle::Device::Cpu)?;
 //! let (images, _z) = ckpt.network.sample(16, &mut Rng::new(0), 1.0, None)?; // [16, 1, 28, 28]
 //! # Ok::<(), latentlab::Error>(())
@@ -21,7 +21,11 @@ pub mod eval;
 pub mod image;
 pub mod kernels;
 pub mod latent;
+pub mod losses;
+pub mod metrics;
 pub mod models;
+pub mod presets;
+pub mod rng;
 pub mod spec;
 pub mod train;
 #[cfg(target_arch = "wasm32")]
@@ -32,17 +36,26 @@ pub use error::{Error, Result};
 pub use models::Network;
 pub use spec::ModelSpec;
 
-/// Training allocates and frees the same large tensors every step. glibc serves blocks above
-/// its mmap threshold with fresh mappings, so each step pays for page faults and zeroing in the
-/// kernel (three quarters of the CPU time of a native training run, measured). Raising the
-/// threshold and the trim limit keeps those blocks in the heap for reuse. A process-wide
-/// setting: programs that train natively (our CLI and benchmarks) call it first thing.
+/// Process-wide settings for native training; programs that train (our CLI and benchmarks)
+/// call this first thing, before any other thread starts.
+///
+/// - Training allocates and frees the same large tensors every step. glibc serves blocks above
+///   its mmap threshold with fresh mappings, so each step pays for page faults and zeroing in
+///   the kernel (three quarters of the CPU time of a native training run, measured). Raising
+///   the threshold and the trim limit keeps those blocks in the heap for reuse.
+/// - Our kernels ([`kernels`]) run on rayon's pool. Candle's own elementwise ops have a second
+///   pool whose threads spin while waiting; with both pools on the same cores the spinning
+///   took a third of a training step (measured with perf). Candle's pool gets one thread
+///   (`CANDLE_NUM_THREADS=1`) unless the variable is already set.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn keep_large_allocations() {
+pub fn prepare_native_process() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only adjusts allocator parameters.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 30);
         libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+    }
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        std::env::set_var("CANDLE_NUM_THREADS", "1");
     }
 }

@@ -2,6 +2,7 @@
 //! size, …), completed with documented defaults for the data it will see. The CLI's flags and
 //! the browser's training form both become a `ModelSpec`.
 
+use candle::Device;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{
@@ -9,6 +10,7 @@ use crate::config::{
     ModelConfig, ModelKind, TrainConfig, VaeConfig, VaeGanConfig, WeightInit,
 };
 use crate::data::DataInfo;
+use crate::train::Session;
 use crate::{Error, Result};
 
 /// User choices; `None` means "the default for this data".
@@ -59,7 +61,7 @@ impl ModelSpec {
     /// |---|---|---|---|
     /// | AE / VAE | 784-400-20, ReLU, Bernoulli | conv 32-64, latent 16, Bernoulli | 128-128, latent 2, Gaussian |
     /// | GAN | G, D 256-512, latent 64, tanh | DCGAN 64-128, latent 100, tanh, N(0, 0.02) | PacGAN: G 4×400 ReLU, D 3×200 LeakyReLU, latent 2 |
-    /// | VAE-GAN | as VAE, D 256-512 | conv 32-64, latent 32, D conv 32-64, γ = 1 | (images only) |
+    /// | VAE-GAN | 784-400-32, D 400 LeakyReLU, γ = 1 | conv 32-64, latent 32, D conv 32-64 LeakyReLU, γ = 1 | (images only) |
     /// | classifier | — | conv 32-64 ReLU, 128 features | — |
     pub fn build(&self, data: &DataInfo) -> Result<ModelConfig> {
         let shape = data.sample_shape.clone();
@@ -223,20 +225,53 @@ pub struct TrainSpec {
 }
 
 impl TrainSpec {
-    /// Batch 128 (64 for convolutional GANs and VAE-GANs), the kind's default optimizer with the
-    /// given overrides, ELBO (`iwae_k` 1), one discriminator step.
+    /// Samples per step, for every kind.
+    pub const DEFAULT_BATCH: usize = 128;
+    /// Importance samples of a VAE's training bound: 1 is the ELBO.
+    pub const DEFAULT_IWAE_K: usize = 1;
+    /// Discriminator steps per generator step.
+    pub const DEFAULT_D_STEPS: usize = 1;
+    /// Decoupled weight decay: none (Adam).
+    pub const DEFAULT_WEIGHT_DECAY: f64 = 0.0;
+
+    /// A spec with every choice left to its default.
+    pub fn new(model: ModelSpec) -> Self {
+        Self {
+            model,
+            batch_size: None,
+            lr: None,
+            beta1: None,
+            weight_decay: None,
+            binarize: false,
+            iwae_k: None,
+            d_steps: None,
+            seed: 0,
+        }
+    }
+
+    /// Batch [`Self::DEFAULT_BATCH`], the kind's default optimizer with the given overrides,
+    /// ELBO ([`Self::DEFAULT_IWAE_K`]), [`Self::DEFAULT_D_STEPS`] discriminator step.
     pub fn train_config(&self) -> TrainConfig {
         let mut optimizer = self.model.default_optimizer();
         optimizer.lr = self.lr.unwrap_or(optimizer.lr);
         optimizer.beta1 = self.beta1.unwrap_or(optimizer.beta1);
         optimizer.weight_decay = self.weight_decay.unwrap_or(optimizer.weight_decay);
         TrainConfig {
-            batch_size: self.batch_size.unwrap_or(128),
+            batch_size: self.batch_size.unwrap_or(Self::DEFAULT_BATCH),
             optimizer,
             dynamic_binarization: self.binarize,
-            iwae_k: self.iwae_k.unwrap_or(1),
-            d_steps: self.d_steps.unwrap_or(1),
+            iwae_k: self.iwae_k.unwrap_or(Self::DEFAULT_IWAE_K),
+            d_steps: self.d_steps.unwrap_or(Self::DEFAULT_D_STEPS),
             seed: self.seed,
         }
+    }
+
+    /// A fresh run of this spec on `data`: the model built for the data's shape and classes,
+    /// on `device`, seeded by `seed`.
+    pub fn start(&self, data: &DataInfo, device: &Device) -> Result<Session> {
+        let mut info = data.clone();
+        info.dynamic_binarization = self.binarize;
+        let model = self.model.build(&info)?;
+        Session::new(model, self.train_config(), info, device)
     }
 }

@@ -8,7 +8,8 @@ use candle::{DType, Device, Tensor};
 use latentlab::checkpoint::{self, FORMAT_VERSION};
 use latentlab::config::ModelKind;
 use latentlab::data::DataInfo;
-use latentlab::latent::Rng;
+use latentlab::rng::Rng;
+use latentlab::train::Session;
 use latentlab::{Error, Network};
 
 fn info() -> DataInfo {
@@ -183,9 +184,7 @@ fn asking_for_another_kind_is_an_error() {
 #[test]
 fn an_untrained_export_cannot_be_resumed() {
     let bytes = checkpoint::to_bytes(&tiny(), &info(), None, &[], DType::F32).unwrap();
-    let e = checkpoint::from_bytes(&bytes, &Device::Cpu)
-        .unwrap()
-        .into_session()
+    let e = Session::from_checkpoint(checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap())
         .err()
         .unwrap();
     assert!(e.to_string().contains("no `latentlab.train` record"));

@@ -8,7 +8,7 @@ use candle::Device;
 use latentlab::checkpoint::{self, SaveOptions};
 use latentlab::config::{Arch, ModelKind, TrainConfig};
 use latentlab::data::Split;
-use latentlab::latent::Rng;
+use latentlab::rng::Rng;
 use latentlab::train::Session;
 use latentlab::ModelSpec;
 
@@ -45,7 +45,7 @@ fn every_kind_trains_on_the_gpu_and_its_checkpoint_loads_on_the_cpu() {
         let m = s.train_steps(&data, 20).unwrap();
         assert!(m.first_non_finite().is_none(), "{kind}: {}", m.line());
         let info = s.train_info("cuda:0", "t".into(), 0.0);
-        let bytes = checkpoint::session_to_bytes(&s, &info, SaveOptions::default()).unwrap();
+        let bytes = s.to_bytes(&info, SaveOptions::default()).unwrap();
         let ck = checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap();
         if kind != ModelKind::Classifier {
             let gpu = s

@@ -4,11 +4,16 @@
 mod common;
 
 use candle::Device;
-use latentlab::config::TrainConfig;
-use latentlab::data::{Split, Toy};
-use latentlab::eval::{active_units, frechet_distance, likelihood_bounds, mode_coverage, Gaussian};
-use latentlab::latent::Rng;
+use latentlab::config::{ModelKind, TrainConfig};
+use latentlab::data::{Dataset, Split, Toy};
+use latentlab::eval::{
+    active_units, evaluate, frechet_distance, likelihood_bounds, mode_coverage, EvalData,
+    EvalOptions, FeatureClassifier, Gaussian,
+};
+use latentlab::rng::Rng;
+use latentlab::spec::TrainSpec;
 use latentlab::train::Session;
+use latentlab::ModelSpec;
 
 #[test]
 fn iwae_bound_is_above_the_elbo_and_tightens_with_k() {
@@ -102,4 +107,73 @@ fn frechet_distance_is_zero_on_a_set_with_itself_and_grows_with_a_shift() {
         assert!(d > last);
         last = d;
     }
+}
+
+/// Test data from memory; no classifier, so the Fréchet distance is skipped.
+struct InMemory;
+
+impl EvalData for InMemory {
+    fn images(
+        &mut self,
+        _name: &str,
+        split: Split,
+        size: Option<usize>,
+    ) -> latentlab::Result<Dataset> {
+        Ok(common::mnist(split, size.unwrap_or(100)))
+    }
+    fn classifier(&mut self, _name: &str) -> latentlab::Result<FeatureClassifier> {
+        Ok(FeatureClassifier::Missing {
+            expected_at: "nowhere.safetensors".into(),
+        })
+    }
+}
+
+#[test]
+fn evaluate_runs_each_kind_on_its_protocol() {
+    let ring = Dataset::toy_for_run(Toy::Ring8, Some(500), 0).unwrap();
+    let gan = TrainSpec::new(ModelSpec::new(ModelKind::Gan))
+        .start(&ring.info, &Device::Cpu)
+        .unwrap();
+    let r = evaluate(
+        gan.network(),
+        &ring.info,
+        &EvalOptions::default(),
+        &mut InMemory,
+    )
+    .unwrap();
+    assert_eq!(r.modes.as_ref().unwrap().modes, 8);
+    assert!(r.likelihood.is_none() && r.frechet.is_none());
+
+    let data = common::mnist(Split::Train, 100);
+    let vae = Session::new(
+        common::tiny_vae(2, None),
+        TrainConfig::default(),
+        data.info.clone(),
+        &Device::Cpu,
+    )
+    .unwrap();
+    let opts = EvalOptions {
+        k: 2,
+        test_size: Some(50),
+        ..EvalOptions::default()
+    };
+    let r = evaluate(vae.network(), &data.info, &opts, &mut InMemory).unwrap();
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["likelihood"]["samples"], 50);
+    assert!(v["frechet"]["skipped"]
+        .as_str()
+        .unwrap()
+        .contains("nowhere.safetensors"));
+    assert!(v.get("modes").is_none());
+
+    let mut other = data.info.clone();
+    other.name = "points".into();
+    assert!(evaluate(vae.network(), &other, &opts, &mut InMemory).is_err());
+}
+
+#[test]
+fn toys_parse_from_their_names() {
+    assert_eq!("grid25".parse::<Toy>().unwrap(), Toy::Grid25);
+    let e = "ring9".parse::<Toy>().unwrap_err().to_string();
+    assert!(e.contains("ring8, grid25, spiral"), "{e}");
 }

@@ -4,7 +4,7 @@
 
 use candle::{Device, Tensor, Var};
 use latentlab::kernels::{self, Act};
-use latentlab::latent::Rng;
+use latentlab::rng::Rng;
 
 fn var(rng: &mut Rng, dims: &[usize], scale: f32) -> Var {
     let n = dims.iter().product();

@@ -2,8 +2,8 @@
 //! the KL term against its closed form and a Monte-Carlo estimate.
 
 use candle::{Device, Tensor};
-use latentlab::latent::Rng;
-use latentlab::train::losses::*;
+use latentlab::losses::*;
+use latentlab::rng::Rng;
 
 fn t(v: &[f32], shape: &[usize]) -> Tensor {
     Tensor::from_slice(v, shape, &Device::Cpu).unwrap()

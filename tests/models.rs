@@ -5,9 +5,9 @@ mod common;
 use candle::{Device, Tensor};
 use latentlab::config::{Arch, ModelKind};
 use latentlab::data::{DataInfo, Dataset, Toy};
-use latentlab::latent::Rng;
 use latentlab::models::layers::Weights;
 use latentlab::models::Model;
+use latentlab::rng::Rng;
 use latentlab::{ModelSpec, Network};
 
 fn net(spec: ModelSpec, info: &DataInfo) -> Network {
@@ -168,4 +168,72 @@ fn bad_requests_are_errors_not_panics() {
         .unwrap()
         .info;
     assert!(ModelSpec::new(ModelKind::VaeGan).build(&points).is_err());
+}
+
+/// A small MLP VAE with `latent` dimensions.
+fn mlp_vae(latent: usize, info: &DataInfo) -> Network {
+    let spec = ModelSpec {
+        arch: Some(Arch::Mlp),
+        latent_dim: Some(latent),
+        hidden: Some(vec![16]),
+        ..ModelSpec::new(ModelKind::Vae)
+    };
+    net(spec, info)
+}
+
+#[test]
+fn the_model_card_says_what_each_network_can_do() {
+    let images = common::mnist_info(true);
+    let vae = mlp_vae(2, &images);
+    let card = vae.capabilities(&images);
+    assert!(card.has_encoder && !card.has_discriminator && card.is_image && !card.is_points);
+    assert_eq!(
+        (card.latent_dim, card.sample_shape),
+        (Some(2), vec![1, 28, 28])
+    );
+    assert_eq!(card.view_bounds, None);
+
+    let ring = Dataset::toy(Toy::Ring8, 100, &mut Rng::new(0))
+        .unwrap()
+        .info;
+    let gan = net(ModelSpec::new(ModelKind::Gan), &ring);
+    let card = gan.capabilities(&ring);
+    assert!(!card.has_encoder && card.has_discriminator && card.is_points && !card.is_image);
+    assert_eq!(card.view_bounds, Some([-1.6, 1.6, -1.6, 1.6]));
+    assert!(gan
+        .reconstruct(
+            &Tensor::zeros((1, 2), candle::DType::F32, &Device::Cpu).unwrap(),
+            None
+        )
+        .is_err());
+}
+
+#[test]
+fn reconstruct_and_the_latent_grid_decode_what_they_say() {
+    let info = common::mnist_info(false);
+    let vae = mlp_vae(2, &info);
+    let x = Tensor::rand(0f32, 1f32, (3, 1, 28, 28), &Device::Cpu).unwrap();
+    let (mu, _) = vae.encode(&x, None).unwrap();
+    let direct = vae.decode(&mu, None).unwrap().flatten_all().unwrap();
+    let recon = vae.reconstruct(&x, None).unwrap();
+    assert_eq!(recon.dims(), &[3, 1, 28, 28]);
+    assert_eq!(
+        recon.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+        direct.to_vec1::<f32>().unwrap()
+    );
+
+    let grid = vae.latent_grid(3, 2.0, None).unwrap();
+    assert_eq!(grid.dims(), &[9, 1, 28, 28]);
+    let z = Tensor::from_vec(latentlab::latent::grid_2d(3, 2.0), (9, 2), &Device::Cpu).unwrap();
+    assert_eq!(
+        grid.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+        vae.decode(&z, None)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap()
+    );
+    let wide = mlp_vae(5, &info);
+    assert!(wide.latent_grid(3, 2.0, None).is_err());
 }

@@ -7,8 +7,9 @@ use candle::{Device, Tensor};
 use latentlab::checkpoint::{self, SaveOptions};
 use latentlab::config::{AdamConfig, Arch, ModelKind, TrainConfig};
 use latentlab::data::{Batch, Dataset, Split, Toy};
-use latentlab::latent::Rng;
-use latentlab::train::{Metrics, Session};
+use latentlab::metrics::Metrics;
+use latentlab::rng::Rng;
+use latentlab::train::Session;
 use latentlab::{Error, ModelSpec};
 
 fn train_config(batch_size: usize, seed: u64) -> TrainConfig {
@@ -172,11 +173,9 @@ fn a_resumed_run_continues_exactly_where_it_stopped() {
     let mut first = session(cfg(), train, &data);
     first.train_steps(&data, 25).unwrap();
     let info = first.train_info("cpu", "t".into(), 0.0);
-    let bytes = checkpoint::session_to_bytes(&first, &info, SaveOptions::default()).unwrap();
-    let mut resumed = checkpoint::from_bytes(&bytes, &Device::Cpu)
-        .unwrap()
-        .into_session()
-        .unwrap();
+    let bytes = first.to_bytes(&info, SaveOptions::default()).unwrap();
+    let mut resumed =
+        Session::from_checkpoint(checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap()).unwrap();
     assert_eq!(resumed.steps(), 25);
     resumed.train_steps(&data, 15).unwrap();
     assert_eq!(resumed.steps(), 40);

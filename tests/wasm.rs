@@ -94,8 +94,8 @@ fn a_browser_trained_checkpoint_is_the_native_format() {
     )
     .unwrap();
     assert!(t.train_steps(1).is_err(), "no data yet");
-    assert!(t.set_toy("nonsense", 100, 0).is_err());
-    t.set_toy("ring8", 500, 0).unwrap();
+    assert!(t.set_toy("nonsense", Some(100), 0).is_err());
+    t.set_toy("ring8", Some(500), 0).unwrap();
     let report: serde_json::Value = serde_json::from_str(&t.train_steps(10).unwrap()).unwrap();
     assert_eq!(report["step"], 10);
     assert!(report["metrics"]["d_loss"].as_f64().unwrap().is_finite());
@@ -110,7 +110,7 @@ fn a_browser_trained_checkpoint_is_the_native_format() {
     );
     // And it resumes, in wasm, at step 10.
     let mut resumed = LatentTrainer::from_checkpoint(&bytes).unwrap();
-    resumed.set_toy("ring8", 500, 0).unwrap();
+    resumed.set_toy("ring8", Some(500), 0).unwrap();
     let r: serde_json::Value = serde_json::from_str(&resumed.train_steps(2).unwrap()).unwrap();
     assert_eq!(r["step"], 12);
 }

@@ -222,8 +222,16 @@ async function detectCapabilities() {
 // ---------------------------------------------------------------------------------------------
 // Views and the hash router
 
+let catalog = null;
+
 const ctx = {
   call: (type, payload, onProgress, transfer) => rpc.call(type, payload, onProgress, transfer),
+  /** The library's model presets and datasets (`{presets, datasets, fallback}`), asked once. */
+  catalog: () => (catalog ??= rpc.call('catalog')),
+  /** `images`, `points` or undefined (not a dataset the library knows). */
+  async datasetKind(name) {
+    return (await ctx.catalog()).datasets.find((d) => d.name === name)?.kind;
+  },
   get info() {
     return info;
   },

@@ -8,6 +8,7 @@
 // Request types (payload fields; `slot` names a loaded model, default "main", so widgets with
 // different checkpoints can share one worker):
 //   init                                   → {build: {simd, threads, version}, browser: {…}}
+//   catalog                                → {presets, datasets, fallback, recipes} (the library's menus)
 //   loadModel     {slot, url | bytes, name} → info (the checkpoint's description)
 //   modelInfo     {slot}                    → info
 //   sample        {slot, n, seed, temperature, class?, labels?} → Output + {ms}
@@ -34,7 +35,7 @@
 // Output is {kind: "images", n, c, h, w, rgba: Uint8Array} or {kind: "points", n, points}.
 // A request that needs a model before one is loaded gets an error reply, never a throw.
 
-import init, { LatentModel, LatentTrainer, capabilities, imagesToRgba, toyPoints } from './pkg/latentlab.js';
+import init, { LatentModel, LatentTrainer, capabilities, catalog, idxImages, imagesToRgba, latentGridPoints, toyPoints } from './pkg/latentlab.js';
 
 const wasmReady = init({ module_or_path: new URL('./pkg/latentlab_bg.wasm', import.meta.url) });
 wasmReady.catch(() => {}); // reported per request below
@@ -52,14 +53,11 @@ function slotOf(payload) {
   return m;
 }
 
-function parseInfo(json) {
-  const info = JSON.parse(json);
-  info.has_encoder = ['autoencoder', 'vae', 'vaegan'].includes(info.kind);
-  info.is_image = Array.isArray(info.sample_shape) && info.sample_shape.length === 3;
-  info.is_points = Array.isArray(info.sample_shape) && info.sample_shape.length === 1 && info.sample_shape[0] === 2;
-  info.has_discriminator = ['gan', 'vaegan'].includes(info.kind);
-  return info;
-}
+/** The library's presets and datasets (read once the wasm is ready). */
+let known = null;
+const library = () => (known ??= JSON.parse(catalog()));
+const datasetEntry = (name) => library().datasets.find((d) => d.name === name);
+const datasetNames = (kind) => library().datasets.filter((d) => d.kind === kind).map((d) => d.name);
 
 async function fetchBytes(url) {
   const res = await fetch(url);
@@ -94,37 +92,16 @@ async function gunzipFetch(url) {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-function idxDims(buf, what) {
-  if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0 || buf[2] !== 0x08) throw new Error(`${what}: not a u8 IDX file`);
-  const nd = buf[3];
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const dims = Array.from({ length: nd }, (_, i) => view.getUint32(4 + 4 * i));
-  return { dims, offset: 4 + 4 * nd };
-}
-
-/** {n, h, w, imagesIdx, labelsIdx, pixels, labels} for mnist / fashion-mnist, train / test. */
+/** {n, c, h, w, imagesIdx, labelsIdx, values, labels} of an image dataset's train or test split. */
 function loadImages(name, split) {
-  if (!['mnist', 'fashion-mnist'].includes(name)) {
-    return Promise.reject(new Error(`this page has no image data for the dataset "${name}" (it has mnist and fashion-mnist)`));
+  if (datasetEntry(name)?.kind !== 'images') {
+    return Promise.reject(new Error(`this page has no image data for the dataset "${name}" (it has ${datasetNames('images').join(' and ')})`));
   }
   const key = `${name}-${split}`;
   if (!idxCache.has(key)) {
     const base = new URL(`./data/${key}-`, import.meta.url);
     const p = Promise.all([gunzipFetch(`${base}images.idx.gz`), gunzipFetch(`${base}labels.idx.gz`)]).then(
-      ([imagesIdx, labelsIdx]) => {
-        const im = idxDims(imagesIdx, `${key} images`);
-        const lb = idxDims(labelsIdx, `${key} labels`);
-        const [n, h, w] = im.dims;
-        return {
-          n,
-          h,
-          w,
-          imagesIdx,
-          labelsIdx,
-          pixels: imagesIdx.subarray(im.offset),
-          labels: labelsIdx.subarray(lb.offset),
-        };
-      },
+      ([imagesIdx, labelsIdx]) => ({ imagesIdx, labelsIdx, ...idxImages(name, imagesIdx, labelsIdx) }),
     );
     p.catch(() => idxCache.delete(key));
     idxCache.set(key, p);
@@ -132,24 +109,10 @@ function loadImages(name, split) {
   return idxCache.get(key);
 }
 
+/** Images `start … start + count` of a set, as a copy (replies transfer their buffers). */
 function imageValues(set, start, count) {
-  const d = set.h * set.w;
-  const px = set.pixels.subarray(start * d, (start + count) * d);
-  const out = new Float32Array(px.length);
-  for (let i = 0; i < px.length; i++) out[i] = px[i] / 255;
-  return out;
-}
-
-const TOYS = ['ring8', 'grid25', 'spiral'];
-
-/** A square view around the data: ring8 and spiral ±1.6, grid25 ±6; otherwise from the range. */
-function boundsFor(info) {
-  const name = info.data?.name;
-  if (name === 'grid25') return [-6, 6, -6, 6];
-  if (name === 'ring8' || name === 'spiral') return [-1.6, 1.6, -1.6, 1.6];
-  const [lo, hi] = info.data?.value_range ?? [-2, 2];
-  const m = Math.max(Math.abs(lo), Math.abs(hi)) * 1.3 || 2;
-  return [-m, m, -m, m];
+  const d = set.c * set.h * set.w;
+  return set.values.slice(start * d, (start + count) * d);
 }
 
 function gridPoints(bounds, size) {
@@ -201,7 +164,7 @@ const handlers = {
     } catch (err) {
       throw new Error(`${name ?? url ?? 'this file'} is not a Latent Lab checkpoint: ${err.message}`);
     }
-    const info = parseInfo(model.info());
+    const info = JSON.parse(model.info());
     info.bytes = data.byteLength;
     info.source = name ?? url ?? null;
     models.get(slot)?.model.free();
@@ -211,6 +174,10 @@ const handlers = {
 
   modelInfo(p) {
     return slotOf(p).info;
+  },
+
+  catalog() {
+    return library();
   },
 
   sample(p) {
@@ -234,7 +201,7 @@ const handlers = {
     if (!info.has_discriminator) throw new Error(`a ${info.kind} has no discriminator`);
     if (!info.is_points) throw new Error('the heat map is for models of 2-D points');
     const size = p.size ?? 64;
-    const bounds = p.bounds ?? boundsFor(info);
+    const bounds = p.bounds ?? info.view_bounds;
     const prob = model.discriminate(gridPoints(bounds, size));
     return { size, bounds, p: prob };
   },
@@ -278,13 +245,14 @@ const handlers = {
     const t0 = performance.now();
     const post = model.encode(p.x, labels);
     const mu = Float32Array.from(post.mu);
-    const out = output(model.decode(mu, labels), info);
+    const out = output(model.reconstruct(p.x, labels), info);
     return { mu, logvar: post.logvar ? Float32Array.from(post.logvar) : null, output: out, ms: performance.now() - t0 };
   },
 
   dataPoints({ name, n = 1000 }) {
-    if (!TOYS.includes(name)) throw new Error(`no 2-D toy named "${name}" (${TOYS.join(', ')})`);
-    return { points: toyPoints(name, Math.max(1, Math.min(100000, n | 0)), 7), bounds: boundsFor({ data: { name } }) };
+    const entry = datasetEntry(name);
+    if (entry?.kind !== 'points') throw new Error(`no 2-D toy named "${name}" (${datasetNames('points').join(', ')})`);
+    return { points: toyPoints(name, Math.max(1, Math.min(100000, n | 0)), 7), bounds: entry.view_bounds };
   },
 
   async testImages({ dataset, start = 0, count = 32 }) {
@@ -294,41 +262,32 @@ const handlers = {
     const values = imageValues(set, start, count);
     return {
       n: count,
-      c: 1,
+      c: set.c,
       h: set.h,
       w: set.w,
       values,
-      labels: Uint32Array.from(set.labels.subarray(start, start + count)),
-      rgba: imagesToRgba(values, 1, set.h, set.w),
+      labels: set.labels.slice(start, start + count),
+      rgba: imagesToRgba(values, set.c, set.h, set.w),
     };
   },
 
   async latentMap(p, progress) {
     const slot = slotOf(p);
     const { info } = slot;
-    if (info.latent_dim !== 2) throw new Error(`the latent map needs a 2-D latent space; this model has ${info.latent_dim ?? 'no'} latent dimensions`);
     const grid = Math.max(2, Math.min(40, p.grid | 0 || 20));
     const range = Number(p.range ?? 3);
     const cls = optClass(p.class);
-    const z = new Float32Array(2 * grid * grid);
-    for (let r = 0; r < grid; r++) {
-      for (let c = 0; c < grid; c++) {
-        const i = r * grid + c;
-        z[2 * i] = -range + (2 * range * c) / (grid - 1);
-        z[2 * i + 1] = range - (2 * range * r) / (grid - 1); // row 0 at the top
-      }
-    }
-    const labels = info.num_classes ? new Uint32Array(grid * grid).fill(cls ?? 0) : undefined;
-    const plane = output(slot.model.decode(z, labels), info, grid * grid);
+    const plane = output(slot.model.latentGrid(grid, range, cls), info, grid * grid);
+    const z = latentGridPoints(grid, range);
     const res = { grid, range, z, plane, points: null, labels: null, classNames: info.data?.class_names ?? [] };
     if (info.has_encoder && info.is_image) {
       const set = await loadImages(info.data.name, 'test');
       const count = Math.min(set.n, p.count ?? 1000);
       const mu = new Float32Array(2 * count);
-      const chunk = info.model?.backbone?.arch === 'conv' || info.model?.vae?.backbone?.arch === 'conv' ? 100 : 500;
+      const chunk = info.batch_hint;
       for (let s = 0; s < count; s += chunk) {
         const m = Math.min(chunk, count - s);
-        const lab = info.num_classes ? Uint32Array.from(set.labels.subarray(s, s + m)) : undefined;
+        const lab = info.num_classes ? set.labels.slice(s, s + m) : undefined;
         // The slot may have been replaced while we yielded: use the model we started with.
         const post = slot.model.encode(imageValues(set, s, m), lab);
         mu.set(post.mu, 2 * s);
@@ -337,7 +296,7 @@ const handlers = {
         if (models.get(p.slot ?? 'main') !== slot) throw new Error('the model changed while the map was being computed');
       }
       res.points = mu;
-      res.labels = Uint32Array.from(set.labels.subarray(0, count));
+      res.labels = set.labels.slice(0, count);
     }
     return res;
   },
@@ -351,7 +310,7 @@ const handlers = {
     const dataset = p.dataset ?? 'mnist';
     let set = null;
     try {
-      if (TOYS.includes(dataset)) trainer.setToy(dataset, p.toyCount ?? 10000, p.seed >>> 0);
+      if (datasetEntry(dataset)?.kind === 'points') trainer.setToy(dataset, p.toyCount, p.seed >>> 0);
       else {
         set = await loadImages(dataset, 'train');
         trainer.setImages(dataset, set.imagesIdx, set.labelsIdx);
@@ -360,7 +319,7 @@ const handlers = {
       trainer.free();
       throw err;
     }
-    const info = parseInfo(trainer.info());
+    const info = JSON.parse(trainer.info());
     const r = {
       trainer,
       info,
@@ -375,7 +334,7 @@ const handlers = {
       secPerStep: null,
       // The first 1000 of the very points being trained on (same mixture, same seed).
       real: info.is_points ? toyPoints(dataset, 1000, p.seed >>> 0) : null,
-      bounds: info.is_points ? boundsFor(info) : null,
+      bounds: info.view_bounds,
       progress,
     };
     run = r;

@@ -1,4 +1,4 @@
-// The benchmark protocol of /work/shared/BENCHMARKS.md, shared by the Node runner
+// The benchmark protocol of benches/README.md, shared by the Node runner
 // (run-node.mjs) and the Chromium page (bench-page.mjs). No imports: both runtimes load it
 // as a plain ES module.
 //

@@ -22,9 +22,9 @@ const node = read(opt('--node'));
 const chromium = read(opt('--chromium'));
 const out = opt('--out');
 
-// TF.js reference medians from /work/shared/BENCHMARKS.md (another run; not measured here).
+// TF.js reference medians from benches/README.md (another run; not measured here).
 const REFERENCE = {
-  source: '/work/shared/BENCHMARKS.md, TF.js 4.22 wasm-SIMD single thread, + Conv2DBackpropFilter from tfjs wasm ops (not measured by this harness)',
+  source: 'benches/README.md, TF.js 4.22 wasm-SIMD single thread, + Conv2DBackpropFilter from tfjs wasm ops (not measured by this harness)',
   node: { A: 141, B: 247, C: 2056, D: 86.4, E: 0.069 },
   chromium: { A: 167, B: 251, C: 2168, D: 85.9, E: 0.091 },
 };
@@ -70,11 +70,11 @@ const combined = {
     quiet: process.env.BENCH_QUIET ?? 'not checked',
   },
   notes: [
-    'ms per iteration; median [min–max] of 7 timed runs of N iterations, N chosen so a run lasts ~500 ms (BENCHMARKS.md protocol).',
+    'ms per iteration; median [min–max] of 7 timed runs of N iterations, N chosen so a run lasts ~500 ms (benches/README.md protocol).',
     'One iteration includes reading the result back to JS (loss scalar(s) / all pixels).',
     "TF.js B and C: stock tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter; this harness registers one for 'wasm' built from tfjs's own wasm ops (benches/browser/tfjs-conv2d-backprop-filter.mjs, checked by check-kernel.mjs).",
-    "Init differs by design, irrelevant for speed: TF.js side uses BENCHMARKS.md's U(±1/√fan_in); Latent Lab's VAEs use U(±1/√fan_in) ('uniform'), its GAN uses DCGAN N(0, 0.02) ('dcgan').",
-    'C: Latent Lab draws a fresh z for the G step (BENCHMARKS.md: one z for both); both sides re-run G forward in the G step.',
+    "Init differs by design, irrelevant for speed: TF.js side uses benches/README.md's U(±1/√fan_in); Latent Lab's VAEs use U(±1/√fan_in) ('uniform'), its GAN uses DCGAN N(0, 0.02) ('dcgan').",
+    'C: Latent Lab draws a fresh z for the G step (benches/README.md: one z for both); both sides re-run G forward in the G step.',
   ],
   reference: REFERENCE,
   download,
@@ -107,7 +107,7 @@ const lines = [];
 const quick = node?.meta?.quick || chromium?.meta?.quick;
 lines.push(`### Latent Lab wasm vs TF.js ${node?.meta?.tfjs?.version ?? chromium?.meta?.tfjs?.version ?? '4.22'} wasm (SIMD, 1 thread): ms per iteration${quick ? ' — QUICK MODE, not a measurement' : ''}`);
 lines.push('');
-lines.push('| bench | runtime | Latent Lab ms (median [min–max]) | TF.js ms (median [min–max]) | TF.js / Latent Lab | TF.js ref. ms (BENCHMARKS.md, not measured here) |');
+lines.push('| bench | runtime | Latent Lab ms (median [min–max]) | TF.js ms (median [min–max]) | TF.js / Latent Lab | TF.js ref. ms (benches/README.md, not measured here) |');
 lines.push('|---|---|---|---|---|---|');
 for (const [rt, rep] of [['Node', node], ['Chromium', chromium]]) {
   if (!rep?.results) continue;

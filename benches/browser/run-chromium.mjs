@@ -3,22 +3,21 @@
 //   node benches/browser/run-chromium.mjs [--quick] [--only A,C] [--loads 5] [--no-page] [--out FILE]
 // Writes {runtime, meta, results, page} as JSON to FILE (default stdout); progress on stderr.
 //
-// Benches: bench.html served by static-server.mjs (repo root, COOP/COEP), Chromium launched
-// with TOOLCHAIN.md's flags plus --js-flags=--no-liftoff (BENCHMARKS.md protocol).
+// Benches: bench.html served by pkg-scripts/serve.mjs (repo root, COOP/COEP), Chromium launched
+// with docs/toolchain.md's flags plus --js-flags=--no-liftoff (benches/README.md protocol).
 // Page: www/index.html served by pkg-scripts/serve.mjs; `loads` fresh page loads (each in a
 // new browser context: empty HTTP and code caches); time to the first sample grid is the
 // page's own window.__latentlab.firstGridMs (performance.now() at the first drawn grid, i.e.
 // from navigation start). That is done twice: in a browser with Chromium's default V8 tiers
 // (what visitors get: Liftoff first) and in the --no-liftoff bench browser.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { BENCHES } from './bench-core.mjs';
-import { startStaticServer } from './static-server.mjs';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../../pkg-scripts/lib/chromium.mjs';
+import { serveStatic } from '../../pkg-scripts/serve.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -57,7 +56,8 @@ function forwardConsole(page, prefix) {
 // ---------------------------------------------------------------------------------------------
 
 async function runBenchPage(browser) {
-  const server = await startStaticServer(ROOT);
+  // The repository root, but only what the bench page loads.
+  const server = await serveStatic({ root: ROOT, allow: ['/benches/browser/', '/www/pkg/', '/node_modules/@tensorflow/'] });
   try {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -71,42 +71,6 @@ async function runBenchPage(browser) {
   } finally {
     await server.close();
   }
-}
-
-/** Starts pkg-scripts/serve.mjs on a free port; resolves to {url, close()}. */
-function startDemoServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'pkg-scripts', 'serve.mjs'), '0'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let buf = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`pkg-scripts/serve.mjs printed no URL in 15 s: ${buf}`));
-    }, 15_000);
-    child.stdout.on('data', (d) => {
-      buf += d;
-      const m = buf.match(/(http:\/\/127\.0\.0\.1:\d+\/)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve({
-          url: m[1],
-          close: () =>
-            new Promise((done) => {
-              if (child.exitCode !== null) return done();
-              child.once('exit', done);
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    });
-    child.stderr.on('data', (d) => (buf += d));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`pkg-scripts/serve.mjs exited (${code}): ${buf}`));
-    });
-  });
 }
 
 /** One fresh load of the demo: new context, goto, wait for the first sample grid. */
@@ -164,7 +128,7 @@ async function pageLoad(browser, url) {
 }
 
 async function pageMetrics(browser, label) {
-  const server = await startDemoServer();
+  const server = await serveStatic();
   try {
     const runs = [];
     for (let i = 0; i < loads; i++) {

@@ -24,7 +24,7 @@ const only = (opt('--only') ?? Object.keys(BENCHES).join(',')).split(',').map((s
 const out = opt('--out');
 const log = (s) => process.stderr.write(`node: ${s}\n`);
 
-if (!process.execArgv.includes('--no-liftoff')) log('warning: not started with --no-liftoff (BENCHMARKS.md asks for it)');
+if (!process.execArgv.includes('--no-liftoff')) log('warning: not started with --no-liftoff (benches/README.md asks for it)');
 
 const pkg = path.join(ROOT, 'www', 'pkg');
 const ll = await import(path.join(pkg, 'latentlab.js'));

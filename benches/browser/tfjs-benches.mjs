@@ -1,4 +1,4 @@
-// TensorFlow.js 4.22's side of benches A–E, written exactly to /work/shared/BENCHMARKS.md:
+// TensorFlow.js 4.22's side of benches A–E, written exactly to benches/README.md:
 // tf.variable weights, U(−1/√fan_in, 1/√fan_in) init, zero biases, every layer with a bias;
 // convolutions kernel 4, stride 2, padding 1; BCE-with-logits; Adam (tf.train.adam); noise drawn
 // inside the step; the loss (or all pixels) read back with dataSync(). NHWC (tfjs's layout).

@@ -1,5 +1,5 @@
 // TF.js set-up shared by Node and the page: wasm backend, single-thread SIMD build (the
-// threaded build fails in Node and ran one thread in Chromium anyway: BENCHMARKS.md), plus the
+// threaded build fails in Node and ran one thread in Chromium anyway: benches/README.md), plus the
 // Conv2DBackpropFilter kernel stock tfjs-backend-wasm 4.22 lacks (unless stock=true).
 
 import { registerConv2DBackpropFilter } from './tfjs-conv2d-backprop-filter.mjs';

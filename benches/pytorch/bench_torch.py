@@ -2,7 +2,7 @@
 
     python3 benches/pytorch/bench_torch.py --kind dcgan --device cuda --steps 200 --runs 5 [--tf32] [--compile]
 
-Data: one fixed MNIST-shaped batch on the device (uniform [0,1]), as BENCHMARKS.md's protocol;
+Data: one fixed MNIST-shaped batch on the device (uniform [0,1]), as benches/README.md's protocol;
 prints one JSON line.
 """
 import argparse

@@ -1,6 +1,6 @@
 """The Latent Lab architectures in PyTorch, layer for layer, for side-by-side training speed.
 
-MLP VAE 784-400-20 (ReLU, Bernoulli), DCGAN (BENCHMARKS.md C: G z→dense 128·7·7→convT 64→convT 1,
+MLP VAE 784-400-20 (ReLU, Bernoulli), DCGAN (benches/README.md C: G z→dense 128·7·7→convT 64→convT 1,
 tanh; D conv 64→conv 128 LeakyReLU(0.2)→dense 1), VAE-GAN (conv VAE 32-64 with a conv 32-64
 discriminator; Larsen et al. 2016's three losses). Same batch, Adam settings and losses as
 src/train/.

@@ -1,15 +1,17 @@
 //! Datasets: MNIST and Fashion-MNIST from IDX files, 2-D toy mixtures, user points; seeded
 //! batching with optional dynamic binarization. Images are held as f32 in `[0, 1]`.
 
+pub mod catalog;
 pub mod idx;
 pub mod toy;
 
 use candle::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+pub use catalog::{catalog, DatasetEntry, IMAGE_DATASETS};
 pub use toy::Toy;
 
-use crate::latent::Rng;
+use crate::rng::Rng;
 use crate::{Error, Result};
 
 /// What a model was trained on; stored in checkpoints as `latentlab.data`.
@@ -28,29 +30,6 @@ pub struct DataInfo {
     /// Class names by label; empty without labels.
     #[serde(default)]
     pub class_names: Vec<String>,
-}
-
-/// The two image datasets Latent Lab ships support for.
-pub const IMAGE_DATASETS: [&str; 2] = ["mnist", "fashion-mnist"];
-
-fn class_names(name: &str) -> Vec<String> {
-    let names: &[&str] = match name {
-        "mnist" => &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
-        "fashion-mnist" => &[
-            "T-shirt/top",
-            "Trouser",
-            "Pullover",
-            "Dress",
-            "Coat",
-            "Sandal",
-            "Shirt",
-            "Sneaker",
-            "Bag",
-            "Ankle boot",
-        ],
-        _ => &[],
-    };
-    names.iter().map(|s| s.to_string()).collect()
 }
 
 /// Which part of a dataset.
@@ -81,7 +60,7 @@ impl Dataset {
     /// Images (IDX bytes, pixels 0–255) with labels, scaled to `[0, 1]`.
     pub fn from_idx(name: &str, images: &[u8], labels: &[u8]) -> Result<Self> {
         let (pixels, labels, [h, w]) = idx::parse_pair(images, labels, name)?;
-        let mut names = class_names(name);
+        let mut names = catalog::class_names(name);
         let max_label = labels.iter().copied().max().unwrap_or(0) as usize;
         if names.is_empty() {
             names = (0..=max_label).map(|i| i.to_string()).collect();
@@ -138,6 +117,34 @@ impl Dataset {
     /// `n` points of a toy mixture.
     pub fn toy(toy: Toy, n: usize, rng: &mut Rng) -> Result<Self> {
         Self::from_points(toy.name(), toy.sample(n, rng))
+    }
+
+    /// The toy set a run seeded `seed` trains on, in every front end: `size` points
+    /// ([`Toy::TRAIN_POINTS`] by default) drawn from [`Toy::data_seed`].
+    pub fn toy_for_run(toy: Toy, size: Option<usize>, seed: u64) -> Result<Self> {
+        let mut rng = Rng::new(Toy::data_seed(seed));
+        Self::toy(toy, size.unwrap_or(Toy::TRAIN_POINTS), &mut rng)
+    }
+
+    /// A dataset by name as the CLI gives it: a toy drawn for a run seeded `seed`
+    /// ([`Self::toy_for_run`]; the split does not matter), or `split` of an image dataset
+    /// under `data_dir`; `size` keeps the first samples.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn open(
+        name: &str,
+        split: Split,
+        size: Option<usize>,
+        data_dir: &std::path::Path,
+        seed: u64,
+    ) -> Result<Self> {
+        if let Ok(toy) = name.parse::<Toy>() {
+            return Self::toy_for_run(toy, size, seed);
+        }
+        let ds = Self::load(name, split, data_dir)?;
+        Ok(match size {
+            Some(n) => ds.take(n),
+            None => ds,
+        })
     }
 
     /// Reads `mnist` or `fashion-mnist` from `data_dir/<name>/` (files laid there by
@@ -308,11 +315,6 @@ impl Batcher {
 
     pub fn is_empty(&self) -> bool {
         self.state.len == 0
-    }
-
-    /// Batches in one epoch.
-    pub fn batches_per_epoch(&self) -> usize {
-        self.state.len / self.batch_size
     }
 
     pub fn next_indices(&mut self, rng: &mut Rng) -> &[usize] {

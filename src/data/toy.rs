@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::latent::Rng;
+use crate::rng::Rng;
+use crate::{Error, Result};
 
 /// A named toy distribution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,13 +16,48 @@ pub enum Toy {
     Spiral,
 }
 
+impl std::str::FromStr for Toy {
+    type Err = Error;
+    fn from_str(name: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.name() == name)
+            .ok_or_else(|| {
+                Error::Data(format!(
+                    "unknown toy dataset {name:?} (known: {})",
+                    Self::ALL.map(Self::name).join(", ")
+                ))
+            })
+    }
+}
+
 impl Toy {
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "ring8" => Some(Self::Ring8),
-            "grid25" => Some(Self::Grid25),
-            "spiral" => Some(Self::Spiral),
-            _ => None,
+    /// Every toy, in the order front ends list them.
+    pub const ALL: [Toy; 3] = [Self::Ring8, Self::Grid25, Self::Spiral];
+
+    /// Points a training set of this toy has unless a size is asked for.
+    pub const TRAIN_POINTS: usize = 50_000;
+
+    /// The seed of a toy data set drawn for a run seeded `seed`: its own stream, so drawing
+    /// the data does not shift the model's initialization.
+    pub fn data_seed(seed: u64) -> u64 {
+        seed ^ 0xDA7A_5EED
+    }
+
+    /// A square view `[x0, x1, y0, y1]` that frames the whole mixture.
+    pub fn view_bounds(self) -> [f32; 4] {
+        match self {
+            Self::Grid25 => [-6.0, 6.0, -6.0, 6.0],
+            Self::Ring8 | Self::Spiral => [-1.6, 1.6, -1.6, 1.6],
+        }
+    }
+
+    /// How a menu names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ring8 => "ring of 8",
+            Self::Grid25 => "grid of 25",
+            Self::Spiral => "spiral",
         }
     }
 

@@ -5,10 +5,10 @@ use candle::Tensor;
 use serde::Serialize;
 
 use crate::data::Dataset;
-use crate::latent::Rng;
+use crate::losses::{kl_standard_normal, log_sum_exp, reconstruction_nll};
+use crate::models::iwae::log_weights;
 use crate::models::Network;
-use crate::train::losses::{kl_standard_normal, reconstruction_nll};
-use crate::train::vae::log_weights;
+use crate::rng::Rng;
 use crate::{Error, Result};
 
 /// Likelihood results, in nats per sample (lower NLL is better).
@@ -20,7 +20,7 @@ pub struct LikelihoodReport {
     pub nll: f64,
     pub k: usize,
     pub samples: usize,
-    /// Dimensions u with Cov_x(E_q[z_u]) > 0.01.
+    /// Dimensions u with `Cov_x(E_q[z_u])` > 0.01.
     pub active_units: usize,
     pub latent_dim: usize,
 }
@@ -76,10 +76,10 @@ pub fn likelihood_bounds(
         while left > 0 {
             let kc = left.min(k_chunk);
             let lw = log_weights(vae, &b.x, y.as_ref(), kc, rng)?; // [kc, B]
-            let lse = crate::train::losses::log_sum_exp(&lw, 0)?; // [B]
+            let lse = log_sum_exp(&lw, 0)?; // [B]
             acc = Some(match acc {
                 None => lse,
-                Some(a) => crate::train::losses::log_sum_exp(&Tensor::stack(&[&a, &lse], 0)?, 0)?,
+                Some(a) => log_sum_exp(&Tensor::stack(&[&a, &lse], 0)?, 0)?,
             });
             left -= kc;
         }

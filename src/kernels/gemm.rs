@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn strided_products_match_the_definition() {
-        let mut rng = crate::latent::Rng::new(3);
+        let mut rng = crate::rng::Rng::new(3);
         for &(m, n, k) in &[
             (1, 7, 5),
             (3, 1, 4),

@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn im2row_matches_the_definition_and_row2im_is_its_adjoint() {
-        let mut rng = crate::latent::Rng::new(5);
+        let mut rng = crate::rng::Rng::new(5);
         for &(c, h, w, k, s, p) in &[
             (1, 28, 28, 4, 2, 1),
             (3, 7, 5, 3, 1, 1),

@@ -8,7 +8,7 @@ use candle_nn::{Init, VarBuilder, VarMap};
 
 use crate::config::{Activation, Arch, Backbone, WeightInit};
 use crate::kernels::{self, Act};
-use crate::latent::Rng;
+use crate::rng::Rng;
 use crate::Result;
 
 /// All convolutions are 4×4, stride 2, padding 1 (DCGAN): H → H/2 and back.

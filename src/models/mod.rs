@@ -1,8 +1,10 @@
 //! Pure architectures: no losses, no optimizers. [`Network`] ties a config to its weights and
 //! offers what every front end (CLI, wasm, evaluation) needs: sample, encode, decode.
 
+pub mod card;
 pub mod classifier;
 pub mod gan;
+pub mod iwae;
 pub mod layers;
 pub mod vae;
 pub mod vae_gan;
@@ -12,13 +14,15 @@ use std::collections::HashMap;
 use candle::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 
+pub use card::ModelCard;
 pub use classifier::Classifier;
 pub use gan::{Discriminator, Gan, Generator};
 pub use vae::Vae;
 pub use vae_gan::VaeGan;
 
 use crate::config::{ModelConfig, WeightInit};
-use crate::latent::{self, InterpolationMode, Rng};
+use crate::latent::{self, InterpolationMode};
+use crate::rng::Rng;
 use crate::{Error, Result};
 
 /// One of the model families.
@@ -141,9 +145,6 @@ impl Network {
     }
     pub fn model(&self) -> &Model {
         &self.model
-    }
-    pub fn varmap(&self) -> &VarMap {
-        &self.varmap
     }
     pub fn device(&self) -> &Device {
         &self.device

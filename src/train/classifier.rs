@@ -2,12 +2,13 @@
 
 use candle::{Tensor, D};
 
-use super::losses::cross_entropy;
-use super::{Adam, Metrics, Trainer};
+use super::{Adam, Trainer};
 use crate::config::AdamConfig;
 use crate::data::Batch;
-use crate::latent::Rng;
+use crate::losses::cross_entropy;
+use crate::metrics::Metrics;
 use crate::models::{Model, Network};
+use crate::rng::Rng;
 use crate::{Error, Result};
 
 pub struct ClassifierTrainer {

@@ -3,13 +3,14 @@
 
 use candle::Tensor;
 
-use super::losses::{discriminator_loss, generator_loss};
-use super::{Adam, Metrics, Trainer};
+use super::{Adam, Trainer};
 use crate::config::{AdamConfig, GanConfig, TrainConfig};
 use crate::data::Batch;
-use crate::latent::Rng;
+use crate::losses::{discriminator_loss, generator_loss};
+use crate::metrics::Metrics;
 use crate::models::layers::Weights;
 use crate::models::{Model, Network};
+use crate::rng::Rng;
 use crate::{Error, Result};
 
 pub struct GanTrainer {

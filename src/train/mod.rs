@@ -3,24 +3,22 @@
 
 pub mod classifier;
 pub mod gan;
-pub mod losses;
-pub mod metrics;
 pub mod optim;
 pub mod vae;
 pub mod vae_gan;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use candle::{Device, Tensor};
-use serde::{Deserialize, Serialize};
 
-pub use metrics::{Metrics, RunningMean};
 pub use optim::Adam;
 
+use crate::checkpoint::{self, Checkpoint, SaveOptions, TrainInfo};
 use crate::config::{ModelConfig, TrainConfig};
-use crate::data::{Batch, Batcher, BatcherState, DataInfo, Dataset};
-use crate::latent::Rng;
+use crate::data::{Batch, Batcher, DataInfo, Dataset};
+use crate::metrics::{Metrics, RunningMean};
 use crate::models::Network;
+use crate::rng::Rng;
 use crate::{Error, Result};
 
 /// One optimization step of one model kind.
@@ -44,30 +42,6 @@ pub fn trainer_for(net: &Network, train: &TrainConfig) -> Result<Box<dyn Trainer
         ModelConfig::VaeGan(c) => Box::new(vae_gan::VaeGanTrainer::new(net, c, opt)?),
         ModelConfig::Classifier(_) => Box::new(classifier::ClassifierTrainer::new(net, opt)?),
     })
-}
-
-/// How a checkpoint's weights were trained; stored as `latentlab.train`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrainInfo {
-    pub config: TrainConfig,
-    pub steps: u64,
-    pub epochs: f64,
-    /// Updates taken by each optimizer (their bias-correction step).
-    pub optimizer_steps: BTreeMap<String, u64>,
-    /// RNG state after the last step: a resumed run continues the same stream.
-    pub rng: Rng,
-    /// Position in the shuffled training data (`None` if no epoch was started).
-    #[serde(default)]
-    pub batcher: Option<BatcherState>,
-    pub final_metrics: Metrics,
-    /// `cpu`, `cuda:0`, `wasm` …
-    pub device: String,
-    /// RFC 3339, UTC.
-    pub timestamp: String,
-    /// Seconds spent training in this session (and earlier ones it resumed from).
-    pub wall_s: f64,
-    /// `latentlab <version>`.
-    pub library: String,
 }
 
 /// A training run in progress.
@@ -151,6 +125,28 @@ impl Session {
             last: info.final_metrics.clone(),
             prior_wall_s: info.wall_s,
         })
+    }
+
+    /// Continues the run a checkpoint was saved from; an error when it has no
+    /// `latentlab.train` record.
+    pub fn from_checkpoint(ckpt: Checkpoint) -> Result<Self> {
+        let info = ckpt.train.ok_or_else(|| {
+            Error::Checkpoint(
+                "this checkpoint has no `latentlab.train` record to resume from".into(),
+            )
+        })?;
+        Self::resume(ckpt.network, ckpt.data, &info, &ckpt.optimizer)
+    }
+
+    /// The run as checkpoint bytes: weights, metadata, the record `info` and (optionally)
+    /// optimizer moments.
+    pub fn to_bytes(&self, info: &TrainInfo, opts: SaveOptions) -> Result<Vec<u8>> {
+        let optim = if opts.include_optimizer {
+            self.optimizer_tensors()?
+        } else {
+            Vec::new()
+        };
+        checkpoint::to_bytes(&self.net, &self.data, Some(info), &optim, opts.dtype)
     }
 
     pub fn network(&self) -> &Network {

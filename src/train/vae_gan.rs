@@ -7,13 +7,14 @@
 //! The encoder minimizes β·L_prior + L_llike, the decoder γ·L_llike − L_GAN (non-saturating form),
 //! the discriminator maximizes L_GAN. Three optimizers, one per part.
 
-use super::losses::{kl_standard_normal, softplus};
-use super::{Adam, Metrics, Trainer};
+use super::{Adam, Trainer};
 use crate::config::{AdamConfig, VaeGanConfig};
 use crate::data::Batch;
-use crate::latent::Rng;
+use crate::losses::{discriminator_loss, generator_loss, kl_standard_normal, softplus};
+use crate::metrics::Metrics;
 use crate::models::layers::Weights;
 use crate::models::{Model, Network, Vae};
+use crate::rng::Rng;
 use crate::{Error, Result};
 
 pub struct VaeGanTrainer {
@@ -62,17 +63,16 @@ impl Trainer for VaeGanTrainer {
         let kl = kl_standard_normal(&mu, &logvar)?.mean_all()?;
         let llike = ((f_real.detach() - &f_tilde)?.sqr()?.sum(1)? * 0.5)?.mean_all()?;
         // Generator side of L_GAN, non-saturating: −log Dis(x̃) − log Dis(x_p).
-        let gan_g =
-            (softplus(&l_tilde.neg()?)?.mean_all()? + softplus(&l_p.neg()?)?.mean_all()?)?;
+        let gan_g = (generator_loss(&l_tilde)? + generator_loss(&l_p)?)?;
         let enc_loss = ((&kl * self.beta)? + &llike)?;
         let dec_loss = ((&llike * self.gamma)? + &gan_g)?;
 
         // Discriminator on detached fakes (so its backward pass stops at the decoder).
         let (l_tilde_d, _) = dis.forward(&x_tilde.detach(), y, Weights::Trained)?;
         let (l_p_d, _) = dis.forward(&x_p.detach(), y, Weights::Trained)?;
-        let dis_loss = ((softplus(&l_real.neg()?)?.mean_all()?
-            + softplus(&l_tilde_d)?.mean_all()?)?
-            + softplus(&l_p_d)?.mean_all()?)?;
+        // Real against x̃, plus the fake half for x_p.
+        let dis_loss =
+            (discriminator_loss(&l_real, &l_tilde_d)? + softplus(&l_p_d)?.mean_all()?)?;
 
         let mut m = Metrics::default();
         m.push(

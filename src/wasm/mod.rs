@@ -2,18 +2,19 @@
 //! call returns `Result<_, JsError>` (a JS exception with the library's message), so bad input
 //! never panics and the module stays usable after an error.
 
+mod catalog;
 mod model;
 mod trainer;
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+pub use catalog::{catalog, idx_images, latent_grid_points};
 pub use model::LatentModel;
 pub use trainer::LatentTrainer;
 
-use crate::checkpoint::Metadata;
-use crate::data::DataInfo;
-use crate::train::TrainInfo;
+use crate::checkpoint::{Metadata, TrainInfo};
+use crate::data::{DataInfo, Dataset, Toy};
 use crate::Network;
 
 #[wasm_bindgen(start)]
@@ -51,19 +52,17 @@ pub fn images_to_rgba(
     )?)
 }
 
-/// `count` points of a 2-D toy mixture (`ring8`, `grid25`, `spiral`) from `seed`, flattened
-/// `[x0, y0, …]`: the same points `LatentTrainer.setToy` trains on for the same seed.
+/// `count` points of a 2-D toy mixture (`ring8`, `grid25`, `spiral`) for a run seeded `seed`,
+/// flattened `[x0, y0, …]`: the first points of the set `LatentTrainer.setToy` (and the CLI)
+/// train on for the same seed.
 #[wasm_bindgen(js_name = toyPoints)]
 pub fn toy_points(name: &str, count: usize, seed: u32) -> Result<Vec<f32>, JsError> {
-    let toy = crate::data::Toy::from_name(name).ok_or_else(|| {
-        JsError::new(&format!(
-            "unknown toy dataset {name:?} (ring8, grid25, spiral)"
-        ))
-    })?;
-    Ok(toy.sample(count, &mut crate::latent::Rng::new(seed as u64)))
+    let toy: Toy = name.parse()?;
+    Ok(Dataset::toy_for_run(toy, Some(count), seed as u64)?.x)
 }
 
-/// The model description both wasm classes return from `info()`, as a JSON string.
+/// The model description both wasm classes return from `info()`, as a JSON string: the
+/// checkpoint metadata, the network's `ModelCard`, its summary and parameter count.
 fn describe(net: &Network, data: &DataInfo, train: Option<&TrainInfo>) -> Result<String, JsError> {
     let meta = Metadata {
         format: crate::checkpoint::FORMAT_VERSION.to_string(),
@@ -77,12 +76,14 @@ fn describe(net: &Network, data: &DataInfo, train: Option<&TrainInfo>) -> Result
             .collect(),
     };
     let mut v = serde_json::to_value(&meta)?;
-    v["kind"] = net.config().kind().to_string().into();
+    // The capabilities (kind, has_encoder, is_image, view_bounds, …) at the top level.
+    if let serde_json::Value::Object(card) = serde_json::to_value(net.capabilities(data))? {
+        for (key, value) in card {
+            v[key.as_str()] = value;
+        }
+    }
     v["summary"] = net.config().summary().into();
     v["parameters"] = meta.parameter_count().into();
-    v["latent_dim"] = net.config().latent_dim().into();
-    v["num_classes"] = net.config().num_classes().into();
-    v["sample_shape"] = net.config().sample_shape().into();
     Ok(serde_json::to_string(&v)?)
 }
 
@@ -96,7 +97,7 @@ fn sample_values(
 ) -> Result<Vec<f32>, JsError> {
     let (x, _) = net.sample(
         n,
-        &mut crate::latent::Rng::new(seed as u64),
+        &mut crate::rng::Rng::new(seed as u64),
         temperature,
         class,
     )?;

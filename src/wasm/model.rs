@@ -4,7 +4,8 @@ use candle::{Device, Tensor};
 use wasm_bindgen::prelude::*;
 
 use crate::checkpoint::{self, Checkpoint};
-use crate::latent::{InterpolationMode, Rng};
+use crate::latent::InterpolationMode;
+use crate::rng::Rng;
 
 /// A model loaded from checkpoint bytes (native- or browser-trained).
 #[wasm_bindgen]
@@ -123,6 +124,25 @@ impl LatentModel {
     ) -> Result<Vec<f32>, JsError> {
         let mode: InterpolationMode = mode.parse()?;
         values(&self.ckpt.network.interpolate(a, b, steps, mode, class)?)
+    }
+
+    /// Data-space samples encoded to their posterior mean and decoded (`B × sample_len`).
+    pub fn reconstruct(&self, x: &[f32], labels: Option<Vec<u32>>) -> Result<Vec<f32>, JsError> {
+        let net = &self.ckpt.network;
+        values(&net.reconstruct(&net.batch_from_slice(x)?, labels.as_deref())?)
+    }
+
+    /// The decoded `side × side` grid of a 2-D latent space over `[-extent, extent]²`, row 0
+    /// at the top (the points are `latentGridPoints(side, extent)`); `class` for conditional
+    /// models.
+    #[wasm_bindgen(js_name = latentGrid)]
+    pub fn latent_grid(
+        &self,
+        side: usize,
+        extent: f32,
+        class: Option<u32>,
+    ) -> Result<Vec<f32>, JsError> {
+        values(&self.ckpt.network.latent_grid(side, extent, class)?)
     }
 
     /// Probability of "real" for each data-space sample (GAN and VAE-GAN).

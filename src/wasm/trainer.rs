@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::checkpoint::{self, SaveOptions};
 use crate::data::Dataset;
-use crate::latent::Rng;
+use crate::rng::Rng;
 use crate::spec::TrainSpec;
 use crate::train::Session;
 
@@ -39,7 +39,7 @@ impl LatentTrainer {
     /// training data must still be given with `setImages` / `setPoints`.
     #[wasm_bindgen(js_name = fromCheckpoint)]
     pub fn from_checkpoint(bytes: &[u8]) -> Result<LatentTrainer, JsError> {
-        let session = checkpoint::from_bytes(bytes, &Device::Cpu)?.into_session()?;
+        let session = Session::from_checkpoint(checkpoint::from_bytes(bytes, &Device::Cpu)?)?;
         Ok(Self {
             spec: None,
             session: Some(session),
@@ -64,18 +64,15 @@ impl LatentTrainer {
         self.set_data(Dataset::from_points(name, points)?)
     }
 
-    /// `count` points of a toy mixture (`ring8`, `grid25`, `spiral`) drawn from `seed`.
+    /// A toy mixture (`ring8`, `grid25`, `spiral`): the set the CLI trains on for the run
+    /// seed `seed`; `count` points (`undefined`: the library's default size).
     #[wasm_bindgen(js_name = setToy)]
-    pub fn set_toy(&mut self, name: &str, count: usize, seed: u32) -> Result<(), JsError> {
-        let toy = crate::data::Toy::from_name(name).ok_or_else(|| {
-            JsError::new(&format!(
-                "unknown toy dataset {name:?} (ring8, grid25, spiral)"
-            ))
-        })?;
-        self.set_data(Dataset::toy(toy, count, &mut Rng::new(seed as u64))?)
+    pub fn set_toy(&mut self, name: &str, count: Option<usize>, seed: u32) -> Result<(), JsError> {
+        let toy: crate::data::Toy = name.parse()?;
+        self.set_data(Dataset::toy_for_run(toy, count, seed as u64)?)
     }
 
-    fn set_data(&mut self, mut data: Dataset) -> Result<(), JsError> {
+    fn set_data(&mut self, data: Dataset) -> Result<(), JsError> {
         match (&self.session, &self.spec) {
             (Some(s), _) => {
                 let want = s.data_info();
@@ -86,16 +83,7 @@ impl LatentTrainer {
                     )));
                 }
             }
-            (None, Some(spec)) => {
-                data.info.dynamic_binarization = spec.binarize;
-                let model = spec.model.build(&data.info)?;
-                self.session = Some(Session::new(
-                    model,
-                    spec.train_config(),
-                    data.info.clone(),
-                    &Device::Cpu,
-                )?);
-            }
+            (None, Some(spec)) => self.session = Some(spec.start(&data.info, &Device::Cpu)?),
             (None, None) => {
                 return Err(JsError::new("trainer has neither a spec nor a checkpoint"))
             }
@@ -159,10 +147,8 @@ impl LatentTrainer {
             .ok_or_else(|| JsError::new("no training data yet"))?;
         let idx: Vec<usize> = (0..n.min(data.len())).collect();
         let batch = data.batch(&idx, false, &mut Rng::new(0), &Device::Cpu)?;
-        let net = s.network();
-        let (mu, _) = net.encode(&batch.x, batch.labels.as_deref())?;
-        Ok(net
-            .decode(&mu, batch.labels.as_deref())?
+        Ok(s.network()
+            .reconstruct(&batch.x, batch.labels.as_deref())?
             .flatten_all()?
             .to_vec1()?)
     }
@@ -191,6 +177,6 @@ impl LatentTrainer {
             dtype: if f16 { DType::F16 } else { DType::F32 },
             include_optimizer: !f16,
         };
-        Ok(checkpoint::session_to_bytes(s, &info, opts)?)
+        Ok(s.to_bytes(&info, opts)?)
     }
 }

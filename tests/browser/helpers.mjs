@@ -1,54 +1,22 @@
-// Shared set-up for the browser end-to-end tests: the static server (pkg-scripts/serve.mjs on
-// a free port), headless Debian Chromium through playwright-core with a fresh profile, a
+// Shared set-up for the browser end-to-end tests: the static server (pkg-scripts/serve.mjs, in
+// process, on a free port), headless Debian Chromium through playwright-core with a fresh profile, a
 // watcher for console errors and bad requests, and canvas statistics.
 
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../../pkg-scripts/lib/chromium.mjs';
+import { serveStatic } from '../../pkg-scripts/serve.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
-/** Starts pkg-scripts/serve.mjs on port 0; resolves to {url, close()} once it prints its URL. */
+/** Serves www/ (pkg-scripts/serve.mjs) on a free port; resolves to {url, close()}. */
 export function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'pkg-scripts', 'serve.mjs'), '0'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the server printed no URL within 15 s\nstdout: ${out}\nstderr: ${err}`));
-    }, 15_000);
-    child.stderr.on('data', (d) => (err += d));
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/Serving www\/ at (http:\/\/127\.0\.0\.1:\d+\/)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve({
-          url: m[1],
-          close: () =>
-            new Promise((done) => {
-              if (child.exitCode !== null) return done();
-              child.once('exit', () => done());
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited (${code}) before printing its URL\nstderr: ${err}`));
-    });
-  });
+  return serveStatic({ root: join(ROOT, 'www') });
 }
 
 /** Headless Chromium with a fresh user-data-dir; resolves to {context, close()}. */

@@ -110,7 +110,7 @@ export function createInterpolateView(ctx) {
     view.dataset.state = 'busy';
     try {
       if (!info.latent_dim) throw new Error(`a ${info.kind} has no latent space`);
-      const canPick = info.has_encoder && info.is_image && ['mnist', 'fashion-mnist'].includes(info.data?.name);
+      const canPick = info.has_encoder && info.is_image && (await ctx.datasetKind(info.data?.name)) === 'images';
       view.querySelector('.encoder-only').hidden = !canPick;
       if (!canPick && ends() === 'images') view.querySelector('input[name="interp-ends"][value="random"]').checked = true;
       const usePicks = ends() === 'images';
@@ -129,7 +129,7 @@ export function createInterpolateView(ctx) {
         payload.images = x;
         if (info.num_classes) payload.labels = [tests.labels[picks.a], tests.labels[picks.b]];
       }
-      if (info.is_points && !real && ['ring8', 'grid25', 'spiral'].includes(info.data?.name)) {
+      if (info.is_points && !real && (await ctx.datasetKind(info.data?.name)) === 'points') {
         real = { ...(await ctx.call('dataPoints', { name: info.data.name, n: 1000 })), name: info.data.name };
       }
       const t0 = performance.now();

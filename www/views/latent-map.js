@@ -65,7 +65,7 @@ export function createLatentMapView(ctx) {
         planePoints.hidden = false;
         const colors = [];
         for (let i = 0; i < grid * grid; i++) colors.push(zColor(res.z[2 * i], res.z[2 * i + 1], range));
-        const toy = ['ring8', 'grid25', 'spiral'].includes(info.data?.name);
+        const toy = (await ctx.datasetKind(info.data?.name)) === 'points';
         const real = toy ? await ctx.call('dataPoints', { name: info.data.name, n: 1000 }) : null;
         let bounds = real?.bounds;
         if (!bounds) {
@@ -76,7 +76,7 @@ export function createLatentMapView(ctx) {
         const layers = [{ points: res.plane.points, colors, radius: 3, alpha: 0.9 }];
         if (real) layers.unshift({ points: real.points, color: '#9ca3af', radius: 1.4, alpha: 0.35 });
         drawScatter(planePoints, { bounds, layers });
-        const who = info.kind === 'gan' ? 'generator' : 'decoder';
+        const who = info.has_encoder ? 'decoder' : 'generator';
         planeCaption.textContent = `Where the ${who} sends a ${grid} × ${grid} grid of z ∈ ${r}; colour = position of z (hue: angle, shade: radius)${real ? '; grey: real data' : ''}`;
       }
       legend.textContent = '';

@@ -1,17 +1,8 @@
-// Train: a form that becomes a TrainSpec, a run in the worker (start / pause / resume /
+// Train: the form (train-form.js) becomes a TrainSpec, a run in the worker (start / pause / resume /
 // reset, live learning rate), loss curves, previews, checkpoint download and "use".
 
 import { CLASS_COLORS, drawImageGrid, drawLineChart, drawScatter, el, fmtMetric, fmtSeconds } from '../ui.js';
-
-const TOYS = ['ring8', 'grid25', 'spiral'];
-const KIND_LABEL = {
-  autoencoder: 'Autoencoder',
-  vae: 'VAE',
-  'beta-vae': 'β-VAE',
-  cvae: 'Conditional VAE',
-  gan: 'GAN',
-  vaegan: 'VAE-GAN',
-};
+import { createTrainForm } from './train-form.js';
 
 const METRIC_ORDER = ['loss', 'recon', 'kl', 'elbo', 'feature_recon', 'd_loss', 'g_loss', 'd_real', 'd_fake'];
 const metricRank = (m) => (METRIC_ORDER.includes(m) ? METRIC_ORDER.indexOf(m) : METRIC_ORDER.length);
@@ -68,78 +59,7 @@ export function createTrainView(ctx) {
     btn.use.disabled = !active;
   }
 
-  // --- the form -------------------------------------------------------------------------------
-
-  function isToy() {
-    return TOYS.includes(f.dataset.value);
-  }
-
-  /** Keeps choices consistent and sets the defaults that suit them. */
-  function applyConstraints({ resetDefaults = true } = {}) {
-    const toy = isToy();
-    for (const opt of f.kind.options) opt.disabled = toy && (opt.value === 'cvae' || opt.value === 'vaegan');
-    if (f.kind.selectedOptions[0]?.disabled) f.kind.value = toy ? 'gan' : 'vae';
-    f.arch.querySelector('option[value="conv"]').disabled = toy;
-    if (toy) f.arch.value = 'mlp';
-    const kind = f.kind.value;
-    const conv = f.arch.value === 'conv';
-    const adversarial = kind === 'gan' || kind === 'vaegan';
-    view.querySelector('.beta-only').hidden = kind !== 'beta-vae';
-    view.querySelector('.gan-only').hidden = kind !== 'gan';
-    view.querySelector('.image-data-only').hidden = toy;
-    if (resetDefaults) {
-      f.lr.value = adversarial && !toy ? '0.0002' : '0.001'; // 2-D GANs: 1e-4 (PacGAN's) learns too slowly to watch
-      f.batch.value = conv ? '16' : toy ? '100' : '64';
-      f.preview.value = conv ? '5' : toy ? '100' : '50';
-      f.pack.value = toy && kind === 'gan' ? '2' : '1';
-    }
-    const notes = [];
-    if (conv) notes.push('Convolutional models are much slower in WebAssembly than MLPs (a DCGAN step takes 0.5–2 s): keep batches small.');
-    if (toy) notes.push('2-D toys train MLPs only; VAE-GAN and the conditional VAE need images.');
-    if (kind === 'autoencoder') notes.push('An autoencoder has no prior: its “samples” decode N(0, I) codes it was never trained to use.');
-    if (kind === 'gan' && toy) notes.push('Pack > 1 is PacGAN: the discriminator judges packs of samples, which fights mode collapse.');
-    hint.textContent = notes.join(' ');
-  }
-
-  function intOrNull(input, what, lo, hi) {
-    const s = input.value.trim();
-    if (!s) return null;
-    const v = Number(s);
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`${what} must be a whole number from ${lo} to ${hi}, got "${s}"`);
-    return v;
-  }
-
-  function buildSpec() {
-    const kind = f.kind.value;
-    const model = {
-      kind: kind === 'beta-vae' || kind === 'cvae' ? 'vae' : kind,
-      arch: f.arch.value,
-    };
-    if (kind === 'cvae') model.conditional = true;
-    if (kind === 'beta-vae') {
-      const b = Number(f.beta.value);
-      if (!(b >= 0)) throw new Error(`β must be a number ≥ 0, got "${f.beta.value}"`);
-      model.beta = b;
-    }
-    const latent = intOrNull(f.latent, 'Latent dim', 1, 512);
-    if (latent !== null) model.latent_dim = latent;
-    if (f.hidden.value.trim()) {
-      const parts = f.hidden.value.split(/[\s,]+/).filter(Boolean).map(Number);
-      if (!parts.length || parts.some((v) => !Number.isInteger(v) || v < 1 || v > 4096)) {
-        throw new Error(`Hidden widths must be whole numbers separated by commas (e.g. 400 or 256,128), got "${f.hidden.value}"`);
-      }
-      model.hidden = parts;
-    }
-    if (kind === 'gan') {
-      const pack = intOrNull(f.pack, 'Pack', 1, 8);
-      if (pack && pack > 1) model.pack = pack;
-    }
-    const lr = Number(f.lr.value);
-    if (!(lr > 0)) throw new Error(`Learning rate must be a positive number, got "${f.lr.value}"`);
-    const spec = { model, lr, batch_size: intOrNull(f.batch, 'Batch size', 1, 1024) ?? 64 };
-    if (!isToy() && f.binarize.checked) spec.binarize = true;
-    return spec;
-  }
+  const { applyConstraints, buildSpec, fillMenus, presetLabel } = createTrainForm(f, view, hint);
 
   // --- progress -------------------------------------------------------------------------------
 
@@ -225,7 +145,7 @@ export function createTrainView(ctx) {
     switch (p.event) {
       case 'started':
         run.info = p.info;
-        run.title = `${KIND_LABEL[f.kind.value] ?? p.info.kind} (${p.info.summary.match(/\((.*)\)/)?.[1] ?? p.info.summary}) on ${run.dataset}`;
+        run.title = `${presetLabel()} (${p.info.summary.match(/\((.*)\)/)?.[1] ?? p.info.summary}) on ${run.dataset}`;
         setState('running');
         break;
       case 'steps':
@@ -278,7 +198,7 @@ export function createTrainView(ctx) {
       dataset,
       spec,
       seed,
-      title: `${KIND_LABEL[f.kind.value]} on ${dataset}`,
+      title: `${presetLabel()} on ${dataset}`,
       step: 0,
       wallS: 0,
       stepsPerSec: null,
@@ -403,7 +323,10 @@ export function createTrainView(ctx) {
   });
   for (const s of [f.kind, f.arch, f.dataset]) s.addEventListener('change', () => applyConstraints());
 
-  applyConstraints();
+  ctx
+    .catalog()
+    .then(fillMenus)
+    .catch((err) => ctx.showError(err, 'The model menu could not be loaded'));
   setState('idle');
 
   return {

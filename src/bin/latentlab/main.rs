@@ -1,13 +1,38 @@
 //! `latentlab`: train, sample, interpolate, evaluate, inspect and export Latent Lab
-//! checkpoints. A thin shell over the library; native only (the browser uses `src/wasm/`).
+//! checkpoints. A thin shell over the library, one file per command; native only (the browser
+//! uses `src/wasm/`).
 
 #[cfg(not(target_arch = "wasm32"))]
-mod cli;
+mod args;
+#[cfg(not(target_arch = "wasm32"))]
+mod eval;
+#[cfg(not(target_arch = "wasm32"))]
+mod export;
+#[cfg(not(target_arch = "wasm32"))]
+mod info;
+#[cfg(not(target_arch = "wasm32"))]
+mod progress;
+#[cfg(not(target_arch = "wasm32"))]
+mod sample;
+#[cfg(not(target_arch = "wasm32"))]
+mod train;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    latentlab::keep_large_allocations();
-    cli::main()
+    use clap::Parser;
+    latentlab::prepare_native_process();
+    let result = match args::Cli::parse().command {
+        args::Command::Train(a) => train::run(a),
+        args::Command::Sample(a) => sample::sample(a),
+        args::Command::Interpolate(a) => sample::interpolate(a),
+        args::Command::Info(a) => info::run(a),
+        args::Command::Export(a) => export::run(a),
+        args::Command::Eval(a) => eval::run(a),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
 }
 
 /// The CLI needs a file system and a terminal; a wasm32 build of the package compiles it empty.

@@ -1,4 +1,5 @@
-//! Losses, each per sample (`[B]`) unless it says otherwise, in nats.
+//! Losses and log-densities shared by training and evaluation, each per sample (`[B]`) unless
+//! it says otherwise, in nats.
 
 use candle::{Tensor, D};
 

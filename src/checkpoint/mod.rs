@@ -5,7 +5,7 @@
 //! | key | value |
 //! |---|---|
 //! | `latentlab.format` | format version, [`FORMAT_VERSION`] |
-//! | `latentlab.model` | JSON of [`ModelConfig`](crate::ModelConfig) |
+//! | `latentlab.model` | JSON of [`ModelConfig`] |
 //! | `latentlab.data` | JSON of [`DataInfo`] |
 //! | `latentlab.train` | JSON of [`TrainInfo`] (absent for untrained exports) |
 //!
@@ -19,8 +19,11 @@ use safetensors::SafeTensors;
 use crate::config::{ModelConfig, ModelKind};
 use crate::data::DataInfo;
 use crate::models::Network;
-use crate::train::{Session, TrainInfo};
 use crate::{Error, Result};
+
+mod record;
+
+pub use record::TrainInfo;
 
 /// The format version this library writes and reads.
 pub const FORMAT_VERSION: &str = "1";
@@ -110,22 +113,6 @@ pub fn to_bytes(
     }
     safetensors::serialize(tensors, Some(meta))
         .map_err(|e| Error::Checkpoint(format!("cannot serialize: {e}")))
-}
-
-/// Serializes a training session: weights, metadata and (optionally) optimizer moments.
-pub fn session_to_bytes(session: &Session, info: &TrainInfo, opts: SaveOptions) -> Result<Vec<u8>> {
-    let optim = if opts.include_optimizer {
-        session.optimizer_tensors()?
-    } else {
-        Vec::new()
-    };
-    to_bytes(
-        session.network(),
-        session.data_info(),
-        Some(info),
-        &optim,
-        opts.dtype,
-    )
 }
 
 fn parse_header(bytes: &[u8]) -> Result<HashMap<String, String>> {
@@ -236,18 +223,6 @@ pub fn from_bytes_of_kind(bytes: &[u8], kind: ModelKind, device: &Device) -> Res
         )));
     }
     from_bytes(bytes, device)
-}
-
-impl Checkpoint {
-    /// A training session that continues this checkpoint's run.
-    pub fn into_session(self) -> Result<Session> {
-        let info = self.train.ok_or_else(|| {
-            Error::Checkpoint(
-                "this checkpoint has no `latentlab.train` record to resume from".into(),
-            )
-        })?;
-        Session::resume(self.network, self.data, &info, &self.optimizer)
-    }
 }
 
 /// Reads a checkpoint file.

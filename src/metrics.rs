@@ -70,10 +70,6 @@ impl RunningMean {
         self.count += 1;
     }
 
-    pub fn count(&self) -> usize {
-        self.count
-    }
-
     pub fn mean(&self) -> Metrics {
         let n = self.count.max(1) as f64;
         Metrics(

@@ -1,0 +1,81 @@
+//! The command line's shape: the subcommands and the value types their flags share. Each
+//! command's own flags live with it (`train.rs`, `eval.rs`, …).
+
+use anyhow::{bail, Result};
+use candle::Device;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use latentlab::config::ModelKind;
+
+#[derive(Parser)]
+#[command(
+    name = "latentlab",
+    version,
+    about = "Generative models on Candle: train natively, deploy to the browser"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Train a model and write a self-describing .safetensors checkpoint (and a loss-curve PNG).
+    Train(crate::train::TrainArgs),
+    /// Draw samples from a checkpoint into a PNG grid (or a scatter plot for 2-D data).
+    Sample(crate::sample::SampleArgs),
+    /// Decode a path between two random latent points into a PNG strip.
+    Interpolate(crate::sample::InterpolateArgs),
+    /// Print a checkpoint's metadata, parameter count and tensors.
+    Info(crate::info::InfoArgs),
+    /// Evaluate a checkpoint on its paper's protocol: ELBO and IWAE-k NLL (VAEs), mode
+    /// coverage (2-D GANs), classifier Fréchet distance (image models), test accuracy (classifiers).
+    Eval(crate::eval::EvalArgs),
+    /// Rewrite a checkpoint for deployment: another dtype, optimizer state dropped.
+    Export(crate::export::ExportArgs),
+}
+
+/// Model kinds as flags name them (with the long names as aliases).
+#[derive(Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    #[value(alias = "autoencoder")]
+    Ae,
+    Vae,
+    Gan,
+    #[value(alias = "vae-gan")]
+    Vaegan,
+    Classifier,
+}
+
+impl From<KindArg> for ModelKind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Ae => ModelKind::Autoencoder,
+            KindArg::Vae => ModelKind::Vae,
+            KindArg::Gan => ModelKind::Gan,
+            KindArg::Vaegan => ModelKind::VaeGan,
+            KindArg::Classifier => ModelKind::Classifier,
+        }
+    }
+}
+
+/// `--device cpu` or `--device cuda` (`cuda:0`), with what a CUDA build needs when it fails.
+pub fn device(name: &str) -> Result<Device> {
+    match name {
+        "cpu" => Ok(Device::Cpu),
+        "cuda" | "cuda:0" => {
+            if !cfg!(feature = "cuda") {
+                bail!("this binary was built without CUDA support: rebuild with `cargo build --release --features cuda`");
+            }
+            Device::new_cuda(0).map_err(|e| {
+                anyhow::anyhow!(
+                    "no usable CUDA device: {e}. The CUDA build needs libcuda.so.1 (the NVIDIA driver), \
+                     libcublas.so.13, libcurand.so.10 and libcudart.so.13 on the loader path \
+                     (LD_LIBRARY_PATH={})",
+                    std::env::var("LD_LIBRARY_PATH").unwrap_or_default()
+                )
+            })
+        }
+        other => bail!("unknown device {other:?} (cpu or cuda)"),
+    }
+}

@@ -1,0 +1,109 @@
+//! `latentlab sample` and `latentlab interpolate`: decoded latents drawn into PNGs.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use candle::Device;
+
+use latentlab::checkpoint;
+use latentlab::image::{self, Rgba};
+use latentlab::latent::InterpolationMode;
+use latentlab::rng::Rng;
+use latentlab::Network;
+
+use crate::args::device;
+
+#[derive(clap::Args)]
+pub struct SampleArgs {
+    file: PathBuf,
+    #[arg(long, default_value_t = 64)]
+    n: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Class to draw, for a conditional model (default: cycle through the classes).
+    #[arg(long)]
+    class: Option<u32>,
+    #[arg(long, default_value_t = 1.0)]
+    temperature: f32,
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    #[arg(long)]
+    out: PathBuf,
+    /// Also print the samples as JSON (`{"shape": [...], "values": [...]}`).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct InterpolateArgs {
+    file: PathBuf,
+    #[arg(long, default_value_t = 10)]
+    steps: usize,
+    /// lerp or slerp.
+    #[arg(long, default_value = "slerp")]
+    mode: InterpolationMode,
+    /// Rows of independent endpoint pairs.
+    #[arg(long, default_value_t = 1)]
+    rows: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long)]
+    class: Option<u32>,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// A PNG of data-space samples: a grid for images, a scatter plot for 2-D points.
+fn samples_png(net: &Network, values: &[f32], cols: usize) -> Result<Rgba> {
+    let shape = net.config().sample_shape();
+    if shape.len() == 3 {
+        Ok(image::image_grid(values, shape, cols)?)
+    } else if shape == [2] {
+        let extent = values.iter().fold(1.0f32, |m, v| m.max(v.abs())) * 1.1;
+        Ok(image::scatter(&[(values, image::PALETTE[0])], extent, 512))
+    } else {
+        bail!("cannot draw samples of shape {shape:?}")
+    }
+}
+
+pub fn sample(a: SampleArgs) -> Result<()> {
+    let dev = device(&a.device)?;
+    let ckpt = checkpoint::load_file(&a.file, &dev)?;
+    let net = &ckpt.network;
+    let (x, _) = net.sample(a.n, &mut Rng::new(a.seed), a.temperature, a.class)?;
+    let values = x.flatten_all()?.to_vec1::<f32>()?;
+    // A conditional model cycles through its classes: one class per column.
+    let cols = match (net.config().num_classes(), a.class) {
+        (Some(k), None) => k,
+        _ => (a.n as f64).sqrt().ceil() as usize,
+    };
+    samples_png(net, &values, cols)?.save_png(&a.out)?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({"shape": x.dims(), "values": values})
+        );
+    } else {
+        eprintln!("wrote {}", a.out.display());
+    }
+    Ok(())
+}
+
+pub fn interpolate(a: InterpolateArgs) -> Result<()> {
+    let ckpt = checkpoint::load_file(&a.file, &Device::Cpu)?;
+    let net = &ckpt.network;
+    let l = net
+        .config()
+        .latent_dim()
+        .context("this model has no latent space to interpolate in")?;
+    let mut rng = Rng::new(a.seed);
+    let mut values = Vec::new();
+    for _ in 0..a.rows.max(1) {
+        let (z0, z1) = (rng.normal_vec(l), rng.normal_vec(l));
+        let frames = net.interpolate(&z0, &z1, a.steps, a.mode, a.class)?;
+        values.extend(frames.flatten_all()?.to_vec1::<f32>()?);
+    }
+    samples_png(net, &values, a.steps)?.save_png(&a.out)?;
+    eprintln!("wrote {}", a.out.display());
+    Ok(())
+}

@@ -1,0 +1,307 @@
+//! `latentlab train`: a fresh run from flags, or a resumed one from its checkpoint; progress,
+//! periodic atomic checkpoints and a loss-curve PNG.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use clap::ValueEnum;
+
+use latentlab::checkpoint::{self, SaveOptions};
+use latentlab::config::{Activation, Arch, Likelihood};
+use latentlab::data::{Dataset, Split};
+use latentlab::image::{self, Rgba};
+use latentlab::metrics::Metrics;
+use latentlab::spec::TrainSpec;
+use latentlab::train::Session;
+use latentlab::ModelSpec;
+
+use crate::args::{device, KindArg};
+
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    #[arg(long, value_enum, required_unless_present = "resume")]
+    model: Option<KindArg>,
+    /// mnist, fashion-mnist, ring8, grid25 or spiral.
+    #[arg(long, required_unless_present = "resume")]
+    dataset: Option<String>,
+    #[arg(long, value_enum)]
+    arch: Option<ArchArg>,
+    #[arg(long)]
+    latent_dim: Option<usize>,
+    /// Backbone widths (MLP) or channels (conv), comma-separated: 400 or 200,200 or 32,64.
+    #[arg(long, value_delimiter = ',')]
+    hidden: Option<Vec<usize>>,
+    /// Hidden-layer nonlinearity (GAN discriminators always use LeakyReLU).
+    #[arg(long, value_enum)]
+    activation: Option<ActivationArg>,
+    #[arg(long, value_enum)]
+    likelihood: Option<LikelihoodArg>,
+    /// KL weight (β-VAE).
+    #[arg(long)]
+    beta: Option<f64>,
+    /// VAE-GAN: weight of the feature-space reconstruction in the decoder's loss.
+    #[arg(long)]
+    gamma: Option<f64>,
+    /// Condition on class labels (CVAE / cGAN).
+    #[arg(long)]
+    conditional: bool,
+    /// PacGAN packing degree.
+    #[arg(long)]
+    pack: Option<usize>,
+    #[arg(long, conflicts_with = "steps")]
+    epochs: Option<f64>,
+    #[arg(long)]
+    steps: Option<u64>,
+    #[arg(long, default_value_t = TrainSpec::DEFAULT_BATCH)]
+    batch_size: usize,
+    #[arg(long)]
+    lr: Option<f64>,
+    #[arg(long)]
+    beta1: Option<f64>,
+    #[arg(long, default_value_t = TrainSpec::DEFAULT_WEIGHT_DECAY)]
+    weight_decay: f64,
+    /// Draw binary pixels afresh per batch (images).
+    #[arg(long)]
+    binarize: bool,
+    /// VAE: train on the IWAE bound with K importance samples.
+    #[arg(long, default_value_t = TrainSpec::DEFAULT_IWAE_K)]
+    iwae_k: usize,
+    /// GAN: discriminator steps per generator step.
+    #[arg(long, default_value_t = TrainSpec::DEFAULT_D_STEPS)]
+    d_steps: usize,
+    /// Use only the first N training samples (images) or draw N points (toys).
+    #[arg(long)]
+    train_size: Option<usize>,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Continue a run from its checkpoint (weights, optimizer moments, step, RNG).
+    #[arg(long)]
+    resume: Option<PathBuf>,
+    /// Write a checkpoint every N steps (atomically, to --out).
+    #[arg(long, default_value_t = 1000)]
+    checkpoint_every: u64,
+    /// Steps between progress updates and JSON lines.
+    #[arg(long, default_value_t = 50)]
+    log_every: u64,
+    #[arg(long, default_value = "data")]
+    data_dir: PathBuf,
+    #[arg(long)]
+    out: PathBuf,
+    /// Print one JSON object per log interval, and a final summary.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ArchArg {
+    Mlp,
+    Conv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ActivationArg {
+    Relu,
+    Tanh,
+    LeakyRelu,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LikelihoodArg {
+    Bernoulli,
+    Gaussian,
+}
+
+impl TrainArgs {
+    /// The spec the flags describe (for a fresh run).
+    fn spec(&self, kind: KindArg) -> TrainSpec {
+        TrainSpec {
+            model: ModelSpec {
+                arch: self.arch.map(|x| match x {
+                    ArchArg::Mlp => Arch::Mlp,
+                    ArchArg::Conv => Arch::Conv,
+                }),
+                latent_dim: self.latent_dim,
+                hidden: self.hidden.clone(),
+                activation: self.activation.map(|x| match x {
+                    ActivationArg::Relu => Activation::Relu,
+                    ActivationArg::Tanh => Activation::Tanh,
+                    ActivationArg::LeakyRelu => Activation::LeakyRelu,
+                }),
+                likelihood: self.likelihood.map(|l| match l {
+                    LikelihoodArg::Bernoulli => Likelihood::Bernoulli,
+                    LikelihoodArg::Gaussian => Likelihood::Gaussian,
+                }),
+                beta: self.beta,
+                gamma: self.gamma,
+                pack: self.pack,
+                conditional: self.conditional,
+                ..ModelSpec::new(kind.into())
+            },
+            batch_size: Some(self.batch_size),
+            lr: self.lr,
+            beta1: self.beta1,
+            weight_decay: Some(self.weight_decay),
+            binarize: self.binarize,
+            iwae_k: Some(self.iwae_k),
+            d_steps: Some(self.d_steps),
+            seed: self.seed,
+        }
+    }
+
+    /// The session to train and its data: resumed from `--resume`, or fresh from the flags.
+    fn session(&self) -> Result<(Session, Dataset)> {
+        let dev = device(&self.device)?;
+        let open = |name: &str| {
+            Dataset::open(
+                name,
+                Split::Train,
+                self.train_size,
+                &self.data_dir,
+                self.seed,
+            )
+        };
+        if let Some(path) = &self.resume {
+            let ckpt = checkpoint::load_file(path, &dev)?;
+            let data = open(&ckpt.data.name)?;
+            let mut s = Session::from_checkpoint(ckpt)?;
+            if let Some(lr) = self.lr {
+                s.set_lr(lr)?;
+            }
+            return Ok((s, data));
+        }
+        let (Some(kind), Some(name)) = (self.model, self.dataset.as_deref()) else {
+            bail!("--model and --dataset are required without --resume");
+        };
+        let data = open(name)?;
+        Ok((self.spec(kind).start(&data.info, &dev)?, data))
+    }
+
+    /// Steps to run: `--steps`, else `--epochs` (rounded up), else one epoch.
+    fn total_steps(&self, session: &Session, data: &Dataset) -> u64 {
+        let per_epoch = (data.len() / session.train_config().batch_size).max(1) as u64;
+        match (self.steps, self.epochs) {
+            (Some(s), _) => s,
+            (None, Some(e)) => (e * per_epoch as f64).ceil() as u64,
+            (None, None) => per_epoch,
+        }
+    }
+}
+
+pub fn run(a: TrainArgs) -> Result<()> {
+    let (mut session, data) = a.session()?;
+    let total = a.total_steps(&session, &data);
+    if !a.json {
+        eprintln!(
+            "training {} on {} ({} samples, {} params) for {total} steps on {}",
+            session.network().config().summary(),
+            data.info.name,
+            data.len(),
+            session.network().parameter_count(),
+            a.device
+        );
+    }
+    let start = Instant::now();
+    let history = train_loop(&a, &mut session, &data, total, start)?;
+    let wall = start.elapsed().as_secs_f64();
+    save(&session, &a.out, &a.device, wall)?;
+    let curve = a.out.with_extension("loss.png");
+    loss_curve(&history).save_png(&curve)?;
+    let summary = serde_json::json!({
+        "out": a.out, "loss_curve": curve, "steps": session.steps(), "epochs": session.epochs(),
+        "wall_s": wall, "steps_per_s": total as f64 / wall, "metrics": session.last_metrics(),
+    });
+    if a.json {
+        println!("{summary}");
+    } else {
+        eprintln!(
+            "{} steps in {wall:.1} s ({:.1} steps/s); {}\nwrote {} and {}",
+            total,
+            total as f64 / wall,
+            session.last_metrics().line(),
+            a.out.display(),
+            curve.display()
+        );
+    }
+    Ok(())
+}
+
+/// Trains `total` steps, `--log-every` at a time, saving every `--checkpoint-every`; returns
+/// the metrics' means per interval. A divergence says which checkpoint is left.
+fn train_loop(
+    a: &TrainArgs,
+    session: &mut Session,
+    data: &Dataset,
+    total: u64,
+    start: Instant,
+) -> Result<Vec<(u64, Metrics)>> {
+    let pb = crate::progress::bar(total, "steps", true, a.json);
+    let mut history = Vec::new();
+    let mut done = 0u64;
+    let mut last_saved: Option<u64> = None;
+    while done < total {
+        let k = a.log_every.min(total - done).max(1);
+        let m = match session.train_steps(data, k as usize) {
+            Ok(m) => m,
+            Err(e) => {
+                pb.abandon();
+                let kept = match last_saved {
+                    Some(s) => format!("the checkpoint of step {s} in {} is kept", a.out.display()),
+                    None if a.out.exists() => format!("{} is untouched", a.out.display()),
+                    None => "no checkpoint was written by this run".to_string(),
+                };
+                bail!("{e}; {kept}. Try a lower --lr.");
+            }
+        };
+        done += k;
+        pb.set_position(done);
+        pb.set_message(m.line());
+        if a.json {
+            println!(
+                "{}",
+                serde_json::json!({"step": session.steps(), "metrics": m})
+            );
+        }
+        history.push((session.steps(), m));
+        if a.checkpoint_every > 0 && done % a.checkpoint_every < k && done < total {
+            save(session, &a.out, &a.device, start.elapsed().as_secs_f64())?;
+            last_saved = Some(session.steps());
+        }
+    }
+    pb.finish_and_clear();
+    Ok(history)
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn save(session: &Session, out: &Path, device: &str, wall_s: f64) -> Result<()> {
+    let info = session.train_info(device, checkpoint::rfc3339(unix_now()), wall_s);
+    let bytes = session.to_bytes(&info, SaveOptions::default())?;
+    checkpoint::save_file(out, &bytes)?;
+    Ok(())
+}
+
+/// One line per metric over steps (each scaled to its own range).
+fn loss_curve(history: &[(u64, Metrics)]) -> Rgba {
+    let names: Vec<String> = history
+        .first()
+        .map(|(_, m)| m.0.iter().map(|(n, _)| n.clone()).collect())
+        .unwrap_or_default();
+    let series: Vec<Vec<(f32, f32)>> = names
+        .iter()
+        .map(|n| {
+            history
+                .iter()
+                .filter_map(|(s, m)| m.get(n).map(|v| (*s as f32, v)))
+                .collect()
+        })
+        .collect();
+    image::line_plot(&series, 640, 320)
+}

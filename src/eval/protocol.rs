@@ -1,0 +1,214 @@
+//! [`evaluate`]: the protocol of each model kind in one call — likelihood bounds for VAEs,
+//! mode coverage for 2-D models, the classifier Fréchet distance (with its train-vs-test floor
+//! and class histogram) for image generators, test accuracy for classifiers. Front ends load
+//! files through [`EvalData`] and print the [`EvalReport`].
+
+use candle::Tensor;
+use serde::{Deserialize, Serialize};
+
+use super::frechet::{class_histogram, features, frechet_distance, ClassHistogram, Gaussian};
+use super::likelihood::{likelihood_bounds, LikelihoodReport};
+use super::modes::{mode_coverage, ModeReport};
+use crate::config::ModelKind;
+use crate::data::{DataInfo, Dataset, Split, Toy, IMAGE_DATASETS};
+use crate::models::Network;
+use crate::rng::Rng;
+use crate::{Error, Result};
+
+/// How to evaluate; every field has the papers' default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EvalOptions {
+    /// Importance samples for the IWAE bound (Burda et al. report 5000); 0 skips the likelihood.
+    pub k: usize,
+    /// Evaluate on the first N test images (`None`: all).
+    pub test_size: Option<usize>,
+    /// Images per forward pass.
+    pub batch_size: usize,
+    /// Generated samples for mode coverage and the Fréchet distance (`None`:
+    /// [`Self::DEFAULT_MODE_SAMPLES`] or [`Self::DEFAULT_FRECHET_SAMPLES`]).
+    pub samples: Option<usize>,
+    pub seed: u64,
+}
+
+impl EvalOptions {
+    pub const DEFAULT_K: usize = 5000;
+    pub const DEFAULT_BATCH: usize = 100;
+    /// PacGAN's sample count for mode coverage.
+    pub const DEFAULT_MODE_SAMPLES: usize = 2500;
+    /// FID's usual sample count.
+    pub const DEFAULT_FRECHET_SAMPLES: usize = 10_000;
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        Self {
+            k: Self::DEFAULT_K,
+            test_size: None,
+            batch_size: Self::DEFAULT_BATCH,
+            samples: None,
+            seed: 0,
+        }
+    }
+}
+
+/// The classifier whose features define the Fréchet distance.
+pub enum FeatureClassifier {
+    Found {
+        network: Box<Network>,
+        /// Where it came from (a path), for the report.
+        source: String,
+    },
+    /// None where it was looked for: the distance is skipped with a how-to.
+    Missing { expected_at: String },
+}
+
+/// Where [`evaluate`] gets its data: the front end's files (or the page's fetches).
+pub trait EvalData {
+    /// `split` of the image dataset `name`, its first `size` samples when given.
+    fn images(&mut self, name: &str, split: Split, size: Option<usize>) -> Result<Dataset>;
+    /// The feature classifier for the image dataset `name`.
+    fn classifier(&mut self, name: &str) -> Result<FeatureClassifier>;
+    /// Called with `(done, total)` test images while the likelihood is estimated.
+    fn progress(&mut self, _done: usize, _total: usize) {}
+}
+
+/// The Fréchet distance, or why it was not measured.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum FrechetReport {
+    Measured {
+        classifier: String,
+        generated_vs_test: f64,
+        /// The distance of real training images to the test set: the best a model can do.
+        floor_train_vs_test: f64,
+        samples: usize,
+        class_histogram: ClassHistogram,
+    },
+    Skipped {
+        skipped: String,
+    },
+}
+
+/// What [`evaluate`] measured; the fields a protocol does not apply to are absent.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    pub model: String,
+    pub dataset: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modes: Option<ModeReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub likelihood: Option<LikelihoodReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_accuracy: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frechet: Option<FrechetReport>,
+}
+
+/// Evaluates `net`, trained on `trained_on`, on its kind's protocol.
+pub fn evaluate(
+    net: &Network,
+    trained_on: &DataInfo,
+    opts: &EvalOptions,
+    data: &mut dyn EvalData,
+) -> Result<EvalReport> {
+    let name = trained_on.name.as_str();
+    let mut report = EvalReport {
+        model: net.config().summary(),
+        dataset: name.to_string(),
+        modes: None,
+        likelihood: None,
+        test_accuracy: None,
+        frechet: None,
+    };
+    let mut rng = Rng::new(opts.seed);
+    if let Ok(toy) = name.parse::<Toy>() {
+        let n = opts.samples.unwrap_or(EvalOptions::DEFAULT_MODE_SAMPLES);
+        let (x, _) = net.sample(n, &mut rng, 1.0, None)?;
+        report.modes = Some(mode_coverage(&x.flatten_all()?.to_vec1::<f32>()?, toy)?);
+        return Ok(report);
+    }
+    if !IMAGE_DATASETS.contains(&name) {
+        return Err(Error::Argument(format!(
+            "no evaluation protocol for data {name:?}"
+        )));
+    }
+    let test = data.images(name, Split::Test, opts.test_size)?;
+    let variational = net.model().vae().is_some_and(|v| v.is_variational());
+    if variational && opts.k > 0 {
+        let total = test.len();
+        let binarize = trained_on.dynamic_binarization;
+        report.likelihood = Some(likelihood_bounds(
+            net,
+            &test,
+            opts.k,
+            opts.batch_size,
+            binarize,
+            &mut rng,
+            |done| data.progress(done, total),
+        )?);
+    }
+    match net.config().kind() {
+        ModelKind::Classifier => {
+            let (x, labels) = all_samples(&test, net)?;
+            let (_, preds) = features(net, &x, opts.batch_size)?;
+            let hits = preds.iter().zip(&labels).filter(|(p, l)| p == l).count();
+            report.test_accuracy = Some(hits as f64 / labels.len() as f64);
+        }
+        ModelKind::Autoencoder => {}
+        _ => report.frechet = Some(frechet(net, &test, opts, data, &mut rng)?),
+    }
+    Ok(report)
+}
+
+/// The Fréchet distance of `net`'s samples to `test` in a classifier's feature space.
+fn frechet(
+    net: &Network,
+    test: &Dataset,
+    opts: &EvalOptions,
+    data: &mut dyn EvalData,
+    rng: &mut Rng,
+) -> Result<FrechetReport> {
+    let name = test.info.name.as_str();
+    let (clf, source) = match data.classifier(name)? {
+        FeatureClassifier::Found { network, source } => (network, source),
+        FeatureClassifier::Missing { expected_at } => {
+            return Ok(FrechetReport::Skipped {
+                skipped: format!(
+                    "no classifier at {expected_at} (make one: latentlab train --model classifier \
+                     --dataset {name} --epochs 2 --out {expected_at}, or pass --classifier)"
+                ),
+            })
+        }
+    };
+    let n = opts.samples.unwrap_or(EvalOptions::DEFAULT_FRECHET_SAMPLES);
+    let train = data.images(name, Split::Train, Some(n))?;
+    let fit = |x: &Tensor| -> Result<(Gaussian, Vec<u32>)> {
+        let (f, p) = features(&clf, x, opts.batch_size)?;
+        let dim = f.len() / x.dim(0)?;
+        Ok((Gaussian::fit(&f, dim)?, p))
+    };
+    let (test_g, _) = fit(&all_samples(test, net)?.0)?;
+    let (train_g, _) = fit(&all_samples(&train, net)?.0)?;
+    let mut generated = Vec::with_capacity(n);
+    for chunk in (0..n).step_by(500) {
+        let (x, _) = net.sample((n - chunk).min(500), rng, 1.0, None)?;
+        generated.push(x);
+    }
+    let (gen_g, preds) = fit(&Tensor::cat(&generated, 0)?)?;
+    let k = clf.config().num_classes().unwrap_or(0);
+    Ok(FrechetReport::Measured {
+        classifier: source,
+        generated_vs_test: frechet_distance(&gen_g, &test_g)?,
+        floor_train_vs_test: frechet_distance(&train_g, &test_g)?,
+        samples: n,
+        class_histogram: class_histogram(&preds, k),
+    })
+}
+
+/// A whole dataset as one `[N, *sample_shape]` tensor on `net`'s device, and its labels.
+fn all_samples(data: &Dataset, net: &Network) -> Result<(Tensor, Vec<u32>)> {
+    let idx: Vec<usize> = (0..data.len()).collect();
+    let b = data.batch(&idx, false, &mut Rng::new(0), net.device())?;
+    Ok((b.x, b.labels.unwrap_or_default()))
+}
