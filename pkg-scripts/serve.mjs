@@ -1,7 +1,9 @@
 // Static server for www/ on 127.0.0.1 with the headers the page needs: COOP/COEP (so
 // crossOriginIsolated is true: SharedArrayBuffer, wasm threads), right MIME types (.wasm
 // streaming compile), Cache-Control: no-cache. No dependencies; refuses paths outside www/.
-// Usage: node pkg-scripts/serve.mjs [PORT] (default 8080; 0 picks a free port). Prints the URL.
+// Usage: node pkg-scripts/serve.mjs [--no-isolation] [PORT] (default 8080; 0 picks a free
+// port). Prints the URL. --no-isolation leaves COOP/COEP/CORP out, as a static host that
+// cannot set headers would (the page then needs www/coi-sw.js for threads).
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -10,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'www');
 const HOST = '127.0.0.1';
-const arg = process.argv[2] ?? process.env.PORT ?? '8080';
+const args = process.argv.slice(2);
+const ISOLATION = !args.includes('--no-isolation');
+const arg = args.find((a) => a !== '--no-isolation') ?? process.env.PORT ?? '8080';
 const PORT = Number(arg);
 if (!/^\d+$/.test(String(arg)) || PORT > 65535) {
   console.error(`serve: error: bad port "${arg}"`);
@@ -41,10 +45,14 @@ const MIME = {
   '.ts': 'text/plain; charset=utf-8',
 };
 
-const COMMON = {
+const ISOLATION_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const COMMON = {
+  ...(ISOLATION ? ISOLATION_HEADERS : {}),
   'Cache-Control': 'no-cache',
   'X-Content-Type-Options': 'nosniff',
 };
@@ -118,7 +126,8 @@ server.on('error', (err) => {
   process.exit(1);
 });
 server.listen(PORT, HOST, () => {
-  console.log(`Serving www/ at http://${HOST}:${server.address().port}/  (Ctrl-C stops)`);
+  const mode = ISOLATION ? '' : ' without COOP/COEP';
+  console.log(`Serving www/ at http://${HOST}:${server.address().port}/${mode}  (Ctrl-C stops)`);
 });
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {

@@ -14,10 +14,14 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
-/** Starts pkg-scripts/serve.mjs on port 0; resolves to {url, close()} once it prints its URL. */
-export function startServer() {
+/**
+ * Starts pkg-scripts/serve.mjs on port 0 (`isolation: false`: without COOP/COEP); resolves to
+ * {url, close()} once it prints its URL.
+ */
+export function startServer({ isolation = true } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'pkg-scripts', 'serve.mjs'), '0'], {
+    const args = [join(ROOT, 'pkg-scripts', 'serve.mjs'), ...(isolation ? [] : ['--no-isolation']), '0'];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -51,8 +55,11 @@ export function startServer() {
   });
 }
 
-/** Headless Chromium with a fresh user-data-dir; resolves to {context, close()}. */
-export async function launchBrowser() {
+/**
+ * Headless Chromium with a fresh user-data-dir; resolves to {context, close()}. `options` go to
+ * playwright's launchPersistentContext (e.g. `serviceWorkers: 'block'`).
+ */
+export async function launchBrowser(options = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'latentlab-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -60,6 +67,7 @@ export async function launchBrowser() {
     args: CHROMIUM_FLAGS,
     acceptDownloads: true,
     viewport: { width: 1280, height: 1000 },
+    ...options,
   });
   return {
     context,
