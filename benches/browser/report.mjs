@@ -132,6 +132,25 @@ const leaks = [node, chromium].flatMap((rep) =>
 if (leaks.length) lines.push(`WARNING: TF.js tensors leaked during benches (${leaks.join(', ')}).`);
 lines.push('');
 
+const threaded = chromium?.threaded;
+if (threaded?.length) {
+  const sizes = threaded.map((r) => r.threads);
+  lines.push(`### Latent Lab threaded build (www/pkg-threads, rayon pool in a Web Worker), Chromium: ms per iteration${quick ? ' — QUICK MODE, not a measurement' : ''}`);
+  lines.push('');
+  lines.push(`| bench | single-thread build (www/pkg) | ${sizes.map((n) => `threaded, ${n} thread${n === 1 ? '' : 's'}`).join(' | ')} | speed-up, ${sizes[sizes.length - 1]} vs ${sizes[0]} |`);
+  lines.push(`|---|---|${sizes.map(() => '---|').join('')}---|`);
+  for (const id of Object.keys(BENCHES)) {
+    const rows = threaded.map((r) => r.results?.[id]);
+    if (rows.every((r) => !r)) continue;
+    const [first, last] = [rows[0], rows[rows.length - 1]];
+    const up = first?.median && last?.median ? `${(first.median / last.median).toFixed(2)}×` : '–';
+    lines.push(`| ${id}. ${BENCHES[id]} | ${cell(chromium.results?.latentlab?.[id])} | ${rows.map(cell).join(' | ')} | ${up} |`);
+  }
+  lines.push('');
+  lines.push('Same protocol; the threaded rows run in a module Web Worker (as the demo computes), the single-thread row on the bench page\'s main thread.');
+  lines.push('');
+}
+
 const page = chromium?.page;
 lines.push('### Demo page (www/index.html via pkg-scripts/serve.mjs, headless Chromium)');
 lines.push('');

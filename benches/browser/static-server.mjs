@@ -1,13 +1,13 @@
 // A tiny static server for the bench page: the repository root on 127.0.0.1, only under
-// benches/browser/, www/pkg/ and node_modules/@tensorflow/, with COOP/COEP (cross-origin
-// isolated, as the demo is served) and no caching. startStaticServer(root) → {url, close()}.
+// benches/browser/, www/pkg/, www/pkg-threads/, www/wasm.js and node_modules/@tensorflow/,
+// with COOP/COEP (cross-origin isolated, as the demo is served) and no caching. startStaticServer(root) → {url, close()}.
 
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, sep } from 'node:path';
 
-const ALLOWED = ['/benches/browser/', '/www/pkg/', '/node_modules/@tensorflow/'];
+const ALLOWED = ['/benches/browser/', '/www/pkg/', '/www/pkg-threads/', '/www/wasm.js', '/node_modules/@tensorflow/'];
 const MIME = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',

@@ -26,7 +26,7 @@ fn start() {
 }
 
 /// What this build can do: `{simd, threads, thread_count, version}` (`threads`: built with
-/// atomics and shared memory; `thread_count`: rayon's pool size, 1 until `initThreadPool`).
+/// atomics and shared memory; `thread_count`: rayon's pool size, see `threadCount`).
 #[wasm_bindgen]
 pub fn capabilities() -> Result<JsValue, JsError> {
     #[derive(Serialize)]

@@ -1,8 +1,8 @@
 //! The rayon thread pool. The threaded build (`--features threads`, atomics and shared memory)
 //! exports `initThreadPool(n)` (from `wasm-bindgen-rayon`: `n` Web Workers sharing this module
 //! and its memory), which the JS side awaits once, right after `init` and before any other
-//! call. Without it, and in the single-thread build, rayon runs everything on the calling
-//! thread.
+//! call: rayon builds its global pool at its first use, and a later `initThreadPool` fails.
+//! Without it, and in the single-thread build, rayon runs everything on the calling thread.
 
 use wasm_bindgen::prelude::*;
 
