@@ -44,12 +44,14 @@ function git(...a) {
 }
 
 const wasmFile = path.join(ROOT, 'www', 'pkg', 'latentlab_bg.wasm');
+const threadsWasm = path.join(ROOT, 'www', 'pkg-threads', 'latentlab_bg.wasm');
 const tfDir = path.join(ROOT, 'node_modules', '@tensorflow');
 const download = {
   latentlab: {
     'www/pkg/latentlab_bg.wasm': sizes(wasmFile),
     'www/pkg/latentlab.js': sizes(path.join(ROOT, 'www', 'pkg', 'latentlab.js')),
     wasmSha256: createHash('sha256').update(fs.readFileSync(wasmFile)).digest('hex'),
+    ...(fs.existsSync(threadsWasm) ? { 'www/pkg-threads/latentlab_bg.wasm': sizes(threadsWasm) } : {}),
   },
   tfjsForContext: {
     'tfjs/dist/tf.min.js': sizes(path.join(tfDir, 'tfjs', 'dist', 'tf.min.js')),
@@ -168,6 +170,8 @@ for (const [key, label] of [['default', 'default V8 tiers (as visitors get it)']
 }
 const ws = download.latentlab['www/pkg/latentlab_bg.wasm'];
 lines.push(`| www/pkg/latentlab_bg.wasm | ${mb(ws.raw)} raw, ${kb(ws.gzip9)} gzip -9 |`);
+const wt = download.latentlab['www/pkg-threads/latentlab_bg.wasm'];
+if (wt) lines.push(`| www/pkg-threads/latentlab_bg.wasm (threaded build) | ${mb(wt.raw)} raw, ${kb(wt.gzip9)} gzip -9 |`);
 const js = download.latentlab['www/pkg/latentlab.js'];
 lines.push(`| www/pkg/latentlab.js | ${kb(js.raw)} raw, ${kb(js.gzip9)} gzip -9 |`);
 const t = download.tfjsForContext;
