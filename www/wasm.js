@@ -17,12 +17,15 @@ export function threadsAvailable() {
 }
 
 /**
- * The pool size for `requested` (a number or numeric string; empty → the default).
+ * The pool size for `requested` (a number or numeric string; empty → the default; anything
+ * else → the default, with a console warning).
  * @returns {number} an integer in 1…MAX_THREADS
  */
 export function poolSize(requested) {
-  const n = Number.parseInt(requested ?? '', 10);
-  if (Number.isFinite(n)) return Math.max(1, Math.min(MAX_THREADS, n));
+  const given = requested !== null && requested !== undefined && requested !== '';
+  const n = Number(requested);
+  if (given && Number.isInteger(n)) return Math.max(1, Math.min(MAX_THREADS, n));
+  if (given) console.warn(`Latent Lab: threads=${requested} is not a whole number; using the default pool size`);
   const cores = Number(globalThis.navigator?.hardwareConcurrency) || 1;
   return Math.max(1, Math.min(DEFAULT_MAX_THREADS, cores));
 }
