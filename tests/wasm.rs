@@ -1,7 +1,8 @@
 //! The WebAssembly build under Node (wasm-bindgen-test): the same samples as the native build
 //! for the same checkpoint and seed (through `tests/fixtures/golden.json`, which
 //! `tests/golden.rs` pins natively), errors instead of panics, and a module that keeps working
-//! after an error. Run by `pkg-scripts/test`.
+//! after an error; and rayon on the calling thread (no pool in this build). Run by
+//! `pkg-scripts/test`.
 #![cfg(target_arch = "wasm32")]
 
 use latentlab::wasm::{LatentModel, LatentTrainer};
@@ -113,4 +114,17 @@ fn a_browser_trained_checkpoint_is_the_native_format() {
     resumed.set_toy("ring8", Some(500), 0).unwrap();
     let r: serde_json::Value = serde_json::from_str(&resumed.train_steps(2).unwrap()).unwrap();
     assert_eq!(r["step"], 12);
+}
+
+/// The single-thread build has no pool: rayon (which the kernels use on every target) runs its
+/// work on the calling thread, with the same results as a sequential loop.
+#[wasm_bindgen_test]
+fn rayon_falls_back_to_the_calling_thread() {
+    use rayon::prelude::*;
+    assert_eq!(latentlab::wasm::thread_count(), 1);
+    let xs: Vec<u64> = (0..10_000).collect();
+    let parallel: u64 = xs.par_iter().map(|x| x * x).sum();
+    assert_eq!(parallel, xs.iter().map(|x| x * x).sum::<u64>());
+    let (a, b) = rayon::join(|| xs.len(), || xs[xs.len() - 1]);
+    assert_eq!((a, b), (10_000, 9_999));
 }

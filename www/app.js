@@ -200,21 +200,22 @@ async function detectCapabilities() {
       : 'The server does not send COOP/COEP headers: SharedArrayBuffer (needed by threaded wasm) is unavailable.',
   );
   const caps = await rpc.call('init');
-  const { build, browser } = caps;
-  lab.capabilities = { ...build, crossOriginIsolated: window.crossOriginIsolated === true, browser };
+  const { build, browser, wasm } = caps;
+  lab.capabilities = { ...build, crossOriginIsolated: window.crossOriginIsolated === true, browser, wasm };
   setCap(
     'simd',
     build.simd && browser.simd,
     build.simd ? (browser.simd ? 'yes' : 'no (browser)') : 'no (build)',
     build.simd ? 'The wasm module uses 128-bit SIMD for matrix products.' : 'This build of the wasm module was compiled without SIMD: expect slower compute.',
   );
+  const n = build.thread_count;
   setCap(
     'threads',
     build.threads,
-    build.threads ? 'yes' : 'no: 1 thread',
+    build.threads ? `${n} (threaded build)` : '1 (single-thread build)',
     build.threads
-      ? 'The wasm module runs on several threads.'
-      : 'This build of the wasm module is single-threaded; all compute runs on one worker thread.',
+      ? `The threaded wasm build is running with a pool of ${n} thread${n === 1 ? '' : 's'} (Web Workers sharing its memory); ?threads=N sets the count.`
+      : `The single-thread wasm build is running: ${wasm?.fallback ?? 'all compute runs on one worker thread'}.`,
   );
   $('footer-version').textContent = `Latent Lab ${build.version} · wasm`;
 }

@@ -65,9 +65,15 @@ export class Rpc {
   }
 }
 
-/** A new module worker running worker.js (resolved relative to this file, not the page). */
-export function createWorker() {
-  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'latentlab' });
+/**
+ * A new module worker running worker.js (resolved relative to this file, not the page). Its
+ * wasm thread pool size is `threads`, else the page's `?threads=N`, else the default (wasm.js).
+ */
+export function createWorker({ threads } = {}) {
+  const url = new URL('./worker.js', import.meta.url);
+  const n = threads ?? new URLSearchParams(globalThis.location?.search ?? '').get('threads');
+  if (n !== null && n !== undefined && n !== '') url.searchParams.set('threads', String(n));
+  return new Worker(url, { type: 'module', name: 'latentlab' });
 }
 
 let shared = null;

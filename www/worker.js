@@ -7,7 +7,8 @@
 //
 // Request types (payload fields; `slot` names a loaded model, default "main", so widgets with
 // different checkpoints can share one worker):
-//   init                                   → {build: {simd, threads, version}, browser: {…}}
+//   init                                   → {build: {simd, threads, thread_count, version},
+//                                              browser: {…}, wasm: {package, threaded, threads, fallback}}
 //   catalog                                → {presets, datasets, fallback, recipes} (the library's menus)
 //   loadModel     {slot, url | bytes, name} → info (the checkpoint's description)
 //   modelInfo     {slot}                    → info
@@ -35,9 +36,16 @@
 // Output is {kind: "images", n, c, h, w, rgba: Uint8Array} or {kind: "points", n, points}.
 // A request that needs a model before one is loaded gets an error reply, never a throw.
 
-import init, { LatentModel, LatentTrainer, capabilities, catalog, idxImages, imagesToRgba, latentGridPoints, toyPoints } from './pkg/latentlab.js';
+import { loadWasm } from './wasm.js';
 
-const wasmReady = init({ module_or_path: new URL('./pkg/latentlab_bg.wasm', import.meta.url) });
+// The wasm bindings, set once a build is loaded: threaded or single-thread (see wasm.js); the
+// pool size comes from this worker's `?threads=N` (rpc.js passes the page's on; read from the
+// module's own URL, since a cross-origin page starts the worker from a blob: shim).
+let LatentModel, LatentTrainer, capabilities, catalog, idxImages, imagesToRgba, latentGridPoints, toyPoints, wasmInfo;
+const wasmReady = loadWasm({ threads: new URL(import.meta.url).searchParams.get('threads') }).then((w) => {
+  ({ LatentModel, LatentTrainer, capabilities, catalog, idxImages, imagesToRgba, latentGridPoints, toyPoints } = w.bindings);
+  wasmInfo = w.info;
+});
 wasmReady.catch(() => {}); // reported per request below
 
 // ---------------------------------------------------------------------------------------------
@@ -153,7 +161,7 @@ function browserCaps() {
 
 const handlers = {
   init() {
-    return { build: capabilities(), browser: browserCaps() };
+    return { build: capabilities(), browser: browserCaps(), wasm: wasmInfo };
   },
 
   async loadModel({ slot = 'main', url, bytes, name }, _progress, prefetched) {

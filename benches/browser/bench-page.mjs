@@ -1,13 +1,17 @@
 // The Chromium side of the benches: the same protocol and bench definitions as Node
 // (bench-core.mjs, latentlab-benches.mjs, tfjs-benches.mjs), on the page's main thread.
 // Exposes window.runBenches({quick, only}) → {meta, results}; window.benchReady resolves
-// once both libraries are initialised.
+// once both libraries are initialised. window.runThreadedBenches({quick, only, threads})
+// → [{threads, capabilities, results}] runs Latent Lab's threaded build in a Web Worker
+// (bench-threads-worker.mjs), once per pool size in `threads` (default: 1 and the demo's
+// default pool size, www/wasm.js's poolSize()).
 
 import init, * as ll from '/www/pkg/latentlab.js';
 import { BENCHES, PROTOCOL, runSuite } from './bench-core.mjs';
 import { latentLabBenches } from './latentlab-benches.mjs';
 import { tfjsBenches } from './tfjs-benches.mjs';
 import { setupTfjs } from './tfjs-setup.mjs';
+import { poolSize } from '/www/wasm.js';
 
 const tf = globalThis.tf;
 const logEl = document.getElementById('log');
@@ -45,4 +49,31 @@ window.runBenches = async ({ quick = false, only = Object.keys(BENCHES) } = {}) 
     },
     results,
   };
+};
+
+/** One fresh worker per pool size; resolves to its reply. */
+function threadedRun(options) {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./bench-threads-worker.mjs', import.meta.url), { type: 'module' });
+    w.addEventListener('message', ({ data }) => {
+      w.terminate();
+      if (data.error) reject(new Error(data.error));
+      else resolve(data);
+    });
+    w.addEventListener('error', (e) => {
+      w.terminate();
+      reject(new Error(`the bench worker failed: ${e.message}`));
+    });
+    w.postMessage(options);
+  });
+}
+
+window.runThreadedBenches = async ({ quick = false, only = Object.keys(BENCHES), threads } = {}) => {
+  if (!globalThis.crossOriginIsolated) throw new Error('the threaded build needs a cross-origin isolated page');
+  const runs = [];
+  for (const n of new Set(threads ?? [1, poolSize()])) {
+    log(`threaded build, pool of ${n}`);
+    runs.push(await threadedRun({ quick, only, threads: n }));
+  }
+  return runs;
 };

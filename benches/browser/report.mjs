@@ -44,12 +44,14 @@ function git(...a) {
 }
 
 const wasmFile = path.join(ROOT, 'www', 'pkg', 'latentlab_bg.wasm');
+const threadsWasm = path.join(ROOT, 'www', 'pkg-threads', 'latentlab_bg.wasm');
 const tfDir = path.join(ROOT, 'node_modules', '@tensorflow');
 const download = {
   latentlab: {
     'www/pkg/latentlab_bg.wasm': sizes(wasmFile),
     'www/pkg/latentlab.js': sizes(path.join(ROOT, 'www', 'pkg', 'latentlab.js')),
     wasmSha256: createHash('sha256').update(fs.readFileSync(wasmFile)).digest('hex'),
+    ...(fs.existsSync(threadsWasm) ? { 'www/pkg-threads/latentlab_bg.wasm': sizes(threadsWasm) } : {}),
   },
   tfjsForContext: {
     'tfjs/dist/tf.min.js': sizes(path.join(tfDir, 'tfjs', 'dist', 'tf.min.js')),
@@ -132,6 +134,25 @@ const leaks = [node, chromium].flatMap((rep) =>
 if (leaks.length) lines.push(`WARNING: TF.js tensors leaked during benches (${leaks.join(', ')}).`);
 lines.push('');
 
+const threaded = chromium?.threaded;
+if (threaded?.length) {
+  const sizes = threaded.map((r) => r.threads);
+  lines.push(`### Latent Lab threaded build (www/pkg-threads, rayon pool in a Web Worker), Chromium: ms per iteration${quick ? ' — QUICK MODE, not a measurement' : ''}`);
+  lines.push('');
+  lines.push(`| bench | single-thread build (www/pkg) | ${sizes.map((n) => `threaded, ${n} thread${n === 1 ? '' : 's'}`).join(' | ')} | speed-up, ${sizes[sizes.length - 1]} vs ${sizes[0]} |`);
+  lines.push(`|---|---|${sizes.map(() => '---|').join('')}---|`);
+  for (const id of Object.keys(BENCHES)) {
+    const rows = threaded.map((r) => r.results?.[id]);
+    if (rows.every((r) => !r)) continue;
+    const [first, last] = [rows[0], rows[rows.length - 1]];
+    const up = first?.median && last?.median ? `${(first.median / last.median).toFixed(2)}×` : '–';
+    lines.push(`| ${id}. ${BENCHES[id]} | ${cell(chromium.results?.latentlab?.[id])} | ${rows.map(cell).join(' | ')} | ${up} |`);
+  }
+  lines.push('');
+  lines.push('Same protocol; the threaded rows run in a module Web Worker (as the demo computes), the single-thread row on the bench page\'s main thread.');
+  lines.push('');
+}
+
 const page = chromium?.page;
 lines.push('### Demo page (www/index.html via pkg-scripts/serve.mjs, headless Chromium)');
 lines.push('');
@@ -149,6 +170,8 @@ for (const [key, label] of [['default', 'default V8 tiers (as visitors get it)']
 }
 const ws = download.latentlab['www/pkg/latentlab_bg.wasm'];
 lines.push(`| www/pkg/latentlab_bg.wasm | ${mb(ws.raw)} raw, ${kb(ws.gzip9)} gzip -9 |`);
+const wt = download.latentlab['www/pkg-threads/latentlab_bg.wasm'];
+if (wt) lines.push(`| www/pkg-threads/latentlab_bg.wasm (threaded build) | ${mb(wt.raw)} raw, ${kb(wt.gzip9)} gzip -9 |`);
 const js = download.latentlab['www/pkg/latentlab.js'];
 lines.push(`| www/pkg/latentlab.js | ${kb(js.raw)} raw, ${kb(js.gzip9)} gzip -9 |`);
 const t = download.tfjsForContext;

@@ -1,7 +1,10 @@
 // Benches A–E in headless Chromium (Debian's /usr/bin/chromium through playwright-core), plus
 // the demo page's metrics. Usage:
-//   node benches/browser/run-chromium.mjs [--quick] [--only A,C] [--loads 5] [--no-page] [--out FILE]
-// Writes {runtime, meta, results, page} as JSON to FILE (default stdout); progress on stderr.
+//   node benches/browser/run-chromium.mjs [--quick] [--only A,C] [--loads 5] [--no-page]
+//     [--threads N] [--no-threads] [--out FILE]
+// Writes {runtime, meta, results, threaded, page} as JSON to FILE (default stdout); progress
+// on stderr. `threaded`: Latent Lab's threaded build (www/pkg-threads) in a Web Worker with a
+// pool of 1 and of N threads (default: the demo's pool size, www/wasm.js), when built.
 //
 // Benches: bench.html served by pkg-scripts/serve.mjs (repo root, COOP/COEP), Chromium launched
 // with docs/toolchain.md's flags plus --js-flags=--no-liftoff (benches/README.md protocol).
@@ -30,6 +33,8 @@ const only = (opt('--only') ?? Object.keys(BENCHES).join(',')).split(',').map((s
 const loads = Number(opt('--loads') ?? 5);
 const doPage = !args.includes('--no-page');
 const doBench = !args.includes('--no-bench');
+const poolSize = opt('--threads') === undefined ? null : Number(opt('--threads'));
+const doThreads = !args.includes('--no-threads') && fs.existsSync(path.join(ROOT, 'www', 'pkg-threads', 'latentlab_bg.wasm'));
 const out = opt('--out');
 const log = (s) => process.stderr.write(`${s}\n`);
 
@@ -57,7 +62,7 @@ function forwardConsole(page, prefix) {
 
 async function runBenchPage(browser) {
   // The repository root, but only what the bench page loads.
-  const server = await serveStatic({ root: ROOT, allow: ['/benches/browser/', '/www/pkg/', '/node_modules/@tensorflow/'] });
+  const server = await serveStatic({ root: ROOT, allow: ['/benches/browser/', '/www/pkg/', '/www/pkg-threads/', '/www/wasm.js', '/node_modules/@tensorflow/'] });
   try {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -66,6 +71,10 @@ async function runBenchPage(browser) {
     await page.waitForFunction(() => window.benchReady !== undefined, null, { timeout: 60_000 });
     await page.evaluate(() => window.benchReady);
     const res = await page.evaluate((o) => window.runBenches(o), { quick, only });
+    if (doThreads) {
+      const threads = poolSize ? [1, poolSize] : undefined;
+      res.threaded = await page.evaluate((o) => window.runThreadedBenches(o), { quick, only, threads });
+    } else log('threaded benches skipped (--no-threads, or www/pkg-threads not built)');
     await context.close();
     return res;
   } finally {
@@ -153,7 +162,7 @@ async function pageMetrics(browser, label) {
 
 // ---------------------------------------------------------------------------------------------
 
-const report = { runtime: 'chromium', meta: { flags: BENCH_FLAGS, quick }, results: null, page: null };
+const report = { runtime: 'chromium', meta: { flags: BENCH_FLAGS, quick }, results: null, threaded: null, page: null };
 const benchBrowser = await launch(BENCH_FLAGS);
 try {
   report.meta.chromium = benchBrowser.version();
@@ -161,6 +170,7 @@ try {
     const r = await runBenchPage(benchBrowser);
     Object.assign(report.meta, r.meta);
     report.results = r.results;
+    report.threaded = r.threaded ?? null;
   }
   if (doPage) {
     report.page = {};

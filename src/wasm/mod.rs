@@ -4,6 +4,7 @@
 
 mod catalog;
 mod model;
+mod threads;
 mod trainer;
 
 use serde::Serialize;
@@ -11,6 +12,9 @@ use wasm_bindgen::prelude::*;
 
 pub use catalog::{catalog, idx_images, latent_grid_points};
 pub use model::LatentModel;
+#[cfg(feature = "threads")]
+pub use threads::init_thread_pool;
+pub use threads::thread_count;
 pub use trainer::LatentTrainer;
 
 use crate::checkpoint::{Metadata, TrainInfo};
@@ -22,18 +26,21 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// What this build can do: `{simd, threads, version}`.
+/// What this build can do: `{simd, threads, thread_count, version}` (`threads`: built with
+/// atomics and shared memory; `thread_count`: rayon's pool size, see `threadCount`).
 #[wasm_bindgen]
 pub fn capabilities() -> Result<JsValue, JsError> {
     #[derive(Serialize)]
     struct Caps {
         simd: bool,
         threads: bool,
+        thread_count: usize,
         version: &'static str,
     }
     Ok(serde_wasm_bindgen::to_value(&Caps {
         simd: cfg!(target_feature = "simd128"),
         threads: cfg!(target_feature = "atomics"),
+        thread_count: threads::thread_count(),
         version: env!("CARGO_PKG_VERSION"),
     })?)
 }

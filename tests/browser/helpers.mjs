@@ -14,13 +14,28 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
-/** Serves www/ (pkg-scripts/serve.mjs) on a free port; resolves to {url, close()}. */
-export function startServer() {
-  return serveStatic({ root: join(ROOT, 'www') });
+/**
+ * Serves www/ (pkg-scripts/serve.mjs, in process) on a free port; resolves to {url, close()}.
+ * `isolation: false` leaves COOP/COEP out; `args` are the server's CLI options
+ * (['--csp', POLICY], ['--cors'], ['--root', DIR]).
+ */
+export function startServer({ isolation = true, args = [] } = {}) {
+  const opts = { root: join(ROOT, 'www'), isolation };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--cors') opts.cors = true;
+    else if (a === '--no-isolation') opts.isolation = false;
+    else if ((a === '--csp' || a === '--root') && i + 1 < args.length) opts[a.slice(2)] = args[++i];
+    else return Promise.reject(new Error(`startServer: unknown server option ${a}`));
+  }
+  return serveStatic(opts);
 }
 
-/** Headless Chromium with a fresh user-data-dir; resolves to {context, close()}. */
-export async function launchBrowser() {
+/**
+ * Headless Chromium with a fresh user-data-dir; resolves to {context, close()}. `options` go to
+ * playwright's launchPersistentContext (e.g. `serviceWorkers: 'block'`).
+ */
+export async function launchBrowser(options = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'latentlab-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -28,6 +43,7 @@ export async function launchBrowser() {
     args: CHROMIUM_FLAGS,
     acceptDownloads: true,
     viewport: { width: 1280, height: 1000 },
+    ...options,
   });
   return {
     context,
