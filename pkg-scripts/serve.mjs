@@ -1,21 +1,44 @@
 // Static server for www/ on 127.0.0.1 with the headers the page needs: COOP/COEP (so
 // crossOriginIsolated is true: SharedArrayBuffer, wasm threads), right MIME types (.wasm
-// streaming compile), Cache-Control: no-cache. No dependencies; refuses paths outside www/.
-// Usage: node pkg-scripts/serve.mjs [PORT] (default 8080; 0 picks a free port). Prints the URL.
+// streaming compile), Cache-Control: no-cache. No dependencies; refuses paths outside the root.
+// Usage: node pkg-scripts/serve.mjs [PORT] [--root DIR] [--csp POLICY] [--cors]
+//   PORT      default 8080; 0 picks a free port. Prints the URL.
+//   --root    serve DIR instead of www/ (the packed-tarball tests serve a temp project)
+//   --csp     send `Content-Security-Policy: POLICY` with every response
+//   --cors    act as a script host for other origins: `Access-Control-Allow-Origin: *` and
+//             `Cross-Origin-Resource-Policy: cross-origin` (a CDN-like host)
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { dirname, extname, join, sep } from 'node:path';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'www');
 const HOST = '127.0.0.1';
-const arg = process.argv[2] ?? process.env.PORT ?? '8080';
-const PORT = Number(arg);
-if (!/^\d+$/.test(String(arg)) || PORT > 65535) {
-  console.error(`serve: error: bad port "${arg}"`);
-  process.exit(2);
+
+/** {port, root, csp, cors} from argv; exits with a message on anything it does not know. */
+function parseArgs(argv) {
+  const opts = { port: process.env.PORT ?? '8080', root: null, csp: null, cors: false };
+  const bad = (msg) => {
+    console.error(`serve: error: ${msg}`);
+    process.exit(2);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--cors') opts.cors = true;
+    else if (a === '--root' || a === '--csp') {
+      if (i + 1 >= argv.length) bad(`${a} needs a value`);
+      opts[a.slice(2)] = argv[++i];
+    } else if (a.startsWith('--')) bad(`unknown option "${a}" (known: --root DIR, --csp POLICY, --cors)`);
+    else opts.port = a;
+  }
+  if (!/^\d+$/.test(String(opts.port)) || Number(opts.port) > 65535) bad(`bad port "${opts.port}"`);
+  return opts;
 }
+
+const OPTS = parseArgs(process.argv.slice(2));
+const PORT = Number(OPTS.port);
+const ROOT = OPTS.root ? resolve(OPTS.root) : join(dirname(fileURLToPath(import.meta.url)), '..', 'www');
+const LABEL = OPTS.root ? OPTS.root : 'www/';
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -47,6 +70,8 @@ const COMMON = {
   'Cross-Origin-Resource-Policy': 'same-origin',
   'Cache-Control': 'no-cache',
   'X-Content-Type-Options': 'nosniff',
+  ...(OPTS.cors ? { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' } : {}),
+  ...(OPTS.csp ? { 'Content-Security-Policy': OPTS.csp } : {}),
 };
 
 function send(res, code, text, extra = {}) {
@@ -118,7 +143,7 @@ server.on('error', (err) => {
   process.exit(1);
 });
 server.listen(PORT, HOST, () => {
-  console.log(`Serving www/ at http://${HOST}:${server.address().port}/  (Ctrl-C stops)`);
+  console.log(`Serving ${LABEL} at http://${HOST}:${server.address().port}/  (Ctrl-C stops)`);
 });
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {

@@ -14,10 +14,13 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
-/** Starts pkg-scripts/serve.mjs on port 0; resolves to {url, close()} once it prints its URL. */
-export function startServer() {
+/**
+ * Starts pkg-scripts/serve.mjs on port 0 with its `options` (e.g. ['--csp', POLICY], ['--cors'],
+ * ['--root', DIR]); resolves to {url, close()} once it prints its URL.
+ */
+export function startServer(options = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'pkg-scripts', 'serve.mjs'), '0'], {
+    const child = spawn(process.execPath, [join(ROOT, 'pkg-scripts', 'serve.mjs'), '0', ...options], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -30,7 +33,7 @@ export function startServer() {
     child.stderr.on('data', (d) => (err += d));
     child.stdout.on('data', (d) => {
       out += d;
-      const m = out.match(/Serving www\/ at (http:\/\/127\.0\.0\.1:\d+\/)/);
+      const m = out.match(/Serving \S+ at (http:\/\/127\.0\.0\.1:\d+\/)/);
       if (m) {
         clearTimeout(timer);
         resolve({
