@@ -65,9 +65,21 @@ export class Rpc {
   }
 }
 
-/** A new module worker running worker.js (resolved relative to this file, not the page). */
+/**
+ * A new module worker running worker.js (resolved relative to this file, not the page).
+ *
+ * Module workers must be same-origin with the page. When this file is served from another
+ * origin (a CDN-like host that sends CORS headers), the worker is started from a same-origin
+ * blob: URL whose only line imports the real worker.js by absolute URL; worker.js then finds the
+ * wasm and the data relative to its own absolute URL. Same-origin pages get the direct worker,
+ * so a CSP without `worker-src blob:` works for them.
+ */
 export function createWorker() {
-  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'latentlab' });
+  const url = new URL('./worker.js', import.meta.url);
+  const options = { type: 'module', name: 'latentlab' };
+  if (url.origin === self.location.origin) return new Worker(url, options);
+  const shim = new Blob([`import ${JSON.stringify(url.href)};\n`], { type: 'text/javascript' });
+  return new Worker(URL.createObjectURL(shim), options);
 }
 
 let shared = null;
