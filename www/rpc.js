@@ -65,6 +65,9 @@ export class Rpc {
   }
 }
 
+/** Where worker.js lies, relative to this file (a variable: bundlers leave this use alone). */
+const WORKER_FILE = './worker.js';
+
 /**
  * A new module worker running worker.js (resolved relative to this file, not the page).
  *
@@ -72,14 +75,16 @@ export class Rpc {
  * origin (a CDN-like host that sends CORS headers), the worker is started from a same-origin
  * blob: URL whose only line imports the real worker.js by absolute URL; worker.js then finds the
  * wasm and the data relative to its own absolute URL. Same-origin pages get the direct worker,
- * so a CSP without `worker-src blob:` works for them.
+ * so a CSP without `worker-src blob:` works for them. The direct form is written out literally
+ * so that bundlers (Vite, webpack) see it and bundle the worker with the wasm and the data.
  */
 export function createWorker() {
-  const url = new URL('./worker.js', import.meta.url);
-  const options = { type: 'module', name: 'latentlab' };
-  if (url.origin === self.location.origin) return new Worker(url, options);
-  const shim = new Blob([`import ${JSON.stringify(url.href)};\n`], { type: 'text/javascript' });
-  return new Worker(URL.createObjectURL(shim), options);
+  if (new URL(import.meta.url).origin !== self.location.origin) {
+    const url = new URL(WORKER_FILE, import.meta.url);
+    const shim = new Blob([`import ${JSON.stringify(url.href)};\n`], { type: 'text/javascript' });
+    return new Worker(URL.createObjectURL(shim), { type: 'module', name: 'latentlab' });
+  }
+  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'latentlab' });
 }
 
 let shared = null;

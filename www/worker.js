@@ -111,8 +111,9 @@ function loadImages(name, split) {
   }
   const key = `${name}-${split}`;
   if (!idxCache.has(key)) {
-    const base = new URL(`./data/${key}-`, import.meta.url);
-    const p = Promise.all([gunzipFetch(`${base}images.idx.gz`), gunzipFetch(`${base}labels.idx.gz`)]).then(
+    // One template per file name, so that bundlers can see which files it may name.
+    const url = (part) => new URL(`./data/${key}-${part}.idx.gz`, import.meta.url);
+    const p = Promise.all([gunzipFetch(url('images')), gunzipFetch(url('labels'))]).then(
       ([imagesIdx, labelsIdx]) => {
         const im = idxDims(imagesIdx, `${key} images`);
         const lb = idxDims(labelsIdx, `${key} labels`);
