@@ -69,6 +69,24 @@ export class Rpc {
 const WORKER_FILE = './worker.js';
 
 /**
+ * The source of a worker that imports the module at absolute `url`. The import is dynamic
+ * (Chromium refuses a blob worker's static cross-origin import under a CSP, while it allows the
+ * same import() under the same policy), so messages that arrive before the module has loaded
+ * are held and replayed; a failed import is rethrown, which the page sees as the worker's
+ * `error` event.
+ */
+function blobShim(url) {
+  return `const early = [];
+const hold = (e) => { e.stopImmediatePropagation(); early.push(e.data); };
+self.addEventListener('message', hold);
+import(${JSON.stringify(url)}).then(() => {
+  self.removeEventListener('message', hold);
+  for (const data of early) self.dispatchEvent(new MessageEvent('message', { data }));
+}, (err) => setTimeout(() => { throw new Error('could not load ' + ${JSON.stringify(url)} + ': ' + err.message); }));
+`;
+}
+
+/**
  * A new module worker running worker.js (resolved relative to this file, not the page).
  *
  * Module workers must be same-origin with the page. When this file is served from another
@@ -81,7 +99,7 @@ const WORKER_FILE = './worker.js';
 export function createWorker() {
   if (new URL(import.meta.url).origin !== self.location.origin) {
     const url = new URL(WORKER_FILE, import.meta.url);
-    const shim = new Blob([`import ${JSON.stringify(url.href)};\n`], { type: 'text/javascript' });
+    const shim = new Blob([blobShim(url.href)], { type: 'text/javascript' });
     return new Worker(URL.createObjectURL(shim), { type: 'module', name: 'latentlab' });
   }
   return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'latentlab' });

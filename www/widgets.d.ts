@@ -115,8 +115,8 @@ export declare class LatentLabReconstruct extends LatentLabElement {
 }
 
 interface TrainerAttributes {
-  /** Training data: a 2-D toy (ring8, grid25, spiral) or an image set (mnist, fashion-mnist). */
-  dataset: string;
+  /** Attribute `training-set`: a 2-D toy (ring8, grid25, spiral) or an image set (mnist, fashion-mnist). */
+  trainingSet: string;
   /** Adam's learning rate, 1e-6–1 (also live, in the widget). */
   lr: number;
   /** Attribute `batch-size`, 1–1024. */
@@ -134,7 +134,7 @@ interface TrainerAttributes {
 /** `<latent-lab-gan-trainer>`: a GAN on a 2-D toy trains live over the discriminator's heat map. */
 export declare class LatentLabGanTrainer extends LatentLabElement implements TrainerAttributes {
   /** Default "ring8". */
-  dataset: string;
+  trainingSet: string;
   /** Default 0.001. */
   lr: number;
   /** Default 100. */
@@ -152,7 +152,7 @@ export declare class LatentLabGanTrainer extends LatentLabElement implements Tra
 /** `<latent-lab-vae-trainer>`: a small MLP VAE trains live. */
 export declare class LatentLabVaeTrainer extends LatentLabElement implements TrainerAttributes {
   /** Default "mnist". */
-  dataset: string;
+  trainingSet: string;
   /** Default 0.001. */
   lr: number;
   /** Default 64. */

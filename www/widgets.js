@@ -6,8 +6,8 @@
 //   <latent-lab-interpolator src="…" mode="slerp" steps="10"></latent-lab-interpolator>
 //   <latent-lab-latent-map src="…" grid="16" range="3"></latent-lab-latent-map>
 //   <latent-lab-reconstruct src="…"></latent-lab-reconstruct>
-//   <latent-lab-gan-trainer dataset="ring8" pack="2" autoplay></latent-lab-gan-trainer>
-//   <latent-lab-vae-trainer dataset="mnist" latent-dim="2"></latent-lab-vae-trainer>
+//   <latent-lab-gan-trainer training-set="ring8" pack="2" autoplay></latent-lab-gan-trainer>
+//   <latent-lab-vae-trainer training-set="mnist" latent-dim="2"></latent-lab-vae-trainer>
 //
 // `src` is resolved against the page; the worker, the wasm and the data are found relative to
 // this file's own URL (any folder, any origin that serves them with CORS). All widgets of a

@@ -73,9 +73,10 @@ test(`same origin under "${STRICT}": widgets and a trainer work`, async () => {
 function writeSite(cdn) {
   site = mkdtempSync(join(tmpdir(), 'latentlab-site-'));
   copyFileSync(join(ROOT, 'www', 'weights', 'vae-mnist-2d.safetensors'), join(site, 'own.safetensors'));
+  copyFileSync(join(ROOT, 'www', 'favicon.svg'), join(site, 'favicon.svg'));
   writeFileSync(
     join(site, 'index.html'),
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A tutorial elsewhere</title>
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A tutorial elsewhere</title><link rel="icon" href="favicon.svg">
 <script type="module" src="${cdn}widgets.js"></script></head><body>
 <latent-lab-sampler id="cdn-weights" src="${cdn}weights/vae-mnist-2d.safetensors"></latent-lab-sampler>
 <latent-lab-sampler id="own-weights" src="own.safetensors" count="4"></latent-lab-sampler>

@@ -80,7 +80,7 @@ test('a plain static page: <script type="module" src="node_modules/latentlab-web
   const dir = site('static-site', 'weights');
   writeFileSync(
     join(dir, 'index.html'),
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>static</title>
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>static</title><link rel="icon" href="data:,">
 <script type="module" src="node_modules/latentlab-web/widgets.js"></script></head><body>${WIDGETS}</body></html>`,
   );
   const server = await startServer(['--root', dir]);
@@ -92,7 +92,7 @@ test('a Vite app: import "latentlab-web", vite build, serve dist/', async () => 
   const dir = site('vite-app', join('public', 'weights'));
   writeFileSync(
     join(dir, 'index.html'),
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>vite</title>
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>vite</title><link rel="icon" href="data:,">
 <script type="module" src="/main.js"></script></head><body>${WIDGETS}</body></html>`,
   );
   writeFileSync(join(dir, 'main.js'), "import { ELEMENTS } from 'latentlab-web';\ndocument.body.dataset.elements = String(Object.keys(ELEMENTS).length);\n");

@@ -1,4 +1,4 @@
-// <latent-lab-gan-trainer dataset lr batch-size pack seed max-steps preview-every autoplay>:
+// <latent-lab-gan-trainer training-set lr batch-size pack seed max-steps preview-every autoplay>:
 // a GAN on a 2-D toy trains live in the page: real (grey) and generated (orange) points over
 // the discriminator's P(real). Pack > 1 is PacGAN (the discriminator judges packs of samples,
 // which fights mode collapse). The default recipe forms the ring within a minute.
@@ -9,7 +9,7 @@ import { LatentLabTrainer, trainerAttributes } from './trainer.js';
 
 export class LatentLabGanTrainer extends LatentLabTrainer {
   static attributes = {
-    ...trainerAttributes({ dataset: 'ring8', lr: 1e-3, batchSize: 100, maxSteps: 5000, previewEvery: 25 }),
+    ...trainerAttributes({ trainingSet: 'ring8', lr: 1e-3, batchSize: 100, maxSteps: 5000, previewEvery: 25 }),
     pack: { type: 'int', min: 1, max: 8, default: 2 },
   };
 
@@ -49,7 +49,7 @@ export class LatentLabGanTrainer extends LatentLabTrainer {
   }
 
   async idle(v) {
-    const real = await sharedRpc().call('dataPoints', { name: v.dataset, n: 1000 });
+    const real = await sharedRpc().call('dataPoints', { name: v.trainingSet, n: 1000 });
     drawScatter(this.$('canvas'), { bounds: real.bounds, layers: [{ points: real.points, color: this.color('real', '#374151'), radius: 1.6, alpha: 0.45 }] });
   }
 

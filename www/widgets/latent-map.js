@@ -51,7 +51,7 @@ export class LatentLabLatentMap extends LatentLabElement {
       if (view.real) layers.unshift({ points: view.real, color: this.color('real', '#374151'), radius: 1.4, alpha: 0.35 });
       drawScatter(plane, { bounds: view.bounds, layers });
     }
-    plane.style.width = '160px';
+    plane.style.width = '300px';
     this.$('.plane-caption').textContent = this.t('planeCaption', range);
     const fig = this.$('.points-fig');
     fig.hidden = !res.points;
@@ -59,7 +59,7 @@ export class LatentLabLatentMap extends LatentLabElement {
       const colors = Array.from(res.labels, (l) => classColor(l));
       const canvas = this.$('canvas.encoded');
       drawScatter(canvas, { bounds: [-range, range, -range, range], layers: [{ points: res.points, colors, radius: 3, alpha: 0.8 }] });
-      canvas.style.width = '160px';
+      canvas.style.width = '300px';
       canvas.dataset.points = String(res.labels.length);
       this.$('.points-caption').textContent = this.t('encodedCaption', res.labels.length);
     }

@@ -10,9 +10,10 @@ import { LatentLabElement } from './base.js';
 let runCount = 0;
 
 /** Attributes every trainer has; subclasses set their own defaults. */
-export function trainerAttributes({ dataset, lr, batchSize, maxSteps, previewEvery }) {
+export function trainerAttributes({ trainingSet, lr, batchSize, maxSteps, previewEvery }) {
   return {
-    dataset: { type: 'string', default: dataset },
+    // Not `dataset`: that name is HTMLElement's own (the data-* attributes).
+    'training-set': { type: 'string', default: trainingSet },
     lr: { type: 'number', min: 1e-6, max: 1, default: lr },
     'batch-size': { type: 'int', min: 1, max: 1024, default: batchSize },
     seed: { type: 'int', min: 0, max: 4294967295, default: 1 },
@@ -102,7 +103,7 @@ export class LatentLabTrainer extends LatentLabElement {
     }
     this.setState('starting');
     this.setStatus(this.t('building'));
-    const payload = { spec, seed: v.seed, dataset: v.dataset, maxSteps: v.maxSteps, previewEvery: v.previewEvery };
+    const payload = { spec, seed: v.seed, dataset: v.trainingSet, maxSteps: v.maxSteps, previewEvery: v.previewEvery };
     const me = (this.runToken = {});
     this.call('trainStart', payload, (p) => {
       if (this.runToken === me) this.#onProgress(p);

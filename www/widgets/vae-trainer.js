@@ -1,4 +1,4 @@
-// <latent-lab-vae-trainer dataset latent-dim beta lr batch-size seed max-steps preview-every
+// <latent-lab-vae-trainer training-set latent-dim beta lr batch-size seed max-steps preview-every
 // autoplay>: a small MLP VAE trains live on an image subset (or a 2-D toy): samples from the
 // prior and test-digit reconstructions as it learns; β weighs the KL term (β-VAE).
 
@@ -7,7 +7,7 @@ import { LatentLabTrainer, trainerAttributes } from './trainer.js';
 
 export class LatentLabVaeTrainer extends LatentLabTrainer {
   static attributes = {
-    ...trainerAttributes({ dataset: 'mnist', lr: 1e-3, batchSize: 64, maxSteps: 3000, previewEvery: 50 }),
+    ...trainerAttributes({ trainingSet: 'mnist', lr: 1e-3, batchSize: 64, maxSteps: 3000, previewEvery: 50 }),
     'latent-dim': { type: 'int', min: 1, max: 64, default: 2 },
     beta: { type: 'number', min: 0, max: 100, default: 1 },
   };
