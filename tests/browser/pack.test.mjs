@@ -96,7 +96,7 @@ test('a Vite app: import "latentlab-web", vite build, serve dist/', async () => 
 <script type="module" src="/main.js"></script></head><body>${WIDGETS}</body></html>`,
   );
   writeFileSync(join(dir, 'main.js'), "import { ELEMENTS } from 'latentlab-web';\ndocument.body.dataset.elements = String(Object.keys(ELEMENTS).length);\n");
-  writeFileSync(join(dir, 'vite.config.js'), "export default { optimizeDeps: { exclude: ['latentlab-web'] }, worker: { format: 'es' } };\n");
+  writeFileSync(join(dir, 'vite.config.js'), "export default { optimizeDeps: { exclude: ['latentlab-web'] } };\n");
   run(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], dir);
   const server = await startServer(['--root', join(dir, 'dist')]);
   servers.push(server);

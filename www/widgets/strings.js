@@ -49,7 +49,7 @@ const STRINGS = {
     lrNow: (lr) => `learning rate now ${lr}`,
     ganCaption: 'real (grey) and generated (orange) points over the discriminator’s P(real): blue = fake, red = real',
     vaeSamples: 'samples from the prior',
-    vaeRecon: 'test digits (top) and their reconstructions (bottom)',
+    vaeRecon: 'training digits (top) and their reconstructions (bottom)',
   },
   zh: {
     waiting: '滚动到此处后开始…',
@@ -97,7 +97,7 @@ const STRINGS = {
     lrNow: (lr) => `学习率已改为 ${lr}`,
     ganCaption: '真实点（灰）与生成点（橙），底色为判别器的 P(真)：蓝 = 假，红 = 真',
     vaeSamples: '从先验采样',
-    vaeRecon: '测试数字（上）与其重建（下）',
+    vaeRecon: '训练数字（上）与其重建（下）',
   },
 };
 

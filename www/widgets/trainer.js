@@ -9,6 +9,9 @@ import { LatentLabElement } from './base.js';
 
 let runCount = 0;
 
+/** The metrics the status line shows when the run reports them (all are in the events). */
+const SHOWN_METRICS = ['loss', 'kl', 'd_loss', 'g_loss'];
+
 /** Attributes every trainer has; subclasses set their own defaults. */
 export function trainerAttributes({ trainingSet, lr, batchSize, maxSteps, previewEvery }) {
   return {
@@ -125,10 +128,9 @@ export class LatentLabTrainer extends LatentLabElement {
       this.errorEl.textContent = '';
     } else if (p.event === 'steps') {
       this.step = p.step;
-      const shown = Object.entries(p.metrics)
-        .slice(0, 3)
-        .map(([k, x]) => `${k} ${fmtMetric(x)}`)
-        .join(' · ');
+      const names = Object.keys(p.metrics);
+      const main = SHOWN_METRICS.filter((k) => k in p.metrics);
+      const shown = (main.length ? main : names.slice(0, 3)).map((k) => `${k} ${fmtMetric(p.metrics[k])}`).join(' · ');
       this.setStatus(this.t('trainStatus', p.step, p.stepsPerSec, shown));
       this.emit('latentlab-progress', { step: p.step, epochs: p.epochs, metrics: p.metrics, stepsPerSec: p.stepsPerSec });
     } else if (p.event === 'preview') {
