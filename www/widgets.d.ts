@@ -64,7 +64,8 @@ export declare class LatentLabElement extends HTMLElement {
   addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
 }
 
-interface LatentAttributes {
+/** The attributes of the widgets that show a checkpoint. */
+export interface LatentAttributes {
   /** A Latent Lab .safetensors checkpoint, resolved against the page. Required. */
   src: string | null;
   /** Seed of the latent codes. Default 1. */
@@ -74,32 +75,25 @@ interface LatentAttributes {
 }
 
 /** `<latent-lab-sampler>`: a grid of samples, or a scatter of 2-D points over the real data. */
-export declare class LatentLabSampler extends LatentLabElement implements LatentAttributes {
-  src: string | null;
-  seed: number;
-  modelClass: number;
+export declare class LatentLabSampler extends LatentLabElement {
   /** How many samples, 1–4096. Default 16 for images, 1000 for 2-D points (null when unset). */
   count: number | null;
   /** Scale of the latent codes, 0–10 (1 is the prior). Default 1. */
   temperature: number;
 }
+export interface LatentLabSampler extends LatentAttributes {}
 
 /** `<latent-lab-interpolator>`: a decoded path between two random codes. */
-export declare class LatentLabInterpolator extends LatentLabElement implements LatentAttributes {
-  src: string | null;
-  seed: number;
-  modelClass: number;
+export declare class LatentLabInterpolator extends LatentLabElement {
   /** "slerp" (default) or "lerp". */
   mode: 'slerp' | 'lerp';
   /** Frames in the strip, 2–24. Default 10. */
   steps: number;
 }
+export interface LatentLabInterpolator extends LatentAttributes {}
 
 /** `<latent-lab-latent-map>`: a 2-D latent plane, decoded, and the encoded test set. */
-export declare class LatentLabLatentMap extends LatentLabElement implements LatentAttributes {
-  src: string | null;
-  seed: number;
-  modelClass: number;
+export declare class LatentLabLatentMap extends LatentLabElement {
   /** Decoded points per side, 2–40. Default 16. */
   grid: number;
   /** The plane spans [−range, range]², 0.5–8. Default 3. */
@@ -107,6 +101,7 @@ export declare class LatentLabLatentMap extends LatentLabElement implements Late
   /** Test images to encode, 0–1000. Default 500. */
   count: number;
 }
+export interface LatentLabLatentMap extends LatentAttributes {}
 
 /** `<latent-lab-reconstruct>`: draw a digit; its reconstruction and posterior. */
 export declare class LatentLabReconstruct extends LatentLabElement {
@@ -114,7 +109,8 @@ export declare class LatentLabReconstruct extends LatentLabElement {
   modelClass: number;
 }
 
-interface TrainerAttributes {
+/** The attributes of both trainers (their defaults differ: see each class). */
+export interface TrainerAttributes {
   /** Attribute `training-set`: a 2-D toy (ring8, grid25, spiral) or an image set (mnist, fashion-mnist). */
   trainingSet: string;
   /** Adam's learning rate, 1e-6–1 (also live, in the widget). */
@@ -131,43 +127,27 @@ interface TrainerAttributes {
   autoplay: boolean;
 }
 
-/** `<latent-lab-gan-trainer>`: a GAN on a 2-D toy trains live over the discriminator's heat map. */
-export declare class LatentLabGanTrainer extends LatentLabElement implements TrainerAttributes {
-  /** Default "ring8". */
-  trainingSet: string;
-  /** Default 0.001. */
-  lr: number;
-  /** Default 100. */
-  batchSize: number;
-  seed: number;
-  /** Default 5000. */
-  maxSteps: number;
-  /** Default 25. */
-  previewEvery: number;
-  autoplay: boolean;
+/**
+ * `<latent-lab-gan-trainer>`: a GAN on a 2-D toy trains live over the discriminator's heat map.
+ * Defaults: training-set "ring8", lr 0.001, batch-size 100, pack 2, max-steps 5000, preview-every 25.
+ */
+export declare class LatentLabGanTrainer extends LatentLabElement {
   /** PacGAN pack size, 1–8 (1 is a plain GAN). Default 2. */
   pack: number;
 }
+export interface LatentLabGanTrainer extends TrainerAttributes {}
 
-/** `<latent-lab-vae-trainer>`: a small MLP VAE trains live. */
-export declare class LatentLabVaeTrainer extends LatentLabElement implements TrainerAttributes {
-  /** Default "mnist". */
-  trainingSet: string;
-  /** Default 0.001. */
-  lr: number;
-  /** Default 64. */
-  batchSize: number;
-  seed: number;
-  /** Default 3000. */
-  maxSteps: number;
-  /** Default 50. */
-  previewEvery: number;
-  autoplay: boolean;
+/**
+ * `<latent-lab-vae-trainer>`: a small MLP VAE trains live.
+ * Defaults: training-set "mnist", lr 0.001, batch-size 64, max-steps 3000, preview-every 50.
+ */
+export declare class LatentLabVaeTrainer extends LatentLabElement {
   /** Attribute `latent-dim`, 1–64. Default 2. */
   latentDim: number;
   /** Weight of the KL term, 0–100 (β-VAE). Default 1. */
   beta: number;
 }
+export interface LatentLabVaeTrainer extends TrainerAttributes {}
 
 /** tag name → element class */
 export declare const ELEMENTS: {

@@ -117,6 +117,9 @@ s.modelClass = 3;
 const t: number = s.temperature;
 s.addEventListener('latentlab-sample', (e) => { const z: Float32Array | undefined = e.detail.latents; console.log(z, t, check); });
 document.querySelector('latent-lab-gan-trainer')!.pack = 4;
+document.querySelector('latent-lab-gan-trainer')!.trainingSet = 'grid25';
+document.querySelector('latent-lab-vae-trainer')!.latentDim = 8;
+s.src = 'weights/other.safetensors';
 loadModel('x').then((info) => info.latent_dim);
 `,
   );
