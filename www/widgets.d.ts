@@ -70,8 +70,8 @@ export interface LatentAttributes {
   src: string | null;
   /** Seed of the latent codes. Default 1. */
   seed: number;
-  /** Conditional models: the class to generate (attribute `model-class`). Default 0. */
-  modelClass: number;
+  /** Conditional models only: the class to generate (attribute `model-class`; null when unset, which means 0). */
+  modelClass: number | null;
 }
 
 /** `<latent-lab-sampler>`: a grid of samples, or a scatter of 2-D points over the real data. */
@@ -106,7 +106,7 @@ export interface LatentLabLatentMap extends LatentAttributes {}
 /** `<latent-lab-reconstruct>`: draw a digit; its reconstruction and posterior. */
 export declare class LatentLabReconstruct extends LatentLabElement {
   src: string | null;
-  modelClass: number;
+  modelClass: number | null;
 }
 
 /** The attributes of both trainers (their defaults differ: see each class). */

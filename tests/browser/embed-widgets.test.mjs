@@ -47,7 +47,7 @@ test('a widget below the fold waits until it is scrolled into view', async () =>
 });
 
 test('all widgets share one worker and each checkpoint is fetched once', async () => {
-  for (const id of ['#demo-interpolator', '#demo-map', '#demo-reconstruct', '#demo-points', '#demo-gan']) await settled(id);
+  for (const id of ['#demo-interpolator', '#demo-map', '#demo-reconstruct', '#demo-cvae', '#demo-points', '#demo-gan']) await settled(id);
   assert.equal(workers.length, 1, `workers: ${workers.join(', ')}`);
   assert.equal(checkpointRequests.get('/weights/vae-mnist-2d.safetensors'), 1, 'three widgets, one download');
   for (const [path, n] of checkpointRequests) assert.equal(n, 1, `${path} fetched ${n} times`);
@@ -90,7 +90,7 @@ test('attributes are reflected as properties; latentlab-sample carries the laten
     const d = await got;
     return { props, attr: el.getAttribute('count'), n: d.n, latentDim: d.latentDim, latents: d.latents.length, finite: Array.from(d.latents).every(Number.isFinite) };
   });
-  assert.deepEqual(detail.props, { count: 16, seed: 1, temperature: 1, modelClass: 0 });
+  assert.deepEqual(detail.props, { count: 16, seed: 1, temperature: 1, modelClass: null });
   assert.equal(detail.attr, '9');
   assert.equal(detail.n, 9);
   assert.equal(detail.latentDim, 2);
@@ -115,6 +115,7 @@ test('bad sources and bad attributes show in their own widget; the others keep w
     ['latent-lab-sampler', { src: 'weights/vae-mnist-2d.safetensors', count: '100000' }, /count must be a whole number from 1 to 4096, got "100000"/],
     ['latent-lab-sampler', { src: 'weights/vae-mnist-2d.safetensors', temperature: 'abc' }, /temperature must be a number from 0 to 10, got "abc"/],
     ['latent-lab-sampler', { src: 'weights/cvae-mnist.safetensors', 'model-class': '12' }, /model-class must be from 0 to 9/],
+    ['latent-lab-sampler', { src: 'weights/vae-mnist-2d.safetensors', 'model-class': '3' }, /model-class is for conditional models/],
     ['latent-lab-interpolator', { src: 'weights/vae-mnist-2d.safetensors', mode: 'cubic' }, /mode must be one of "slerp", "lerp"/],
     ['latent-lab-sampler', {}, /set the src attribute/],
     ['latent-lab-gan-trainer', { pack: '0' }, /pack must be a whole number from 1 to 8/],

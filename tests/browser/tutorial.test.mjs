@@ -67,6 +67,9 @@ for (const p of PAGES) {
     assert.ok(math.mathml, 'every formula is a laid-out MathML element');
     assert.ok(math.stacked, 'fractions are stacked');
     await page.screenshot({ path: join(ARTIFACTS, `tutorial-${p.lang}.png`), fullPage: true });
+    // A phone-width column: nothing sticks out.
+    await page.setViewportSize({ width: 360, height: 800 });
+    assert.ok(await page.evaluate(() => document.scrollingElement.scrollWidth <= 360), 'no horizontal scrolling at 360 px');
     // The language switch.
     await page.locator(`nav.top a[href="${p.other}"]`).click();
     await page.waitForURL(`**/tutorial/${p.other}`);

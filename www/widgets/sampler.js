@@ -10,16 +10,22 @@ import { LatentLabElement } from './base.js';
 export const LATENT_ATTRIBUTES = {
   src: { type: 'string', required: true, hint: 'a Latent Lab .safetensors checkpoint' },
   seed: { type: 'int', min: 0, max: 4294967295, default: 1 },
-  'model-class': { type: 'int', min: 0, default: 0 },
+  'model-class': { type: 'int', min: 0, default: null }, // class 0 of a conditional model
 };
 
-/** The class to condition on (null for an unconditional model); throws when out of range. */
+/**
+ * The class to condition on: `modelClass` (the attribute, null when unset; 0 by default), or
+ * null for an unconditional model. Throws when the class does not fit the model.
+ */
 export function classFor(info, modelClass) {
-  if (!info.num_classes) return null;
+  if (!info.num_classes) {
+    if (modelClass !== null) throw new Error(`model-class is for conditional models; this ${info.kind} has no classes`);
+    return null;
+  }
   if (modelClass >= info.num_classes) {
     throw new Error(`model-class must be from 0 to ${info.num_classes - 1} for this model, got ${modelClass}`);
   }
-  return modelClass;
+  return modelClass ?? 0;
 }
 
 /** What to draw a model of 2-D points against: {bounds, real} from the worker. */
