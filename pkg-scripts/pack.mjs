@@ -4,7 +4,7 @@
 // (pkg/, pkg-threads/ when built) and the browser data (data/). Prints the tarball's path.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, normalize, relative, resolve } from 'node:path';
+import { dirname, join, normalize, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,7 +28,11 @@ function reachable(entry) {
     const file = todo.pop();
     if (seen.has(file)) continue;
     const abs = join(WWW, file);
-    if (!existsSync(abs)) die(`${file} is referenced but missing`);
+    if (!existsSync(abs)) {
+      // The threaded build is optional: the worker falls back to pkg/ without it.
+      if (file.startsWith(`pkg-threads${sep}`)) continue;
+      die(`${file} is referenced but missing`);
+    }
     seen.add(file);
     if (!file.endsWith('.js')) continue;
     for (const m of readFileSync(abs, 'utf8').matchAll(refs)) {
