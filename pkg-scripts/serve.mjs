@@ -1,8 +1,9 @@
 // Static server for www/ on 127.0.0.1 with the headers the page needs: COOP/COEP (so
 // crossOriginIsolated is true: SharedArrayBuffer, wasm threads), right MIME types (.wasm
 // streaming compile), Cache-Control: no-cache. No dependencies; refuses paths outside the root.
-// Usage: node pkg-scripts/serve.mjs [PORT] [--root DIR] [--csp POLICY] [--cors]
+// Usage: node pkg-scripts/serve.mjs [PORT] [--root DIR] [--csp POLICY] [--cors] [--no-isolation]
 //   PORT      default 8080; 0 picks a free port. Prints the URL.
+//   --no-isolation  leave COOP/COEP/CORP out, as a static host that cannot set headers would
 //   --root    serve DIR instead of www/ (the packed-tarball tests serve a temp project)
 //   --csp     send `Content-Security-Policy: POLICY` with every response
 //   --cors    act as a script host for other origins: `Access-Control-Allow-Origin: *` and
@@ -15,9 +16,9 @@ import { fileURLToPath } from 'node:url';
 
 const HOST = '127.0.0.1';
 
-/** {port, root, csp, cors} from argv; exits with a message on anything it does not know. */
+/** {port, root, csp, cors, isolation} from argv; exits with a message on anything it does not know. */
 function parseArgs(argv) {
-  const opts = { port: process.env.PORT ?? '8080', root: null, csp: null, cors: false };
+  const opts = { port: process.env.PORT ?? '8080', root: null, csp: null, cors: false, isolation: true };
   const bad = (msg) => {
     console.error(`serve: error: ${msg}`);
     process.exit(2);
@@ -25,10 +26,11 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--cors') opts.cors = true;
+    else if (a === '--no-isolation') opts.isolation = false;
     else if (a === '--root' || a === '--csp') {
       if (i + 1 >= argv.length) bad(`${a} needs a value`);
       opts[a.slice(2)] = argv[++i];
-    } else if (a.startsWith('--')) bad(`unknown option "${a}" (known: --root DIR, --csp POLICY, --cors)`);
+    } else if (a.startsWith('--')) bad(`unknown option "${a}" (known: --root DIR, --csp POLICY, --cors, --no-isolation)`);
     else opts.port = a;
   }
   if (!/^\d+$/.test(String(opts.port)) || Number(opts.port) > 65535) bad(`bad port "${opts.port}"`);
@@ -64,10 +66,14 @@ const MIME = {
   '.ts': 'text/plain; charset=utf-8',
 };
 
-const COMMON = {
+const ISOLATION_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const COMMON = {
+  ...(OPTS.isolation ? ISOLATION_HEADERS : {}),
   'Cache-Control': 'no-cache',
   'X-Content-Type-Options': 'nosniff',
   ...(OPTS.cors ? { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' } : {}),
@@ -143,7 +149,8 @@ server.on('error', (err) => {
   process.exit(1);
 });
 server.listen(PORT, HOST, () => {
-  console.log(`Serving ${LABEL} at http://${HOST}:${server.address().port}/  (Ctrl-C stops)`);
+  const mode = OPTS.isolation ? '' : ' without COOP/COEP';
+  console.log(`Serving ${LABEL} at http://${HOST}:${server.address().port}/${mode}  (Ctrl-C stops)`);
 });
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
