@@ -66,6 +66,14 @@ test('the latent map, reconstruct and the 2-D sampler draw what they should', as
   assert.equal(pts.w, 480);
   assert.ok(pts.variance > 100, `scatter variance ${pts.variance}`);
   assert.match(await page.locator('#demo-points .status').textContent(), /real data/);
+  // Themed through --latentlab-fake (#047857 on .themed): the samples are drawn in that green.
+  const green = await page.locator('#demo-points canvas').evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] < 80 && d[i + 1] > 90 && d[i + 1] < 160 && d[i + 2] < 120 && d[i + 1] - d[i] > 40) n++;
+    return n;
+  });
+  assert.ok(green > 200, `${green} pixels in the theme's colour`);
 });
 
 test('drawing on the reconstruct pad re-encodes the drawing', async () => {
@@ -172,6 +180,12 @@ test('the GAN and the VAE trainers train side by side with progress events', asy
   assert.ok(heat.variance > 100, 'scatter over the heat map');
   const samples = await canvasStats(page.locator('#demo-vae canvas.samples'));
   assert.ok(samples.variance > 100, `VAE samples variance ${samples.variance}`);
+  // Scrolled out of view, a running trainer pauses; back in view, it resumes.
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForFunction(() => document.getElementById('demo-gan').dataset.trainState === 'paused');
+  await page.locator('#demo-gan').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.getElementById('demo-gan').dataset.trainState === 'running');
   // Pause is honoured: the step count stops.
   await page.locator('#demo-gan button.play').click();
   await page.waitForFunction(() => document.getElementById('demo-gan').dataset.trainState === 'paused');
