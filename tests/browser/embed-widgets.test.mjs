@@ -197,6 +197,40 @@ test('the GAN and the VAE trainers train side by side with progress events', asy
   await page.screenshot({ path: join(ARTIFACTS, 'embed-widgets.png'), fullPage: true });
 });
 
+test('the default GAN recipe (PacGAN, pack 2, lr 1e-3, batch 100) forms the ring: ≥ 6 of 8 modes by step 1000', async () => {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const coverage = await page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const el = document.createElement('latent-lab-gan-trainer');
+        el.id = 'ring';
+        el.setAttribute('autoplay', '');
+        el.setAttribute('max-steps', '1000');
+        el.setAttribute('preview-every', '100');
+        const seen = [];
+        el.addEventListener('latentlab-error', (e) => reject(new Error(e.detail.message)));
+        el.addEventListener('latentlab-sample', (e) => {
+          // Modes of ring8: 8 Gaussians on the unit circle; a mode counts with ≥ 10 of the 1000
+          // generated points within 0.1 of its centre.
+          const p = e.detail.points;
+          const hits = new Array(8).fill(0);
+          for (let i = 0; i < p.length; i += 2) {
+            for (let m = 0; m < 8; m++) {
+              const a = (2 * Math.PI * m) / 8;
+              if (Math.hypot(p[i] - Math.cos(a), p[i + 1] - Math.sin(a)) < 0.1) hits[m]++;
+            }
+          }
+          seen.push({ step: e.detail.step, modes: hits.filter((c) => c >= 10).length });
+          if (e.detail.step >= 1000) resolve(seen);
+        });
+        document.querySelector('article').prepend(el);
+      }),
+  );
+  const best = Math.max(...coverage.filter((c) => c.step >= 600).map((c) => c.modes));
+  assert.ok(best >= 6, `modes covered from step 600 on: ${JSON.stringify(coverage)}`);
+  await page.evaluate(() => document.getElementById('ring').remove());
+});
+
 test('every widget fits a 360 px column', async () => {
   await page.setViewportSize({ width: 360, height: 800 });
   const wide = await page.evaluate(() =>
