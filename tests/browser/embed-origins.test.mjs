@@ -56,7 +56,7 @@ async function ready(page, sel) {
 }
 
 test(`same origin under "${STRICT}": widgets and a trainer work`, async () => {
-  const server = await serve(['--csp', STRICT]);
+  const server = await serve({ args: ['--csp', STRICT] });
   const { page, problems, workers } = await open(`${server.url}embed.html`, new URL(server.url).origin);
   for (const sel of ['#demo-sampler', '#demo-map', '#demo-points', '#demo-gan']) await ready(page, sel);
   assert.ok((await canvasStats(page.locator('#demo-sampler canvas'))).variance > 500);
@@ -87,12 +87,14 @@ function writeSite(cdn) {
   return site;
 }
 
-test('scripts, wasm and data from another origin (CORS + CORP), with and without a CSP', async () => {
-  const cdn = await serve(['--cors']);
+test('scripts, wasm and data from another origin (CORS + CORP): isolated, under a CSP, and without COOP/COEP', async () => {
+  const cdn = await serve({ args: ['--cors'] });
   const dir = writeSite(cdn.url);
   const cdnHost = new URL(cdn.url).origin;
-  for (const options of [[], ['--csp', crossOriginPolicy(cdnHost)]]) {
-    const host = await serve(['--root', dir, ...options]);
+  // A cross-origin-isolated host, the same under the documented CSP, and a host that sends no
+  // COOP/COEP headers at all (as many static hosts do).
+  for (const options of [{}, { args: ['--csp', crossOriginPolicy(cdnHost)] }, { isolation: false }]) {
+    const host = await serve({ ...options, args: ['--root', dir, ...(options.args ?? [])] });
     assert.notEqual(new URL(host.url).origin, cdnHost);
     const { page, problems, workers } = await open(host.url);
     for (const sel of ['#cdn-weights', '#own-weights', '#recon', '#gan']) await ready(page, sel);
@@ -102,7 +104,7 @@ test('scripts, wasm and data from another origin (CORS + CORP), with and without
     await page.waitForFunction(() => Number(document.getElementById('gan').dataset.previews) >= 2, null, { timeout: 60_000 });
     assert.equal(workers.length, 1, `one worker: ${workers}`);
     assert.match(workers[0], /^blob:/, 'started from a same-origin blob');
-    assert.deepEqual(problems, [], `options ${options.join(' ')}`);
+    assert.deepEqual(problems, [], `options ${JSON.stringify(options)}`);
     await page.close();
   }
 });

@@ -15,12 +15,14 @@ export const ARTIFACTS = join(ROOT, 'test-artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
 /**
- * Starts pkg-scripts/serve.mjs on port 0 with its `options` (e.g. ['--csp', POLICY], ['--cors'],
- * ['--root', DIR]); resolves to {url, close()} once it prints its URL.
+ * Starts pkg-scripts/serve.mjs on port 0 (`isolation: false`: without COOP/COEP; `args`: more
+ * options, e.g. ['--csp', POLICY], ['--cors'], ['--root', DIR]); resolves to {url, close()}
+ * once it prints its URL.
  */
-export function startServer(options = []) {
+export function startServer({ isolation = true, args = [] } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'pkg-scripts', 'serve.mjs'), '0', ...options], {
+    const argv = [join(ROOT, 'pkg-scripts', 'serve.mjs'), ...(isolation ? [] : ['--no-isolation']), '0', ...args];
+    const child = spawn(process.execPath, argv, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

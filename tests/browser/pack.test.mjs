@@ -83,7 +83,7 @@ test('a plain static page: <script type="module" src="node_modules/latentlab-web
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>static</title><link rel="icon" href="data:,">
 <script type="module" src="node_modules/latentlab-web/widgets.js"></script></head><body>${WIDGETS}</body></html>`,
   );
-  const server = await startServer(['--root', dir]);
+  const server = await startServer({ args: ['--root', dir] });
   servers.push(server);
   await expectWidgets(server.url);
 });
@@ -98,7 +98,7 @@ test('a Vite app: import "latentlab-web", vite build, serve dist/', async () => 
   writeFileSync(join(dir, 'main.js'), "import { ELEMENTS } from 'latentlab-web';\ndocument.body.dataset.elements = String(Object.keys(ELEMENTS).length);\n");
   writeFileSync(join(dir, 'vite.config.js'), "export default { optimizeDeps: { exclude: ['latentlab-web'] } };\n");
   run(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], dir);
-  const server = await startServer(['--root', join(dir, 'dist')]);
+  const server = await startServer({ args: ['--root', join(dir, 'dist')] });
   servers.push(server);
   await expectWidgets(server.url);
 });

@@ -14,7 +14,7 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer(['--csp', STRICT]);
+  server = await startServer({ args: ['--csp', STRICT] });
   browser = await launchBrowser();
 });
 
