@@ -126,6 +126,7 @@ export class LatentLabTrainer extends LatentLabElement {
     if (p.event === 'started') {
       this.setState('running');
       this.errorEl.textContent = '';
+      if (!this.visible) this.visibilityChanged(false); // scrolled away while the model was built
     } else if (p.event === 'steps') {
       this.step = p.step;
       const names = Object.keys(p.metrics);
