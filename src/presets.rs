@@ -74,6 +74,19 @@ pub fn presets() -> Vec<Preset> {
     ]
 }
 
+/// The model each trainer widget (`www/widgets/`) trains, by element name; the widget adds its
+/// own options (PacGAN packing, latent size, β) to it.
+pub fn widget_trainers() -> Vec<(&'static str, ModelSpec)> {
+    let mlp = |kind| ModelSpec {
+        arch: Some(Arch::Mlp),
+        ..ModelSpec::new(kind)
+    };
+    vec![
+        ("latent-lab-gan-trainer", mlp(ModelKind::Gan)),
+        ("latent-lab-vae-trainer", mlp(ModelKind::Vae)),
+    ]
+}
+
 /// The preset a menu falls back to on `dataset` when the chosen one does not apply there.
 pub fn fallback_preset(dataset: &str) -> &'static str {
     if dataset.parse::<Toy>().is_ok() {

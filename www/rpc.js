@@ -65,15 +65,49 @@ export class Rpc {
   }
 }
 
+/** Where worker.js lies, relative to this file (a variable: bundlers leave this use alone). */
+const WORKER_FILE = './worker.js';
+
+/**
+ * The source of a worker that imports the module at absolute `url`. The import is dynamic
+ * (Chromium refuses a blob worker's static cross-origin import under a CSP, while it allows the
+ * same import() under the same policy), so messages that arrive before the module has loaded
+ * are held and replayed; a failed import is rethrown, which the page sees as the worker's
+ * `error` event.
+ */
+function blobShim(url) {
+  return `const early = [];
+const hold = (e) => { e.stopImmediatePropagation(); early.push(e.data); };
+self.addEventListener('message', hold);
+import(${JSON.stringify(url)}).then(() => {
+  self.removeEventListener('message', hold);
+  for (const data of early) self.dispatchEvent(new MessageEvent('message', { data }));
+}, (err) => setTimeout(() => { throw new Error('could not load ' + ${JSON.stringify(url)} + ': ' + err.message); }));
+`;
+}
+
 /**
  * A new module worker running worker.js (resolved relative to this file, not the page). Its
  * wasm thread pool size is `threads`, else the page's `?threads=N`, else the default (wasm.js).
+ *
+ * Module workers must be same-origin with the page. When this file is served from another
+ * origin (a CDN-like host that sends CORS headers), the worker is started from a same-origin
+ * blob: URL whose only line imports the real worker.js by absolute URL; worker.js then finds the
+ * wasm and the data relative to its own absolute URL. Same-origin pages get the direct worker,
+ * so a CSP without `worker-src blob:` works for them. The direct form is written out literally
+ * so that bundlers (Vite, webpack) see it and bundle the worker with the wasm and the data.
  */
 export function createWorker({ threads } = {}) {
-  const url = new URL('./worker.js', import.meta.url);
   const n = threads ?? new URLSearchParams(globalThis.location?.search ?? '').get('threads');
-  if (n !== null && n !== undefined && n !== '') url.searchParams.set('threads', String(n));
-  return new Worker(url, { type: 'module', name: 'latentlab' });
+  const counted = n !== null && n !== undefined && n !== '';
+  const url = new URL(WORKER_FILE, import.meta.url);
+  if (counted) url.searchParams.set('threads', String(n));
+  if (url.origin !== self.location.origin) {
+    const shim = new Blob([blobShim(url.href)], { type: 'text/javascript' });
+    return new Worker(URL.createObjectURL(shim), { type: 'module', name: 'latentlab' });
+  }
+  if (counted) return new Worker(url, { type: 'module', name: 'latentlab' });
+  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'latentlab' });
 }
 
 let shared = null;

@@ -22,16 +22,18 @@
 //   dataPoints    {name, n}                 → {points, bounds} (a 2-D toy, for drawing "real" data)
 //   latentMap     {slot, grid, range, count, class?} → {plane: Output, grid, range, points?, labels?}
 //                 (progress: {done, total} while encoding test images)
-//   trainStart    {spec, seed, dataset, maxSteps, previewEvery}
+//   trainStart    {run?, spec, seed, dataset, maxSteps, previewEvery}
 //                 progress: {event: "started", info}
 //                           {event: "steps", step, epochs, k, metrics, stepsPerSec, wallS}
 //                           {event: "preview", step, samples: Output, originals?, recon?, real?, heat?}
 //                           {event: "state", state: "running" | "paused", step, reason?, error?}
 //                 result (when the run is reset or replaced): {step, reason}
-//   trainPause, trainResume, trainReset, trainStatus  → {state, step}
-//   trainSetLr    {lr}                      → {lr}
-//   trainSetPreview {previewEvery}          → {previewEvery}
-//   trainCheckpoint {f16}                   → {bytes: Uint8Array, filename, step}
+//   trainPause, trainResume, trainReset, trainStatus  {run?} → {state, step}
+//   trainSetLr    {run?, lr}                → {lr}
+//   trainSetPreview {run?, previewEvery}    → {previewEvery}
+//   trainCheckpoint {run?, f16}             → {bytes: Uint8Array, filename, step}
+//   (`run` names a training run, default "main": several runs train side by side, e.g. a
+//   GAN and a VAE trainer widget on one tutorial page; starting a run replaces the one of its name.)
 //
 // Output is {kind: "images", n, c, h, w, rgba: Uint8Array} or {kind: "points", n, points}.
 // A request that needs a model before one is loaded gets an error reply, never a throw.
@@ -107,8 +109,9 @@ function loadImages(name, split) {
   }
   const key = `${name}-${split}`;
   if (!idxCache.has(key)) {
-    const base = new URL(`./data/${key}-`, import.meta.url);
-    const p = Promise.all([gunzipFetch(`${base}images.idx.gz`), gunzipFetch(`${base}labels.idx.gz`)]).then(
+    // One template per file name, so that bundlers can see which files it may name.
+    const url = (part) => new URL(`./data/${key}-${part}.idx.gz`, import.meta.url);
+    const p = Promise.all([gunzipFetch(url('images')), gunzipFetch(url('labels'))]).then(
       ([imagesIdx, labelsIdx]) => ({ imagesIdx, labelsIdx, ...idxImages(name, imagesIdx, labelsIdx) }),
     );
     p.catch(() => idxCache.delete(key));
@@ -312,7 +315,8 @@ const handlers = {
   // --- training -------------------------------------------------------------------------------
 
   async trainStart(p, progress) {
-    if (run) await stopRun('replaced');
+    const key = runKey(p);
+    if (runs.has(key)) await stopRun(key, 'replaced');
     const spec = p.spec ?? {};
     const trainer = new LatentTrainer(JSON.stringify(spec), p.seed >>> 0);
     const dataset = p.dataset ?? 'mnist';
@@ -329,6 +333,7 @@ const handlers = {
     }
     const info = JSON.parse(trainer.info());
     const r = {
+      key,
       trainer,
       info,
       dataset,
@@ -345,14 +350,14 @@ const handlers = {
       bounds: info.view_bounds,
       progress,
     };
-    run = r;
+    runs.set(key, r);
     r.done = trainLoop(r);
     progress({ event: 'started', info });
     return r.done;
   },
 
-  trainPause() {
-    const r = needRun();
+  trainPause(p) {
+    const r = needRun(p);
     if (r.state === 'running') {
       r.state = 'paused';
       r.pauseReason = 'user';
@@ -361,7 +366,7 @@ const handlers = {
   },
 
   trainResume(p) {
-    const r = needRun();
+    const r = needRun(p);
     if (p?.maxSteps !== undefined) r.maxSteps = p.maxSteps > 0 ? p.maxSteps | 0 : 0;
     if (r.state === 'paused') {
       r.state = 'running';
@@ -370,52 +375,93 @@ const handlers = {
     return { state: r.state, step: r.trainer.steps() };
   },
 
-  async trainReset() {
-    if (!run) return { state: 'none', step: 0 };
-    const step = run.trainer.steps();
-    await stopRun('reset');
+  async trainReset(p) {
+    const r = runs.get(runKey(p));
+    if (!r) return { state: 'none', step: 0 };
+    const step = r.trainer.steps();
+    await stopRun(r.key, 'reset');
     return { state: 'none', step };
   },
 
-  trainStatus() {
-    if (!run) return { state: 'none', step: 0 };
-    return { state: run.state, step: run.trainer.steps(), wallS: run.wallS };
+  trainStatus(p) {
+    const r = runs.get(runKey(p));
+    if (!r) return { state: 'none', step: 0 };
+    return { state: r.state, step: r.trainer.steps(), wallS: r.wallS };
   },
 
-  trainSetLr({ lr }) {
-    const r = needRun();
+  trainSetLr(p) {
+    const { lr } = p;
+    const r = needRun(p);
     const v = Number(lr);
     if (!(v > 0 && Number.isFinite(v))) throw new Error(`learning rate must be a positive number, got ${lr}`);
     r.trainer.setLearningRate(v);
     return { lr: v };
   },
 
-  trainSetPreview({ previewEvery }) {
-    const r = needRun();
+  trainSetPreview(p) {
+    const { previewEvery } = p;
+    const r = needRun(p);
     r.previewEvery = Math.max(1, previewEvery | 0 || 50);
     return { previewEvery: r.previewEvery };
   },
 
-  trainCheckpoint({ f16 = false } = {}) {
-    const r = needRun();
+  trainCheckpoint(p) {
+    const { f16 = false } = p;
+    const r = needRun(p);
     const bytes = r.trainer.checkpoint(Boolean(f16), r.wallS);
     return { bytes, filename: `latentlab-${r.info.kind}-${r.dataset}.safetensors`, step: r.trainer.steps() };
   },
 };
 
 // ---------------------------------------------------------------------------------------------
+// Requests made for the embeddable widgets (www/widgets/):
+//   sampleLatents {slot, n, seed, temperature, class?} → Output + {z: Float32Array n×latent_dim, ms}
+//   dataView      {slot}                    → {bounds, real: Float32Array | null}: where to look
+//                 at a model of 2-D points, and 1000 real points when its data is a known toy
+
+Object.assign(handlers, {
+  sampleLatents(p) {
+    const { model, info } = slotOf(p);
+    if (!info.latent_dim) throw new Error(`a ${info.kind} has no latent space to sample from`);
+    const n = Math.max(1, Math.min(4096, p.n | 0 || 64));
+    const t0 = performance.now();
+    const z = model.randomLatents(n, p.seed >>> 0, Number(p.temperature ?? 1));
+    const cls = optClass(p.class);
+    const labels = info.num_classes ? new Uint32Array(n).fill(cls ?? 0) : undefined;
+    const out = output(model.decode(z, labels), info, n);
+    out.z = Float32Array.from(z);
+    out.ms = performance.now() - t0;
+    return out;
+  },
+
+  dataView(p) {
+    const { info } = slotOf(p);
+    if (!info.is_points) throw new Error('this model does not make 2-D points');
+    const name = info.data?.name;
+    const toy = datasetEntry(name)?.kind === 'points';
+    return { bounds: info.view_bounds, real: toy ? toyPoints(name, 1000, 7) : null };
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
 // The training loop: small chunks of trainSteps, yielding to the event loop between them so
 // pause / resume / reset / sample requests are handled while it runs.
 
-let run = null;
+/** run name → the training run of that name */
+const runs = new Map();
 
-function needRun() {
-  if (!run) throw new Error('no training run: press Start first');
-  return run;
+function runKey(p) {
+  return String(p?.run ?? 'main');
 }
 
-async function stopRun(reason) {
-  const r = run;
+function needRun(p) {
+  const r = runs.get(runKey(p));
+  if (!r) throw new Error('no training run: press Start first');
+  return r;
+}
+
+async function stopRun(key, reason) {
+  const r = runs.get(key);
   if (!r) return;
   r.state = 'stopped';
   r.stopReason = reason;
@@ -516,7 +562,7 @@ async function trainLoop(r) {
     }
     return { step: t.steps(), reason: r.stopReason ?? 'stopped' };
   } finally {
-    if (run === r) run = null;
+    if (runs.get(r.key) === r) runs.delete(r.key);
     t.free();
   }
 }

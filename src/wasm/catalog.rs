@@ -8,10 +8,11 @@ use crate::config::Arch;
 use crate::data::{catalog as datasets, Dataset, DatasetEntry};
 use crate::presets::{self, Preset, ViewRecipe};
 
-/// JSON `{presets, datasets, fallback: {images, points}, recipes}`: the model menu (see
-/// `presets::Preset`), every known dataset (`data::DatasetEntry`), the preset a menu falls
-/// back to for each kind of data, and the Train view's starting recipe for every preset,
-/// dataset and backbone (`{preset, dataset, arch, recipe: presets::ViewRecipe}`).
+/// JSON `{presets, datasets, fallback: {images, points}, recipes, trainers}`: the model menu
+/// (see `presets::Preset`), every known dataset (`data::DatasetEntry`), the preset a menu
+/// falls back to for each kind of data, the Train view's starting recipe for every preset,
+/// dataset and backbone (`{preset, dataset, arch, recipe: presets::ViewRecipe}`), and the
+/// model each trainer widget trains (`{element name: ModelSpec}`).
 #[wasm_bindgen]
 pub fn catalog() -> Result<String, JsError> {
     #[derive(Serialize)]
@@ -20,6 +21,7 @@ pub fn catalog() -> Result<String, JsError> {
         datasets: Vec<DatasetEntry>,
         fallback: Fallback,
         recipes: Vec<Recipe>,
+        trainers: std::collections::BTreeMap<&'static str, crate::spec::ModelSpec>,
     }
     #[derive(Serialize)]
     struct Recipe {
@@ -57,6 +59,7 @@ pub fn catalog() -> Result<String, JsError> {
         datasets: all,
         fallback,
         recipes,
+        trainers: presets::widget_trainers().into_iter().collect(),
     })?)
 }
 

@@ -1,5 +1,5 @@
-// The tutorial page (www/embed.html): both widgets render inside their shadow roots, from one
-// <script type="module"> line, and respond to their controls.
+// The widget gallery (www/embed.html): the sampler and the interpolator render inside their
+// shadow roots, from one <script type="module"> line, and respond to their controls.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -24,7 +24,11 @@ after(async () => {
   await server?.close();
 });
 
-const ready = (sel) => page.waitForFunction((s) => document.querySelector(s)?.hasAttribute('data-ready'), sel, { timeout: 60_000 });
+// Widgets start their work when scrolled into view.
+const ready = async (sel) => {
+  await page.locator(sel).scrollIntoViewIfNeeded();
+  await page.waitForFunction((s) => document.querySelector(s)?.hasAttribute('data-ready'), sel, { timeout: 60_000 });
+};
 
 test('the sampler widget draws a grid and resamples', async () => {
   await ready('#demo-sampler');
@@ -76,7 +80,8 @@ test('a widget given a file that is not a checkpoint shows the error; the others
   // Point it at a file that is not a checkpoint: an error reply, shown in the widget.
   await page.evaluate(() => document.getElementById('broken').setAttribute('src', 'embed.html'));
   await page.waitForFunction(() => document.getElementById('broken').hasAttribute('data-error'));
-  assert.match(await page.locator('#broken .status').textContent(), /not a Latent Lab checkpoint/);
+  assert.match(await page.locator('#broken .error').textContent(), /not a Latent Lab checkpoint/);
+  await page.locator('#demo-sampler').scrollIntoViewIfNeeded();
   const count = () => page.locator('#demo-sampler canvas').evaluate((c) => Number(c.dataset.rendered));
   const before = await count();
   await page.locator('#demo-sampler button').click();

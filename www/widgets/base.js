@@ -1,0 +1,175 @@
+// The base class of the Latent Lab custom elements: a shadow root with the shared stylesheet,
+// strictly parsed attributes reflected as properties, work that starts when the element is
+// scrolled into view, one shared worker and one load per checkpoint, and the DOM events:
+//
+//   latentlab-ready     {info}            drawn (the element also gets `data-ready`)
+//   latentlab-progress  {…}               work in progress (training steps, encoding)
+//   latentlab-error     {message}         shown in the element (which gets `data-error`)
+//   latentlab-sample    {latents, latentDim, n, …}   the latent codes behind what is drawn
+//
+// All events bubble and cross the shadow boundary (composed).
+
+import { sharedRpc } from '../rpc.js';
+import { latestOnly } from '../ui.js';
+import { propertyName, readAttributes, reflectAttributes } from './attributes.js';
+import { translate } from './strings.js';
+import { widgetSheet } from './style.js';
+
+const loads = new Map();
+
+/** Loads the checkpoint at absolute `url` into the worker slot named by the URL, once per page. */
+export function loadModel(url) {
+  if (!loads.has(url)) {
+    const p = sharedRpc().call('loadModel', { slot: url, url });
+    p.catch(() => loads.delete(url)); // a later attempt tries again
+    loads.set(url, p);
+  }
+  return loads.get(url);
+}
+
+// One observer for all widgets: each starts its work the first time it comes near the viewport.
+let observer = null;
+function observe(el) {
+  if (typeof IntersectionObserver !== 'function') return el.visibilityChanged(true);
+  observer ??= new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) e.target.visibilityChanged(e.isIntersecting);
+    },
+    { rootMargin: '200px' },
+  );
+  observer.observe(el);
+}
+
+export class LatentLabElement extends HTMLElement {
+  /** attribute name → spec (see attributes.js); subclasses override. */
+  static attributes = {};
+
+  static get observedAttributes() {
+    return Object.keys(this.attributes);
+  }
+
+  /** Call once per subclass: defines its reflected properties. */
+  static define(name) {
+    reflectAttributes(this, this.attributes);
+    if (!customElements.get(name)) customElements.define(name, this);
+  }
+
+  #started = false;
+  visible = false;
+
+  constructor() {
+    super();
+    this.attachShadow({ mode: 'open' });
+    this.shadowRoot.adoptedStyleSheets = [widgetSheet()];
+    this.shadowRoot.innerHTML = `<div class="box" part="box">${this.template()}
+      <div class="status" part="status" role="status" aria-live="polite"></div>
+      <div class="error" part="error" role="alert"></div></div>`;
+    this.statusEl = this.shadowRoot.querySelector('.status');
+    this.errorEl = this.shadowRoot.querySelector('.error');
+    this.render = latestOnly(() => this.#update());
+  }
+
+  /** The markup inside the box (static: no inline styles or scripts). */
+  template() {
+    return '';
+  }
+
+  $(sel) {
+    return this.shadowRoot.querySelector(sel);
+  }
+
+  /** A UI string in the element's language (`lang` on it or an ancestor: en or zh). */
+  t(key, ...args) {
+    const lang = this.closest('[lang]')?.getAttribute('lang') ?? 'en';
+    return translate(lang, key, ...args);
+  }
+
+  /** A theme colour: the custom property `--latentlab-NAME` if set, else `fallback`. */
+  color(name, fallback) {
+    return getComputedStyle(this).getPropertyValue(`--latentlab-${name}`).trim() || fallback;
+  }
+
+  connectedCallback() {
+    // A property set before the element was defined shadows the reflected one: re-set it.
+    for (const name of Object.keys(this.constructor.attributes)) {
+      const prop = propertyName(name);
+      if (Object.hasOwn(this, prop)) {
+        const v = this[prop];
+        delete this[prop];
+        this[prop] = v;
+      }
+    }
+    this.localize();
+    if (!this.#started) this.setStatus(this.t('waiting'));
+    observe(this);
+  }
+
+  /** Sets the labels in the element's language (on connect: `lang` is known then). */
+  localize() {}
+
+  disconnectedCallback() {
+    observer?.unobserve(this);
+  }
+
+  attributeChangedCallback(_name, oldValue, newValue) {
+    if (this.#started && oldValue !== newValue) this.render();
+  }
+
+  /** Called by the observer; subclasses may extend it (trainers pause off-screen). */
+  visibilityChanged(visible) {
+    this.visible = visible;
+    if (visible && !this.#started && this.isConnected) {
+      this.#started = true;
+      this.render();
+    }
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { bubbles: true, composed: true, detail }));
+  }
+
+  setStatus(text) {
+    this.statusEl.textContent = text;
+  }
+
+  /** Shows `err` in the element, marks it and fires latentlab-error. */
+  fail(err) {
+    const message = err instanceof Error ? err.message : String(err);
+    this.errorEl.textContent = message;
+    this.statusEl.textContent = '';
+    this.removeAttribute('data-ready');
+    this.setAttribute('data-error', message);
+    this.emit('latentlab-error', { message });
+  }
+
+  /** Why this widget cannot show the model `info`, or null. Subclasses override. */
+  unsupported(_info) {
+    return null;
+  }
+
+  async #update() {
+    try {
+      const { values, errors } = readAttributes(this, this.constructor.attributes);
+      if (errors.length) throw new Error(errors.join('\n'));
+      let info = null;
+      let url = null;
+      if ('src' in this.constructor.attributes) {
+        url = new URL(values.src, document.baseURI).href;
+        this.setStatus(this.t('loading'));
+        info = await loadModel(url);
+        const why = this.unsupported(info);
+        if (why) throw new Error(why);
+      }
+      this.errorEl.textContent = '';
+      await this.draw({ values, url, info });
+      this.removeAttribute('data-error');
+      this.setAttribute('data-ready', '');
+      this.emit('latentlab-ready', { info });
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Does the widget's work for parsed `values` and the loaded model. Subclasses override. */
+  async draw(_ctx) {}
+}

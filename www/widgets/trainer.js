@@ -1,0 +1,199 @@
+// The shared half of the trainer widgets: a named training run in the shared worker (so a GAN
+// and a VAE trainer train side by side on one page), Play / Pause / Reset, a live learning
+// rate, progress events, and pausing while the widget is scrolled out of view.
+// Subclasses give `spec(values, model)` (a TrainSpec around the library's model for the element), `drawPreview(p)` and their extra controls.
+
+import { sharedRpc } from '../rpc.js';
+import { fmtMetric } from '../ui.js';
+import { LatentLabElement } from './base.js';
+
+let runCount = 0;
+
+/** The metrics the status line shows when the run reports them (all are in the events). */
+const SHOWN_METRICS = ['loss', 'kl', 'd_loss', 'g_loss'];
+
+/** Attributes every trainer has; subclasses set their own defaults. */
+export function trainerAttributes({ trainingSet, lr, batchSize, maxSteps, previewEvery }) {
+  return {
+    // Not `dataset`: that name is HTMLElement's own (the data-* attributes).
+    'training-set': { type: 'string', default: trainingSet },
+    lr: { type: 'number', min: 1e-6, max: 1, default: lr },
+    'batch-size': { type: 'int', min: 1, max: 1024, default: batchSize },
+    seed: { type: 'int', min: 0, max: 4294967295, default: 1 },
+    'max-steps': { type: 'int', min: 0, max: 1000000, default: maxSteps },
+    'preview-every': { type: 'int', min: 1, max: 10000, default: previewEvery },
+    autoplay: { type: 'bool' },
+  };
+}
+
+export class LatentLabTrainer extends LatentLabElement {
+  /** Markup of the trainer's own figures and controls (inside the box, above the buttons). */
+  trainerTemplate() {
+    return '';
+  }
+
+  template() {
+    return `${this.trainerTemplate()}
+      <div class="row">
+        <button type="button" part="button" class="play"></button>
+        <button type="button" part="button" class="reset"></button>
+        <label><span class="lr-label"></span> <input class="lr" type="number" min="0.000001" max="1" step="any"></label>
+        ${this.extraControls()}
+      </div>`;
+  }
+
+  /** Extra labelled controls next to the learning rate. */
+  extraControls() {
+    return '';
+  }
+
+  constructor() {
+    super();
+    this.runId = `widget-${++runCount}`;
+    this.state = 'idle'; // idle | starting | running | paused
+    this.step = 0;
+    this.autoPaused = false;
+    this.$('.play').addEventListener('click', () => this.togglePlay());
+    this.$('.reset').addEventListener('click', () => this.resetRun().then(() => this.render()));
+    this.$('.lr').addEventListener('change', () => this.#setLr());
+  }
+
+  localize() {
+    this.$('.reset').textContent = this.t('reset');
+    this.$('.lr-label').textContent = this.t('lr');
+    this.#buttons();
+  }
+
+  #buttons() {
+    const b = this.$('.play');
+    b.textContent = this.state === 'running' || this.state === 'starting' ? this.t('pause') : this.t('play');
+    b.disabled = this.state === 'starting';
+    this.dataset.trainState = this.state;
+  }
+
+  setState(s) {
+    this.state = s;
+    this.#buttons();
+  }
+
+  call(type, payload = {}, onProgress) {
+    return sharedRpc().call(type, { run: this.runId, ...payload }, onProgress);
+  }
+
+  /** Attribute changes mean a new recipe: the old run stops and the widget redraws. */
+  async draw({ values }) {
+    const wasActive = this.state === 'running' || this.state === 'starting';
+    await this.resetRun();
+    this.values = values;
+    this.$('.lr').value = String(values.lr);
+    this.syncControls?.(values);
+    await this.idle(values);
+    this.setStatus(this.t('pressPlay'));
+    if (values.autoplay || wasActive) this.start();
+  }
+
+  /** What to show before the first step (subclasses: the real data, say). */
+  async idle(_values) {}
+
+  async start() {
+    const v = this.values;
+    const me = (this.runToken = {});
+    let spec;
+    try {
+      // The model this element trains comes from the library's catalog, by element name.
+      const { trainers } = await this.call('catalog');
+      if (this.runToken !== me) return;
+      spec = this.spec(v, trainers[this.localName]);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.setState('starting');
+    this.setStatus(this.t('building'));
+    const payload = { spec, seed: v.seed, dataset: v.trainingSet, maxSteps: v.maxSteps, previewEvery: v.previewEvery };
+    this.call('trainStart', payload, (p) => {
+      if (this.runToken === me) this.#onProgress(p);
+    }).then(
+      () => {
+        if (this.runToken === me) this.setState('idle');
+      },
+      (err) => {
+        if (this.runToken !== me) return;
+        this.setState('idle');
+        this.fail(err);
+      },
+    );
+  }
+
+  #onProgress(p) {
+    if (p.event === 'started') {
+      this.setState('running');
+      this.errorEl.textContent = '';
+      if (!this.visible) this.visibilityChanged(false); // scrolled away while the model was built
+    } else if (p.event === 'steps') {
+      this.step = p.step;
+      const names = Object.keys(p.metrics);
+      const main = SHOWN_METRICS.filter((k) => k in p.metrics);
+      const shown = (main.length ? main : names.slice(0, 3)).map((k) => `${k} ${fmtMetric(p.metrics[k])}`).join(' · ');
+      this.setStatus(this.t('trainStatus', p.step, p.stepsPerSec, shown));
+      this.emit('latentlab-progress', { step: p.step, epochs: p.epochs, metrics: p.metrics, stepsPerSec: p.stepsPerSec });
+    } else if (p.event === 'preview') {
+      this.drawPreview(p);
+      this.dataset.previews = String(Number(this.dataset.previews ?? 0) + 1);
+    } else if (p.event === 'state') {
+      this.setState(p.state);
+      if (p.error) this.errorEl.textContent = p.error;
+      if (p.state === 'paused' && !this.autoPaused) this.setStatus(`${this.t('trainStatus', p.step)} · ${this.t(p.reason === 'limit' ? 'atLimit' : 'paused')}`);
+    }
+  }
+
+  async togglePlay() {
+    try {
+      if (this.state === 'idle') this.start();
+      else if (this.state === 'running') await this.call('trainPause');
+      else if (this.state === 'paused') {
+        this.autoPaused = false;
+        const limit = this.values.maxSteps;
+        await this.call('trainResume', { maxSteps: limit && this.step >= limit ? 0 : limit });
+      }
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  async resetRun() {
+    this.runToken = null;
+    this.autoPaused = false;
+    if (this.state !== 'idle') await this.call('trainReset').catch(() => {});
+    this.setState('idle');
+    this.step = 0;
+  }
+
+  async #setLr() {
+    const lr = Number(this.$('.lr').value);
+    if (this.state === 'idle') return;
+    try {
+      await this.call('trainSetLr', { lr });
+      this.setStatus(this.t('lrNow', lr));
+    } catch (err) {
+      this.errorEl.textContent = err.message;
+    }
+  }
+
+  /** Off screen a running trainer pauses (saving the reader's CPU) and resumes on return. */
+  visibilityChanged(visible) {
+    super.visibilityChanged(visible);
+    if (!visible && this.state === 'running') {
+      this.autoPaused = true;
+      this.call('trainPause').catch(() => {});
+    } else if (visible && this.autoPaused && this.state === 'paused') {
+      this.autoPaused = false;
+      this.call('trainResume').catch(() => {});
+    }
+  }
+
+  disconnectedCallback() {
+    super.disconnectedCallback();
+    this.resetRun();
+  }
+}
