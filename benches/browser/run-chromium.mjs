@@ -1,10 +1,11 @@
 // Benches A–E in headless Chromium (Debian's /usr/bin/chromium through playwright-core), plus
 // the demo page's metrics. Usage:
 //   node benches/browser/run-chromium.mjs [--quick] [--only A,C] [--loads 5] [--no-page]
-//     [--threads N] [--no-threads] [--out FILE]
+//     [--threads N] [--no-threads | --threads-only] [--out FILE]
 // Writes {runtime, meta, results, threaded, page} as JSON to FILE (default stdout); progress
 // on stderr. `threaded`: Latent Lab's threaded build (www/pkg-threads) in a Web Worker with a
-// pool of 1 and of N threads (default: the demo's pool size, www/wasm.js), when built.
+// pool of 1 and of N threads (default: the demo's pool size, www/wasm.js), when built;
+// --threads-only runs only those (no TF.js, no single-thread rows: a quick look at scaling).
 //
 // Benches: bench.html served by pkg-scripts/serve.mjs (repo root, COOP/COEP), Chromium launched
 // with docs/toolchain.md's flags plus --js-flags=--no-liftoff (benches/README.md protocol).
@@ -34,7 +35,9 @@ const loads = Number(opt('--loads') ?? 5);
 const doPage = !args.includes('--no-page');
 const doBench = !args.includes('--no-bench');
 const poolSize = opt('--threads') === undefined ? null : Number(opt('--threads'));
+const threadsOnly = args.includes('--threads-only');
 const doThreads = !args.includes('--no-threads') && fs.existsSync(path.join(ROOT, 'www', 'pkg-threads', 'latentlab_bg.wasm'));
+if (threadsOnly && !doThreads) throw new Error('--threads-only needs www/pkg-threads (pkg-scripts/build-wasm --only threads)');
 const out = opt('--out');
 const log = (s) => process.stderr.write(`${s}\n`);
 
@@ -70,7 +73,12 @@ async function runBenchPage(browser) {
     await page.goto(`${server.url}benches/browser/bench.html`);
     await page.waitForFunction(() => window.benchReady !== undefined, null, { timeout: 60_000 });
     await page.evaluate(() => window.benchReady);
-    const res = await page.evaluate((o) => window.runBenches(o), { quick, only });
+    const res = threadsOnly
+      ? {
+          meta: await page.evaluate(() => ({ crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency, threadsOnly: true })),
+          results: null,
+        }
+      : await page.evaluate((o) => window.runBenches(o), { quick, only });
     if (doThreads) {
       const threads = poolSize ? [1, poolSize] : undefined;
       res.threaded = await page.evaluate((o) => window.runThreadedBenches(o), { quick, only, threads });
