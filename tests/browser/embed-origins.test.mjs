@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT, canvasStats, launchBrowser, startServer, watch } from './helpers.mjs';
+import { ROOT, canvasStats, computeWorkers, launchBrowser, startServer, watch } from './helpers.mjs';
 
 const STRICT = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 const crossOriginPolicy = (host) => `default-src 'self'; script-src 'self' ${host} 'wasm-unsafe-eval'; worker-src blob:; connect-src 'self' ${host}`;
@@ -36,8 +36,7 @@ async function serve(options) {
 async function open(url, origin) {
   const page = await browser.context.newPage();
   const problems = watch(page, origin);
-  const workers = [];
-  page.on('worker', (w) => workers.push(w.url()));
+  const workers = computeWorkers(page);
   page.on('console', (msg) => {
     if (/Content Security Policy/i.test(msg.text())) problems.push(`CSP: ${msg.text()}`);
   });
@@ -63,8 +62,9 @@ test(`same origin under "${STRICT}": widgets and a trainer work`, async () => {
   await page.locator('#demo-gan button.play').click();
   await page.waitForFunction(() => Number(document.getElementById('demo-gan').dataset.previews) >= 2, null, { timeout: 60_000 });
   assert.equal(await page.evaluate(() => document.querySelector('#demo-sampler').shadowRoot.adoptedStyleSheets.length), 1);
-  assert.equal(workers.length, 1);
-  assert.doesNotMatch(workers[0], /^blob:/, 'same origin: the worker script itself, no blob (none is allowed here)');
+  const compute = await workers();
+  assert.equal(compute.length, 1);
+  assert.doesNotMatch(compute[0], /^blob:/, 'same origin: the worker script itself, no blob (none is allowed here)');
   assert.deepEqual(problems, []);
   await page.close();
 });
@@ -102,8 +102,9 @@ test('scripts, wasm and data from another origin (CORS + CORP): isolated, under 
     assert.equal((await canvasStats(page.locator('#own-weights canvas'))).w, 2 * 28 + 1, 'src relative to the page');
     await page.waitForFunction(() => document.getElementById('recon').shadowRoot.querySelector('.posterior').dataset.dims === '16', null, { timeout: 30_000 });
     await page.waitForFunction(() => Number(document.getElementById('gan').dataset.previews) >= 2, null, { timeout: 60_000 });
-    assert.equal(workers.length, 1, `one worker: ${workers}`);
-    assert.match(workers[0], /^blob:/, 'started from a same-origin blob');
+    const compute = await workers();
+    assert.equal(compute.length, 1, `one worker: ${compute}`);
+    assert.match(compute[0], /^blob:/, 'started from a same-origin blob');
     assert.deepEqual(problems, [], `options ${JSON.stringify(options)}`);
     await page.close();
   }

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, canvasStats, launchBrowser, startServer, watch } from './helpers.mjs';
+import { ARTIFACTS, canvasStats, computeWorkers, launchBrowser, startServer, watch } from './helpers.mjs';
 
 let server;
 let browser;
 let page;
 let problems;
-const workers = [];
+let workers;
 const checkpointRequests = new Map();
 
 before(async () => {
@@ -20,7 +20,7 @@ before(async () => {
   browser = await launchBrowser();
   page = await browser.context.newPage();
   problems = watch(page, new URL(server.url).origin);
-  page.on('worker', (w) => workers.push(w.url()));
+  workers = computeWorkers(page);
   page.on('request', (req) => {
     const path = new URL(req.url()).pathname;
     if (path.endsWith('.safetensors')) checkpointRequests.set(path, (checkpointRequests.get(path) ?? 0) + 1);
@@ -48,7 +48,8 @@ test('a widget below the fold waits until it is scrolled into view', async () =>
 
 test('all widgets share one worker and each checkpoint is fetched once', async () => {
   for (const id of ['#demo-interpolator', '#demo-map', '#demo-reconstruct', '#demo-cvae', '#demo-points', '#demo-gan']) await settled(id);
-  assert.equal(workers.length, 1, `workers: ${workers.join(', ')}`);
+  const compute = await workers();
+  assert.equal(compute.length, 1, `workers: ${compute.join(', ')}`);
   assert.equal(checkpointRequests.get('/weights/vae-mnist-2d.safetensors'), 1, 'three widgets, one download');
   for (const [path, n] of checkpointRequests) assert.equal(n, 1, `${path} fetched ${n} times`);
 });

@@ -32,6 +32,18 @@ export function startServer({ isolation = true, args = [] } = {}) {
 }
 
 /**
+ * Records the page's compute workers: those rpc.js starts (named `latentlab`), not the threaded
+ * build's pool workers. Returns an async function that resolves to their URLs.
+ */
+export function computeWorkers(page) {
+  const seen = [];
+  page.on('worker', (w) => {
+    seen.push(w.evaluate(() => self.name).then((name) => (name === 'latentlab' ? w.url() : null), () => null));
+  });
+  return async () => (await Promise.all(seen)).filter(Boolean);
+}
+
+/**
  * Headless Chromium with a fresh user-data-dir; resolves to {context, close()}. `options` go to
  * playwright's launchPersistentContext (e.g. `serviceWorkers: 'block'`).
  */

@@ -98,7 +98,9 @@ test('a Vite app: import "latentlab-web", vite build, serve dist/', async () => 
   writeFileSync(join(dir, 'main.js'), "import { ELEMENTS } from 'latentlab-web';\ndocument.body.dataset.elements = String(Object.keys(ELEMENTS).length);\n");
   writeFileSync(join(dir, 'vite.config.js'), "export default { optimizeDeps: { exclude: ['latentlab-web'] } };\n");
   run(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], dir);
-  const server = await startServer({ args: ['--root', join(dir, 'dist')] });
+  // A bundle carries the single-thread build (README: Embedding); served without COOP/COEP, as
+  // a Vite app is by default, the page does not look for the threaded one.
+  const server = await startServer({ isolation: false, args: ['--root', join(dir, 'dist')] });
   servers.push(server);
   await expectWidgets(server.url);
 });
