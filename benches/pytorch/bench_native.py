@@ -39,6 +39,31 @@ def load_average():
         return " ".join(f.read().split()[:3])
 
 
+def others_cpu(seconds=2.0):
+    """Share of the machine's CPU time used over `seconds` while this benchmark sleeps (so by
+    other processes), from /proc/stat."""
+    def sample():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + v[4]  # total, idle + iowait
+
+    t0, i0 = sample()
+    time.sleep(seconds)
+    t1, i1 = sample()
+    return 1 - (i1 - i0) / max(1, t1 - t0)
+
+
+# Other processes may use this share of the CPU and the machine still counts as quiet.
+QUIET_CPU = 0.1
+
+
+def check_quiet():
+    """(quiet, note): no process named in BUSY_NAMES, and others used < QUIET_CPU of the CPU."""
+    names, share = busy(), others_cpu()
+    note = f"{' '.join(names) + ' running' if names else 'no latentlab/cargo/rustc'}, others used {100 * share:.0f} % of the CPU, load {load_average()}"
+    return not names and share < QUIET_CPU, note
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -121,7 +146,8 @@ def table(result):
     p = result["peak"]
     lines = [
         f"Peak ({p['isa']} FMA loop, {p['threads']} threads): {p['gflops']:.1f} GFLOP/s. "
-        f"{result['threads']} threads each, PyTorch {result['torch']}; {result['quiet']}.",
+        f"{result['threads']} threads each, PyTorch {result['torch']}; "
+        f"{'quiet' if result['quiet'] else 'NOT quiet'} (at start: {result['load']['start']}; at the end: {result['load']['end']}).",
         "",
         "| bench | batch | Latent Lab samples/s | PyTorch samples/s | ratio | Latent Lab GFLOP/s (% peak) | PyTorch GFLOP/s (% peak) |",
         "|---|---|---|---|---|---|---|",
@@ -140,9 +166,8 @@ TITLES = {"N1": "MLP VAE", "N2": "DCGAN", "N3": "VAE-GAN", "N4": "PacGAN2 ring-8
 
 def wait_quiet(minutes):
     deadline = time.time() + 60 * minutes
-    while (b := busy()) and time.time() < deadline:
-        print(f"bench-native: waiting for a quiet machine (running: {' '.join(b)}; load {load_average()})",
-              file=sys.stderr)
+    while not (q := check_quiet())[0] and time.time() < deadline:
+        print(f"bench-native: waiting for a quiet machine ({q[1]})", file=sys.stderr)
         time.sleep(60)
 
 
@@ -159,7 +184,7 @@ def main():
     ap.add_argument("--commit", default="", help="Latent Lab's git commit, for the record")
     ap.add_argument("--out", help="write the results here (JSON)")
     args = ap.parse_args()
-    benches = [b.strip().upper() for b in args.only.split(",") if b.strip()]
+    benches = sorted({b.strip().upper() for b in args.only.split(",") if b.strip()})
     unknown = [b for b in benches if b not in KINDS]
     if unknown or not benches:
         sys.exit(f"bench-native: unknown bench {unknown} in --only (known: {', '.join(KINDS)})")
@@ -169,10 +194,9 @@ def main():
     torch.set_num_threads(args.threads)
     if args.wait_quiet > 0:
         wait_quiet(args.wait_quiet)
-    busy_start, load_start = busy(), load_average()
-    if busy_start:
-        print(f"bench-native: warning: measuring while {' '.join(busy_start)} runs (numbers are distorted)",
-              file=sys.stderr)
+    quiet_start, note_start = check_quiet()
+    if not quiet_start:
+        print(f"bench-native: warning: the machine is busy ({note_start}): numbers are distorted", file=sys.stderr)
     ours = LatentLab(args.latentlab_bench, args.threads)
     peaks = [ours.ask("peak 1.0")]
     rows = []
@@ -184,17 +208,15 @@ def main():
     peak = max(peaks, key=lambda p: p["gflops"])
     for r in rows:
         add_flops(r, peak["gflops"])
-    busy_end = busy()
-    quiet = ("quiet" if not busy_start and not busy_end else "NOT quiet") + (
-        f" (busy at start: {' '.join(busy_start) or 'none'}, at the end: {' '.join(busy_end) or 'none'};"
-        f" load average {load_start} at start, {load_average()} at the end)")
+    quiet_end, note_end = check_quiet()
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "os": platform.platform()},
         "threads": args.threads,
         "torch": torch.__version__,
         "latentlab_commit": args.commit,
-        "quiet": quiet,
+        "quiet": quiet_start and quiet_end,
+        "load": {"start": note_start, "end": note_end},
         "peak": {**peak, "gflops": round(peak["gflops"], 1), "runs_gflops": [round(p["gflops"], 1) for p in peaks]},
         "protocol": (
             "training samples/s over whole steps (forward, backward, optimizer, losses read back), "

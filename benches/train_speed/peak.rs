@@ -79,52 +79,14 @@ mod x86 {
         };
     }
 
-    fma_loop!(
-        fma_avx512,
-        "avx512f",
-        __m512,
-        16,
-        _mm512_set1_ps,
-        _mm512_fmadd_ps,
-        _mm512_add_ps,
-        a0,
-        a1,
-        a2,
-        a3,
-        a4,
-        a5,
-        a6,
-        a7,
-        a8,
-        a9,
-        a10,
-        a11,
-        a12,
-        a13,
-        a14,
-        a15
-    );
-    fma_loop!(
-        fma_avx2,
-        "avx2,fma",
-        __m256,
-        8,
-        _mm256_set1_ps,
-        _mm256_fmadd_ps,
-        _mm256_add_ps,
-        a0,
-        a1,
-        a2,
-        a3,
-        a4,
-        a5,
-        a6,
-        a7,
-        a8,
-        a9,
-        a10,
-        a11
-    );
+    fma_loop! {
+        fma_avx512, "avx512f", __m512, 16, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps,
+        a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15
+    }
+    fma_loop! {
+        fma_avx2, "avx2,fma", __m256, 8, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps,
+        a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11
+    }
 }
 
 /// Runs the widest loop on `threads` threads at once for about `seconds`, three times, and
