@@ -25,6 +25,7 @@ from flops import FLOPS_PER_SAMPLE
 
 # Bench id → the PyTorch twin's kind (models.py).
 KINDS = {"N1": "mlp-vae", "N2": "dcgan", "N3": "vaegan", "N4": "pacgan"}
+TITLES = {"N1": "MLP VAE", "N2": "DCGAN", "N3": "VAE-GAN", "N4": "PacGAN2 ring-8"}
 # Processes whose CPU use distorts a measurement, found by name (as pkg-scripts/bench does).
 BUSY_NAMES = ("latentlab", "cargo", "rustc")
 
@@ -123,6 +124,7 @@ def measure(bench, ours, args):
     ll, pt = statistics.median(rates["latentlab"]), statistics.median(rates["pytorch"])
     return {
         "bench": bench,
+        "title": TITLES[bench],
         "latentlab_samples_per_s": round(ll, 1),
         "pytorch_samples_per_s": round(pt, 1),
         "ratio": round(ll / pt, 3),
@@ -154,14 +156,11 @@ def table(result):
     ]
     for r in result["rows"]:
         lines.append(
-            f"| {r['bench']} {TITLES[r['bench']]} | {r['batch']} | {r['latentlab_samples_per_s']:.0f} "
+            f"| {r['bench']} {r['title']} | {r['batch']} | {r['latentlab_samples_per_s']:.0f} "
             f"| {r['pytorch_samples_per_s']:.0f} | {r['ratio']:.2f}× "
             f"| {r['latentlab_gflops']:.1f} ({r['latentlab_peak_percent']:.1f} %) "
             f"| {r['pytorch_gflops']:.1f} ({r['pytorch_peak_percent']:.1f} %) |")
     return "\n".join(lines)
-
-
-TITLES = {"N1": "MLP VAE", "N2": "DCGAN", "N3": "VAE-GAN", "N4": "PacGAN2 ring-8"}
 
 
 def wait_quiet(minutes):
