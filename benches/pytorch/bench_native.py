@@ -4,8 +4,8 @@ pkg-scripts/bench-native, which installs PyTorch and builds Latent Lab's side (t
 `train_speed` cargo bench, driven here over its `--serve` pipe).
 
 Per bench: both sides warm up, then the timed runs alternate (Latent Lab first on even runs,
-PyTorch first on odd ones) so that noise on a shared machine hits both; each run lasts about
---run-seconds; the median run is reported. The machine's FMA peak is measured at the start and
+PyTorch first on odd ones) so that noise on a shared machine hits both; each run trains whole
+steps until --run-seconds have passed; the median run is reported. The machine's FMA peak is measured at the start and
 at the end, the higher kept; each bench's GFLOP/s counts benches/pytorch/flops.py's FLOPs.
 """
 import argparse
@@ -100,27 +100,23 @@ class LatentLab:
         self.proc.wait()
 
 
-def steps_for(seconds, warm_steps, warm_seconds):
-    """Steps that take about `seconds` at the warm-up's rate (at least one)."""
-    return max(1, round(seconds * warm_steps / warm_seconds))
-
-
 def measure(bench, ours, args):
-    """One bench: warm-ups, alternating timed runs; its result row."""
-    warm = ours.ask(f"warm {bench} {args.warm_seconds} {args.min_steps}")
-    batch = warm["batch"]
-    n_ours = steps_for(args.run_seconds, warm["steps"], warm["seconds"])
+    """One bench: warm-ups, then timed runs that alternate; its result row."""
+    about = ours.ask(f"describe {bench}")
+    batch = ours.ask(f"train {bench} {args.warm_seconds} {args.min_steps}")["batch"]
     twin = TorchBench(KINDS[bench])
     if twin.batch != batch:
         sys.exit(f"bench-native: {bench}: Latent Lab trains batches of {batch}, the PyTorch twin {twin.batch}")
-    n_theirs = steps_for(args.run_seconds, *twin.warm(args.warm_seconds, args.min_steps))
-    rates = {"latentlab": [], "pytorch": []}
+    twin.train(args.warm_seconds, args.min_steps)
+    runs = {"latentlab": [], "pytorch": []}
     for run in range(args.runs):
         for side in (("latentlab", "pytorch") if run % 2 == 0 else ("pytorch", "latentlab")):
             if side == "latentlab":
-                rates[side].append(ours.ask(f"time {bench} {n_ours}")["samples_per_s"])
+                r = ours.ask(f"train {bench} {args.run_seconds} 1")
+                runs[side].append((r["steps"], r["seconds"]))
             else:
-                rates[side].append(n_theirs * batch / twin.steps(n_theirs))
+                runs[side].append(twin.train(args.run_seconds, 1))
+    rates = {k: [steps * batch / seconds for steps, seconds in v] for k, v in runs.items()}
     ll, pt = statistics.median(rates["latentlab"]), statistics.median(rates["pytorch"])
     return {
         "bench": bench,
@@ -129,11 +125,11 @@ def measure(bench, ours, args):
         "pytorch_samples_per_s": round(pt, 1),
         "ratio": round(ll / pt, 3),
         "batch": batch,
-        "cli": f"latentlab train {warm['cli']}",
+        "cli": f"latentlab train {about['cli']}",
         "flops_per_sample": FLOPS_PER_SAMPLE[bench],
-        "steps_per_run": {"latentlab": n_ours, "pytorch": n_theirs},
         "runs_samples_per_s": {k: [round(r, 1) for r in v] for k, v in rates.items()},
-        "latentlab_config": {"model": warm["model"], "train": warm["train"]},
+        "runs_steps": {k: [steps for steps, _ in v] for k, v in runs.items()},
+        "latentlab_config": {"model": about["model"], "train": about["train"]},
     }
 
 
@@ -219,8 +215,9 @@ def main():
         "peak": {**peak, "gflops": round(peak["gflops"], 1), "runs_gflops": [round(p["gflops"], 1) for p in peaks]},
         "protocol": (
             "training samples/s over whole steps (forward, backward, optimizer, losses read back), "
-            f"median of {args.runs} timed runs of about {args.run_seconds} s per side after a warm-up of at least "
-            f"{args.warm_seconds} s and {args.min_steps} steps; runs alternate Latent Lab / PyTorch. One fixed batch: "
+            f"median of {args.runs} timed runs per side, each of whole steps until at least {args.run_seconds} s "
+            f"have passed, after a warm-up of at least {args.warm_seconds} s and {args.min_steps} steps; runs alternate "
+            "Latent Lab / PyTorch. One fixed batch: "
             "uniform-noise MNIST-shaped images (N1-N3), 100 ring-8 points (N4); Latent Lab's Session::train_steps "
             "reshuffles that one batch every step, PyTorch reuses the tensor. GFLOP/s from flops_per_sample "
             "(benches/pytorch/flops.py: 2 FLOPs per multiply-add of the layers' forward and needed backward passes)."

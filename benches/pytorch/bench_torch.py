@@ -48,9 +48,9 @@ class TorchBench:
         self._sync()
         return time.perf_counter() - t
 
-    def warm(self, seconds, min_steps):
-        """Trains one step at a time until at least `seconds` and `min_steps` have passed;
-        (steps, seconds)."""
+    def train(self, seconds, min_steps):
+        """Trains one step at a time until at least `seconds` and `min_steps` steps have
+        passed (a warm-up, or a timed run that ends on time); (steps, seconds)."""
         t, n = time.perf_counter(), 0
         while n < min_steps or time.perf_counter() - t < seconds:
             self.steps(1)
@@ -72,7 +72,7 @@ def main():
     torch.backends.cuda.matmul.allow_tf32 = args.tf32
     torch.backends.cudnn.allow_tf32 = args.tf32
     bench = TorchBench(args.kind, args.device)
-    bench.warm(1.0, 20)
+    bench.train(1.0, 20)
     rates = [args.steps * bench.batch / bench.steps(args.steps) for _ in range(args.runs)]
     print(json.dumps({"framework": f"pytorch {torch.__version__}", "kind": args.kind, "device": args.device,
                       "threads": torch.get_num_threads(), "batch": bench.batch,

@@ -7,10 +7,11 @@
 //! so that its timed runs alternate with PyTorch's: it then reads one command a line on stdin
 //! and answers each with one JSON line on stdout:
 //! - `peak SECONDS` → `{"isa", "threads", "gflops"}`;
-//! - `warm BENCH SECONDS MIN_STEPS` → builds BENCH's session (once) and trains it for at least
-//!   SECONDS and MIN_STEPS steps → `{"bench", "steps", "seconds", "batch", "cli", "model",
-//!   "train", "threads"}` (the configs as built);
-//! - `time BENCH STEPS` → one timed run → `{"bench", "steps", "seconds", "samples_per_s"}`.
+//! - `train BENCH SECONDS MIN_STEPS` → builds BENCH's session (once), then trains it step after
+//!   step until at least SECONDS and MIN_STEPS steps have passed (a warm-up or a timed run:
+//!   runs end on time, so a burst of load elsewhere cannot stretch one far) →
+//!   `{"bench", "batch", "steps", "seconds", "samples_per_s"}`;
+//! - `describe BENCH` → `{"bench", "cli", "model", "train", "threads"}`: the configs as built.
 //!
 //! Any bad command is answered `{"error": "…"}`; end of input ends the process.
 
@@ -95,7 +96,7 @@ impl Sessions {
     }
 
     /// Trains until at least `seconds` and `min_steps` steps have passed; (steps, seconds).
-    fn warm(&mut self, b: &'static Bench, seconds: f64, min_steps: usize) -> Result<(usize, f64)> {
+    fn train(&mut self, b: &'static Bench, seconds: f64, min_steps: usize) -> Result<(usize, f64)> {
         let (s, data) = self.get(b)?;
         let t = Instant::now();
         let mut steps = 0;
@@ -104,14 +105,6 @@ impl Sessions {
             steps += 1;
         }
         Ok((steps, t.elapsed().as_secs_f64()))
-    }
-
-    /// One timed run of `steps` whole training steps; seconds.
-    fn time(&mut self, b: &'static Bench, steps: usize) -> Result<f64> {
-        let (s, data) = self.get(b)?;
-        let t = Instant::now();
-        s.train_steps(data, steps)?;
-        Ok(t.elapsed().as_secs_f64())
     }
 
     /// The model and training configs the session was built with, for the record.
@@ -144,27 +137,25 @@ fn answer(sessions: &mut Sessions, line: &str) -> Result<serde_json::Value> {
             candle::utils::get_num_threads(),
             arg(&words, 1, "SECONDS")?,
         ))?,
-        Some("warm") => {
+        Some("train") => {
             let b = bench(words.get(1).ok_or_else(|| anyhow!("missing BENCH"))?)?;
             let (steps, seconds) =
-                sessions.warm(b, arg(&words, 2, "SECONDS")?, arg(&words, 3, "MIN_STEPS")?)?;
+                sessions.train(b, arg(&words, 2, "SECONDS")?, arg(&words, 3, "MIN_STEPS")?)?;
+            let batch = batch_size(b)?;
+            json!({
+                "bench": b.id, "batch": batch, "steps": steps, "seconds": seconds,
+                "samples_per_s": (steps * batch) as f64 / seconds,
+            })
+        }
+        Some("describe") => {
+            let b = bench(words.get(1).ok_or_else(|| anyhow!("missing BENCH"))?)?;
             let (model, train) = sessions.configs(b)?;
             json!({
-                "bench": b.id, "steps": steps, "seconds": seconds, "batch": batch_size(b)?,
-                "cli": b.cli, "model": model, "train": train,
+                "bench": b.id, "cli": b.cli, "model": model, "train": train,
                 "threads": candle::utils::get_num_threads(),
             })
         }
-        Some("time") => {
-            let b = bench(words.get(1).ok_or_else(|| anyhow!("missing BENCH"))?)?;
-            let steps: usize = arg(&words, 2, "STEPS")?;
-            let seconds = sessions.time(b, steps)?;
-            json!({
-                "bench": b.id, "steps": steps, "seconds": seconds,
-                "samples_per_s": (steps * batch_size(b)?) as f64 / seconds,
-            })
-        }
-        _ => bail!("unknown command {line:?} (peak SECONDS | warm BENCH SECONDS MIN_STEPS | time BENCH STEPS)"),
+        _ => bail!("unknown command {line:?} (peak SECONDS | train BENCH SECONDS MIN_STEPS | describe BENCH)"),
     })
 }
 
@@ -197,11 +188,13 @@ fn table(only: Option<&str>) -> Result<()> {
         if only.is_some_and(|o| !o.split(',').any(|id| id.eq_ignore_ascii_case(b.id))) {
             continue;
         }
-        let (steps, seconds) = sessions.warm(b, 1.0, 3)?;
-        let n = ((steps as f64 / seconds).ceil() as usize).max(1);
+        sessions.train(b, 1.0, 3)?;
         let batch = batch_size(b)? as f64;
         let mut rates = (0..5)
-            .map(|_| Ok(n as f64 * batch / sessions.time(b, n)?))
+            .map(|_| {
+                let (steps, seconds) = sessions.train(b, 1.0, 1)?;
+                Ok(steps as f64 * batch / seconds)
+            })
             .collect::<Result<Vec<f64>>>()?;
         rates.sort_by(f64::total_cmp);
         println!(
