@@ -3,6 +3,8 @@
 //! sit beside the browser numbers. Prints a markdown table; each row is the median of 7 runs
 //! (3 for the epoch) after a warm-up.
 
+mod common;
+
 use std::time::Instant;
 
 use candle::{Device, Tensor};
@@ -41,22 +43,8 @@ fn spec(json: &str) -> TrainSpec {
 
 /// A session on one fixed batch of uniform noise, as benches/README.md's protocol asks.
 fn session(spec: &TrainSpec, batch: usize) -> (Session, Dataset) {
-    let mut rng = Rng::new(0);
-    let pixels: Vec<u8> = (0..batch * 784)
-        .map(|_| (rng.uniform() * 255.0) as u8)
-        .collect();
-    let idx = |dims: &[usize], data: &[u8]| latentlab::data::idx::write(dims, data);
-    let data = Dataset::from_idx(
-        "noise",
-        &idx(&[batch, 28, 28], &pixels),
-        &idx(&[batch], &vec![0; batch]),
-    )
-    .unwrap();
-    let cfg = spec.model.build(&data.info).unwrap();
-    (
-        Session::new(cfg, spec.train_config(), data.info.clone(), &Device::Cpu).unwrap(),
-        data,
-    )
+    let data = common::noise_images(batch).unwrap();
+    (common::session(spec, &data).unwrap(), data)
 }
 
 fn row(name: &str, (med, lo, hi): (f64, f64, f64)) {

@@ -2,8 +2,9 @@
 
 MLP VAE 784-400-20 (ReLU, Bernoulli), DCGAN (benches/README.md C: G z→dense 128·7·7→convT 64→convT 1,
 tanh; D conv 64→conv 128 LeakyReLU(0.2)→dense 1), VAE-GAN (conv VAE 32-64 with a conv 32-64
-discriminator; Larsen et al. 2016's three losses). Same batch, Adam settings and losses as
-src/train/.
+discriminator; Larsen et al. 2016's three losses), PacGAN2 on 2-D points (G 2→4×400 ReLU→2,
+D on packs of 2: 4→3×200 LeakyReLU(0.2)→1). Same batch, init, Adam settings and losses as
+src/train/ and src/spec.rs's defaults (benches/README.md N1–N4).
 """
 import math
 
@@ -51,8 +52,45 @@ class Dcgan(nn.Module):
         self.d_body = conv_encoder(c1, c2, lambda: nn.LeakyReLU(0.2))
         self.d_head = nn.Linear(c2 * 49, 1)
 
+    def generate(self, z):
+        return torch.tanh(self.g(z))
+
+    def real(self, x):
+        """Data space [0, 1] → model space [−1, 1]."""
+        return x * 2 - 1
+
     def d(self, x):
         return self.d_head(self.d_body(x)).squeeze(1)
+
+
+def mlp(dims, act):
+    """Linear layers over `dims`, `act()` after each but the last."""
+    layers = []
+    for i, (a, b) in enumerate(zip(dims, dims[1:])):
+        layers.append(nn.Linear(a, b))
+        if i + 2 < len(dims):
+            layers.append(act())
+    return nn.Sequential(*layers)
+
+
+class PacGan(nn.Module):
+    """PacGAN on 2-D points: the discriminator judges `pack` samples at once (features concatenated)."""
+
+    def __init__(self, latent=2, g_hidden=(400,) * 4, d_hidden=(200,) * 3, pack=2):
+        super().__init__()
+        self.latent, self.pack = latent, pack
+        self.g = mlp([latent, *g_hidden, 2], nn.ReLU)
+        self.d_body = nn.Sequential(mlp([2 * pack, *d_hidden], lambda: nn.LeakyReLU(0.2)), nn.LeakyReLU(0.2))
+        self.d_head = nn.Linear(d_hidden[-1], 1)
+
+    def generate(self, z):
+        return self.g(z)
+
+    def real(self, x):
+        return x
+
+    def d(self, x):
+        return self.d_head(self.d_body(x.reshape(-1, 2 * self.pack))).squeeze(1)
 
 
 class VaeGan(nn.Module):
@@ -82,17 +120,17 @@ def vae_step(model, opt, x):
     return loss
 
 
-def dcgan_step(model, opts, x):
+def gan_step(model, opts, x):
     g_opt, d_opt = opts
-    real = x * 2 - 1
+    real = model.real(x)
     z = torch.randn(x.shape[0], model.latent, device=x.device)
-    fake = torch.tanh(model.g(z)).detach()
+    fake = model.generate(z).detach()
     d_loss = F.softplus(-model.d(real)).mean() + F.softplus(model.d(fake)).mean()
     d_opt.zero_grad(set_to_none=True)
     d_loss.backward()
     d_opt.step()
     z = torch.randn(x.shape[0], model.latent, device=x.device)
-    g_loss = F.softplus(-model.d(torch.tanh(model.g(z)))).mean()
+    g_loss = F.softplus(-model.d(model.generate(z))).mean()
     g_opt.zero_grad(set_to_none=True)
     g_loss.backward()
     g_opt.step()
@@ -127,16 +165,28 @@ def vaegan_step(model, opts, x, beta=1.0, gamma=1.0):
     return enc_loss + dec_loss
 
 
+KINDS = ["mlp-vae", "dcgan", "vaegan", "pacgan"]
+
+
 def build(kind, device):
-    """Model, optimizer(s), step function and batch size of one benchmark."""
+    """Model (initialized as Latent Lab initializes it), optimizer(s), step function and batch
+    size of one benchmark."""
     if kind == "mlp-vae":
         m = MlpVae().to(device)
+        uniform_init_(m)
         return m, adam(m.parameters(), 1e-3, 0.9), vae_step, 128
-    if kind == "dcgan":
-        m = Dcgan().to(device)
-        return m, (adam(m.g.parameters(), 2e-4, 0.5), adam(list(m.d_body.parameters()) + list(m.d_head.parameters()), 2e-4, 0.5)), dcgan_step, 128
+    if kind in ("dcgan", "pacgan"):
+        # DCGAN: N(0, 0.02) init, Adam 2e-4, batch 128; PacGAN as `latentlab train --model gan
+        # --dataset ring8 --pack 2 --batch-size 100 --lr 1e-4` builds it: uniform init, Adam 1e-4.
+        dcgan = kind == "dcgan"
+        m = (Dcgan() if dcgan else PacGan()).to(device)
+        (dcgan_init_ if dcgan else uniform_init_)(m)
+        lr, batch = (2e-4, 128) if dcgan else (1e-4, 100)
+        d_params = list(m.d_body.parameters()) + list(m.d_head.parameters())
+        return m, (adam(m.g.parameters(), lr, 0.5), adam(d_params, lr, 0.5)), gan_step, batch
     if kind == "vaegan":
         m = VaeGan().to(device)
+        uniform_init_(m)
         enc = list(m.enc.parameters()) + list(m.mu.parameters()) + list(m.logvar.parameters())
         dis = list(m.d_body.parameters()) + list(m.d_head.parameters())
         return m, (adam(enc, 2e-4, 0.5), adam(m.dec.parameters(), 2e-4, 0.5), adam(dis, 2e-4, 0.5)), vaegan_step, 64
@@ -152,3 +202,12 @@ def uniform_init_(module):
             fan_in = p.shape[1] * (p[0][0].numel() if p.dim() > 2 else 1)
             bound = 1 / math.sqrt(fan_in)
             nn.init.uniform_(p, -bound, bound)
+
+
+def dcgan_init_(module):
+    """N(0, 0.02) weights, zero biases: Latent Lab's init for convolutional GANs (Radford et al.)."""
+    for p in module.parameters():
+        if p.dim() < 2:
+            nn.init.zeros_(p)
+        else:
+            nn.init.normal_(p, 0.0, 0.02)
