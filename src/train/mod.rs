@@ -23,8 +23,9 @@ use crate::{Error, Result};
 
 /// One optimization step of one model kind.
 pub trait Trainer {
-    /// Runs one step on `batch`, drawing noise from `rng`; returns named metrics. When a loss
-    /// is not finite the trainer returns its metrics without updating the weights.
+    /// Runs one step on `batch`, drawing noise from `rng`; returns named metrics. When a metric
+    /// is not finite the trainer returns its metrics with every network's weights, optimizer
+    /// moments and step counts as they were before the step.
     fn step(&mut self, net: &Network, batch: &Batch, rng: &mut Rng) -> Result<Metrics>;
     /// Optimizers by group name (the names used for their state in checkpoints).
     fn optimizers(&self) -> Vec<(&'static str, &Adam)>;
@@ -177,8 +178,9 @@ impl Session {
         Ok(())
     }
 
-    /// One step on a given batch. A non-finite metric is [`Error::Diverged`]; the weights are
-    /// then those before the step.
+    /// One step on a given batch. A non-finite metric is [`Error::Diverged`] naming the step
+    /// and the metric; the weights, optimizer moments and step counts are then those before
+    /// the step.
     pub fn step(&mut self, batch: &Batch) -> Result<Metrics> {
         let m = self.trainer.step(&self.net, batch, &mut self.rng)?;
         if let Some((name, value)) = m.first_non_finite() {
