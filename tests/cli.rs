@@ -296,3 +296,49 @@ fn divergence_keeps_the_last_checkpoint() {
     let info: serde_json::Value = serde_json::from_str(&ok(&["info", n, "--json"])).unwrap();
     assert_eq!(info["train"]["steps"], 25);
 }
+
+#[test]
+fn memory_limits_refuse_absurd_requests_and_the_flag_moves_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("s.png");
+    let p = png.to_str().unwrap();
+    let w = "www/weights/vae-mnist-2d.safetensors";
+    for (args, needle) in [
+        (
+            vec!["sample", w, "--n", "100000000000", "--out", p],
+            "8192.0 MiB",
+        ),
+        (
+            vec![
+                "sample",
+                w,
+                "--n",
+                "1000",
+                "--memory-limit-mib",
+                "1",
+                "--out",
+                p,
+            ],
+            "(1.0 MiB)",
+        ),
+    ] {
+        let out = latentlab(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("memory limit") && err.contains(needle),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    ok(&[
+        "sample",
+        w,
+        "--n",
+        "1000",
+        "--memory-limit-mib",
+        "64",
+        "--out",
+        p,
+    ]);
+}

@@ -97,6 +97,7 @@ impl Network {
                 "a latent grid needs side ≥ 2 and a positive extent, got {side} and {extent}"
             )));
         }
+        crate::budget::check_rows("latent grid codes", side, side.saturating_mul(2))?;
         let z = Tensor::from_vec(
             latent::grid_2d(side, extent),
             (side * side, 2),

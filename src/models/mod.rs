@@ -20,6 +20,7 @@ pub use gan::{Discriminator, Gan, Generator};
 pub use vae::Vae;
 pub use vae_gan::VaeGan;
 
+use crate::budget;
 use crate::config::{ModelConfig, WeightInit};
 use crate::latent::{self, InterpolationMode};
 use crate::rng::Rng;
@@ -76,6 +77,7 @@ impl Network {
     /// The model's variables as built (not yet initialized from our RNG).
     fn build(config: ModelConfig, device: &Device) -> Result<Self> {
         config.validate()?;
+        crate::budget::check_model(&config)?;
         let varmap = VarMap::new();
         let model = Model::new(
             &config,
@@ -222,10 +224,31 @@ impl Network {
                 z.dims()
             )));
         }
-        let y = self.labels(labels, z.dim(0)?)?;
+        let n = z.dim(0)?;
+        let y = self.labels(labels, n)?;
+        budget::check_rows("decoded samples", n, self.sample_len())?;
+        // In chunks, so activations stay within the budget's chunk size.
+        let rows = budget::chunk_rows(&self.config);
+        if n <= rows {
+            return self.decode_rows(z, y.as_ref());
+        }
+        let parts = (0..n)
+            .step_by(rows)
+            .map(|start| {
+                let len = rows.min(n - start);
+                let y = y.as_ref().map(|y| y.narrow(0, start, len)).transpose()?;
+                self.decode_rows(&z.narrow(0, start, len)?, y.as_ref())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Tensor::cat(&parts, 0)?)
+    }
+
+    /// # Shapes
+    /// - `z`: `[B, L]`, `y`: `[B, K]` → `[B, *sample_shape]`
+    fn decode_rows(&self, z: &Tensor, y: Option<&Tensor>) -> Result<Tensor> {
         match (&self.model, self.model.vae()) {
-            (Model::Gan(g), _) => g.generator.to_data(&g.generator.forward(z, y.as_ref())?),
-            (_, Some(vae)) => vae.decode(z, y.as_ref()),
+            (Model::Gan(g), _) => g.generator.to_data(&g.generator.forward(z, y)?),
+            (_, Some(vae)) => vae.decode(z, y),
             (_, None) => Err(Error::Argument("this model cannot decode".into())),
         }
     }
@@ -251,6 +274,7 @@ impl Network {
                 "temperature must be ≥ 0, got {temperature}"
             )));
         }
+        budget::check_rows("latent codes", n, l)?;
         let z = rng.normal_tensor(&[n, l], temperature, &self.device)?;
         let labels = self.config.num_classes().map(|k| {
             (0..n)
@@ -278,6 +302,7 @@ impl Network {
                 x.dims()
             )));
         }
+        budget::check_batch(&self.config, "encoding", x.dim(0)?)?;
         let y = self.labels(labels, x.dim(0)?)?;
         vae.encode(x, y.as_ref())
     }
@@ -302,6 +327,7 @@ impl Network {
                 b.len()
             )));
         }
+        budget::check_rows("interpolation codes", steps, l)?;
         let z = Tensor::from_vec(latent::path(a, b, steps, mode)?, (steps, l), &self.device)?;
         let labels = self
             .config
@@ -317,6 +343,7 @@ impl Network {
     /// - `x`: `[B, *sample_shape]` in data space → `[B]`
     pub fn discriminate(&self, x: &Tensor, labels: Option<&[u32]>) -> Result<Tensor> {
         let b = x.dim(0)?;
+        budget::check_batch(&self.config, "judging", b)?;
         let (d, x, pack) = match &self.model {
             Model::Gan(g) => (
                 &g.discriminator,

@@ -71,7 +71,8 @@ impl Session {
     ) -> Result<Self> {
         model.validate()?;
         train.validate(&model)?;
-        check_data_fits(&model, &data)?;
+        data.check_fits(&model)?;
+        crate::budget::check_training(&model, &train)?;
         let mut rng = Rng::new(train.seed);
         let net = Network::new(model, device, &mut rng)?;
         let trainer = trainer_for(&net, &train)?;
@@ -98,7 +99,8 @@ impl Session {
         optim: &HashMap<String, Tensor>,
     ) -> Result<Self> {
         info.config.validate(net.config())?;
-        check_data_fits(net.config(), &data)?;
+        data.check_fits(net.config())?;
+        crate::budget::check_training(net.config(), &info.config)?;
         let mut trainer = trainer_for(&net, &info.config)?;
         if !optim.is_empty() {
             for (group, opt) in trainer.optimizers_mut() {
@@ -253,30 +255,4 @@ impl Session {
         }
         Ok(out)
     }
-}
-
-fn check_data_fits(model: &ModelConfig, data: &DataInfo) -> Result<()> {
-    if model.sample_shape() != data.sample_shape.as_slice() {
-        return Err(Error::Config(format!(
-            "the model takes samples of shape {:?}, the data {} has {:?}",
-            model.sample_shape(),
-            data.name,
-            data.sample_shape
-        )));
-    }
-    if let Some(k) = model.num_classes() {
-        if data.class_names.len() != k {
-            return Err(Error::Config(format!(
-                "the model has {k} classes, the data {} has {} ({})",
-                data.name,
-                data.class_names.len(),
-                if data.class_names.is_empty() {
-                    "no labels"
-                } else {
-                    "labels"
-                }
-            )));
-        }
-    }
-    Ok(())
 }
