@@ -3,6 +3,8 @@
 //! bytes and the limit; long requests run in chunks with the same result.
 
 mod common;
+#[path = "hostile/mod.rs"]
+mod hostile;
 
 use candle::{Device, Tensor};
 use latentlab::budget::{self, estimate};
@@ -126,8 +128,8 @@ fn a_checkpoint_declaring_a_huge_sample_shape_is_refused_at_load() {
     let bytes = common::shipped("vae-mnist-2d");
     let huge =
         |v: &mut serde_json::Value| v["sample_shape"] = serde_json::json!([1, 100000, 100000]);
-    let lying = common::rewrite_metadata(&bytes, "latentlab.model", huge);
-    let lying = common::rewrite_metadata(&lying, "latentlab.data", huge);
+    let lying = hostile::rewrite_metadata(&bytes, "latentlab.model", huge);
+    let lying = hostile::rewrite_metadata(&lying, "latentlab.data", huge);
     assert_budget_error(checkpoint::from_bytes(&lying, &Device::Cpu), "100000²");
     assert_budget_error(checkpoint::read_metadata(&lying), "100000² metadata");
 }

@@ -99,8 +99,8 @@ impl Network {
     }
 
     /// A model whose every variable is taken from `tensors` (converted to f32 on `device`).
-    /// A missing tensor or a wrong shape is an error naming it; extra tensors are an error
-    /// too unless their name starts with `optim.` (optimizer state).
+    /// A missing tensor, a wrong shape or a non-finite value is an error naming it; extra
+    /// tensors are an error too unless their name starts with `optim.` (optimizer state).
     pub fn from_tensors(
         config: ModelConfig,
         tensors: &HashMap<String, Tensor>,
@@ -126,7 +126,18 @@ impl Network {
                         var.dims()
                     )));
                 }
-                var.set(&t.to_dtype(DType::F32)?.to_device(device)?)?;
+                let t = t.to_dtype(DType::F32)?;
+                if !t
+                    .flatten_all()?
+                    .to_vec1::<f32>()?
+                    .iter()
+                    .all(|x| x.is_finite())
+                {
+                    return Err(Error::Checkpoint(format!(
+                        "tensor `{name}` holds values that are not finite (NaN or ±inf)"
+                    )));
+                }
+                var.set(&t.to_device(device)?)?;
             }
             if let Some(extra) = tensors
                 .keys()
@@ -223,6 +234,16 @@ impl Network {
                 "latent codes must be [B, {l}], got {:?}",
                 z.dims()
             )));
+        }
+        if !z
+            .flatten_all()?
+            .to_vec1::<f32>()?
+            .iter()
+            .all(|v| v.is_finite())
+        {
+            return Err(Error::Argument(
+                "latent codes must be finite numbers (got NaN or ±inf)".into(),
+            ));
         }
         let n = z.dim(0)?;
         let y = self.labels(labels, n)?;

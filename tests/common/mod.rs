@@ -47,34 +47,6 @@ pub fn mnist_info(classes: bool) -> DataInfo {
     }
 }
 
-/// `bytes` (a `.safetensors` file) with its JSON header rewritten by `f`; the tensor data is
-/// kept as it is.
-pub fn rewrite_header(bytes: &[u8], f: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
-    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    let mut header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
-    f(&mut header);
-    let json = serde_json::to_vec(&header).unwrap();
-    let mut out = (json.len() as u64).to_le_bytes().to_vec();
-    out.extend(json);
-    out.extend(&bytes[8 + n..]);
-    out
-}
-
-/// `bytes` with the JSON metadata entry `key` (`latentlab.model`, `latentlab.data`, …)
-/// rewritten by `f`.
-pub fn rewrite_metadata(
-    bytes: &[u8],
-    key: &str,
-    f: impl FnOnce(&mut serde_json::Value),
-) -> Vec<u8> {
-    rewrite_header(bytes, |h| {
-        let entry = &mut h["__metadata__"][key];
-        let mut v: serde_json::Value = serde_json::from_str(entry.as_str().unwrap()).unwrap();
-        f(&mut v);
-        *entry = serde_json::Value::String(v.to_string());
-    })
-}
-
 /// A shipped checkpoint's bytes (`vae-mnist-2d`, `gan-ring8`, …).
 pub fn shipped(name: &str) -> Vec<u8> {
     std::fs::read(
