@@ -1,6 +1,7 @@
 //! The fuzzed entry points, shared by the cargo-fuzz targets (`fuzz/fuzz_targets/`) and the
 //! native replay of the committed corpus (`tests/fuzz_corpus.rs`): each takes arbitrary bytes
 //! and may return an error, never panic. Requests are held to a 256 MiB memory limit.
+#![allow(dead_code)] // each fuzz target calls one of these
 
 use candle::Device;
 use latentlab::checkpoint;
