@@ -87,6 +87,14 @@ fn absurd_requests_are_refused_and_the_model_keeps_working() {
         .network;
     let mut rng = Rng::new(0);
     assert_budget_error(net.sample(usize::MAX / 2, &mut rng, 1.0, None), "sample");
+    // Refused for codes and samples together, before the (affordable) codes are drawn.
+    match net.sample(100_000_000, &mut rng, 1.0, None) {
+        Err(e) => assert!(
+            e.to_string().contains("samples (100000000 × 786 values)"),
+            "{e}"
+        ),
+        Ok(_) => panic!("10⁸ samples fit"),
+    }
     assert_budget_error(net.latent_grid(1 << 31, 3.0, None), "latent grid");
     let (a, b) = ([0.0, 0.0], [1.0, 1.0]);
     let lerp = latentlab::latent::InterpolationMode::Lerp;

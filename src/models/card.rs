@@ -97,7 +97,8 @@ impl Network {
                 "a latent grid needs side ≥ 2 and a positive extent, got {side} and {extent}"
             )));
         }
-        crate::budget::check_rows("latent grid codes", side, side.saturating_mul(2))?;
+        let per_row = side.saturating_mul(self.sample_len().saturating_add(2));
+        crate::budget::check_rows("latent grid", side, per_row)?;
         let z = Tensor::from_vec(
             latent::grid_2d(side, extent),
             (side * side, 2),

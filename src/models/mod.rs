@@ -295,7 +295,8 @@ impl Network {
                 "temperature must be ≥ 0, got {temperature}"
             )));
         }
-        budget::check_rows("latent codes", n, l)?;
+        // Codes and samples together, before either is drawn.
+        budget::check_rows("samples", n, self.sample_len().saturating_add(l))?;
         let z = rng.normal_tensor(&[n, l], temperature, &self.device)?;
         let labels = self.config.num_classes().map(|k| {
             (0..n)
@@ -348,7 +349,11 @@ impl Network {
                 b.len()
             )));
         }
-        budget::check_rows("interpolation codes", steps, l)?;
+        budget::check_rows(
+            "interpolation frames",
+            steps,
+            self.sample_len().saturating_add(l),
+        )?;
         let z = Tensor::from_vec(latent::path(a, b, steps, mode)?, (steps, l), &self.device)?;
         let labels = self
             .config
