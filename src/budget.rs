@@ -182,6 +182,15 @@ pub fn check_rows(what: &str, n: usize, row_values: usize) -> Result<()> {
     )
 }
 
+/// A decoding request of `n` codes fits: the codes (`latent` values each) and the samples
+/// (`sample_len` values each) counted twice, as chunks and as their concatenation.
+pub fn check_decode(what: &str, n: usize, sample_len: usize, latent: usize) -> Result<()> {
+    check(
+        &format!("{what} ({n} × {sample_len} values)"),
+        n as f64 * (2.0 * sample_len as f64 + latent as f64) * VALUE,
+    )
+}
+
 /// A forward pass of `n` samples through `cfg` in one piece fits.
 pub fn check_batch(cfg: &ModelConfig, what: &str, n: usize) -> Result<()> {
     check(

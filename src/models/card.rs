@@ -97,8 +97,12 @@ impl Network {
                 "a latent grid needs side ≥ 2 and a positive extent, got {side} and {extent}"
             )));
         }
-        let per_row = side.saturating_mul(self.sample_len().saturating_add(2));
-        crate::budget::check_rows("latent grid", side, per_row)?;
+        crate::budget::check_decode(
+            "latent grid",
+            side.saturating_mul(side),
+            self.sample_len(),
+            2,
+        )?;
         let z = Tensor::from_vec(
             latent::grid_2d(side, extent),
             (side * side, 2),

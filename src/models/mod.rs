@@ -247,7 +247,7 @@ impl Network {
         }
         let n = z.dim(0)?;
         let y = self.labels(labels, n)?;
-        budget::check_rows("decoded samples", n, self.sample_len())?;
+        budget::check_decode("decoded samples", n, self.sample_len(), z.dim(1)?)?;
         // In chunks, so activations stay within the budget's chunk size.
         let rows = budget::chunk_rows(&self.config);
         if n <= rows {
@@ -295,8 +295,8 @@ impl Network {
                 "temperature must be ≥ 0, got {temperature}"
             )));
         }
-        // Codes and samples together, before either is drawn.
-        budget::check_rows("samples", n, self.sample_len().saturating_add(l))?;
+        // Before the codes are drawn.
+        budget::check_decode("samples", n, self.sample_len(), l)?;
         let z = rng.normal_tensor(&[n, l], temperature, &self.device)?;
         let labels = self.config.num_classes().map(|k| {
             (0..n)
@@ -349,11 +349,7 @@ impl Network {
                 b.len()
             )));
         }
-        budget::check_rows(
-            "interpolation frames",
-            steps,
-            self.sample_len().saturating_add(l),
-        )?;
+        budget::check_decode("interpolation frames", steps, self.sample_len(), l)?;
         let z = Tensor::from_vec(latent::path(a, b, steps, mode)?, (steps, l), &self.device)?;
         let labels = self
             .config
