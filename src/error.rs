@@ -32,6 +32,19 @@ pub enum Error {
     #[error("invalid argument: {0}")]
     Argument(String),
 
+    /// A request would need more memory than the limit allows ([`crate::budget`]).
+    #[error(
+        "{what} needs {bytes} bytes ({:.1} MiB), over the memory limit of {limit} bytes \
+         ({:.1} MiB); raise it with --memory-limit-mib or setMemoryLimit",
+        mib(*bytes),
+        mib(*limit)
+    )]
+    Budget {
+        what: String,
+        bytes: u64,
+        limit: u64,
+    },
+
     /// File-system error, with the path it concerns.
     #[error("{path}: {error}")]
     Io { path: String, error: std::io::Error },
@@ -39,6 +52,10 @@ pub enum Error {
     /// JSON (de)serialization of a config or metadata entry.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1u64 << 20) as f64
 }
 
 /// Result alias used throughout the library.

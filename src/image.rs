@@ -78,8 +78,17 @@ pub fn images_to_rgba(values: &[f32], shape: &[usize]) -> Result<Vec<u8>> {
             )))
         }
     };
-    let d = c * h * w;
-    if values.is_empty() || !values.len().is_multiple_of(d) {
+    let d = h
+        .checked_mul(w)
+        .and_then(|hw| hw.checked_mul(c))
+        .filter(|&d| d > 0 && d <= values.len())
+        .ok_or_else(|| {
+            Error::Argument(format!(
+                "{} values cannot hold one {shape:?} image",
+                values.len()
+            ))
+        })?;
+    if !values.len().is_multiple_of(d) {
         return Err(Error::Argument(format!(
             "{} values are not a whole number of {shape:?} images",
             values.len()

@@ -13,6 +13,7 @@
 //! # Ok::<(), latentlab::Error>(())
 //! ```
 
+pub mod budget;
 pub mod checkpoint;
 pub mod config;
 pub mod data;

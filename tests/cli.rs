@@ -264,6 +264,7 @@ fn divergence_keeps_the_last_checkpoint() {
         "--out",
         c,
     ]);
+    let saved = std::fs::read(&ckpt).unwrap();
     // Resumed with a learning rate of 1e4, the Gaussian VAE on the spiral blows up at once.
     let out = latentlab(&[
         "train",
@@ -282,6 +283,62 @@ fn divergence_keeps_the_last_checkpoint() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("training diverged at step 2"), "{err}");
     assert!(err.contains("is untouched"), "{err}");
+    assert!(
+        std::fs::read(&ckpt).unwrap() == saved,
+        "the checkpoint changed"
+    );
     let info: serde_json::Value = serde_json::from_str(&ok(&["info", c, "--json"])).unwrap();
     assert_eq!(info["train"]["steps"], 20);
+    // The kept checkpoint resumes at the learning rate it was saved with.
+    let next = dir.path().join("next.safetensors");
+    let n = next.to_str().unwrap();
+    ok(&["train", "--resume", c, "--steps", "5", "--out", n]);
+    let info: serde_json::Value = serde_json::from_str(&ok(&["info", n, "--json"])).unwrap();
+    assert_eq!(info["train"]["steps"], 25);
+}
+
+#[test]
+fn memory_limits_refuse_absurd_requests_and_the_flag_moves_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("s.png");
+    let p = png.to_str().unwrap();
+    let w = "www/weights/vae-mnist-2d.safetensors";
+    for (args, needle) in [
+        (
+            vec!["sample", w, "--n", "100000000000", "--out", p],
+            "8192.0 MiB",
+        ),
+        (
+            vec![
+                "sample",
+                w,
+                "--n",
+                "1000",
+                "--memory-limit-mib",
+                "1",
+                "--out",
+                p,
+            ],
+            "(1.0 MiB)",
+        ),
+    ] {
+        let out = latentlab(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("memory limit") && err.contains(needle),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    ok(&[
+        "sample",
+        w,
+        "--n",
+        "1000",
+        "--memory-limit-mib",
+        "64",
+        "--out",
+        p,
+    ]);
 }

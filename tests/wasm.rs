@@ -5,7 +5,11 @@
 //! `pkg-scripts/test`.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "hostile/mod.rs"]
+mod hostile;
+
 use latentlab::wasm::{LatentModel, LatentTrainer};
+use wasm_bindgen::{JsCast, JsError, JsValue};
 use wasm_bindgen_test::*;
 
 const GOLDEN: &str = include_str!("fixtures/golden.json");
@@ -127,4 +131,69 @@ fn rayon_falls_back_to_the_calling_thread() {
     assert_eq!(parallel, xs.iter().map(|x| x * x).sum::<u64>());
     let (a, b) = rayon::join(|| xs.len(), || xs[xs.len() - 1]);
     assert_eq!((a, b), (10_000, 9_999));
+}
+
+/// The message of a `JsError`, as the page sees it.
+fn message(e: JsError) -> String {
+    let e: js_sys::Error = JsValue::from(e).dyn_into().unwrap();
+    e.message().into()
+}
+
+#[wasm_bindgen_test]
+fn the_bad_input_corpus_is_refused_and_the_module_keeps_working() {
+    for case in hostile::crafted(VAE) {
+        let Err(e) = LatentModel::load(&case.bytes) else {
+            panic!("{}: loaded", case.name)
+        };
+        let msg = message(e);
+        assert!(msg.contains(case.needle), "{}: {msg}", case.name);
+    }
+    let mut loaded = 0;
+    // Seeded damage: errors or models, never a trap (a trap fails the whole test run).
+    for (_, bytes) in hostile::mutated(VAE, 7, 300) {
+        if let Ok(m) = LatentModel::load(&bytes) {
+            let _ = m.sample(2, 0, 1.0, None);
+            loaded += 1;
+        }
+    }
+    assert!(loaded > 0);
+    let (n, seed, temperature, class, want) = golden("tiny-vae-mlp");
+    let model = LatentModel::load(VAE).unwrap();
+    assert_close(
+        &model.sample(n, seed, temperature, class).unwrap(),
+        &want,
+        1e-4,
+    );
+}
+
+#[wasm_bindgen_test]
+fn absurd_sizes_are_refused_before_allocating() {
+    use latentlab::wasm::{images_to_rgba, latent_grid_points, set_memory_limit, toy_points};
+    let model = LatentModel::load(VAE).unwrap();
+    let over = |r: Result<Vec<f32>, JsError>, what: &str| {
+        let msg = message(r.err().unwrap_or_else(|| panic!("{what}: no error")));
+        assert!(msg.contains("memory limit"), "{what}: {msg}");
+    };
+    over(model.sample(usize::MAX, 0, 1.0, None), "sample 2^32-1");
+    over(
+        model.random_latents(usize::MAX, 0, 1.0),
+        "randomLatents 2^32-1",
+    );
+    over(model.latent_grid(1 << 20, 3.0, None), "latentGrid 2^20");
+    over(latent_grid_points(1 << 20, 3.0), "latentGridPoints 2^20");
+    over(toy_points("ring8", usize::MAX, 0), "toyPoints 2^32-1");
+    over(
+        model.interpolate(&[0.0; 2], &[1.0; 2], usize::MAX, "lerp", None),
+        "interpolate",
+    );
+    assert!(images_to_rgba(&[0.5; 4], 1, 1 << 20, 1 << 20).is_err());
+    assert!(model.decode(&[f32::NAN, 0.0], None).is_err(), "NaN code");
+    for bad in [0.0, -1.0, f64::NAN] {
+        assert!(set_memory_limit(bad).is_err(), "limit {bad}");
+    }
+    // A small limit refuses what the default allows, and raising it again restores it.
+    set_memory_limit(1e5).unwrap();
+    over(model.sample(64, 0, 1.0, None), "64 samples under 100 kB");
+    set_memory_limit((1u64 << 30) as f64).unwrap();
+    assert_eq!(model.sample(64, 0, 1.0, None).unwrap().len(), 64 * 784);
 }

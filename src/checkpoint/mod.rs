@@ -158,6 +158,9 @@ pub fn read_metadata(bytes: &[u8]) -> Result<Metadata> {
         .map_err(|e| Error::Checkpoint(format!("the stored model config is invalid: {e}")))?;
     let data: DataInfo = json_entry(&meta, KEY_DATA)?
         .ok_or_else(|| Error::Checkpoint("metadata `latentlab.data` is missing".into()))?;
+    data.check_fits(&model)
+        .map_err(|e| Error::Checkpoint(format!("the metadata contradicts itself: {e}")))?;
+    crate::budget::check_model(&model)?;
     let train: Option<TrainInfo> = json_entry(&meta, KEY_TRAIN)?;
     let st = SafeTensors::deserialize(bytes)
         .map_err(|e| Error::Checkpoint(format!("corrupt or truncated tensor data: {e}")))?;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub use catalog::{catalog, DatasetEntry, IMAGE_DATASETS};
 pub use toy::Toy;
 
+use crate::config::ModelConfig;
 use crate::rng::Rng;
 use crate::{Error, Result};
 
@@ -30,6 +31,35 @@ pub struct DataInfo {
     /// Class names by label; empty without labels.
     #[serde(default)]
     pub class_names: Vec<String>,
+}
+
+impl DataInfo {
+    /// The data's sample shape is `model`'s, and its class count `model`'s (if it has classes).
+    pub fn check_fits(&self, model: &ModelConfig) -> Result<()> {
+        if model.sample_shape() != self.sample_shape.as_slice() {
+            return Err(Error::Config(format!(
+                "the model takes samples of shape {:?}, the data {} has {:?}",
+                model.sample_shape(),
+                self.name,
+                self.sample_shape
+            )));
+        }
+        if let Some(k) = model.num_classes() {
+            if self.class_names.len() != k {
+                return Err(Error::Config(format!(
+                    "the model has {k} classes, the data {} has {} ({})",
+                    self.name,
+                    self.class_names.len(),
+                    if self.class_names.is_empty() {
+                        "no labels"
+                    } else {
+                        "labels"
+                    }
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Which part of a dataset.
@@ -116,6 +146,7 @@ impl Dataset {
 
     /// `n` points of a toy mixture.
     pub fn toy(toy: Toy, n: usize, rng: &mut Rng) -> Result<Self> {
+        crate::budget::check_rows("toy points", n, 2)?;
         Self::from_points(toy.name(), toy.sample(n, rng))
     }
 

@@ -50,9 +50,14 @@ pub fn likelihood_bounds(
     }
     // About 10k decoded samples at a time: bounded memory even for convolutional decoders.
     let k_chunk = (10_000 / batch).clamp(1, k);
+    let n = data.len();
+    crate::budget::check_batch(
+        net.config(),
+        "an evaluation pass",
+        batch.min(n).saturating_mul(k_chunk),
+    )?;
     let (mut sum_elbo, mut sum_nll) = (0.0f64, 0.0f64);
     let mut mus: Vec<f32> = Vec::new();
-    let n = data.len();
     let mut done = 0;
     while done < n {
         let idx: Vec<usize> = (done..(done + batch).min(n)).collect();

@@ -97,6 +97,12 @@ impl Network {
                 "a latent grid needs side ≥ 2 and a positive extent, got {side} and {extent}"
             )));
         }
+        crate::budget::check_decode(
+            "latent grid",
+            side.saturating_mul(side),
+            self.sample_len(),
+            2,
+        )?;
         let z = Tensor::from_vec(
             latent::grid_2d(side, extent),
             (side * side, 2),

@@ -20,6 +20,7 @@ pub use gan::{Discriminator, Gan, Generator};
 pub use vae::Vae;
 pub use vae_gan::VaeGan;
 
+use crate::budget;
 use crate::config::{ModelConfig, WeightInit};
 use crate::latent::{self, InterpolationMode};
 use crate::rng::Rng;
@@ -76,6 +77,7 @@ impl Network {
     /// The model's variables as built (not yet initialized from our RNG).
     fn build(config: ModelConfig, device: &Device) -> Result<Self> {
         config.validate()?;
+        crate::budget::check_model(&config)?;
         let varmap = VarMap::new();
         let model = Model::new(
             &config,
@@ -97,8 +99,8 @@ impl Network {
     }
 
     /// A model whose every variable is taken from `tensors` (converted to f32 on `device`).
-    /// A missing tensor or a wrong shape is an error naming it; extra tensors are an error
-    /// too unless their name starts with `optim.` (optimizer state).
+    /// A missing tensor, a wrong shape or a non-finite value is an error naming it; extra
+    /// tensors are an error too unless their name starts with `optim.` (optimizer state).
     pub fn from_tensors(
         config: ModelConfig,
         tensors: &HashMap<String, Tensor>,
@@ -124,7 +126,18 @@ impl Network {
                         var.dims()
                     )));
                 }
-                var.set(&t.to_dtype(DType::F32)?.to_device(device)?)?;
+                let t = t.to_dtype(DType::F32)?;
+                if !t
+                    .flatten_all()?
+                    .to_vec1::<f32>()?
+                    .iter()
+                    .all(|x| x.is_finite())
+                {
+                    return Err(Error::Checkpoint(format!(
+                        "tensor `{name}` holds values that are not finite (NaN or ±inf)"
+                    )));
+                }
+                var.set(&t.to_device(device)?)?;
             }
             if let Some(extra) = tensors
                 .keys()
@@ -222,10 +235,41 @@ impl Network {
                 z.dims()
             )));
         }
-        let y = self.labels(labels, z.dim(0)?)?;
+        if !z
+            .flatten_all()?
+            .to_vec1::<f32>()?
+            .iter()
+            .all(|v| v.is_finite())
+        {
+            return Err(Error::Argument(
+                "latent codes must be finite numbers (got NaN or ±inf)".into(),
+            ));
+        }
+        let n = z.dim(0)?;
+        let y = self.labels(labels, n)?;
+        budget::check_decode("decoded samples", n, self.sample_len(), z.dim(1)?)?;
+        // In chunks, so activations stay within the budget's chunk size.
+        let rows = budget::chunk_rows(&self.config);
+        if n <= rows {
+            return self.decode_rows(z, y.as_ref());
+        }
+        let parts = (0..n)
+            .step_by(rows)
+            .map(|start| {
+                let len = rows.min(n - start);
+                let y = y.as_ref().map(|y| y.narrow(0, start, len)).transpose()?;
+                self.decode_rows(&z.narrow(0, start, len)?, y.as_ref())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Tensor::cat(&parts, 0)?)
+    }
+
+    /// # Shapes
+    /// - `z`: `[B, L]`, `y`: `[B, K]` → `[B, *sample_shape]`
+    fn decode_rows(&self, z: &Tensor, y: Option<&Tensor>) -> Result<Tensor> {
         match (&self.model, self.model.vae()) {
-            (Model::Gan(g), _) => g.generator.to_data(&g.generator.forward(z, y.as_ref())?),
-            (_, Some(vae)) => vae.decode(z, y.as_ref()),
+            (Model::Gan(g), _) => g.generator.to_data(&g.generator.forward(z, y)?),
+            (_, Some(vae)) => vae.decode(z, y),
             (_, None) => Err(Error::Argument("this model cannot decode".into())),
         }
     }
@@ -251,6 +295,8 @@ impl Network {
                 "temperature must be ≥ 0, got {temperature}"
             )));
         }
+        // Before the codes are drawn.
+        budget::check_decode("samples", n, self.sample_len(), l)?;
         let z = rng.normal_tensor(&[n, l], temperature, &self.device)?;
         let labels = self.config.num_classes().map(|k| {
             (0..n)
@@ -278,6 +324,7 @@ impl Network {
                 x.dims()
             )));
         }
+        budget::check_batch(&self.config, "encoding", x.dim(0)?)?;
         let y = self.labels(labels, x.dim(0)?)?;
         vae.encode(x, y.as_ref())
     }
@@ -302,6 +349,7 @@ impl Network {
                 b.len()
             )));
         }
+        budget::check_decode("interpolation frames", steps, self.sample_len(), l)?;
         let z = Tensor::from_vec(latent::path(a, b, steps, mode)?, (steps, l), &self.device)?;
         let labels = self
             .config
@@ -317,6 +365,7 @@ impl Network {
     /// - `x`: `[B, *sample_shape]` in data space → `[B]`
     pub fn discriminate(&self, x: &Tensor, labels: Option<&[u32]>) -> Result<Tensor> {
         let b = x.dim(0)?;
+        budget::check_batch(&self.config, "judging", b)?;
         let (d, x, pack) = match &self.model {
             Model::Gan(g) => (
                 &g.discriminator,

@@ -51,6 +51,9 @@ impl Trainer for GanTrainer {
         let real = g.from_data(&batch.x)?;
         let mut m = Metrics::default();
 
+        // The discriminator steps before the generator's loss is known: a non-finite metric
+        // later in the step puts the discriminator back as it was.
+        let before = self.d_opt.snapshot()?;
         let (mut d_loss, mut d_real, mut d_fake) = (0.0, 0.0, 0.0);
         for _ in 0..self.d_steps {
             let z = rng.normal_tensor(&[b, self.latent_dim], 1.0, real.device())?;
@@ -60,6 +63,7 @@ impl Trainer for GanTrainer {
             let loss = discriminator_loss(&lr, &lf)?;
             d_loss = loss.to_scalar::<f32>()?;
             if !d_loss.is_finite() {
+                self.d_opt.restore(&before)?;
                 m.push("d_loss", d_loss);
                 return Ok(m);
             }
@@ -72,14 +76,15 @@ impl Trainer for GanTrainer {
         // The discriminator is frozen: only the generator's gradients are computed.
         let (lf, _) = d.forward(&g.forward(&z, y.as_ref())?, y.as_ref(), Weights::Frozen)?;
         let g_loss = generator_loss(&lf)?;
-        let gl = g_loss.to_scalar::<f32>()?;
-        if gl.is_finite() {
-            self.g_opt.step(&g_loss.backward()?)?;
-        }
         m.push("d_loss", d_loss);
-        m.push("g_loss", gl);
+        m.push("g_loss", g_loss.to_scalar::<f32>()?);
         m.push("d_real", d_real);
         m.push("d_fake", d_fake);
+        if m.first_non_finite().is_some() {
+            self.d_opt.restore(&before)?;
+        } else {
+            self.g_opt.step(&g_loss.backward()?)?;
+        }
         Ok(m)
     }
 

@@ -23,8 +23,9 @@ use crate::{Error, Result};
 
 /// One optimization step of one model kind.
 pub trait Trainer {
-    /// Runs one step on `batch`, drawing noise from `rng`; returns named metrics. When a loss
-    /// is not finite the trainer returns its metrics without updating the weights.
+    /// Runs one step on `batch`, drawing noise from `rng`; returns named metrics. When a metric
+    /// is not finite the trainer returns its metrics with every network's weights, optimizer
+    /// moments and step counts as they were before the step.
     fn step(&mut self, net: &Network, batch: &Batch, rng: &mut Rng) -> Result<Metrics>;
     /// Optimizers by group name (the names used for their state in checkpoints).
     fn optimizers(&self) -> Vec<(&'static str, &Adam)>;
@@ -70,7 +71,8 @@ impl Session {
     ) -> Result<Self> {
         model.validate()?;
         train.validate(&model)?;
-        check_data_fits(&model, &data)?;
+        data.check_fits(&model)?;
+        crate::budget::check_training(&model, &train)?;
         let mut rng = Rng::new(train.seed);
         let net = Network::new(model, device, &mut rng)?;
         let trainer = trainer_for(&net, &train)?;
@@ -97,7 +99,8 @@ impl Session {
         optim: &HashMap<String, Tensor>,
     ) -> Result<Self> {
         info.config.validate(net.config())?;
-        check_data_fits(net.config(), &data)?;
+        data.check_fits(net.config())?;
+        crate::budget::check_training(net.config(), &info.config)?;
         let mut trainer = trainer_for(&net, &info.config)?;
         if !optim.is_empty() {
             for (group, opt) in trainer.optimizers_mut() {
@@ -177,8 +180,9 @@ impl Session {
         Ok(())
     }
 
-    /// One step on a given batch. A non-finite metric is [`Error::Diverged`]; the weights are
-    /// then those before the step.
+    /// One step on a given batch. A non-finite metric is [`Error::Diverged`] naming the step
+    /// and the metric; the weights, optimizer moments and step counts are then those before
+    /// the step.
     pub fn step(&mut self, batch: &Batch) -> Result<Metrics> {
         let m = self.trainer.step(&self.net, batch, &mut self.rng)?;
         if let Some((name, value)) = m.first_non_finite() {
@@ -251,30 +255,4 @@ impl Session {
         }
         Ok(out)
     }
-}
-
-fn check_data_fits(model: &ModelConfig, data: &DataInfo) -> Result<()> {
-    if model.sample_shape() != data.sample_shape.as_slice() {
-        return Err(Error::Config(format!(
-            "the model takes samples of shape {:?}, the data {} has {:?}",
-            model.sample_shape(),
-            data.name,
-            data.sample_shape
-        )));
-    }
-    if let Some(k) = model.num_classes() {
-        if data.class_names.len() != k {
-            return Err(Error::Config(format!(
-                "the model has {k} classes, the data {} has {} ({})",
-                data.name,
-                data.class_names.len(),
-                if data.class_names.is_empty() {
-                    "no labels"
-                } else {
-                    "labels"
-                }
-            )));
-        }
-    }
-    Ok(())
 }

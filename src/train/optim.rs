@@ -14,6 +14,7 @@ use crate::kernels::{self, adam::AdamStep};
 use crate::{Error, Result};
 
 /// A parameter's first and second moments.
+#[derive(Clone)]
 enum Moments {
     /// Host memory, updated in place with the parameter (CPU f32 parameters).
     Host { m: Vec<f32>, v: Vec<f32> },
@@ -54,6 +55,15 @@ impl Param {
             Moments::Device { m, v } => (m.clone(), v.clone()),
         })
     }
+}
+
+/// An optimizer's variables, moments and step count at one moment: [`Adam::restore`] undoes
+/// the updates taken since [`Adam::snapshot`].
+pub struct AdamSnapshot {
+    /// Deep copies: updates write the variables' storage in place.
+    values: Vec<Tensor>,
+    moments: Vec<Moments>,
+    steps: u64,
 }
 
 /// Adam over a named set of variables.
@@ -131,6 +141,34 @@ impl Adam {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// A copy of every variable, moment and the step count (three times the parameters' bytes).
+    pub fn snapshot(&self) -> Result<AdamSnapshot> {
+        Ok(AdamSnapshot {
+            values: self
+                .params
+                .iter()
+                .map(|p| p.var.as_tensor().copy())
+                .collect::<candle::Result<_>>()?,
+            moments: self.params.iter().map(|p| p.moments.clone()).collect(),
+            steps: self.steps,
+        })
+    }
+
+    /// Puts back the variables, moments and step count of `snap` (taken from this optimizer).
+    pub fn restore(&mut self, snap: &AdamSnapshot) -> Result<()> {
+        if snap.values.len() != self.params.len() {
+            return Err(Error::Argument(
+                "the snapshot is of another optimizer".into(),
+            ));
+        }
+        for ((p, value), moments) in self.params.iter_mut().zip(&snap.values).zip(&snap.moments) {
+            p.var.set(value)?;
+            p.moments = moments.clone();
+        }
+        self.steps = snap.steps;
         Ok(())
     }
 

@@ -65,8 +65,9 @@ pub fn catalog() -> Result<String, JsError> {
 
 /// The `side × side` latent points `LatentModel.latentGrid` decodes, flattened `[z1, z2, …]`.
 #[wasm_bindgen(js_name = latentGridPoints)]
-pub fn latent_grid_points(side: usize, extent: f32) -> Vec<f32> {
-    crate::latent::grid_2d(side, extent)
+pub fn latent_grid_points(side: usize, extent: f32) -> Result<Vec<f32>, JsError> {
+    crate::budget::check_rows("latent grid points", side, side.saturating_mul(2))?;
+    Ok(crate::latent::grid_2d(side, extent))
 }
 
 /// An IDX image file and its IDX labels (uncompressed), read as `Dataset::from_idx` reads

@@ -45,6 +45,18 @@ pub fn capabilities() -> Result<JsValue, JsError> {
     })?)
 }
 
+/// Sets the memory limit (bytes) past which a model, batch or request is refused with an
+/// error before anything is allocated; the default is 1 GiB.
+#[wasm_bindgen(js_name = setMemoryLimit)]
+pub fn set_memory_limit(bytes: f64) -> Result<(), JsError> {
+    if !(bytes.is_finite() && bytes >= 1.0) {
+        return Err(JsError::new(&format!(
+            "the memory limit must be a positive number of bytes, got {bytes}"
+        )));
+    }
+    Ok(crate::budget::set_limit(bytes as u64)?)
+}
+
 /// Data-space images (`n × C×H×W` values in `[0, 1]`) → RGBA bytes for `ImageData`.
 #[wasm_bindgen(js_name = imagesToRgba)]
 pub fn images_to_rgba(

@@ -49,6 +49,7 @@ impl LatentModel {
             .config()
             .latent_dim()
             .ok_or_else(|| JsError::new("this model has no latent space"))?;
+        crate::budget::check_rows("latent codes", n, l)?;
         let mut rng = Rng::new(seed as u64);
         Ok(rng
             .normal_vec(n * l)

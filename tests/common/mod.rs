@@ -46,3 +46,13 @@ pub fn mnist_info(classes: bool) -> DataInfo {
         },
     }
 }
+
+/// A shipped checkpoint's bytes (`vae-mnist-2d`, `gan-ring8`, …).
+pub fn shipped(name: &str) -> Vec<u8> {
+    std::fs::read(
+        repo()
+            .join("www/weights")
+            .join(format!("{name}.safetensors")),
+    )
+    .unwrap()
+}

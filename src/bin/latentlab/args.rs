@@ -16,6 +16,10 @@ use latentlab::config::ModelKind;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Refuse any model, batch or request estimated to need more memory than this (MiB;
+    /// default 8192). See README's Safety section.
+    #[arg(long, global = true)]
+    pub memory_limit_mib: Option<u64>,
 }
 
 #[derive(Subcommand)]

@@ -21,7 +21,14 @@ mod train;
 fn main() {
     use clap::Parser;
     latentlab::prepare_native_process();
-    let result = match args::Cli::parse().command {
+    let cli = args::Cli::parse();
+    if let Some(mib) = cli.memory_limit_mib {
+        if let Err(e) = latentlab::budget::set_limit(mib.saturating_mul(1 << 20)) {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+    let result = match cli.command {
         args::Command::Train(a) => train::run(a),
         args::Command::Sample(a) => sample::sample(a),
         args::Command::Interpolate(a) => sample::interpolate(a),
