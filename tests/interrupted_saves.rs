@@ -1,7 +1,7 @@
 //! Interrupted saves: `latentlab train` writing a checkpoint every two steps is killed
 //! (SIGKILL) at seeded random moments, many times; after every kill the checkpoint on disk is
 //! the last complete one (it loads, its step count never goes back) and `--resume` from it
-//! trains on.
+//! trains on, and the next save removes the killed writers' temporary files.
 
 mod common;
 
@@ -13,6 +13,20 @@ use latentlab::checkpoint;
 use latentlab::rng::Rng;
 
 const KILLS: usize = 24;
+
+/// Temporary files of interrupted writes (`.run.safetensors.tmpPID`) in `dir`.
+fn torn_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".tmp")
+        })
+        .count()
+}
 
 fn latentlab() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_latentlab"));
@@ -28,7 +42,7 @@ fn a_killed_run_always_leaves_a_checkpoint_that_loads_and_resumes() {
     let out = dir.path().join("run.safetensors");
     let o = out.to_str().unwrap();
     let mut rng = Rng::new(11);
-    let (mut last_steps, mut survived) = (0u64, 0);
+    let (mut last_steps, mut survived, mut torn) = (0u64, 0, 0);
     for kill in 0..KILLS {
         // A wide MLP (a 6 MB checkpoint with its moments), so kills land inside writes too.
         let mut cmd = latentlab();
@@ -58,6 +72,7 @@ fn a_killed_run_always_leaves_a_checkpoint_that_loads_and_resumes() {
         );
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
+        torn += usize::from(torn_files(dir.path()) > 0);
         if !out.exists() {
             assert_eq!(last_steps, 0, "kill {kill}: the checkpoint disappeared");
             continue;
@@ -81,26 +96,16 @@ fn a_killed_run_always_leaves_a_checkpoint_that_loads_and_resumes() {
         survived >= KILLS / 2 && last_steps > 0,
         "{survived} of {KILLS}, step {last_steps}"
     );
-    let torn = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .contains(".tmp")
-        })
-        .count();
-    eprintln!("{survived} of {KILLS} kills left a checkpoint (last at step {last_steps}); {torn} writes were cut");
+    eprintln!("{survived} of {KILLS} kills left a checkpoint (last at step {last_steps}); {torn} cut a write");
     // A clean resume from what the kills left trains on.
-    let next = dir.path().join("next.safetensors");
     let status = latentlab()
-        .args(["train", "--resume", o, "--steps", "3", "--out"])
-        .arg(&next)
+        .args(["train", "--resume", o, "--steps", "3", "--out", o])
         .status()
         .unwrap();
     assert!(status.success());
-    let info = checkpoint::load_file(&next, &Device::Cpu)
+    // The next save removed what the killed writers left.
+    assert_eq!(torn_files(dir.path()), 0);
+    let info = checkpoint::load_file(&out, &Device::Cpu)
         .unwrap()
         .train
         .unwrap();

@@ -240,7 +240,8 @@ pub fn load_file(path: impl AsRef<std::path::Path>, device: &Device) -> Result<C
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed, then
-/// renamed over the target, so a crash never leaves a half-written checkpoint.
+/// renamed over the target, so a crash never leaves a half-written checkpoint. Temporary files
+/// of this path left by processes that no longer run (killed mid-write) are removed.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn save_file(path: impl AsRef<std::path::Path>, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
@@ -266,7 +267,32 @@ pub fn save_file(path: impl AsRef<std::path::Path>, bytes: &[u8]) -> Result<()> 
     write().map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Error::io(path, e)
-    })
+    })?;
+    remove_torn_writes(&dir, &name.to_string_lossy());
+    Ok(())
+}
+
+/// Removes `.NAME.tmpPID` files in `dir` whose process is gone (Linux: no `/proc/PID`). Best
+/// effort: a file that cannot be listed or removed is left.
+#[cfg(not(target_arch = "wasm32"))]
+fn remove_torn_writes(dir: &std::path::Path, name: &str) {
+    if !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{name}.tmp");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file.to_str().and_then(|f| f.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let gone = pid.parse::<u32>().is_ok() && !std::path::Path::new("/proc").join(pid).exists();
+        if gone {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Seconds since the Unix epoch as RFC 3339 UTC (`2026-11-22T18:47:00Z`).
