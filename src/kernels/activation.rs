@@ -3,10 +3,8 @@
 
 use rayon::prelude::*;
 
+use super::{ELEMENTWISE_CHUNK as CHUNK, PARALLEL_ELEMENTS};
 use crate::config::Activation;
-
-/// Elements per parallel chunk of an elementwise pass (below that, one thread).
-const CHUNK: usize = 1 << 14;
 
 /// An activation applied in place after a layer's affine map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +45,7 @@ impl Act {
         if self == Act::Identity {
             return;
         }
-        if y.len() < 2 * CHUNK {
+        if y.len() < PARALLEL_ELEMENTS {
             self.apply_chunk(y)
         } else {
             y.par_chunks_mut(CHUNK).for_each(|c| self.apply_chunk(c))
@@ -82,7 +80,7 @@ impl Act {
         if self == Act::Identity {
             return grad.to_vec();
         }
-        if grad.len() < 2 * CHUNK {
+        if grad.len() < PARALLEL_ELEMENTS {
             return grad
                 .iter()
                 .zip(y)

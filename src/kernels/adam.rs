@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use candle::{CpuStorage, InplaceOp2, Layout, Tensor};
 use rayon::prelude::*;
 
-use super::slice;
+use super::{slice, ELEMENTWISE_CHUNK as CHUNK, PARALLEL_ELEMENTS};
 
 /// One step's coefficients: the hyperparameters and the bias corrections `1 − βᵗ`.
 #[derive(Debug, Clone, Copy)]
@@ -19,9 +19,6 @@ pub struct AdamStep {
     pub bias_correction1: f32,
     pub bias_correction2: f32,
 }
-
-/// Elements per parallel chunk.
-const CHUNK: usize = 1 << 14;
 
 impl AdamStep {
     /// m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
@@ -39,7 +36,7 @@ impl AdamStep {
 
     /// Updates `theta`, `m`, `v` (equal lengths) from `g`.
     pub fn apply(&self, theta: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
-        if theta.len() < 2 * CHUNK {
+        if theta.len() < PARALLEL_ELEMENTS {
             self.chunk(theta, g, m, v);
         } else {
             theta

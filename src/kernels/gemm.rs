@@ -44,7 +44,9 @@ pub enum Threads {
 }
 
 /// Products below this many multiply-adds run on one thread.
-const PARALLEL_MACS: usize = 1 << 18;
+const PARALLEL_MACS: usize = 1 << 25;
+/// Rows of `c` a thread takes at least when a product is split.
+const MIN_ROWS: usize = 16;
 
 /// `c = a·b` (`accumulate = false`) or `c += a·b`, with `a` `m×k`, `b` `k×n` and `c` row-major
 /// `m×n` (`n` values per row).
@@ -74,11 +76,38 @@ pub fn matmul(
         return Ok(());
     }
     let pool = super::threads();
-    let parallelism = if threads == Threads::Pool && pool > 1 && m * n * k >= PARALLEL_MACS {
-        gemm::Parallelism::Rayon(pool)
-    } else {
-        gemm::Parallelism::None
-    };
+    if threads == Threads::Pool && pool > 1 && m * n * k >= PARALLEL_MACS && m >= 2 * MIN_ROWS {
+        // One band of rows of `c` per thread, each a single-threaded product: one hand-off
+        // per product (gemm's own splitting synchronizes many times within one).
+        let parts = pool.min(m / MIN_ROWS);
+        let rows = m.div_ceil(parts);
+        use rayon::prelude::*;
+        return c[..m * n]
+            .par_chunks_mut(rows * n)
+            .enumerate()
+            .try_for_each(|(i, band)| {
+                let r0 = i * rows;
+                let a = View {
+                    data: &a.data[r0 * a.rs..],
+                    ..a
+                };
+                single_threaded((band.len() / n, n, k), a, b, band, accumulate)
+            });
+    }
+    single_threaded((m, n, k), a, b, c, accumulate)
+}
+
+/// [`matmul`] on the calling thread (operands already checked).
+fn single_threaded(
+    (m, n, k): (usize, usize, usize),
+    a: View,
+    b: View,
+    c: &mut [f32],
+    accumulate: bool,
+) -> candle::Result<()> {
+    if !a.fits(m, k) || !b.fits(k, n) || c.len() < m * n {
+        candle::bail!("latentlab gemm: operands do not fit {m}×{k}·{k}×{n}");
+    }
     // SAFETY: `fits` checked that every element the product reads lies inside its slice, and
     // `c` holds m·n elements at row stride n; gemm reads `c` only when `accumulate`.
     unsafe {
@@ -101,7 +130,7 @@ pub fn matmul(
             false,
             false,
             false,
-            parallelism,
+            gemm::Parallelism::None,
         );
     }
     Ok(())

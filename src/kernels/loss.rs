@@ -5,7 +5,7 @@
 use candle::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::{slice, tensor, with_values};
+use super::{slice, tensor, with_values, PARALLEL_ELEMENTS};
 
 struct BceWithLogits;
 
@@ -46,11 +46,15 @@ impl CustomOp2 for BceWithLogits {
             );
         }
         let d = ll.dims()[1];
-        let out: Vec<f32> = l
-            .par_chunks(d.max(1))
-            .zip(y.par_chunks(d.max(1)))
-            .map(|(l, y)| l.iter().zip(y).map(|(&l, &y)| softplus(l) - l * y).sum())
-            .collect();
+        let row = |(l, y): (&[f32], &[f32])| -> f32 {
+            l.iter().zip(y).map(|(&l, &y)| softplus(l) - l * y).sum()
+        };
+        let d = d.max(1);
+        let out: Vec<f32> = if l.len() < PARALLEL_ELEMENTS {
+            l.chunks(d).zip(y.chunks(d)).map(row).collect()
+        } else {
+            l.par_chunks(d).zip(y.par_chunks(d)).map(row).collect()
+        };
         Ok((CpuStorage::F32(out), Shape::from(ll.dims()[0])))
     }
 
@@ -71,14 +75,22 @@ impl CustomOp2 for BceWithLogits {
 
 /// `∂/∂l = g · (σ(l) − y)` per sample `g`.
 fn bce_grad(l: &[f32], y: &[f32], g: &[f32], d: usize) -> Vec<f32> {
+    let d = d.max(1);
     let mut dl = vec![0f32; l.len()];
-    dl.par_chunks_mut(d.max(1))
-        .zip(l.par_chunks(d.max(1)).zip(y.par_chunks(d.max(1))))
-        .zip(g.par_iter())
-        .for_each(|((dl, (l, y)), &g)| {
-            for ((o, &l), &y) in dl.iter_mut().zip(l).zip(y) {
-                *o = g * (sigmoid(l) - y);
-            }
-        });
+    let row = |dl: &mut [f32], l: &[f32], y: &[f32], g: f32| {
+        for ((o, &l), &y) in dl.iter_mut().zip(l).zip(y) {
+            *o = g * (sigmoid(l) - y);
+        }
+    };
+    if l.len() < PARALLEL_ELEMENTS {
+        for (((dl, l), y), &g) in dl.chunks_mut(d).zip(l.chunks(d)).zip(y.chunks(d)).zip(g) {
+            row(dl, l, y, g);
+        }
+    } else {
+        dl.par_chunks_mut(d)
+            .zip(l.par_chunks(d).zip(y.par_chunks(d)))
+            .zip(g.par_iter())
+            .for_each(|((dl, (l, y)), &g)| row(dl, l, y, g));
+    }
     dl
 }

@@ -60,6 +60,11 @@ fn tensor(values: Vec<f32>, dims: &[usize]) -> candle::Result<Tensor> {
     Tensor::from_vec(values, dims, &candle::Device::Cpu)
 }
 
+/// Elementwise passes split across the pool only above this many elements, in chunks of
+/// [`ELEMENTWISE_CHUNK`]: waking the pool costs more than a smaller pass takes.
+const PARALLEL_ELEMENTS: usize = 1 << 18;
+const ELEMENTWISE_CHUNK: usize = 1 << 16;
+
 /// Threads our kernels may use (rayon's pool: the machine's cores natively, the browser's
 /// worker pool in a threaded wasm build, 1 otherwise).
 pub fn threads() -> usize {
