@@ -12,25 +12,7 @@ use rayon::prelude::*;
 
 use super::gemm::{matmul, Threads, View};
 use super::patches::{im2row, row2im, Geometry};
-use super::{pre_activation_grad, slice, tensor, with_values, Act};
-
-/// Which of a layer's inputs need gradients, decided when the op is built.
-#[derive(Debug, Clone, Copy)]
-struct Needs {
-    x: bool,
-    w: bool,
-    b: bool,
-}
-
-impl Needs {
-    fn of(x: &Tensor, w: &Tensor, b: &Tensor) -> Self {
-        Self {
-            x: x.track_op(),
-            w: w.track_op(),
-            b: b.track_op(),
-        }
-    }
-}
+use super::{apply_layer, pre_activation_grad, slice, tensor, with_values, Act, Needs};
 
 /// How a batch is cut into groups of images that share one GEMM.
 #[derive(Debug, Clone, Copy)]
@@ -150,8 +132,7 @@ pub fn conv2d(
         act,
         needs: Needs::of(x, w, b),
     };
-    x.contiguous()?
-        .apply_op3(&w.contiguous()?, &b.contiguous()?, op)
+    apply_layer(x, w, b, op)
 }
 
 /// `[B, C, H, W]` and `[O, C, k, k]` → (batch, geometry, O).
@@ -366,8 +347,7 @@ pub fn conv_transpose2d(
         act,
         needs: Needs::of(x, w, b),
     };
-    x.contiguous()?
-        .apply_op3(&w.contiguous()?, &b.contiguous()?, op)
+    apply_layer(x, w, b, op)
 }
 
 impl CustomOp3 for ConvTranspose2d {

@@ -5,13 +5,11 @@
 use candle::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
 
 use super::gemm::{matmul, Threads, View};
-use super::{pre_activation_grad, slice, tensor, with_values, Act};
+use super::{apply_layer, pre_activation_grad, slice, tensor, with_values, Act, Needs};
 
 pub struct Linear {
     act: Act,
-    need_x: bool,
-    need_w: bool,
-    need_b: bool,
+    needs: Needs,
 }
 
 /// # Shapes
@@ -19,12 +17,9 @@ pub struct Linear {
 pub fn linear(x: &Tensor, w: &Tensor, b: &Tensor, act: Act) -> candle::Result<Tensor> {
     let op = Linear {
         act,
-        need_x: x.track_op(),
-        need_w: w.track_op(),
-        need_b: b.track_op(),
+        needs: Needs::of(x, w, b),
     };
-    x.contiguous()?
-        .apply_op3(&w.contiguous()?, &b.contiguous()?, op)
+    apply_layer(x, w, b, op)
 }
 
 fn dims(x: &[usize], w: &[usize]) -> candle::Result<(usize, usize, usize)> {
@@ -80,7 +75,7 @@ impl CustomOp3 for Linear {
     ) -> candle::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let (batch, i, o) = dims(x.dims(), w.dims())?;
         let dz = pre_activation_grad(self.act, grad, res)?;
-        let dx = if self.need_x {
+        let dx = if self.needs.x {
             let mut dx = vec![0f32; batch * i];
             // dx [B, I] = dz [B, O] · W [O, I]
             with_values(w, |w| {
@@ -97,7 +92,7 @@ impl CustomOp3 for Linear {
         } else {
             None
         };
-        let dw = if self.need_w {
+        let dw = if self.needs.w {
             let mut dw = vec![0f32; o * i];
             // dW [O, I] = dzᵀ [O, B] · x [B, I]
             with_values(x, |x| {
@@ -114,7 +109,7 @@ impl CustomOp3 for Linear {
         } else {
             None
         };
-        let db = if self.need_b {
+        let db = if self.needs.b {
             let mut db = vec![0f32; o];
             for row in dz.chunks_exact(o) {
                 db.iter_mut().zip(row).for_each(|(d, g)| *d += g);

@@ -21,9 +21,38 @@ pub mod linear;
 pub mod loss;
 mod patches;
 
-use candle::{CpuStorage, DType, Layout, Tensor};
+use candle::{CpuStorage, CustomOp3, DType, Layout, Tensor};
 
 pub use activation::Act;
+
+/// Which of a layer's inputs (x, weight, bias) need gradients, decided when its op is built.
+#[derive(Debug, Clone, Copy)]
+struct Needs {
+    x: bool,
+    w: bool,
+    b: bool,
+}
+
+impl Needs {
+    fn of(x: &Tensor, w: &Tensor, b: &Tensor) -> Self {
+        Self {
+            x: x.track_op(),
+            w: w.track_op(),
+            b: b.track_op(),
+        }
+    }
+}
+
+/// Applies a layer's op to contiguous copies (no-ops when already contiguous) of its inputs.
+fn apply_layer<C: CustomOp3 + Send + Sync + 'static>(
+    x: &Tensor,
+    w: &Tensor,
+    b: &Tensor,
+    op: C,
+) -> candle::Result<Tensor> {
+    x.contiguous()?
+        .apply_op3(&w.contiguous()?, &b.contiguous()?, op)
+}
 
 /// Whether our kernels handle `t`: an f32 tensor on the CPU.
 pub fn applies(t: &Tensor) -> bool {
