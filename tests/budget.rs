@@ -120,14 +120,7 @@ fn long_decodes_run_in_chunks_with_the_same_result() {
     assert_eq!(all.dim(0).unwrap(), n);
     for start in [0, rows - 1, rows, n - 1] {
         let one = net.decode(&z.narrow(0, start, 1).unwrap(), None).unwrap();
-        let diff = (all.narrow(0, start, 1).unwrap() - one)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap();
+        let diff = common::max_abs_diff(&all.narrow(0, start, 1).unwrap(), &one);
         assert!(diff < 1e-5, "row {start} of {n} (chunks of {rows}): {diff}");
     }
 }

@@ -56,3 +56,15 @@ pub fn shipped(name: &str) -> Vec<u8> {
     )
     .unwrap()
 }
+
+/// The largest absolute elementwise difference of two tensors of one shape.
+pub fn max_abs_diff(a: &candle::Tensor, b: &candle::Tensor) -> f32 {
+    (a - b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .max_all()
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
+}
