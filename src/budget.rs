@@ -102,7 +102,16 @@ fn backbone(shape: &[usize], b: &Backbone, extra: f64, head: f64) -> Estimate {
             let (hw2, hw4) = (h * w / 4.0, h * w / 16.0);
             let flat = c2 * hw4;
             Estimate {
-                parameters: (c + extra) * c1 * k + c1 + c1 * c2 * k + c2 + dense(flat, head),
+                parameters: (c + extra) * c1 * k
+                    + c1
+                    + c1 * c2 * k
+                    + c2
+                    + dense(flat, head)
+                    + if b.batch_norm {
+                        4.0 * (c1 + c2 + flat)
+                    } else {
+                        0.0
+                    },
                 activations: d + c1 * hw2 + flat + (c + extra) * k * hw2 + c1 * k * hw4 + head,
             }
         }
@@ -110,9 +119,13 @@ fn backbone(shape: &[usize], b: &Backbone, extra: f64, head: f64) -> Estimate {
             let mut widths = vec![d];
             widths.extend(&hidden);
             widths.push(head);
+            // Maxout: every layer at most `pieces` times as wide; BatchNorm: 4 values a unit.
+            let pieces = b.maxout.unwrap_or(1) as f64;
+            let norm = if b.batch_norm { 4.0 * pieces } else { 0.0 };
             Estimate {
-                parameters: widths.windows(2).map(|w| dense(w[0], w[1])).sum(),
-                activations: widths.iter().sum(),
+                parameters: pieces * widths.windows(2).map(|w| dense(w[0], w[1])).sum::<f64>()
+                    + norm * hidden.iter().sum::<f64>(),
+                activations: pieces * widths.iter().sum::<f64>(),
             }
         }
     }

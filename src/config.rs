@@ -64,7 +64,20 @@ pub struct Backbone {
     /// Conv: channels after the first and second stride-2 convolution (`[32, 64]`).
     pub hidden: Vec<usize>,
     pub activation: Activation,
+    /// Batch normalization (Ioffe & Szegedy 2015) before the activation of every hidden layer
+    /// but one reading data (Radford et al. 2016: not on a discriminator's or encoder's input
+    /// layer; never on an output). The linear part of a normalized layer has no bias.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub batch_norm: bool,
+    /// MLP only: each hidden layer is a maxout layer (Goodfellow et al. 2013) of this many
+    /// linear pieces per unit, which replaces the activation (PacGAN's discriminator: 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maxout: Option<usize>,
 }
+
+/// BatchNorm's running-statistics momentum and ε: PyTorch's defaults (DCGAN's code).
+pub const BATCH_NORM_MOMENTUM: f64 = 0.1;
+pub const BATCH_NORM_EPS: f64 = 1e-5;
 
 impl Backbone {
     /// An MLP with the given hidden widths.
@@ -73,6 +86,8 @@ impl Backbone {
             arch: Arch::Mlp,
             hidden: hidden.to_vec(),
             activation,
+            batch_norm: false,
+            maxout: None,
         }
     }
 
@@ -82,12 +97,23 @@ impl Backbone {
             arch: Arch::Conv,
             hidden: vec![c1, c2],
             activation,
+            batch_norm: false,
+            maxout: None,
         }
     }
 
     fn validate(&self, what: &str, sample_shape: &[usize]) -> Result<()> {
         if self.hidden.contains(&0) {
             return Err(Error::Config(format!("{what}: hidden sizes must be > 0")));
+        }
+        match self.maxout {
+            Some(k) if self.arch != Arch::Mlp || !(2..=16).contains(&k) => {
+                return Err(Error::Config(format!(
+                    "{what}: maxout takes 2 to 16 pieces on an MLP backbone, got {k} on {:?}",
+                    self.arch
+                )));
+            }
+            _ => {}
         }
         match self.arch {
             Arch::Mlp if self.hidden.is_empty() => Err(Error::Config(format!(
@@ -384,7 +410,64 @@ pub struct TrainConfig {
     /// GAN only: discriminator steps per generator step.
     #[serde(default = "one_usize")]
     pub d_steps: usize,
+    /// GAN only: how the two networks' updates are ordered.
+    #[serde(default, skip_serializing_if = "GanUpdate::is_default")]
+    pub gan_update: GanUpdate,
+    /// The learning rate over the run, as a factor of `optimizer.lr`.
+    #[serde(default, skip_serializing_if = "LrSchedule::is_default")]
+    pub lr_schedule: LrSchedule,
     pub seed: u64,
+}
+
+/// How a GAN step orders its discriminator and generator updates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GanUpdate {
+    /// `d_steps` discriminator updates, then a generator update against the updated
+    /// discriminator on fresh noise (Goodfellow et al. 2014, Algorithm 1; DCGAN).
+    #[default]
+    Alternating,
+    /// Both gradients from one forward pass on the same noise, both networks updated at once
+    /// (the ALI / PacGAN code's `ali_algorithm`).
+    Simultaneous,
+}
+
+impl GanUpdate {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// The learning rate as a function of the passes over the data so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LrSchedule {
+    /// `optimizer.lr` throughout.
+    #[default]
+    Constant,
+    /// Burda et al. (2016, §5): 3^i passes at `lr · 10^(−i/7)` for i = 0 … 7 (3280 passes
+    /// in all); past them the last rate stays.
+    Burda,
+}
+
+impl LrSchedule {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The factor on the base learning rate after `epochs` passes over the data.
+    pub fn factor(&self, epochs: f64) -> f64 {
+        match self {
+            LrSchedule::Constant => 1.0,
+            LrSchedule::Burda => {
+                // Stage i ends after 1 + 3 + … + 3^i = (3^(i+1) − 1) / 2 passes.
+                let stage = (0..7)
+                    .find(|&i| epochs < (3f64.powi(i + 1) - 1.0) / 2.0)
+                    .unwrap_or(7);
+                10f64.powf(-f64::from(stage) / 7.0)
+            }
+        }
+    }
 }
 
 impl Default for TrainConfig {
@@ -395,6 +478,8 @@ impl Default for TrainConfig {
             dynamic_binarization: false,
             iwae_k: crate::spec::TrainSpec::DEFAULT_IWAE_K,
             d_steps: crate::spec::TrainSpec::DEFAULT_D_STEPS,
+            gan_update: GanUpdate::default(),
+            lr_schedule: LrSchedule::default(),
             seed: 0,
         }
     }
@@ -407,6 +492,12 @@ impl TrainConfig {
             return Err(Error::Config(
                 "batch_size, iwae_k and d_steps must be ≥ 1".into(),
             ));
+        }
+        if self.gan_update == GanUpdate::Simultaneous && self.d_steps != 1 {
+            return Err(Error::Config(format!(
+                "simultaneous GAN updates take one discriminator step, got d_steps {}",
+                self.d_steps
+            )));
         }
         if let ModelConfig::Gan(g) = model {
             if !self.batch_size.is_multiple_of(g.pack) {

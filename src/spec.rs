@@ -6,8 +6,9 @@ use candle::Device;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{
-    Activation, AdamConfig, Arch, Backbone, ClassifierConfig, GanConfig, GanOutput, Likelihood,
-    ModelConfig, ModelKind, TrainConfig, VaeConfig, VaeGanConfig, WeightInit,
+    Activation, AdamConfig, Arch, Backbone, ClassifierConfig, GanConfig, GanOutput, GanUpdate,
+    Likelihood, LrSchedule, ModelConfig, ModelKind, TrainConfig, VaeConfig, VaeGanConfig,
+    WeightInit,
 };
 use crate::data::DataInfo;
 use crate::train::Session;
@@ -34,6 +35,17 @@ pub struct ModelSpec {
     pub gamma: Option<f64>,
     #[serde(default)]
     pub pack: Option<usize>,
+    /// BatchNorm in the generative network (a GAN's generator, a VAE's encoder and decoder).
+    #[serde(default)]
+    pub batch_norm: Option<bool>,
+    /// BatchNorm in the discriminator (GAN, VAE-GAN).
+    #[serde(default)]
+    pub d_batch_norm: Option<bool>,
+    /// Maxout pieces per unit in an MLP discriminator, replacing its activation.
+    #[serde(default)]
+    pub d_maxout: Option<usize>,
+    #[serde(default)]
+    pub init: Option<WeightInit>,
     /// Condition on the data's class labels.
     #[serde(default)]
     pub conditional: bool,
@@ -51,6 +63,10 @@ impl ModelSpec {
             beta: None,
             gamma: None,
             pack: None,
+            batch_norm: None,
+            d_batch_norm: None,
+            d_maxout: None,
+            init: None,
             conditional: false,
         }
     }
@@ -96,6 +112,16 @@ impl ModelSpec {
             arch,
             hidden: h,
             activation: self.activation.unwrap_or(act),
+            batch_norm: self.batch_norm.unwrap_or(false),
+            maxout: None,
+        };
+        // Discriminators always use LeakyReLU(0.2), as DCGAN does (or maxout).
+        let discriminator = |h: Vec<usize>| Backbone {
+            arch,
+            hidden: h,
+            activation: Activation::LeakyRelu,
+            batch_norm: self.d_batch_norm.unwrap_or(false),
+            maxout: self.d_maxout,
         };
         let vae = |latent_conv: usize, latent_mlp: usize| VaeConfig {
             sample_shape: shape.clone(),
@@ -114,7 +140,7 @@ impl ModelSpec {
                 Likelihood::Gaussian
             }),
             beta: self.beta.unwrap_or(1.0),
-            init: WeightInit::Uniform,
+            init: self.init.unwrap_or(WeightInit::Uniform),
         };
         let cfg = match self.kind {
             ModelKind::Autoencoder => ModelConfig::Autoencoder(vae(16, 20)),
@@ -136,23 +162,18 @@ impl ModelSpec {
                     }),
                     num_classes,
                     generator: backbone(g, Activation::Relu),
-                    // Discriminators always use LeakyReLU(0.2), as DCGAN does.
-                    discriminator: Backbone {
-                        arch,
-                        hidden: d,
-                        activation: Activation::LeakyRelu,
-                    },
+                    discriminator: discriminator(d),
                     output: if images {
                         GanOutput::Tanh
                     } else {
                         GanOutput::Linear
                     },
                     pack: self.pack.unwrap_or(1),
-                    init: if conv {
+                    init: self.init.unwrap_or(if conv {
                         WeightInit::Dcgan
                     } else {
                         WeightInit::Uniform
-                    },
+                    }),
                 })
             }
             ModelKind::VaeGan => {
@@ -161,10 +182,7 @@ impl ModelSpec {
                 }
                 let v = vae(32, 32);
                 ModelConfig::VaeGan(VaeGanConfig {
-                    discriminator: Backbone {
-                        activation: Activation::LeakyRelu,
-                        ..v.backbone.clone()
-                    },
+                    discriminator: discriminator(v.backbone.hidden.clone()),
                     vae: v,
                     gamma: self.gamma.unwrap_or(1.0),
                 })
@@ -182,7 +200,7 @@ impl ModelSpec {
                     num_classes: k,
                     backbone: backbone(hidden(&[256], &[128], &[32, 64]), Activation::Relu),
                     feature_dim: 128,
-                    init: WeightInit::Uniform,
+                    init: self.init.unwrap_or(WeightInit::Uniform),
                 })
             }
         };
@@ -214,12 +232,19 @@ pub struct TrainSpec {
     pub beta1: Option<f64>,
     #[serde(default)]
     pub weight_decay: Option<f64>,
+    /// Adam's ε.
+    #[serde(default)]
+    pub eps: Option<f64>,
+    #[serde(default)]
+    pub lr_schedule: Option<LrSchedule>,
     #[serde(default)]
     pub binarize: bool,
     #[serde(default)]
     pub iwae_k: Option<usize>,
     #[serde(default)]
     pub d_steps: Option<usize>,
+    #[serde(default)]
+    pub gan_update: Option<GanUpdate>,
     #[serde(default)]
     pub seed: u64,
 }
@@ -242,9 +267,12 @@ impl TrainSpec {
             lr: None,
             beta1: None,
             weight_decay: None,
+            eps: None,
+            lr_schedule: None,
             binarize: false,
             iwae_k: None,
             d_steps: None,
+            gan_update: None,
             seed: 0,
         }
     }
@@ -256,12 +284,15 @@ impl TrainSpec {
         optimizer.lr = self.lr.unwrap_or(optimizer.lr);
         optimizer.beta1 = self.beta1.unwrap_or(optimizer.beta1);
         optimizer.weight_decay = self.weight_decay.unwrap_or(optimizer.weight_decay);
+        optimizer.eps = self.eps.unwrap_or(optimizer.eps);
         TrainConfig {
             batch_size: self.batch_size.unwrap_or(Self::DEFAULT_BATCH),
             optimizer,
             dynamic_binarization: self.binarize,
             iwae_k: self.iwae_k.unwrap_or(Self::DEFAULT_IWAE_K),
             d_steps: self.d_steps.unwrap_or(Self::DEFAULT_D_STEPS),
+            gan_update: self.gan_update.unwrap_or_default(),
+            lr_schedule: self.lr_schedule.unwrap_or_default(),
             seed: self.seed,
         }
     }

@@ -179,3 +179,39 @@ fn nan_weights_stop_every_kind_with_nothing_updated() {
         assert_diverges_untouched(&mut s, &b, first_metric, &what);
     }
 }
+
+#[test]
+fn batch_norm_statistics_and_simultaneous_updates_are_undone_too() {
+    use latentlab::config::GanUpdate;
+    let normalized = |kind, arch| {
+        let mut m = spec(kind, arch, false);
+        m.batch_norm = Some(true);
+        m.d_batch_norm = Some(true);
+        m
+    };
+    let cases = [
+        (
+            normalized(ModelKind::Gan, Arch::Mlp),
+            GanUpdate::Simultaneous,
+        ),
+        (
+            normalized(ModelKind::Gan, Arch::Conv),
+            GanUpdate::Alternating,
+        ),
+        (
+            normalized(ModelKind::Vae, Arch::Conv),
+            GanUpdate::Alternating,
+        ),
+    ];
+    for (model, update) in cases {
+        let what = format!("{model:?} {update:?}");
+        let metric = match model.kind {
+            ModelKind::Gan => "d_loss",
+            _ => "loss",
+        };
+        let (mut s, mut rng) = started(model, |t| t.gan_update = Some(update));
+        let b = batch(&mut rng, Some(300));
+        assert_diverges_untouched(&mut s, &b, metric, &what);
+        s.step(&batch(&mut rng, None)).unwrap();
+    }
+}

@@ -265,3 +265,117 @@ fn fused_adam_matches_the_tensor_formula() {
         .update(&param, &wrong, &mut [0.0; 3], &mut [0.0; 3])
         .is_err());
 }
+
+/// Training-mode BatchNorm composed from Candle's ops: batch mean and biased variance over
+/// every dimension but 1.
+fn candle_batch_norm(x: &Tensor, scale: &Tensor, shift: &Tensor, act: Act) -> Tensor {
+    let rank = x.rank();
+    let reduce: Vec<usize> = (0..rank).filter(|&d| d != 1).collect();
+    let mut shape = vec![1; rank];
+    shape[1] = x.dim(1).unwrap();
+    let mean = x.mean_keepdim(reduce.as_slice()).unwrap();
+    let centered = x.broadcast_sub(&mean).unwrap();
+    let var = centered
+        .sqr()
+        .unwrap()
+        .mean_keepdim(reduce.as_slice())
+        .unwrap();
+    let y = centered
+        .broadcast_div(&(var + 1e-5).unwrap().sqrt().unwrap())
+        .unwrap()
+        .broadcast_mul(&scale.reshape(shape.as_slice()).unwrap())
+        .unwrap()
+        .broadcast_add(&shift.reshape(shape.as_slice()).unwrap())
+        .unwrap();
+    candle_act(y, act)
+}
+
+#[test]
+fn batch_norm_matches_candle_on_vectors_and_images_with_its_statistics() {
+    let mut rng = Rng::new(7);
+    for (i, dims) in [
+        vec![200, 400],
+        vec![3, 5],
+        vec![16, 8, 7, 7],
+        vec![2, 3, 1, 5],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let act = ACTS[i % ACTS.len()];
+        let c = dims[1];
+        let x = var(&mut rng, &dims, 3.0);
+        // Shifted so that the mean subtraction matters.
+        let x = Var::from_tensor(&(x.as_tensor() + 2.0).unwrap()).unwrap();
+        let (scale, shift) = (var(&mut rng, &[c], 1.0), var(&mut rng, &[c], 1.0));
+        let what = format!("batch_norm {dims:?} {act:?}");
+        compare(
+            &what,
+            &mut rng,
+            (&x, &scale, &shift),
+            |x, g, b| kernels::norm::batch_norm(x, g, b, 1e-5, act).unwrap().0,
+            |x, g, b| candle_batch_norm(x, g, b, act),
+        );
+        let (_, stats) = kernels::norm::batch_norm(
+            x.as_tensor(),
+            scale.as_tensor(),
+            shift.as_tensor(),
+            1e-5,
+            act,
+        )
+        .unwrap();
+        let reduce: Vec<usize> = (0..dims.len()).filter(|&d| d != 1).collect();
+        let mean = x.as_tensor().mean_keepdim(reduce.as_slice()).unwrap();
+        let var_ref = x
+            .as_tensor()
+            .broadcast_sub(&mean)
+            .unwrap()
+            .sqr()
+            .unwrap()
+            .mean_keepdim(reduce.as_slice())
+            .unwrap();
+        let t = |v: Vec<f32>| Tensor::from_vec(v, c, &Device::Cpu).unwrap();
+        close(
+            &format!("{what} mean"),
+            &t(stats.mean),
+            &mean.flatten_all().unwrap(),
+            1e-5,
+        );
+        close(
+            &format!("{what} var"),
+            &t(stats.var),
+            &var_ref.flatten_all().unwrap(),
+            1e-4,
+        );
+    }
+}
+
+#[test]
+fn maxout_matches_candle_reshape_and_max() {
+    let mut rng = Rng::new(8);
+    for (b, units, k) in [(100, 200, 5), (3, 7, 2), (1, 1, 3)] {
+        let x = var(&mut rng, &[b, units * k], 1.0);
+        let y = kernels::maxout::maxout(x.as_tensor(), k).unwrap();
+        let y_ref = x
+            .as_tensor()
+            .reshape((b, units, k))
+            .unwrap()
+            .max(2)
+            .unwrap();
+        close("maxout y", &y, &y_ref, 0.0);
+        let r = var(&mut rng, y.dims(), 1.0).as_tensor().detach();
+        let g = (&y * &r).unwrap().sum_all().unwrap().backward().unwrap();
+        let g_ref = (&y_ref * &r)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        close(
+            "maxout dx",
+            g.get(x.as_tensor()).unwrap(),
+            g_ref.get(x.as_tensor()).unwrap(),
+            0.0,
+        );
+    }
+}

@@ -232,3 +232,67 @@ fn dynamic_binarization_draws_binary_pixels() {
     );
     assert_eq!(b.labels, Some(data.labels.unwrap()[..3].to_vec()));
 }
+
+#[test]
+fn burda_schedule_lowers_the_rate_by_stage_and_resumes_exactly() {
+    use latentlab::config::LrSchedule;
+    let f = |e: f64| LrSchedule::Burda.factor(e);
+    // Stage i lasts 3^i passes at 10^(−i/7): [0, 1), [1, 4), [4, 13), …, [1093, 3280), then 7.
+    for (epochs, stage) in [
+        (0.0, 0),
+        (0.99, 0),
+        (1.0, 1),
+        (3.9, 1),
+        (4.0, 2),
+        (1093.0, 7),
+        (5000.0, 7),
+    ] {
+        let want = 10f64.powf(-f64::from(stage) / 7.0);
+        assert!(
+            (f(epochs) - want).abs() < 1e-12,
+            "{epochs} passes: {} vs {want}",
+            f(epochs)
+        );
+    }
+    assert_eq!(LrSchedule::Constant.factor(100.0), 1.0);
+
+    // 64 samples, batch 32: 2 steps a pass, so 10 steps cross two stage boundaries.
+    let data = common::mnist(Split::Train, 64);
+    let train = |schedule| TrainConfig {
+        lr_schedule: schedule,
+        ..train_config(32, 4)
+    };
+    let weights = |s: &Session| {
+        s.network()
+            .named_tensors()
+            .into_iter()
+            .map(|(_, t)| t.flatten_all().unwrap().to_vec1::<f32>().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let mut straight = session(common::tiny_vae(4, None), train(LrSchedule::Burda), &data);
+    straight.train_steps(&data, 10).unwrap();
+    let mut constant = session(
+        common::tiny_vae(4, None),
+        train(LrSchedule::Constant),
+        &data,
+    );
+    constant.train_steps(&data, 10).unwrap();
+    assert_ne!(
+        weights(&straight),
+        weights(&constant),
+        "the schedule changed nothing"
+    );
+
+    let mut first = session(common::tiny_vae(4, None), train(LrSchedule::Burda), &data);
+    first.train_steps(&data, 5).unwrap();
+    let info = first.train_info("cpu", "t".into(), 0.0);
+    let bytes = first.to_bytes(&info, SaveOptions::default()).unwrap();
+    let mut resumed =
+        Session::from_checkpoint(checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap()).unwrap();
+    resumed.train_steps(&data, 5).unwrap();
+    assert_eq!(
+        weights(&resumed),
+        weights(&straight),
+        "weights differ after resume"
+    );
+}

@@ -17,8 +17,9 @@ done
 
 cd "$ROOT"
 "$ROOT/pkg-scripts/fetch-data" >/dev/null
-cargo build --release --quiet
-BIN="$ROOT/target/release/latentlab"
+# LATENTLAB_BIN: a fixed binary for long runs (so rebuilding the tree leaves them alone).
+BIN="${LATENTLAB_BIN:-$ROOT/target/release/latentlab}"
+[ -n "${LATENTLAB_BIN:-}" ] || cargo build --release --quiet
 mkdir -p results
 HARDWARE="$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $DEVICE"
 
@@ -27,15 +28,16 @@ json_get() {
   node -e 'let v=JSON.parse(process.argv[1]);for(const k of process.argv[2].split("."))v=v[k];console.log(typeof v==="object"?JSON.stringify(v):v)' "$1" "$2"
 }
 
-# row NAME METRIC VALUE PAPER_VALUE SEEDS COMMAND WALL_S
+# row NAME METRIC VALUE PAPER_VALUE SEEDS COMMAND WALL_S [EXTRA_JSON]
+# EXTRA_JSON: more fields for the row, e.g. {"std": 0.3} or {"checkpoint": "results/…"}.
 row() {
   node -e '
-    const [name, metric, value, paper, seeds, command, wall, hardware, budget] = process.argv.slice(1);
+    const [name, metric, value, paper, seeds, command, wall, hardware, budget, extra] = process.argv.slice(1);
     const num = (s) => (s === "null" ? null : Number(s));
     console.log(JSON.stringify({name, metric, value: num(value), paper_value: num(paper), seeds: Number(seeds),
       command, hardware, wall_s: Math.round(Number(wall) * 10) / 10, budget,
-      date: new Date().toISOString().slice(0, 10)}));' \
-    "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$HARDWARE" "$BUDGET" >>results/results.jsonl
+      date: new Date().toISOString().slice(0, 10), ...JSON.parse(extra || "{}")}));' \
+    "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$HARDWARE" "$BUDGET" "${8:-}" >>results/results.jsonl
   say "$1 $2 = $3 (paper: $4)"
 }
 
@@ -44,4 +46,11 @@ row() {
 mean_of() {
   local field="$1"; shift
   node -e 'const fs=require("fs");const [f,...files]=process.argv.slice(1);let s=0;for(const p of files){let v=JSON.parse(fs.readFileSync(p,"utf8"));for(const k of f.split("."))v=v[k];if(v===null){s=null;break;}s+=v;}console.log(s===null?"null":s/files.length)' "$field" "$@"
+}
+
+# std_of FIELD FILE...: sample standard deviation of a numeric field over JSON files (0 for
+# one file); null if any is null.
+std_of() {
+  local field="$1"; shift
+  node -e 'const fs=require("fs");const [f,...files]=process.argv.slice(1);const xs=[];for(const p of files){let v=JSON.parse(fs.readFileSync(p,"utf8"));for(const k of f.split("."))v=v[k];if(v===null){console.log("null");process.exit(0);}xs.push(v);}const m=xs.reduce((a,b)=>a+b,0)/xs.length;const s=xs.length<2?0:Math.sqrt(xs.reduce((a,x)=>a+(x-m)**2,0)/(xs.length-1));console.log(s)' "$field" "$@"
 }

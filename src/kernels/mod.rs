@@ -6,7 +6,9 @@
 //! - [`conv`]: conv2d and conv_transpose2d by im2col / col2im over a GEMM, bias and activation
 //!   fused, forward and both gradients;
 //! - [`adam`]: the fused, in-place Adam update;
-//! - [`loss`]: the Bernoulli negative log-likelihood (BCE with logits) summed per sample.
+//! - [`loss`]: the Bernoulli negative log-likelihood (BCE with logits) summed per sample;
+//! - [`norm`]: training-mode batch normalization with the activation fused;
+//! - [`maxout`]: the largest of each unit's pieces.
 //!
 //! Each op computes only the gradients its inputs need (an input that does not track
 //! gradients, such as a data batch or a detached weight, gets none). The layers in
@@ -19,6 +21,8 @@ pub mod conv;
 pub mod gemm;
 pub mod linear;
 pub mod loss;
+pub mod maxout;
+pub mod norm;
 mod patches;
 
 use candle::{CpuStorage, CustomOp3, DType, Layout, Tensor};

@@ -5,6 +5,7 @@ use candle::Tensor;
 use candle_nn::VarBuilder;
 
 use super::layers::{Dense, Encoder, Weights};
+use super::norm::Phase;
 use crate::config::ClassifierConfig;
 use crate::kernels::Act;
 use crate::Result;
@@ -18,8 +19,8 @@ pub struct Classifier {
 
 impl Classifier {
     /// Parameters: `encoder.*`, `features`, `logits`.
-    pub fn new(cfg: &ClassifierConfig, vb: VarBuilder) -> Result<Self> {
-        let encoder = Encoder::new(&cfg.sample_shape, &cfg.backbone, vb.pp("encoder"))?;
+    pub fn new(cfg: &ClassifierConfig, phase: &Phase, vb: VarBuilder) -> Result<Self> {
+        let encoder = Encoder::new(&cfg.sample_shape, &cfg.backbone, phase, vb.pp("encoder"))?;
         Ok(Self {
             features: Dense::new(encoder.out_dim(), cfg.feature_dim, vb.pp("features"))?,
             logits: Dense::new(cfg.feature_dim, cfg.num_classes, vb.pp("logits"))?,

@@ -6,6 +6,7 @@ use candle::Tensor;
 use candle_nn::VarBuilder;
 
 use super::layers::{with_labels, Decoder, Dense, Encoder, Weights};
+use super::norm::Phase;
 use crate::config::{Backbone, GanConfig, GanOutput};
 use crate::kernels::Act;
 use crate::{Error, Result};
@@ -17,9 +18,15 @@ pub struct Generator {
 }
 
 impl Generator {
-    pub fn new(cfg: &GanConfig, vb: VarBuilder) -> Result<Self> {
+    pub fn new(cfg: &GanConfig, phase: &Phase, vb: VarBuilder) -> Result<Self> {
         let k = cfg.num_classes.unwrap_or(0);
-        let decoder = Decoder::new(cfg.latent_dim + k, &cfg.sample_shape, &cfg.generator, vb)?;
+        let decoder = Decoder::new(
+            cfg.latent_dim + k,
+            &cfg.sample_shape,
+            &cfg.generator,
+            phase,
+            vb,
+        )?;
         Ok(Self {
             decoder,
             output: cfg.output,
@@ -68,11 +75,12 @@ impl Discriminator {
         backbone: &Backbone,
         num_classes: Option<usize>,
         pack: usize,
+        phase: &Phase,
         vb: VarBuilder,
     ) -> Result<Self> {
         let mut packed = sample_shape.to_vec();
         packed[0] *= pack;
-        let encoder = Encoder::new(&packed, backbone, vb.clone())?;
+        let encoder = Encoder::new(&packed, backbone, phase, vb.clone())?;
         let head = Dense::new(
             encoder.out_dim() + pack * num_classes.unwrap_or(0),
             1,
@@ -131,14 +139,15 @@ pub struct Gan {
 
 impl Gan {
     /// Parameters: `generator.*`, `discriminator.*`.
-    pub fn new(cfg: &GanConfig, vb: VarBuilder) -> Result<Self> {
+    pub fn new(cfg: &GanConfig, phase: &Phase, vb: VarBuilder) -> Result<Self> {
         Ok(Self {
-            generator: Generator::new(cfg, vb.pp("generator"))?,
+            generator: Generator::new(cfg, phase, vb.pp("generator"))?,
             discriminator: Discriminator::new(
                 &cfg.sample_shape,
                 &cfg.discriminator,
                 cfg.num_classes,
                 cfg.pack,
+                phase,
                 vb.pp("discriminator"),
             )?,
         })

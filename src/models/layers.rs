@@ -1,12 +1,14 @@
 //! Building blocks shared by every model: fully connected and (transposed) convolutional
-//! layers with the activation fused ([`Dense`], [`Conv`]), a feature [`Encoder`] (data → flat
-//! features), a [`Decoder`] (vector → data-shaped output), and seeded weight initialization.
-//! On the CPU the layers run our kernels ([`crate::kernels`]); on other devices Candle's.
+//! layers with the activation fused ([`Dense`], [`Conv`]), what may follow them in a hidden
+//! layer ([`After`]: BatchNorm, maxout), a feature [`Encoder`] (data → flat features), a
+//! [`Decoder`] (vector → data-shaped output), and seeded weight initialization. On the CPU
+//! the layers run our kernels ([`crate::kernels`]); on other devices Candle's.
 
-use candle::{Tensor, D};
+use candle::{DType, Tensor, D};
 use candle_nn::{Init, VarBuilder, VarMap};
 
-use crate::config::{Activation, Arch, Backbone, WeightInit};
+use super::norm::{self, BatchNorm, Phase};
+use crate::config::{Activation, Arch, Backbone, WeightInit, BATCH_NORM_EPS, BATCH_NORM_MOMENTUM};
 use crate::kernels::{self, Act};
 use crate::rng::Rng;
 use crate::Result;
@@ -20,7 +22,7 @@ const PADDING: usize = 1;
 const ALLOCATE: Init = Init::Const(0.0);
 
 /// Applies an activation with Candle's ops (devices our kernels do not cover).
-fn activate_with_candle(x: Tensor, act: Act) -> Result<Tensor> {
+pub(super) fn activate_with_candle(x: Tensor, act: Act) -> Result<Tensor> {
     Ok(match act {
         Act::Identity => x,
         Act::Relu => x.relu()?,
@@ -55,7 +57,7 @@ pub enum Weights {
 }
 
 impl Weights {
-    fn read(self, t: &Tensor) -> Tensor {
+    pub(super) fn read(self, t: &Tensor) -> Tensor {
         match self {
             Weights::Trained => t.clone(),
             Weights::Frozen => t.detach(),
@@ -75,6 +77,26 @@ impl Dense {
             weight: vb.get_with_hints((out_dim, in_dim), "weight", ALLOCATE)?,
             bias: vb.get_with_hints(out_dim, "bias", ALLOCATE)?,
         })
+    }
+
+    /// A layer whose bias is a constant 0 (not a parameter): one followed by BatchNorm, whose
+    /// shift takes the bias's role.
+    pub fn without_bias(in_dim: usize, out_dim: usize, vb: VarBuilder) -> Result<Self> {
+        Ok(Self {
+            bias: Tensor::zeros(out_dim, DType::F32, vb.device())?,
+            weight: vb.get_with_hints((out_dim, in_dim), "weight", ALLOCATE)?,
+        })
+    }
+
+    /// A hidden layer of `width` units followed by `after` (a bias only when not normalized,
+    /// `width × pieces` outputs under maxout).
+    fn hidden(in_dim: usize, width: usize, after: &After, vb: VarBuilder) -> Result<Self> {
+        let out = width * after.maxout.unwrap_or(1);
+        if after.norm.is_some() {
+            Self::without_bias(in_dim, out, vb)
+        } else {
+            Self::new(in_dim, out, vb)
+        }
     }
 
     /// # Shapes
@@ -106,25 +128,42 @@ pub struct Conv {
 }
 
 impl Conv {
-    /// H → H/2.
-    pub fn down(in_ch: usize, out_ch: usize, vb: VarBuilder) -> Result<Self> {
-        Self::new((out_ch, in_ch, KERNEL, KERNEL), out_ch, Direction::Down, vb)
+    /// H → H/2; `bias = false` for a layer followed by BatchNorm.
+    pub fn down(in_ch: usize, out_ch: usize, bias: bool, vb: VarBuilder) -> Result<Self> {
+        Self::new(
+            (out_ch, in_ch, KERNEL, KERNEL),
+            out_ch,
+            Direction::Down,
+            bias,
+            vb,
+        )
     }
 
-    /// H → 2H.
-    pub fn up(in_ch: usize, out_ch: usize, vb: VarBuilder) -> Result<Self> {
-        Self::new((in_ch, out_ch, KERNEL, KERNEL), out_ch, Direction::Up, vb)
+    /// H → 2H; `bias = false` for a layer followed by BatchNorm.
+    pub fn up(in_ch: usize, out_ch: usize, bias: bool, vb: VarBuilder) -> Result<Self> {
+        Self::new(
+            (in_ch, out_ch, KERNEL, KERNEL),
+            out_ch,
+            Direction::Up,
+            bias,
+            vb,
+        )
     }
 
     fn new(
         shape: (usize, usize, usize, usize),
         out_ch: usize,
         direction: Direction,
+        bias: bool,
         vb: VarBuilder,
     ) -> Result<Self> {
         Ok(Self {
+            bias: if bias {
+                vb.get_with_hints(out_ch, "bias", ALLOCATE)?
+            } else {
+                Tensor::zeros(out_ch, DType::F32, vb.device())?
+            },
             weight: vb.get_with_hints(shape, "weight", ALLOCATE)?,
-            bias: vb.get_with_hints(out_ch, "bias", ALLOCATE)?,
             direction,
         })
     }
@@ -147,27 +186,113 @@ impl Conv {
     }
 }
 
+/// What follows a hidden layer's linear part: its activation alone (fused into the layer's
+/// kernel), or BatchNorm and then the activation, or a maxout over each unit's pieces.
+pub struct After {
+    norm: Option<Box<BatchNorm>>,
+    act: Act,
+    maxout: Option<usize>,
+}
+
+impl After {
+    /// For a hidden layer of `channels` units of `backbone`, normalized when `normalized`.
+    fn new(
+        backbone: &Backbone,
+        channels: usize,
+        normalized: bool,
+        phase: &Phase,
+        vb: VarBuilder,
+    ) -> Result<Self> {
+        let pieces = backbone.maxout.unwrap_or(1);
+        let norm = normalized
+            .then(|| {
+                BatchNorm::new(
+                    channels * pieces,
+                    BATCH_NORM_MOMENTUM,
+                    BATCH_NORM_EPS,
+                    phase,
+                    vb.pp("norm"),
+                )
+                .map(Box::new)
+            })
+            .transpose()?;
+        Ok(Self {
+            norm,
+            act: backbone.activation.into(),
+            maxout: backbone.maxout,
+        })
+    }
+
+    /// The activation the linear layer's kernel applies itself: all of it when nothing else
+    /// follows, else none.
+    fn fused(&self) -> Act {
+        if self.norm.is_none() && self.maxout.is_none() {
+            self.act
+        } else {
+            Act::Identity
+        }
+    }
+
+    /// The rest, on the output of a layer that applied [`Self::fused`].
+    ///
+    /// # Shapes
+    /// - `y`: `[B, C·pieces]` or `[B, C, H, W]` → `[B, C]` or `[B, C, H, W]`
+    fn apply(&self, y: Tensor, weights: Weights) -> Result<Tensor> {
+        let Some(k) = self.maxout else {
+            return match &self.norm {
+                Some(n) => n.forward(&y, self.act, weights),
+                None => Ok(y),
+            };
+        };
+        let y = match &self.norm {
+            Some(n) => n.forward(&y, Act::Identity, weights)?,
+            None => y,
+        };
+        if kernels::applies(&y) {
+            return Ok(kernels::maxout::maxout(&y, k)?);
+        }
+        let (b, n) = y.dims2()?;
+        Ok(y.reshape((b, n / k, k))?.max(2)?)
+    }
+}
+
 enum EncoderLayers {
-    Mlp(Vec<Dense>),
-    Conv(Conv, Conv),
+    Mlp(Vec<(Dense, After)>),
+    Conv([(Conv, After); 2]),
 }
 
 /// Data → flat features, ending in the activation (heads are added by each model).
 pub struct Encoder {
     layers: EncoderLayers,
-    act: Act,
     out_dim: usize,
 }
 
 impl Encoder {
-    /// An encoder for samples of `input_shape` (`[D]` or `[C, H, W]`).
-    pub fn new(input_shape: &[usize], backbone: &Backbone, vb: VarBuilder) -> Result<Self> {
+    /// An encoder for samples of `input_shape` (`[D]` or `[C, H, W]`); BatchNorm (when the
+    /// backbone asks for it) on every layer but the first.
+    pub fn new(
+        input_shape: &[usize],
+        backbone: &Backbone,
+        phase: &Phase,
+        vb: VarBuilder,
+    ) -> Result<Self> {
+        let after = |i: usize, channels: usize, vb: &VarBuilder| {
+            After::new(
+                backbone,
+                channels,
+                backbone.batch_norm && i > 0,
+                phase,
+                vb.clone(),
+            )
+        };
         let (layers, out_dim) = match backbone.arch {
             Arch::Mlp => {
                 let mut dim: usize = input_shape.iter().product();
                 let mut layers = Vec::with_capacity(backbone.hidden.len());
                 for (i, &h) in backbone.hidden.iter().enumerate() {
-                    layers.push(Dense::new(dim, h, vb.pp(format!("fc{i}")))?);
+                    let vb = vb.pp(format!("fc{i}"));
+                    let after = after(i, h, &vb)?;
+                    layers.push((Dense::hidden(dim, h, &after, vb)?, after));
                     dim = h;
                 }
                 (EncoderLayers::Mlp(layers), dim)
@@ -175,16 +300,17 @@ impl Encoder {
             Arch::Conv => {
                 let (c, h, w) = (input_shape[0], input_shape[1], input_shape[2]);
                 let (c1, c2) = (backbone.hidden[0], backbone.hidden[1]);
-                let conv0 = Conv::down(c, c1, vb.pp("conv0"))?;
-                let conv1 = Conv::down(c1, c2, vb.pp("conv1"))?;
-                (EncoderLayers::Conv(conv0, conv1), c2 * (h / 4) * (w / 4))
+                let (vb0, vb1) = (vb.pp("conv0"), vb.pp("conv1"));
+                let (after0, after1) = (after(0, c1, &vb0)?, after(1, c2, &vb1)?);
+                let conv0 = Conv::down(c, c1, after0.norm.is_none(), vb0)?;
+                let conv1 = Conv::down(c1, c2, after1.norm.is_none(), vb1)?;
+                (
+                    EncoderLayers::Conv([(conv0, after0), (conv1, after1)]),
+                    c2 * (h / 4) * (w / 4),
+                )
             }
         };
-        Ok(Self {
-            layers,
-            act: backbone.activation.into(),
-            out_dim,
-        })
+        Ok(Self { layers, out_dim })
     }
 
     /// Width of the feature vector.
@@ -198,14 +324,16 @@ impl Encoder {
         match &self.layers {
             EncoderLayers::Mlp(layers) => {
                 let mut h = x.flatten_from(1)?; // [B, D]
-                for l in layers {
-                    h = l.forward(&h, self.act, weights)?;
+                for (l, after) in layers {
+                    h = after.apply(l.forward(&h, after.fused(), weights)?, weights)?;
                 }
                 Ok(h)
             }
-            EncoderLayers::Conv(conv0, conv1) => {
-                let h = conv0.forward(x, self.act, weights)?; // [B, c1, H/2, W/2]
-                let h = conv1.forward(&h, self.act, weights)?; // [B, c2, H/4, W/4]
+            EncoderLayers::Conv(layers) => {
+                let mut h = x.clone(); // [B, C, H, W] → [B, c1, H/2, W/2] → [B, c2, H/4, W/4]
+                for (conv, after) in layers {
+                    h = after.apply(conv.forward(&h, after.fused(), weights)?, weights)?;
+                }
                 Ok(h.flatten_from(1)?)
             }
         }
@@ -213,10 +341,11 @@ impl Encoder {
 }
 
 enum DecoderLayers {
-    Mlp(Vec<Dense>),
+    /// Hidden layers, then the output layer.
+    Mlp(Vec<(Dense, After)>, Dense),
     Conv {
-        fc: Dense,
-        deconv0: Conv,
+        fc: (Dense, After),
+        deconv0: (Conv, After),
         deconv1: Conv,
         c2: usize,
     },
@@ -224,10 +353,9 @@ enum DecoderLayers {
 
 /// Vector → data-shaped output, ending in an output activation chosen by the caller (none for
 /// logits or a mean, tanh for a DCGAN generator). Mirrors [`Encoder`]: the backbone's widths
-/// are read in reverse.
+/// are read in reverse; BatchNorm (when asked for) on every hidden layer.
 pub struct Decoder {
     layers: DecoderLayers,
-    act: Act,
     output_shape: Vec<usize>,
 }
 
@@ -236,35 +364,54 @@ impl Decoder {
         in_dim: usize,
         output_shape: &[usize],
         backbone: &Backbone,
+        phase: &Phase,
         vb: VarBuilder,
     ) -> Result<Self> {
+        // A decoder's hidden layers are plain activations: maxout belongs to discriminators.
+        let plain = Backbone {
+            maxout: None,
+            ..backbone.clone()
+        };
+        let after = |channels: usize, vb: &VarBuilder| {
+            After::new(&plain, channels, backbone.batch_norm, phase, vb.clone())
+        };
         let layers = match backbone.arch {
             Arch::Mlp => {
                 let out: usize = output_shape.iter().product();
                 let mut dims = vec![in_dim];
                 dims.extend(backbone.hidden.iter().rev());
-                dims.push(out);
-                let layers = dims
-                    .windows(2)
-                    .enumerate()
-                    .map(|(i, w)| Dense::new(w[0], w[1], vb.pp(format!("fc{i}"))))
-                    .collect::<Result<Vec<_>>>()?;
-                DecoderLayers::Mlp(layers)
+                let mut hidden = Vec::with_capacity(backbone.hidden.len());
+                for (i, w) in dims.windows(2).enumerate() {
+                    let vb = vb.pp(format!("fc{i}"));
+                    let after = after(w[1], &vb)?;
+                    hidden.push((Dense::hidden(w[0], w[1], &after, vb)?, after));
+                }
+                let last = dims[dims.len() - 1];
+                let output = Dense::new(last, out, vb.pp(format!("fc{}", hidden.len())))?;
+                DecoderLayers::Mlp(hidden, output)
             }
             Arch::Conv => {
                 let (c, h, w) = (output_shape[0], output_shape[1], output_shape[2]);
                 let (c1, c2) = (backbone.hidden[0], backbone.hidden[1]);
+                let (vfc, vd0) = (vb.pp("fc"), vb.pp("deconv0"));
+                // The projection is normalized per channel of its [c2, H/4, W/4] reshape.
+                let (after_fc, after0) = (after(c2, &vfc)?, after(c1, &vd0)?);
+                let flat = c2 * (h / 4) * (w / 4);
+                let fc = if after_fc.norm.is_some() {
+                    Dense::without_bias(in_dim, flat, vfc)?
+                } else {
+                    Dense::new(in_dim, flat, vfc)?
+                };
                 DecoderLayers::Conv {
-                    fc: Dense::new(in_dim, c2 * (h / 4) * (w / 4), vb.pp("fc"))?,
-                    deconv0: Conv::up(c2, c1, vb.pp("deconv0"))?,
-                    deconv1: Conv::up(c1, c, vb.pp("deconv1"))?,
+                    fc: (fc, after_fc),
+                    deconv0: (Conv::up(c2, c1, after0.norm.is_none(), vd0)?, after0),
+                    deconv1: Conv::up(c1, c, true, vb.pp("deconv1"))?,
                     c2,
                 }
             }
         };
         Ok(Self {
             layers,
-            act: backbone.activation.into(),
             output_shape: output_shape.to_vec(),
         })
     }
@@ -273,40 +420,38 @@ impl Decoder {
     /// - `z`: `[B, in_dim]` → `[B, *output_shape]`
     pub fn forward(&self, z: &Tensor, output: Act) -> Result<Tensor> {
         let b = z.dim(0)?;
+        let w = Weights::Trained;
         match &self.layers {
-            DecoderLayers::Mlp(layers) => {
+            DecoderLayers::Mlp(hidden, out) => {
                 let mut h = z.clone();
-                for (i, l) in layers.iter().enumerate() {
-                    let act = if i + 1 == layers.len() {
-                        output
-                    } else {
-                        self.act
-                    };
-                    h = l.forward(&h, act, Weights::Trained)?;
+                for (l, after) in hidden {
+                    h = after.apply(l.forward(&h, after.fused(), w)?, w)?;
                 }
                 let mut shape = vec![b];
                 shape.extend(&self.output_shape);
-                Ok(h.reshape(shape)?)
+                Ok(out.forward(&h, output, w)?.reshape(shape)?)
             }
             DecoderLayers::Conv {
-                fc,
-                deconv0,
+                fc: (fc, after_fc),
+                deconv0: (deconv0, after0),
                 deconv1,
                 c2,
             } => {
                 let (hh, ww) = (self.output_shape[1] / 4, self.output_shape[2] / 4);
                 let h = fc
-                    .forward(z, self.act, Weights::Trained)?
-                    .reshape((b, *c2, hh, ww))?; // [B, c2, H/4, W/4]
-                let h = deconv0.forward(&h, self.act, Weights::Trained)?; // [B, c1, H/2, W/2]
-                deconv1.forward(&h, output, Weights::Trained) // [B, C, H, W]
+                    .forward(z, after_fc.fused(), w)?
+                    .reshape((b, *c2, hh, ww))?;
+                let h = after_fc.apply(h, w)?; // [B, c2, H/4, W/4]
+                let h = after0.apply(deconv0.forward(&h, after0.fused(), w)?, w)?; // [B, c1, H/2, W/2]
+                deconv1.forward(&h, output, w) // [B, C, H, W]
             }
         }
     }
 }
 
 /// Re-draws every variable in `varmap` from `rng`, in name order (so the result depends on
-/// the seed alone): biases 0; weights per `init`, with PyTorch's fan-in
+/// the seed alone): biases 0, BatchNorm's scale and running variance 1, its shift and
+/// running mean 0; weights per `init`, with PyTorch's fan-in
 /// (`shape[1] · kernel area`, which for a transposed convolution's `[in, out, k, k]` weight
 /// is `out · k²`, as PyTorch computes it).
 pub fn init_weights(varmap: &VarMap, init: WeightInit, rng: &mut Rng) -> Result<()> {
@@ -317,7 +462,9 @@ pub fn init_weights(varmap: &VarMap, init: WeightInit, rng: &mut Rng) -> Result<
         let var = &data[name];
         let dims = var.dims().to_vec();
         let n: usize = dims.iter().product();
-        let values = if name.ends_with("bias") || dims.len() < 2 {
+        let values = if name.ends_with(norm::SCALE) || name.ends_with(norm::RUNNING_VAR) {
+            vec![1f32; n]
+        } else if name.ends_with("bias") || dims.len() < 2 {
             vec![0f32; n]
         } else {
             match init {

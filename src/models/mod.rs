@@ -6,6 +6,7 @@ pub mod classifier;
 pub mod gan;
 pub mod iwae;
 pub mod layers;
+pub mod norm;
 pub mod vae;
 pub mod vae_gan;
 
@@ -17,6 +18,7 @@ use candle_nn::{VarBuilder, VarMap};
 pub use card::ModelCard;
 pub use classifier::Classifier;
 pub use gan::{Discriminator, Gan, Generator};
+pub use norm::Phase;
 pub use vae::Vae;
 pub use vae_gan::VaeGan;
 
@@ -36,13 +38,14 @@ pub enum Model {
 }
 
 impl Model {
-    pub fn new(cfg: &ModelConfig, vb: VarBuilder) -> Result<Self> {
+    /// `phase` is read by the model's BatchNorm layers (train or eval statistics).
+    pub fn new(cfg: &ModelConfig, phase: &Phase, vb: VarBuilder) -> Result<Self> {
         Ok(match cfg {
-            ModelConfig::Autoencoder(c) => Model::Autoencoder(Vae::new(c, false, vb)?),
-            ModelConfig::Vae(c) => Model::Vae(Vae::new(c, true, vb)?),
-            ModelConfig::Gan(c) => Model::Gan(Gan::new(c, vb)?),
-            ModelConfig::VaeGan(c) => Model::VaeGan(VaeGan::new(c, vb)?),
-            ModelConfig::Classifier(c) => Model::Classifier(Classifier::new(c, vb)?),
+            ModelConfig::Autoencoder(c) => Model::Autoencoder(Vae::new(c, false, phase, vb)?),
+            ModelConfig::Vae(c) => Model::Vae(Vae::new(c, true, phase, vb)?),
+            ModelConfig::Gan(c) => Model::Gan(Gan::new(c, phase, vb)?),
+            ModelConfig::VaeGan(c) => Model::VaeGan(VaeGan::new(c, phase, vb)?),
+            ModelConfig::Classifier(c) => Model::Classifier(Classifier::new(c, phase, vb)?),
         })
     }
 
@@ -71,6 +74,7 @@ pub struct Network {
     varmap: VarMap,
     model: Model,
     device: Device,
+    phase: Phase,
 }
 
 impl Network {
@@ -79,8 +83,10 @@ impl Network {
         config.validate()?;
         crate::budget::check_model(&config)?;
         let varmap = VarMap::new();
+        let phase = Phase::default();
         let model = Model::new(
             &config,
+            &phase,
             VarBuilder::from_varmap(&varmap, DType::F32, device),
         )?;
         Ok(Self {
@@ -88,6 +94,7 @@ impl Network {
             varmap,
             model,
             device: device.clone(),
+            phase,
         })
     }
 
@@ -163,6 +170,12 @@ impl Network {
         &self.device
     }
 
+    /// Training (BatchNorm uses and updates batch statistics) or not (it uses the running
+    /// ones: sampling, encoding, evaluation). A network starts out not training.
+    pub fn set_training(&self, training: bool) {
+        self.phase.set_training(training);
+    }
+
     /// Every variable by name, sorted by name.
     pub fn named_tensors(&self) -> Vec<(String, Tensor)> {
         let vars = self.varmap.data().lock().expect("varmap lock poisoned");
@@ -174,16 +187,28 @@ impl Network {
         v
     }
 
-    /// Variables whose names start with one of `prefixes`, sorted by name.
+    /// Trainable variables whose names start with one of `prefixes`, sorted by name
+    /// (BatchNorm's running statistics are variables no optimizer sees).
     pub fn vars_with_prefix(&self, prefixes: &[&str]) -> Vec<(String, candle::Var)> {
         let vars = self.varmap.data().lock().expect("varmap lock poisoned");
         let mut v: Vec<(String, candle::Var)> = vars
             .iter()
             .filter(|(k, _)| prefixes.iter().any(|p| k.starts_with(p)))
+            .filter(|(k, _)| !norm::is_running_statistic(k))
             .map(|(k, var)| (k.clone(), var.clone()))
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
+    }
+
+    /// BatchNorm's running statistics with a copy of their values (to put back when a step
+    /// is undone).
+    pub fn running_statistics(&self) -> Result<Vec<(candle::Var, Tensor)>> {
+        let vars = self.varmap.data().lock().expect("varmap lock poisoned");
+        vars.iter()
+            .filter(|(k, _)| norm::is_running_statistic(k))
+            .map(|(_, v)| Ok((v.clone(), v.as_tensor().copy()?)))
+            .collect()
     }
 
     pub fn parameter_count(&self) -> usize {

@@ -6,6 +6,7 @@ use candle::Tensor;
 use candle_nn::VarBuilder;
 
 use super::layers::{with_labels, Decoder, Dense, Encoder, Weights};
+use super::norm::Phase;
 use crate::config::{Likelihood, VaeConfig};
 use crate::kernels::Act;
 use crate::Result;
@@ -21,9 +22,9 @@ pub struct Vae {
 impl Vae {
     /// `variational = false` builds the plain autoencoder (no `encoder.logvar`).
     /// Parameters: `encoder.*`, `encoder.mu` (`encoder.logvar`), `decoder.*`.
-    pub fn new(cfg: &VaeConfig, variational: bool, vb: VarBuilder) -> Result<Self> {
+    pub fn new(cfg: &VaeConfig, variational: bool, phase: &Phase, vb: VarBuilder) -> Result<Self> {
         let venc = vb.pp("encoder");
-        let encoder = Encoder::new(&cfg.sample_shape, &cfg.backbone, venc.clone())?;
+        let encoder = Encoder::new(&cfg.sample_shape, &cfg.backbone, phase, venc.clone())?;
         let k = cfg.num_classes.unwrap_or(0);
         let f = encoder.out_dim() + k;
         let mu = Dense::new(f, cfg.latent_dim, venc.pp("mu"))?;
@@ -36,6 +37,7 @@ impl Vae {
             cfg.latent_dim + k,
             &cfg.sample_shape,
             &cfg.backbone,
+            phase,
             vb.pp("decoder"),
         )?;
         Ok(Self {

@@ -4,6 +4,7 @@
 use candle_nn::VarBuilder;
 
 use super::gan::Discriminator;
+use super::norm::Phase;
 use super::vae::Vae;
 use crate::config::VaeGanConfig;
 use crate::Result;
@@ -16,14 +17,15 @@ pub struct VaeGan {
 
 impl VaeGan {
     /// Parameters: `encoder.*`, `decoder.*` (as a VAE), `discriminator.*`.
-    pub fn new(cfg: &VaeGanConfig, vb: VarBuilder) -> Result<Self> {
+    pub fn new(cfg: &VaeGanConfig, phase: &Phase, vb: VarBuilder) -> Result<Self> {
         Ok(Self {
-            vae: Vae::new(&cfg.vae, true, vb.clone())?,
+            vae: Vae::new(&cfg.vae, true, phase, vb.clone())?,
             discriminator: Discriminator::new(
                 &cfg.vae.sample_shape,
                 &cfg.discriminator,
                 cfg.vae.num_classes,
                 1,
+                phase,
                 vb.pp("discriminator"),
             )?,
         })

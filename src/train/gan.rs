@@ -1,15 +1,16 @@
-//! GAN training: alternating discriminator and non-saturating generator steps, two optimizers
-//! over disjoint variables; the discriminator step sees detached fakes.
+//! GAN training: discriminator and non-saturating generator updates, alternating or
+//! simultaneous ([`GanUpdate`]), two optimizers over disjoint variables; the discriminator's
+//! loss sees detached fakes.
 
 use candle::Tensor;
 
 use super::{Adam, Trainer};
-use crate::config::{AdamConfig, GanConfig, TrainConfig};
+use crate::config::{AdamConfig, GanConfig, GanUpdate, TrainConfig};
 use crate::data::Batch;
 use crate::losses::{discriminator_loss, generator_loss};
 use crate::metrics::Metrics;
 use crate::models::layers::Weights;
-use crate::models::{Model, Network};
+use crate::models::{Gan, Model, Network};
 use crate::rng::Rng;
 use crate::{Error, Result};
 
@@ -17,6 +18,7 @@ pub struct GanTrainer {
     g_opt: Adam,
     d_opt: Adam,
     d_steps: usize,
+    update: GanUpdate,
     latent_dim: usize,
 }
 
@@ -31,6 +33,7 @@ impl GanTrainer {
             g_opt: Adam::new(net.vars_with_prefix(&["generator."]), opt)?,
             d_opt: Adam::new(net.vars_with_prefix(&["discriminator."]), opt)?,
             d_steps: train.d_steps,
+            update: train.gan_update,
             latent_dim: cfg.latent_dim,
         })
     }
@@ -40,15 +43,21 @@ fn mean_sigmoid(logits: &Tensor) -> Result<f32> {
     Ok(candle_nn::ops::sigmoid(logits)?.mean_all()?.to_scalar()?)
 }
 
-impl Trainer for GanTrainer {
-    fn step(&mut self, net: &Network, batch: &Batch, rng: &mut Rng) -> Result<Metrics> {
-        let Model::Gan(gan) = net.model() else {
-            return Err(Error::Argument("not a GAN".into()));
-        };
+impl GanTrainer {
+    /// `d_steps` discriminator updates, then the generator's against the updated
+    /// discriminator, on fresh noise.
+    ///
+    /// # Shapes
+    /// - `real`: `[B, *sample_shape]` in model space, `y`: `[B, K]`
+    fn alternating(
+        &mut self,
+        gan: &Gan,
+        real: &Tensor,
+        y: Option<&Tensor>,
+        rng: &mut Rng,
+    ) -> Result<Metrics> {
         let (g, d) = (&gan.generator, &gan.discriminator);
-        let b = batch.x.dim(0)?;
-        let y = net.labels(batch.labels.as_deref(), b)?;
-        let real = g.from_data(&batch.x)?;
+        let b = real.dim(0)?;
         let mut m = Metrics::default();
 
         // The discriminator steps before the generator's loss is known: a non-finite metric
@@ -57,9 +66,9 @@ impl Trainer for GanTrainer {
         let (mut d_loss, mut d_real, mut d_fake) = (0.0, 0.0, 0.0);
         for _ in 0..self.d_steps {
             let z = rng.normal_tensor(&[b, self.latent_dim], 1.0, real.device())?;
-            let fake = g.forward(&z, y.as_ref())?.detach();
-            let (lr, _) = d.forward(&real, y.as_ref(), Weights::Trained)?;
-            let (lf, _) = d.forward(&fake, y.as_ref(), Weights::Trained)?;
+            let fake = g.forward(&z, y)?.detach();
+            let (lr, _) = d.forward(real, y, Weights::Trained)?;
+            let (lf, _) = d.forward(&fake, y, Weights::Trained)?;
             let loss = discriminator_loss(&lr, &lf)?;
             d_loss = loss.to_scalar::<f32>()?;
             if !d_loss.is_finite() {
@@ -74,7 +83,7 @@ impl Trainer for GanTrainer {
 
         let z = rng.normal_tensor(&[b, self.latent_dim], 1.0, real.device())?;
         // The discriminator is frozen: only the generator's gradients are computed.
-        let (lf, _) = d.forward(&g.forward(&z, y.as_ref())?, y.as_ref(), Weights::Frozen)?;
+        let (lf, _) = d.forward(&g.forward(&z, y)?, y, Weights::Frozen)?;
         let g_loss = generator_loss(&lf)?;
         m.push("d_loss", d_loss);
         m.push("g_loss", g_loss.to_scalar::<f32>()?);
@@ -86,6 +95,54 @@ impl Trainer for GanTrainer {
             self.g_opt.step(&g_loss.backward()?)?;
         }
         Ok(m)
+    }
+
+    /// One noise draw, one generator pass; the discriminator's loss on detached fakes and the
+    /// generator's through the discriminator as it was before this step; both gradients are
+    /// taken before either network changes (the optimizers update weights in place).
+    ///
+    /// # Shapes
+    /// - `real`: `[B, *sample_shape]` in model space, `y`: `[B, K]`
+    fn simultaneous(
+        &mut self,
+        gan: &Gan,
+        real: &Tensor,
+        y: Option<&Tensor>,
+        rng: &mut Rng,
+    ) -> Result<Metrics> {
+        let (g, d) = (&gan.generator, &gan.discriminator);
+        let z = rng.normal_tensor(&[real.dim(0)?, self.latent_dim], 1.0, real.device())?;
+        let fake = g.forward(&z, y)?;
+        let (lr, _) = d.forward(real, y, Weights::Trained)?;
+        let (lf, _) = d.forward(&fake.detach(), y, Weights::Trained)?;
+        let d_loss = discriminator_loss(&lr, &lf)?;
+        let (lg, _) = d.forward(&fake, y, Weights::Frozen)?;
+        let g_loss = generator_loss(&lg)?;
+        let mut m = Metrics::default();
+        m.push("d_loss", d_loss.to_scalar::<f32>()?);
+        m.push("g_loss", g_loss.to_scalar::<f32>()?);
+        m.push("d_real", mean_sigmoid(&lr)?);
+        m.push("d_fake", mean_sigmoid(&lf)?);
+        if m.first_non_finite().is_none() {
+            let (d_grads, g_grads) = (d_loss.backward()?, g_loss.backward()?);
+            self.d_opt.step(&d_grads)?;
+            self.g_opt.step(&g_grads)?;
+        }
+        Ok(m)
+    }
+}
+
+impl Trainer for GanTrainer {
+    fn step(&mut self, net: &Network, batch: &Batch, rng: &mut Rng) -> Result<Metrics> {
+        let Model::Gan(gan) = net.model() else {
+            return Err(Error::Argument("not a GAN".into()));
+        };
+        let y = net.labels(batch.labels.as_deref(), batch.x.dim(0)?)?;
+        let real = gan.generator.from_data(&batch.x)?;
+        match self.update {
+            GanUpdate::Alternating => self.alternating(gan, &real, y.as_ref(), rng),
+            GanUpdate::Simultaneous => self.simultaneous(gan, &real, y.as_ref(), rng),
+        }
     }
 
     fn optimizers(&self) -> Vec<(&'static str, &Adam)> {

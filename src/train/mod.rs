@@ -171,12 +171,21 @@ impl Session {
         &self.last
     }
 
-    /// Changes the learning rate of every optimizer (takes effect at the next step).
+    /// Changes the (base) learning rate of every optimizer (takes effect at the next step).
     pub fn set_lr(&mut self, lr: f64) -> Result<()> {
-        for (_, opt) in self.trainer.optimizers_mut() {
-            opt.set_lr(lr)?;
-        }
         self.train.optimizer.lr = lr;
+        self.apply_lr_schedule()
+    }
+
+    /// Sets every optimizer's rate to the schedule's value at the current epoch (a function
+    /// of the epoch count alone, so a resumed run follows the same schedule).
+    fn apply_lr_schedule(&mut self) -> Result<()> {
+        let lr = self.train.optimizer.lr * self.train.lr_schedule.factor(self.epochs);
+        for (_, opt) in self.trainer.optimizers_mut() {
+            if opt.config().lr != lr {
+                opt.set_lr(lr)?;
+            }
+        }
         Ok(())
     }
 
@@ -184,8 +193,15 @@ impl Session {
     /// and the metric; the weights, optimizer moments and step counts are then those before
     /// the step.
     pub fn step(&mut self, batch: &Batch) -> Result<Metrics> {
-        let m = self.trainer.step(&self.net, batch, &mut self.rng)?;
+        let running = self.net.running_statistics()?;
+        self.net.set_training(true);
+        let m = self.trainer.step(&self.net, batch, &mut self.rng);
+        self.net.set_training(false);
+        let m = m?;
         if let Some((name, value)) = m.first_non_finite() {
+            for (var, saved) in running {
+                var.set(&saved)?;
+            }
             return Err(Error::Diverged {
                 step: self.step + 1,
                 metric: name.to_string(),
@@ -211,6 +227,7 @@ impl Session {
         }
         let mut mean = RunningMean::default();
         for _ in 0..k {
+            self.apply_lr_schedule()?;
             let batcher = self.batcher.as_mut().expect("batcher set above");
             let idx = batcher.next_indices(&mut self.rng).to_vec();
             let batch = data.batch(

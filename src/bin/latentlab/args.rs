@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Train a model and write a self-describing .safetensors checkpoint (and a loss-curve PNG).
-    Train(crate::train::TrainArgs),
+    Train(Box<crate::train::TrainArgs>),
     /// Draw samples from a checkpoint into a PNG grid (or a scatter plot for 2-D data).
     Sample(crate::sample::SampleArgs),
     /// Decode a path between two random latent points into a PNG strip.

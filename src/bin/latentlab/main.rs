@@ -29,7 +29,7 @@ fn main() {
         }
     }
     let result = match cli.command {
-        args::Command::Train(a) => train::run(a),
+        args::Command::Train(a) => train::run(*a),
         args::Command::Sample(a) => sample::sample(a),
         args::Command::Interpolate(a) => sample::interpolate(a),
         args::Command::Info(a) => info::run(a),

@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 use clap::ValueEnum;
 
 use latentlab::checkpoint::{self, SaveOptions};
-use latentlab::config::{Activation, Arch, Likelihood};
+use latentlab::config::{Activation, Arch, GanUpdate, Likelihood, LrSchedule, WeightInit};
 use latentlab::data::{Dataset, Split};
 use latentlab::image::{self, Rgba};
 use latentlab::metrics::Metrics;
@@ -49,6 +49,18 @@ pub struct TrainArgs {
     /// PacGAN packing degree.
     #[arg(long)]
     pack: Option<usize>,
+    /// BatchNorm in the generator (GAN) or the encoder and decoder (VAE).
+    #[arg(long)]
+    batch_norm: bool,
+    /// BatchNorm in the discriminator (all but its input layer).
+    #[arg(long)]
+    d_batch_norm: bool,
+    /// MLP discriminator: maxout units of this many pieces instead of LeakyReLU (PacGAN: 5).
+    #[arg(long)]
+    d_maxout: Option<usize>,
+    /// Weight init: uniform (PyTorch's default) or dcgan (N(0, 0.02)); default by model.
+    #[arg(long, value_enum)]
+    init: Option<InitArg>,
     #[arg(long, conflicts_with = "steps")]
     epochs: Option<f64>,
     #[arg(long)]
@@ -61,6 +73,17 @@ pub struct TrainArgs {
     beta1: Option<f64>,
     #[arg(long, default_value_t = TrainSpec::DEFAULT_WEIGHT_DECAY)]
     weight_decay: f64,
+    /// Adam's ε (default 1e-8).
+    #[arg(long)]
+    adam_eps: Option<f64>,
+    /// The learning rate over the run: constant, or Burda et al.'s 3^i passes at
+    /// lr·10^(−i/7), i = 0…7.
+    #[arg(long, value_enum)]
+    lr_schedule: Option<LrScheduleArg>,
+    /// GAN: alternating updates (D, then G against the updated D) or simultaneous ones (both
+    /// from one forward pass, as PacGAN's code does).
+    #[arg(long, value_enum)]
+    gan_update: Option<GanUpdateArg>,
     /// Draw binary pixels afresh per batch (images).
     #[arg(long)]
     binarize: bool,
@@ -109,6 +132,24 @@ enum ActivationArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum InitArg {
+    Uniform,
+    Dcgan,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LrScheduleArg {
+    Constant,
+    Burda,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GanUpdateArg {
+    Alternating,
+    Simultaneous,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum LikelihoodArg {
     Bernoulli,
     Gaussian,
@@ -137,6 +178,13 @@ impl TrainArgs {
                 beta: self.beta,
                 gamma: self.gamma,
                 pack: self.pack,
+                batch_norm: self.batch_norm.then_some(true),
+                d_batch_norm: self.d_batch_norm.then_some(true),
+                d_maxout: self.d_maxout,
+                init: self.init.map(|i| match i {
+                    InitArg::Uniform => WeightInit::Uniform,
+                    InitArg::Dcgan => WeightInit::Dcgan,
+                }),
                 conditional: self.conditional,
                 ..ModelSpec::new(kind.into())
             },
@@ -144,9 +192,18 @@ impl TrainArgs {
             lr: self.lr,
             beta1: self.beta1,
             weight_decay: Some(self.weight_decay),
+            eps: self.adam_eps,
+            lr_schedule: self.lr_schedule.map(|s| match s {
+                LrScheduleArg::Constant => LrSchedule::Constant,
+                LrScheduleArg::Burda => LrSchedule::Burda,
+            }),
             binarize: self.binarize,
             iwae_k: Some(self.iwae_k),
             d_steps: Some(self.d_steps),
+            gan_update: self.gan_update.map(|u| match u {
+                GanUpdateArg::Alternating => GanUpdate::Alternating,
+                GanUpdateArg::Simultaneous => GanUpdate::Simultaneous,
+            }),
             seed: self.seed,
         }
     }

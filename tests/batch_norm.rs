@@ -1,0 +1,105 @@
+//! BatchNorm as a layer option: batch statistics while training, running ones otherwise; the
+//! running statistics move with training, are saved in checkpoints and come back from them,
+//! and no optimizer sees them. Maxout discriminators train too.
+
+mod common;
+
+use candle::Device;
+use latentlab::checkpoint::{self, SaveOptions};
+use latentlab::config::{Arch, GanUpdate, ModelKind};
+use latentlab::data::{Dataset, Split};
+use latentlab::rng::Rng;
+use latentlab::spec::TrainSpec;
+use latentlab::ModelSpec;
+
+fn running(net: &latentlab::models::Network) -> Vec<(String, Vec<f32>)> {
+    net.named_tensors()
+        .into_iter()
+        .filter(|(n, _)| n.contains("running_"))
+        .map(|(n, t)| (n, t.to_vec1::<f32>().unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_pacgan_with_batch_norm_and_maxout_trains_and_round_trips_its_statistics() {
+    let data = Dataset::open("ring8", Split::Train, Some(2000), "data".as_ref(), 1).unwrap();
+    let mut model = ModelSpec::new(ModelKind::Gan);
+    model.pack = Some(2);
+    model.hidden = Some(vec![32, 32]);
+    model.batch_norm = Some(true);
+    model.d_maxout = Some(3);
+    let mut spec = TrainSpec::new(model);
+    spec.batch_size = Some(64);
+    spec.gan_update = Some(GanUpdate::Simultaneous);
+    let mut s = spec.start(&data.info, &Device::Cpu).unwrap();
+    let before = running(s.network());
+    // Two hidden generator layers, each with a mean and a variance; none in D.
+    assert_eq!(before.len(), 4, "{before:?}");
+    assert!(before.iter().all(|(n, _)| n.starts_with("generator.")));
+    let m = s.train_steps(&data, 20).unwrap();
+    assert!(m.first_non_finite().is_none(), "{}", m.line());
+    let after = running(s.network());
+    for ((n, a), (_, b)) in before.iter().zip(&after) {
+        assert_ne!(a, b, "{n} did not move");
+    }
+    // Optimizers see the scale and shift, not the running statistics.
+    let trained = s.network().vars_with_prefix(&[""]);
+    assert!(trained.iter().any(|(n, _)| n.ends_with("norm.scale")));
+    assert!(trained.iter().all(|(n, _)| !n.contains("running_")));
+
+    // Eval mode reads the running statistics: the same noise gives the same samples after a
+    // round trip through a checkpoint, and differs from a batch-statistics pass.
+    let net = s.network();
+    let z = Rng::new(5)
+        .normal_tensor(&[16, 2], 1.0, &Device::Cpu)
+        .unwrap();
+    let latentlab::models::Model::Gan(gan) = net.model() else {
+        unreachable!()
+    };
+    let eval = gan.generator.forward(&z, None).unwrap();
+    net.set_training(true);
+    let train = gan.generator.forward(&z, None).unwrap();
+    net.set_training(false);
+    assert!(common::max_abs_diff(&eval, &train) > 1e-4);
+    // (That pass moved the running statistics again.)
+    let eval = gan.generator.forward(&z, None).unwrap();
+    let info = s.train_info("cpu", String::new(), 0.0);
+    let bytes = s.to_bytes(&info, SaveOptions::default()).unwrap();
+    let loaded = checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap();
+    assert_eq!(running(&loaded.network), running(net));
+    let latentlab::models::Model::Gan(gan2) = loaded.network.model() else {
+        unreachable!()
+    };
+    let again = gan2.generator.forward(&z, None).unwrap();
+    assert_eq!(common::max_abs_diff(&eval, &again), 0.0);
+}
+
+#[test]
+fn a_dcgan_normalized_in_both_networks_trains_on_mnist() {
+    let data = common::mnist(Split::Train, 256);
+    let mut model = ModelSpec::new(ModelKind::Gan);
+    model.arch = Some(Arch::Conv);
+    model.hidden = Some(vec![8, 16]);
+    model.batch_norm = Some(true);
+    model.d_batch_norm = Some(true);
+    let mut spec = TrainSpec::new(model);
+    spec.batch_size = Some(32);
+    let mut s = spec.start(&data.info, &Device::Cpu).unwrap();
+    let names: Vec<String> = running(s.network()).into_iter().map(|(n, _)| n).collect();
+    // G: the projection and the first transposed convolution; D: its second convolution only.
+    assert_eq!(
+        names,
+        [
+            "discriminator.conv1.norm.running_mean",
+            "discriminator.conv1.norm.running_var",
+            "generator.deconv0.norm.running_mean",
+            "generator.deconv0.norm.running_var",
+            "generator.fc.norm.running_mean",
+            "generator.fc.norm.running_var",
+        ]
+    );
+    let m = s.train_steps(&data, 5).unwrap();
+    assert!(m.first_non_finite().is_none(), "{}", m.line());
+    let d_fake = m.get("d_fake").unwrap();
+    assert!((0.0..=1.0).contains(&d_fake), "{}", m.line());
+}
