@@ -47,7 +47,9 @@ rpc.addEventListener('restart', ({ detail }) => {
   lab.restarts.push(detail);
   const reloaded = detail.reloaded.length ? ` and reloaded ${detail.reloaded.join(', ')}` : '';
   const failed = detail.failed.length ? `; could not reload ${detail.failed.join('; ')}` : '';
-  showError(`${detail.reason}. A new worker was started${reloaded}${failed}; a training run in progress is lost`, 'The compute worker died');
+  const runs = detail.interrupted.filter((t) => t === 'trainStart').length;
+  const lost = runs ? `; ${runs === 1 ? 'a training run was' : `${runs} training runs were`} lost` : '';
+  showError(`${detail.reason}. A new worker was started${reloaded}${failed}${lost}`, 'The compute worker died');
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@
 /** What `restart` carries: why the worker died, and the models reloaded into its successor. */
 export interface RestartDetail {
   reason: string;
+  /** The types of the calls that were pending (and rejected), e.g. "trainStart" for a lost run. */
+  interrupted: string[];
   /** The reloaded models' names (file names or URLs). */
   reloaded: string[];
   /** "name: why" of each model that did not load again (it is forgotten). */

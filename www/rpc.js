@@ -12,8 +12,8 @@
 // error; an unreadable reply) rejects every pending call with an error that says so. When the
 // Rpc was made with a function that starts workers (sharedRpc's is), it then starts a new one,
 // loads into it every model the old one held (the same payloads: URL or bytes, per slot) and
-// fires `restart` with {reason, reloaded: [names], failed: [messages]}; calls made meanwhile wait
-// for the reload. Training runs are lost (their trainStart calls reject). A worker that fails
+// fires `restart` with {reason, interrupted: [request types], reloaded: [names], failed:
+// [messages]}; calls made meanwhile wait for the reload. Training runs are lost (their trainStart calls reject). A worker that fails
 // before it ever answered (its script or module cannot load), or dies a third time within a
 // minute, is not restarted: every later call rejects with the reason.
 
@@ -79,7 +79,7 @@ export class Rpc extends EventTarget {
   #post(type, payload, onProgress, transfer) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress });
+      this.pending.set(id, { type, resolve, reject, onProgress });
       this.worker.postMessage({ id, type, payload }, transfer);
     });
   }
@@ -125,6 +125,7 @@ export class Rpc extends EventTarget {
       this.#fail(new Error(`the compute worker died${again}: ${reason}`));
       return;
     }
+    const interrupted = [...this.pending.values()].map((p) => p.type);
     this.#rejectPending(
       new Error(`the compute worker died: ${reason}. A new one was started and the loaded models are reloaded; what this request was doing is lost (a training run included)`),
     );
@@ -149,7 +150,7 @@ export class Rpc extends EventTarget {
     this.reloading = reload;
     reload.then(() => {
       if (this.reloading === reload) this.reloading = null;
-      if (this.worker === worker) this.dispatchEvent(new CustomEvent('restart', { detail: { reason, reloaded, failed } }));
+      if (this.worker === worker) this.dispatchEvent(new CustomEvent('restart', { detail: { reason, interrupted, reloaded, failed } }));
     });
   }
 

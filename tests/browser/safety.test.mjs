@@ -295,8 +295,9 @@ test('a compute worker that runs out of memory is reported and replaced; the mod
   const restart = await page.evaluate(() => window.__latentlab.restarts[0]);
   assert.deepEqual(restart.reloaded, ['good.safetensors'], 'the model loaded from a file comes back from its bytes');
   assert.deepEqual(restart.failed, []);
+  assert.deepEqual(restart.interrupted.sort(), ['trainStart', 'trainStart'], 'the Train view’s run and the one that died');
   assert.equal(await page.locator('#banner').isVisible(), true);
-  assert.match(await page.locator('#banner-text').textContent(), /^The compute worker died: its wasm module trapped .* A new worker was started and reloaded good\.safetensors; a training run in progress is lost/);
+  assert.match(await page.locator('#banner-text').textContent(), /^The compute worker died: its wasm module trapped .* A new worker was started and reloaded good\.safetensors; 2 training runs were lost$/);
   // The Train view says its run is lost.
   await page.waitForFunction(() => document.getElementById('view-train').dataset.trainState === 'idle');
   assert.match(await page.locator('#train-error').textContent(), /^Training stopped at step \d+: the compute worker died/);
