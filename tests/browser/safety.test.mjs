@@ -16,6 +16,8 @@ import { ARTIFACTS, ROOT, canvasStats, launchBrowser, rendered, startServer, wai
 const VALID = readFileSync(join(ROOT, 'tests', 'fixtures', 'tiny-vae-mlp.safetensors'));
 
 let server;
+/** Other hosts a test starts (closed at the end, whatever happens). */
+const hosts = [];
 let origin;
 let browser;
 let page;
@@ -47,9 +49,9 @@ async function openPage(url) {
   return { page: p, problems: found };
 }
 
-/** The requests made so far that leave the page's origin (data: and blob: stay inside it). */
-function foreign() {
-  return requests.filter((u) => !['data:', 'blob:'].includes(new URL(u).protocol) && new URL(u).origin !== origin);
+/** The requests made since index `since` that leave the page's origin (data: and blob: stay inside it). */
+function foreign(since = 0) {
+  return requests.slice(since).filter((u) => !['data:', 'blob:'].includes(new URL(u).protocol) && new URL(u).origin !== origin);
 }
 
 before(async () => {
@@ -63,7 +65,15 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.close();
+  for (const h of hosts) await h.close();
 });
+
+/** A host without COOP/COEP (as many static hosts are), under the same CSP. */
+async function plainHost() {
+  const h = await startServer({ isolation: false, args: ['--csp', DEMO_CSP] });
+  hosts.push(h);
+  return h;
+}
 
 test('under the strict CSP every view works, on the threaded build, with no request beyond the origin', async () => {
   const caps = await page.evaluate(() => window.__latentlab.capabilities);
@@ -100,7 +110,7 @@ test('under the strict CSP every view works, on the threaded build, with no requ
 });
 
 test('on a host without COOP/COEP, under the same CSP, the service worker isolates the page for the threaded build', async () => {
-  const plain = await startServer({ isolation: false, args: ['--csp', DEMO_CSP] });
+  const plain = await plainHost();
   const before = requests.length;
   const saved = origin;
   try {
@@ -111,14 +121,14 @@ test('on a host without COOP/COEP, under the same CSP, the service worker isolat
     const caps = await opened.page.evaluate(() => window.__latentlab.capabilities);
     assert.equal(caps.threads, true, `threaded build (${caps.wasm?.fallback})`);
     assert.ok((await canvasStats(opened.page, '#sample-canvas')).variance > 500);
-    assert.deepEqual(foreign().filter((u) => requests.indexOf(u) >= before), []);
+    assert.equal(await opened.page.evaluate(() => navigator.serviceWorker.controller?.scriptURL), `${plain.url}coi-sw.js`);
+    assert.deepEqual(foreign(before), []);
     // The reload cuts short what the first, unisolated load was still fetching.
     assert.deepEqual(opened.problems.filter((m) => !/^request failed: .* \(net::ERR_ABORTED\)$/.test(m)), []);
     await opened.page.close();
   } finally {
     origin = saved;
     requests.splice(before); // that host's requests: checked above
-    await plain.close();
   }
 });
 
@@ -324,15 +334,20 @@ test('a compute worker that runs out of memory is reported and replaced; the mod
   assert.deepEqual(problems, []);
 });
 
-test('the widgets survive their shared worker’s death: a running trainer says so, and all work on the next use', async () => {
+test('the widgets survive their shared worker’s death (single-thread build): a running trainer says so, and all work on the next use', async () => {
+  // A host without COOP/COEP (embed.html registers no service worker): the single-thread build,
+  // where the page test above ran the threaded one.
+  const plain = await plainHost();
   const p = await browser.context.newPage();
-  const found = watch(p, origin);
+  const found = watch(p, new URL(plain.url).origin);
   await watchCsp(p, found);
-  await p.goto(`${server.url}embed.html`);
+  await p.goto(`${plain.url}embed.html`);
   const ready = (sel) =>
     p.waitForFunction((s) => document.querySelector(s)?.hasAttribute('data-ready'), sel, { timeout: 60_000 });
   await p.locator('#demo-sampler').scrollIntoViewIfNeeded();
   await ready('#demo-sampler');
+  const build = await p.evaluate(async () => (await (await import('./rpc.js')).call('init')).build);
+  assert.equal(build.threads, false, 'the single-thread build');
   const first = await canvasStats(p.locator('#demo-sampler canvas'));
   await p.locator('#demo-gan').scrollIntoViewIfNeeded();
   await ready('#demo-gan');
