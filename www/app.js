@@ -46,7 +46,7 @@ $('banner-close').addEventListener('click', () => {
 rpc.addEventListener('restart', ({ detail }) => {
   lab.restarts.push(detail);
   const reloaded = detail.reloaded.length ? ` and reloaded ${detail.reloaded.join(', ')}` : '';
-  const failed = detail.failed.length ? `; could not reload ${detail.failed.join('; ')}` : '';
+  const failed = detail.failed.map((f) => `; could not reload ${f.name}: ${f.message}`).join('');
   const runs = detail.interrupted.filter((t) => t === 'trainStart').length;
   const lost = runs ? `; ${runs === 1 ? 'a training run was' : `${runs} training runs were`} lost` : '';
   showError(`${detail.reason}. A new worker was started${reloaded}${failed}${lost}`, 'The compute worker died');

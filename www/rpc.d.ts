@@ -8,8 +8,8 @@ export interface RestartDetail {
   interrupted: string[];
   /** The reloaded models' names (file names or URLs). */
   reloaded: string[];
-  /** "name: why" of each model that did not load again (it is forgotten). */
-  failed: string[];
+  /** The models that did not load again (the new worker does not hold them). */
+  failed: { slot: string; name: string; message: string }[];
 }
 
 /**

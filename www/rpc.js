@@ -13,7 +13,7 @@
 // Rpc was made with a function that starts workers (sharedRpc's is), it then starts a new one,
 // loads into it every model the old one held (the same payloads: URL or bytes, per slot) and
 // fires `restart` with {reason, interrupted: [request types], reloaded: [names], failed:
-// [messages]}; calls made meanwhile wait for the reload. Training runs are lost (their trainStart calls reject). A worker that fails
+// [{slot, name, message}]}; calls made meanwhile wait for the reload. Training runs are lost (their trainStart calls reject). A worker that fails
 // before it ever answered (its script or module cannot load), or dies a third time within a
 // minute, is not restarted: every later call rejects with the reason.
 
@@ -143,7 +143,7 @@ export class Rpc extends EventTarget {
         } catch (err) {
           if (this.worker !== worker) return; // this one died too: the next restart reloads
           this.models.delete(slot);
-          failed.push(`${name}: ${err.message}`);
+          failed.push({ slot, name, message: err.message });
         }
       }
     })();
