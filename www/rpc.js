@@ -13,9 +13,10 @@
 // Rpc was made with a function that starts workers (sharedRpc's is), it then starts a new one,
 // loads into it every model the old one held (the same payloads: URL or bytes, per slot) and
 // fires `restart` with {reason, interrupted: [request types], reloaded: [names], failed:
-// [{slot, name, message}]}; calls made meanwhile wait for the reload. Training runs are lost (their trainStart calls reject). A worker that fails
-// before it ever answered (its script or module cannot load), or dies a third time within a
-// minute, is not restarted: every later call rejects with the reason.
+// [{slot, name, message}]}; calls made meanwhile wait for the reload. Training runs are lost
+// (their trainStart calls reject). A worker that fails before it ever answered (its script or
+// module cannot load), or dies a third time within a minute, is not restarted: every later call
+// rejects with the reason.
 
 /** A worker that dies this many times within RESTART_WINDOW_MS is left dead. */
 const MAX_DEATHS = 3;
