@@ -3,14 +3,16 @@
 // no-cache. No dependencies; refuses paths outside its root (and, with `allow`, outside the
 // listed URL prefixes). The one static server of the repository: the demo, the browser tests
 // and the benchmarks all use it.
-// CLI: node pkg-scripts/serve.mjs [PORT] [--root DIR] [--csp POLICY] [--cors] [--no-isolation]
+// CLI: node pkg-scripts/serve.mjs [PORT] [--root DIR] [--csp POLICY | --no-csp] [--cors] [--no-isolation]
 //   PORT            default 8080; 0 picks a free port. Prints the URL.
 //   --root DIR      serve DIR instead of www/ (the packed-tarball tests serve a temp project)
-//   --csp POLICY    send `Content-Security-Policy: POLICY` with every response
+//   --csp POLICY    send `Content-Security-Policy: POLICY` with every response; the default is
+//                   DEMO_CSP (below), under which www/ works in full; --no-csp sends none
 //   --cors          act as a script host for other origins: `Access-Control-Allow-Origin: *` and
 //                   `Cross-Origin-Resource-Policy: cross-origin` (a CDN-like host)
 //   --no-isolation  leave COOP/COEP/CORP out, as a static host that cannot set headers would
-// Module: serveStatic({root, port, allow, isolation, csp, cors}) → {url, close()}.
+// Module: serveStatic({root, port, allow, isolation, csp, cors}) → {url, close()} (no CSP unless
+// `csp` is given).
 import { createReadStream, realpathSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -19,6 +21,23 @@ import { fileURLToPath } from 'node:url';
 
 export const WWW = join(dirname(fileURLToPath(import.meta.url)), '..', 'www');
 const HOST = '127.0.0.1';
+
+/**
+ * The policy the demo page, the widget gallery and the tutorial work under (tested by
+ * tests/browser/safety.test.mjs): nothing but this origin, no inline script or style, no eval
+ * but wasm compilation, no plugins, no <base>, not framed. `worker-src blob:` is there for the
+ * threaded build: wasm-bindgen-rayon starts its pool's workers from blob: URLs.
+ */
+export const DEMO_CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
+  "style-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -145,7 +164,7 @@ async function handle(req, res, { realRoot, inside, allow, common }) {
 
 /** {port, root, csp, cors, isolation} from argv; exits with a message on anything it does not know. */
 function parseArgs(argv) {
-  const opts = { port: process.env.PORT ?? '8080', root: null, csp: null, cors: false, isolation: true };
+  const opts = { port: process.env.PORT ?? '8080', root: null, csp: DEMO_CSP, cors: false, isolation: true };
   const bad = (msg) => {
     console.error(`serve: error: ${msg}`);
     process.exit(2);
@@ -154,10 +173,11 @@ function parseArgs(argv) {
     const a = argv[i];
     if (a === '--cors') opts.cors = true;
     else if (a === '--no-isolation') opts.isolation = false;
+    else if (a === '--no-csp') opts.csp = null;
     else if (a === '--root' || a === '--csp') {
       if (i + 1 >= argv.length) bad(`${a} needs a value`);
       opts[a.slice(2)] = argv[++i];
-    } else if (a.startsWith('--')) bad(`unknown option "${a}" (known: --root DIR, --csp POLICY, --cors, --no-isolation)`);
+    } else if (a.startsWith('--')) bad(`unknown option "${a}" (known: --root DIR, --csp POLICY, --no-csp, --cors, --no-isolation)`);
     else opts.port = a;
   }
   if (!/^\d+$/.test(String(opts.port)) || Number(opts.port) > 65535) bad(`bad port "${opts.port}"`);
@@ -176,7 +196,7 @@ async function main() {
     console.error(`serve: error: ${why}`);
     process.exit(1);
   }
-  const mode = opts.isolation ? '' : ' without COOP/COEP';
+  const mode = `${opts.isolation ? '' : ' without COOP/COEP'}${opts.csp === DEMO_CSP ? ' under the strict CSP (--no-csp: none)' : opts.csp ? ' under the given CSP' : ''}`;
   console.log(`Serving ${opts.root ?? 'www/'} at ${server.url}${mode}  (Ctrl-C stops)`);
   for (const sig of ['SIGINT', 'SIGTERM']) {
     process.on(sig, () => {

@@ -21,6 +21,7 @@ const lab = {
   model: null,
   train: null,
   errors: [],
+  restarts: [], // {reason, reloaded, failed} of each compute worker that died and was replaced
 };
 window.__latentlab = lab;
 
@@ -39,6 +40,16 @@ function showError(err, context = '') {
 }
 $('banner-close').addEventListener('click', () => {
   $('banner').hidden = true;
+});
+
+// A compute worker that dies is replaced by rpc.js, which reloads the models it held: say so.
+rpc.addEventListener('restart', ({ detail }) => {
+  lab.restarts.push(detail);
+  const reloaded = detail.reloaded.length ? ` and reloaded ${detail.reloaded.join(', ')}` : '';
+  const failed = detail.failed.map((f) => `; could not reload ${f.name}: ${f.message}`).join('');
+  const runs = detail.interrupted.filter((t) => t === 'trainStart').length;
+  const lost = runs ? `; ${runs === 1 ? 'a training run was' : `${runs} training runs were`} lost` : '';
+  showError(`${detail.reason}. A new worker was started${reloaded}${failed}${lost}`, 'The compute worker died');
 });
 
 // ---------------------------------------------------------------------------------------------

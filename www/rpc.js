@@ -4,24 +4,63 @@
 //   replies  {id, type: "progress", progress}   zero or more, passed to onProgress
 //            {id, type: "result", result}       settles the promise
 //            {id, type: "error", message}       rejects it with an Error(message)
+//            {type: "fatal", message}           the worker's wasm module trapped: the worker is dead
 //
 // See worker.js for the request types.
+//
+// A worker that dies (its wasm module trapped: out of memory or an internal error; an uncaught
+// error; an unreadable reply) rejects every pending call with an error that says so. When the
+// Rpc was made with a function that starts workers (sharedRpc's is), it then starts a new one,
+// loads into it every model the old one held (the same payloads: URL or bytes, per slot) and
+// fires `restart` with {reason, interrupted: [request types], reloaded: [names], failed:
+// [{slot, name, message}]}; calls made meanwhile wait for the reload. Training runs are lost
+// (their trainStart calls reject). A worker that fails before it ever answered (its script or
+// module cannot load), or dies a third time within a minute, is not restarted: every later call
+// rejects with the reason.
 
-export class Rpc {
-  /** @param {Worker} worker a module worker running worker.js */
+/** A worker that dies this many times within RESTART_WINDOW_MS is left dead. */
+const MAX_DEATHS = 3;
+const RESTART_WINDOW_MS = 60_000;
+
+export class Rpc extends EventTarget {
+  /**
+   * @param {Worker | (() => Worker)} worker a module worker running worker.js, or a function
+   *   that starts one (then a worker that dies is replaced)
+   */
   constructor(worker) {
-    this.worker = worker;
+    super();
+    this.spawn = typeof worker === 'function' ? worker : null;
     this.nextId = 1;
     this.pending = new Map();
     this.failure = null;
-    worker.addEventListener('message', (e) => this.#onMessage(e.data));
-    // A worker that cannot start (its script or the wasm module failed to load) fires
-    // `error`; every pending and later call is rejected with that message.
-    worker.addEventListener('error', (e) => {
-      e.preventDefault?.();
-      this.#fail(new Error(`the compute worker failed: ${e.message || 'could not start (see the console)'}`));
-    });
-    worker.addEventListener('messageerror', () => this.#fail(new Error('the compute worker sent an unreadable message')));
+    /** How many times the worker was replaced. */
+    this.restarts = 0;
+    /** slot → the payload of its last successful loadModel (replayed into a new worker). */
+    this.models = new Map();
+    this.deaths = [];
+    this.reloading = null;
+    this.#attach(this.spawn ? this.spawn() : worker);
+  }
+
+  #attach(worker) {
+    this.worker = worker;
+    this.answered = false;
+    const mine = (fn) => (e) => {
+      if (this.worker === worker) fn(e);
+    };
+    worker.addEventListener('message', mine((e) => this.#onMessage(e.data)));
+    // A worker that cannot start (its script or the wasm module failed to load) fires `error`
+    // before it ever answered; a later `error` is an uncaught error inside it.
+    worker.addEventListener(
+      'error',
+      mine((e) => {
+        e.preventDefault?.();
+        const why = e.message || 'could not start (see the console)';
+        if (this.answered) this.#died(`an uncaught error in it: ${why}`);
+        else this.#fail(new Error(`the compute worker failed: ${why}`));
+      }),
+    );
+    worker.addEventListener('messageerror', mine(() => this.#died('it sent an unreadable message')));
   }
 
   /**
@@ -30,14 +69,28 @@ export class Rpc {
    */
   call(type, payload = {}, onProgress = null, transfer = []) {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.reloading) return this.reloading.then(() => this.call(type, payload, onProgress, transfer));
+    // A model load is remembered for a new worker; moved bytes are copied first to stay ours.
+    const record = type === 'loadModel' && transfer.length ? structuredClone(payload) : payload;
+    const p = this.#post(type, payload, onProgress, transfer);
+    if (type === 'loadModel') p.then(() => this.models.set(payload?.slot ?? 'main', record), () => {});
+    return p;
+  }
+
+  #post(type, payload, onProgress, transfer) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress });
+      this.pending.set(id, { type, resolve, reject, onProgress });
       this.worker.postMessage({ id, type, payload }, transfer);
     });
   }
 
   #onMessage(msg) {
+    this.answered = true;
+    if (msg?.type === 'fatal') {
+      this.#died(msg.message ?? 'its wasm module trapped');
+      return;
+    }
     const p = this.pending.get(msg?.id);
     if (!p) return;
     if (msg.type === 'progress') {
@@ -53,10 +106,53 @@ export class Rpc {
     else p.reject(new Error(msg.message ?? 'unknown error in the compute worker'));
   }
 
-  #fail(err) {
-    this.failure = err;
+  #rejectPending(err) {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+  }
+
+  #fail(err) {
+    this.failure = err;
+    this.#rejectPending(err);
+  }
+
+  /** The worker is dead: reject what it held, then replace it and reload its models (if we can). */
+  #died(reason) {
+    this.worker.terminate();
+    const now = Date.now();
+    this.deaths = [...this.deaths.filter((t) => now - t < RESTART_WINDOW_MS), now];
+    if (!this.spawn || this.deaths.length >= MAX_DEATHS) {
+      const again = this.deaths.length > 1 ? ` (${this.deaths.length} times within a minute: not restarted)` : '';
+      this.#fail(new Error(`the compute worker died${again}: ${reason}`));
+      return;
+    }
+    const interrupted = [...this.pending.values()].map((p) => p.type);
+    this.#rejectPending(
+      new Error(`the compute worker died: ${reason}. A new one was started and the loaded models are reloaded; what this request was doing is lost (a training run included)`),
+    );
+    this.restarts++;
+    this.#attach(this.spawn());
+    const worker = this.worker;
+    const reloaded = [];
+    const failed = [];
+    const reload = (async () => {
+      for (const [slot, payload] of this.models) {
+        const name = payload.name ?? payload.url ?? slot;
+        try {
+          await this.#post('loadModel', payload, null, []);
+          reloaded.push(name);
+        } catch (err) {
+          if (this.worker !== worker) return; // this one died too: the next restart reloads
+          this.models.delete(slot);
+          failed.push({ slot, name, message: err.message });
+        }
+      }
+    })();
+    this.reloading = reload;
+    reload.then(() => {
+      if (this.reloading === reload) this.reloading = null;
+      if (this.worker === worker) this.dispatchEvent(new CustomEvent('restart', { detail: { reason, interrupted, reloaded, failed } }));
+    });
   }
 
   terminate() {
@@ -114,7 +210,7 @@ let shared = null;
 
 /** The one worker the page and the widgets on it share. */
 export function sharedRpc() {
-  shared ??= new Rpc(createWorker());
+  shared ??= new Rpc(() => createWorker());
   return shared;
 }
 

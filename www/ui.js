@@ -313,6 +313,7 @@ export function el(tag, attrs = {}, ...children) {
     if (k.startsWith('on') && typeof v === 'function') e.addEventListener(k.slice(2), v);
     else if (k === 'class') e.className = v;
     else if (k === 'text') e.textContent = v;
+    else if (k === 'style') Object.assign(e.style, v); // properties, not an attribute: a strict CSP allows them
     else e.setAttribute(k, v === true ? '' : v);
   }
   for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c);

@@ -10,6 +10,8 @@
 //   init                                   → {build: {simd, threads, thread_count, version},
 //                                              browser: {…}, wasm: {package, threaded, threads, fallback}}
 //   catalog                                → {presets, datasets, fallback, recipes} (the library's menus)
+//   setMemoryLimit {bytes}                 → {bytes}: the budget past which requests are refused
+//                                              before allocating (default 1 GiB; see README, Safety)
 //   loadModel     {slot, url | bytes, name} → info (the checkpoint's description)
 //   modelInfo     {slot}                    → info
 //   sample        {slot, n, seed, temperature, class?, labels?} → Output + {ms}
@@ -37,15 +39,17 @@
 //
 // Output is {kind: "images", n, c, h, w, rgba: Uint8Array} or {kind: "points", n, points}.
 // A request that needs a model before one is loaded gets an error reply, never a throw.
+// A trap of the wasm module (out of memory, an abort) is different: its state is lost, so the
+// worker posts {type: "fatal", message} once (and error replies after it); rpc.js replaces it.
 
 import { loadWasm } from './wasm.js';
 
 // The wasm bindings, set once a build is loaded: threaded or single-thread (see wasm.js); the
 // pool size comes from this worker's `?threads=N` (rpc.js passes the page's on; read from the
 // module's own URL, since a cross-origin page starts the worker from a blob: shim).
-let LatentModel, LatentTrainer, capabilities, catalog, idxImages, imagesToRgba, latentGridPoints, toyPoints, wasmInfo;
+let LatentModel, LatentTrainer, capabilities, catalog, idxImages, imagesToRgba, latentGridPoints, setMemoryLimit, toyPoints, wasmInfo;
 const wasmReady = loadWasm({ threads: new URL(import.meta.url).searchParams.get('threads') }).then((w) => {
-  ({ LatentModel, LatentTrainer, capabilities, catalog, idxImages, imagesToRgba, latentGridPoints, toyPoints } = w.bindings);
+  ({ LatentModel, LatentTrainer, capabilities, catalog, idxImages, imagesToRgba, latentGridPoints, setMemoryLimit, toyPoints } = w.bindings);
   wasmInfo = w.info;
 });
 wasmReady.catch(() => {}); // reported per request below
@@ -191,6 +195,11 @@ const handlers = {
     return library();
   },
 
+  setMemoryLimit({ bytes }) {
+    setMemoryLimit(Number(bytes));
+    return { bytes: Number(bytes) };
+  },
+
   sample(p) {
     const { model, info } = slotOf(p);
     const n = Math.max(1, Math.min(1024, p.n | 0 || 64));
@@ -328,7 +337,7 @@ const handlers = {
         trainer.setImages(dataset, set.imagesIdx, set.labelsIdx);
       }
     } catch (err) {
-      trainer.free();
+      if (!moduleTrapped(err)) trainer.free();
       throw err;
     }
     const info = JSON.parse(trainer.info());
@@ -412,6 +421,21 @@ const handlers = {
     return { bytes, filename: `latentlab-${r.info.kind}-${r.dataset}.safetensors`, step: r.trainer.steps() };
   },
 };
+
+// ---------------------------------------------------------------------------------------------
+// Traps. A WebAssembly.RuntimeError (out of memory, an abort, `unreachable`) stops the module
+// mid-call: its state is lost (borrow flags stay set, locks stay held), so nothing may call into
+// it again, not even to free. The worker posts {type: "fatal"} once; rpc.js replaces it.
+
+/** The module's first trap, once it has trapped. */
+let trapped = null;
+let fatalSent = false;
+
+/** Whether the module has trapped, `err` being the latest error seen. */
+function moduleTrapped(err) {
+  if (err instanceof WebAssembly.RuntimeError) trapped ??= err;
+  return trapped !== null;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Requests made for the embeddable widgets (www/widgets/):
@@ -533,6 +557,7 @@ async function trainLoop(r) {
       try {
         res = JSON.parse(t.trainSteps(k));
       } catch (err) {
+        if (moduleTrapped(err)) throw err;
         r.state = 'paused';
         r.pauseReason = 'error';
         lastState = 'paused';
@@ -563,7 +588,7 @@ async function trainLoop(r) {
     return { step: t.steps(), reason: r.stopReason ?? 'stopped' };
   } finally {
     if (runs.get(r.key) === r) runs.delete(r.key);
-    t.free();
+    if (!trapped) t.free();
   }
 }
 
@@ -583,12 +608,19 @@ async function handle(msg) {
     } catch (err) {
       throw new Error(`the wasm module failed to load: ${err?.message ?? err}`);
     }
+    if (trapped) throw new Error(`this worker's wasm module trapped earlier (${trapped.message}) and is unusable`);
     const fn = Object.hasOwn(handlers, type) ? handlers[type] : null;
     if (!fn) throw new Error(`unknown request type "${type}"`);
     const result = await fn(payload ?? {}, progress, prefetched);
     // Typed arrays made for this reply are moved, not copied.
     self.postMessage({ id, type: 'result', result }, [...buffersOf(result)]);
   } catch (err) {
+    if (moduleTrapped(err) && !fatalSent) {
+      fatalSent = true;
+      const message = `its wasm module trapped (${trapped.message}) during "${type}": out of memory or an internal error, and its state is lost`;
+      self.postMessage({ type: 'fatal', message });
+      return;
+    }
     const message = err instanceof Error ? err.message : String(err);
     self.postMessage({ id, type: 'error', message });
   }

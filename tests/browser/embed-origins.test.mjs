@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT, canvasStats, computeWorkers, launchBrowser, startServer, watch } from './helpers.mjs';
+import { ROOT, canvasStats, computeWorkers, launchBrowser, startServer, watch, watchCsp } from './helpers.mjs';
 
 const STRICT = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 const crossOriginPolicy = (host) => `default-src 'self'; script-src 'self' ${host} 'wasm-unsafe-eval'; worker-src blob:; connect-src 'self' ${host}`;
@@ -37,12 +37,7 @@ async function open(url, origin) {
   const page = await browser.context.newPage();
   const problems = watch(page, origin);
   const workers = computeWorkers(page);
-  page.on('console', (msg) => {
-    if (/Content Security Policy/i.test(msg.text())) problems.push(`CSP: ${msg.text()}`);
-  });
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
-  });
+  await watchCsp(page, problems);
   await page.goto(url);
   return { page, problems, workers };
 }

@@ -96,6 +96,22 @@ export function watch(page, origin) {
 }
 
 /**
+ * Adds the page's Content-Security-Policy violations to `problems` (from its
+ * securitypolicyviolation events and from the console of the page and its workers, where
+ * Chromium reports them). Call before navigating.
+ */
+export async function watchCsp(page, problems) {
+  const csp = (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) problems.push(`CSP: ${msg.text()}`);
+  };
+  page.on('console', csp);
+  page.on('worker', (worker) => worker.on('console', csp));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+}
+
+/**
  * Pixel statistics of a canvas (a CSS selector, or a Locator, which reaches into shadow
  * roots): size, mean and variance of the luminance, and a checksum to tell frames apart.
  */

@@ -1,20 +1,19 @@
-// The bilingual tutorial (www/tutorial/index.html, zh.html), served under a strict CSP: every
-// widget renders in both languages with its labels in that language, the trainers train, the
-// formulas are laid out as MathML, the language switch and the demo page's link lead there,
-// and nothing is fetched from another host.
+// The bilingual tutorial (www/tutorial/index.html, zh.html), served under the strict CSP that
+// pkg-scripts/serve sends by default (DEMO_CSP): every widget renders in both languages with its
+// labels in that language, the trainers train, the formulas are laid out as MathML, the language
+// switch and the demo page's link lead there, and nothing is fetched from another host.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, launchBrowser, startServer, watch } from './helpers.mjs';
-
-const STRICT = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
+import { DEMO_CSP } from '../../pkg-scripts/serve.mjs';
+import { ARTIFACTS, launchBrowser, startServer, watch, watchCsp } from './helpers.mjs';
 
 let server;
 let browser;
 
 before(async () => {
-  server = await startServer({ args: ['--csp', STRICT] });
+  server = await startServer({ args: ['--csp', DEMO_CSP] });
   browser = await launchBrowser();
 });
 
@@ -32,6 +31,7 @@ for (const p of PAGES) {
   test(`tutorial/${p.file}: every widget renders, in ${p.lang}`, async () => {
     const page = await browser.context.newPage();
     const problems = watch(page, new URL(server.url).origin);
+    await watchCsp(page, problems);
     await page.goto(`${server.url}tutorial/${p.file}`);
     assert.equal(await page.evaluate(() => document.documentElement.lang), p.lang);
     const ids = await page.evaluate(() => [...document.querySelectorAll('article *')].filter((e) => e.localName.startsWith('latent-lab-')).map((e) => e.id));

@@ -88,7 +88,7 @@ export function createLatentMapView(ctx) {
         drawScatter(pointsCanvas, { bounds: [-range, range, -range, range], layers: [{ points: res.points, colors, radius: 2.4, alpha: 0.8 }] });
         const n = res.labels.length;
         pointsCaption.textContent = `${n} test images, encoded (posterior means), same axes${outside ? ` · ${outside} coordinates fall outside the view` : ''}`;
-        res.classNames.forEach((name, k) => legend.append(el('li', {}, el('i', { style: `background:${classColor(k)}` }), name)));
+        res.classNames.forEach((name, k) => legend.append(el('li', {}, el('i', { style: { background: classColor(k) } }), name)));
       } else {
         pointsFig.hidden = true;
       }

@@ -233,9 +233,10 @@ export function createTrainView(ctx) {
       if (run === me) {
         run = null;
         setState('idle');
-        statusEl.textContent = 'Not started.';
+        // A run that had started ends here when the compute worker dies (see rpc.js).
+        statusEl.textContent = me.info ? `Run lost at step ${me.step}.` : 'Not started.';
         errorEl.hidden = false;
-        errorEl.textContent = `Could not start: ${err.message}`;
+        errorEl.textContent = `${me.info ? `Training stopped at step ${me.step}` : 'Could not start'}: ${err.message}`;
       }
     }
   }

@@ -16,9 +16,19 @@ import { translate } from './strings.js';
 import { widgetSheet } from './style.js';
 
 const loads = new Map();
+let watching = false;
 
-/** Loads the checkpoint at absolute `url` into the worker slot named by the URL, once per page. */
+/**
+ * Loads the checkpoint at absolute `url` into the worker slot named by the URL, once per page
+ * (and again on next use if a replaced worker could not reload it: see rpc.js).
+ */
 export function loadModel(url) {
+  if (!watching) {
+    watching = true;
+    sharedRpc().addEventListener('restart', ({ detail }) => {
+      for (const f of detail.failed) loads.delete(f.slot);
+    });
+  }
   if (!loads.has(url)) {
     const p = sharedRpc().call('loadModel', { slot: url, url });
     p.catch(() => loads.delete(url)); // a later attempt tries again
