@@ -38,13 +38,20 @@ export function createTrainForm(f, view, hint) {
     setLimits(f.lr, L.lr);
     f.lr.dataset.above = '';
     setLimits(f.seed, L.seed);
+    lastDataset = f.dataset.value;
     applyConstraints();
   }
 
-  /** A new dataset: the kind the library proposes for it, then that kind's recipe. */
+  /**
+   * A new dataset: where the library proposes another kind for it than for the last one (a GAN
+   * for 2-D mixtures, a VAE for images), that kind; then the kind's recipe for the data. A kind
+   * chosen by hand stays while the proposal does not change (MNIST → Fashion-MNIST).
+   */
+  let lastDataset = null;
   function datasetChanged() {
     const suggested = lib?.suggested[f.dataset.value];
-    if (suggested) f.kind.value = suggested;
+    if (suggested && suggested !== lib.suggested[lastDataset]) f.kind.value = suggested;
+    lastDataset = f.dataset.value;
     applyConstraints();
   }
 

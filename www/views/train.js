@@ -266,6 +266,16 @@ export function createTrainView(ctx) {
 
   // --- buttons --------------------------------------------------------------------------------
 
+  /** A refused field or option, above the charts; a field's goes once every field is fixed. */
+  function formError(err) {
+    errorEl.hidden = false;
+    errorEl.textContent = err.message;
+    errorEl.dataset.field = err.field ? 'yes' : '';
+  }
+  form.addEventListener('input', () => {
+    if (errorEl.dataset.field && !form.querySelector('[aria-invalid="true"]')) errorEl.hidden = true;
+  });
+
   function clearOutput() {
     charts.textContent = '';
     chartCanvases.clear();
@@ -281,11 +291,11 @@ export function createTrainView(ctx) {
     try {
       ({ spec, run: opts } = buildSpec());
     } catch (err) {
-      errorEl.hidden = false;
-      errorEl.textContent = err.message;
+      formError(err);
       return;
     }
     errorEl.hidden = true;
+    errorEl.dataset.field = '';
     if (run) stopWorker();
     clearOutput();
     const dataset = f.dataset.value;
@@ -349,8 +359,7 @@ export function createTrainView(ctx) {
         try {
           maxSteps = numberField(f.stop, { optional: true }) ?? 0;
         } catch (err) {
-          errorEl.hidden = false;
-          errorEl.textContent = err.message;
+          formError(err);
           return;
         }
         if (maxSteps && run && run.step >= maxSteps) {
@@ -417,8 +426,7 @@ export function createTrainView(ctx) {
       const { lr } = await call('trainSetLr', { lr: numberField(f.lr) });
       note(`Learning rate now ${lr} (from step ${run.step + 1}).`);
     } catch (err) {
-      errorEl.hidden = false;
-      errorEl.textContent = err.message;
+      formError(err);
     }
   });
   f.preview.addEventListener('change', () => {
@@ -426,8 +434,7 @@ export function createTrainView(ctx) {
     try {
       call('trainSetPreview', { previewEvery: numberField(f.preview) }).catch(() => {});
     } catch (err) {
-      errorEl.hidden = false;
-      errorEl.textContent = err.message;
+      formError(err);
     }
   });
   btn.iwae.addEventListener('click', async () => {
