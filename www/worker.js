@@ -35,7 +35,7 @@
 //   trainSetLr    {run?, lr}                → {lr}
 //   trainSetPreview {run?, previewEvery}    → {previewEvery}
 //   trainCheckpoint {run?, f16}             → {bytes: Uint8Array, filename, step}
-//   trainEvaluate {run?, k, testSize}       → {report, options}: the CLI's eval on the live weights
+//   trainEvaluate {run?, k, testSize}       → {report, options, step}: the CLI's eval on the live weights
 //                                             (an IWAE-k bound on demand)
 //   (`run` names a training run, default "main": several runs train side by side, e.g. a
 //   GAN and a VAE trainer widget on one tutorial page; starting a run replaces the one of its name.)

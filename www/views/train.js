@@ -443,7 +443,7 @@ export function createTrainView(ctx) {
     note(`Computing the IWAE-${k} bound on the first test images…`);
     try {
       const res = await call('trainEvaluate', { k });
-      showMetric({ ...res, step: res.step });
+      showMetric(res);
       note('');
     } catch (err) {
       note('');
