@@ -353,7 +353,7 @@ const handlers = {
       nextPreview: 0,
       secPerStep: null,
       evalS: 0, // how long the last live evaluation took
-      evalAt: -Infinity, // and the run's wall time when it ran
+      evalAt: 0, // and the run's wall time when it ran (the first waits for a tenth of the run to cover its cost)
       evalSkipped: null,
       // The first 1000 of the very points being trained on (same mixture, same seed).
       real: info.is_points ? toyPoints(dataset, 1000, p.seed >>> 0) : null,
