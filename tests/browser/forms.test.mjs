@@ -1,8 +1,8 @@
 // The page's forms as a newcomer meets them: every invalid field gets an in-page message beside
 // it that names the real limit (the Train form's limits come from the library's catalog) and
 // nothing is clamped or wrapped; choosing a dataset proposes the kind and recipe the library
-// suggests for it; at phone width (390 × 844) every tab and, after Start, the training status
-// are visible without scrolling sideways.
+// suggests for it; at phone width (390 × 844, and 360) every tab and, after Start, the training
+// status are visible without scrolling sideways.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -150,6 +150,14 @@ test('at 390 × 844 every tab shows and, after Start, the training status is in 
     await phone.evaluate((v) => (location.hash = v), view);
     const w = await phone.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
     assert.ok(w[0] <= w[1], `#${view}: no sideways scroll (${w[0]} > ${w[1]})`);
+  }
+  // The narrowest phones: still every tab, still no sideways scroll.
+  await phone.setViewportSize({ width: 360, height: 740 });
+  for (const view of ['train', 'sample', 'reconstruct']) {
+    await phone.evaluate((v) => (location.hash = v), view);
+    l = await layout();
+    assert.ok(l.scrollWidth <= l.vw, `360 px, #${view}: no sideways scroll (${l.scrollWidth} > ${l.vw})`);
+    for (const t of l.tabs) assert.ok(t.left >= 0 && t.right <= l.vw, `360 px: tab ${t.text} in view`);
   }
   await phone.close();
   assert.deepEqual(seen, []);
