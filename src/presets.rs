@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::config::{Arch, ModelKind};
 use crate::data::{catalog, Toy};
-use crate::spec::ModelSpec;
+use crate::spec::{ModelSpec, TrainSpec};
 use crate::{Error, Result};
 
 /// One entry of the model menu.
@@ -87,7 +87,10 @@ pub fn widget_trainers() -> Vec<(&'static str, ModelSpec)> {
     ]
 }
 
-/// The preset a menu falls back to on `dataset` when the chosen one does not apply there.
+/// The preset a menu proposes for `dataset` when it is chosen, and falls back to there when
+/// the chosen one does not apply: a GAN (PacGAN-packed, see [`view_recipe`]) for the 2-D
+/// mixtures, whose modes are what the paper metric counts (a VAE with a Gaussian decoder
+/// blurs them into one cloud), a VAE for images.
 pub fn fallback_preset(dataset: &str) -> &'static str {
     if dataset.parse::<Toy>().is_ok() {
         "gan"
@@ -155,6 +158,94 @@ pub fn view_recipe(preset: &str, dataset: &str, arch: Arch) -> Result<ViewRecipe
     })
 }
 
+/// What a browser tab's trainer accepts, each `[min, max]` inclusive: it trains on one
+/// thread in a memory budget of its own (`budget::BROWSER_LIMIT`), so widths, depth and batch
+/// are capped where one step of the largest still fits and finishes in seconds. The wasm
+/// trainer refuses a spec outside them ([`ViewLimits::check`]) and the page's form fields take
+/// their limits from here (the catalog's `limits`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ViewLimits {
+    pub latent_dim: [usize; 2],
+    /// Each hidden width (MLP units or conv channels).
+    pub hidden_width: [usize; 2],
+    /// How many hidden widths an MLP lists (a conv backbone takes exactly two).
+    pub hidden_layers: [usize; 2],
+    pub pack: [usize; 2],
+    pub batch_size: [usize; 2],
+    pub beta: [f64; 2],
+    /// The learning rate must be above the first and at most the second.
+    pub lr: [f64; 2],
+    /// The run seed is a u32 in the browser.
+    pub seed: [u64; 2],
+}
+
+/// The browser's limits (see [`ViewLimits`]).
+pub const VIEW_LIMITS: ViewLimits = ViewLimits {
+    latent_dim: [1, 512],
+    hidden_width: [1, 4096],
+    hidden_layers: [1, 4],
+    pack: [1, 8],
+    batch_size: [1, 1024],
+    beta: [0.0, 1000.0],
+    lr: [0.0, 1.0],
+    seed: [0, u32::MAX as u64],
+};
+
+impl ViewLimits {
+    /// An error naming the first choice of `spec` outside the limits and the limit itself.
+    pub fn check(&self, spec: &TrainSpec) -> Result<()> {
+        let whole = |what: &str, v: usize, [lo, hi]: [usize; 2]| {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(Error::Config(format!(
+                    "{what} must be a whole number from {lo} to {hi}, got {v}"
+                )))
+            }
+        };
+        let m = &spec.model;
+        if let Some(l) = m.latent_dim {
+            whole("latent dim", l, self.latent_dim)?;
+        }
+        if let Some(h) = &m.hidden {
+            whole("the number of hidden widths", h.len(), self.hidden_layers)?;
+            for &w in h {
+                whole("each hidden width", w, self.hidden_width)?;
+            }
+        }
+        if let Some(p) = m.pack {
+            whole("pack", p, self.pack)?;
+        }
+        if let Some(b) = spec.batch_size {
+            whole("batch size", b, self.batch_size)?;
+        }
+        if let Some(b) = m.beta {
+            let [lo, hi] = self.beta;
+            if !(b >= lo && b <= hi) {
+                return Err(Error::Config(format!(
+                    "β must be a number from {lo} to {hi}, got {b}"
+                )));
+            }
+        }
+        if let Some(lr) = spec.lr {
+            let [lo, hi] = self.lr;
+            if !(lr > lo && lr <= hi) {
+                return Err(Error::Config(format!(
+                    "learning rate must be a number above {lo} and at most {hi}, got {lr}"
+                )));
+            }
+        }
+        let [lo, hi] = self.seed;
+        if !(lo..=hi).contains(&spec.seed) {
+            return Err(Error::Config(format!(
+                "seed must be a whole number from {lo} to {hi}, got {}",
+                spec.seed
+            )));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +258,46 @@ mod tests {
         assert_eq!((r.lr, r.batch_size, r.preview_every), (2e-4, 16, 5));
         assert!(view_recipe("nope", "mnist", Arch::Mlp).is_err());
         assert_eq!(fallback_preset("spiral"), "gan");
+    }
+
+    #[test]
+    fn view_limits_name_the_limit_that_is_broken() {
+        let mut spec = TrainSpec::new(ModelSpec::new(ModelKind::Vae));
+        assert!(VIEW_LIMITS.check(&spec).is_ok());
+        spec.model.hidden = Some(vec![4096; 4]);
+        spec.batch_size = Some(1024);
+        assert!(
+            VIEW_LIMITS.check(&spec).is_ok(),
+            "the largest allowed config"
+        );
+        let refused = |edit: &dyn Fn(&mut TrainSpec)| {
+            let mut s = spec.clone();
+            edit(&mut s);
+            VIEW_LIMITS.check(&s).unwrap_err().to_string()
+        };
+        let e = refused(&|s| s.model.hidden = Some(vec![99_999_999]));
+        assert!(e.contains("from 1 to 4096, got 99999999"), "{e}");
+        let e = refused(&|s| s.model.hidden = Some(vec![8; 5]));
+        assert!(e.contains("from 1 to 4, got 5"), "{e}");
+        let e = refused(&|s| s.batch_size = Some(0));
+        assert!(
+            e.contains("batch size must be a whole number from 1 to 1024, got 0"),
+            "{e}"
+        );
+        let e = refused(&|s| s.model.latent_dim = Some(100_000));
+        assert!(e.contains("from 1 to 512"), "{e}");
+        let e = refused(&|s| s.model.pack = Some(100));
+        assert!(e.contains("from 1 to 8"), "{e}");
+        let e = refused(&|s| s.model.beta = Some(-1.0));
+        assert!(
+            e.contains("β must be a number from 0 to 1000, got -1"),
+            "{e}"
+        );
+        let e = refused(&|s| s.model.beta = Some(f64::NAN));
+        assert!(e.contains("β must be"), "{e}");
+        let e = refused(&|s| s.lr = Some(0.0));
+        assert!(e.contains("above 0 and at most 1"), "{e}");
+        let e = refused(&|s| s.seed = 1 << 32);
+        assert!(e.contains("from 0 to 4294967295, got 4294967296"), "{e}");
     }
 }

@@ -93,6 +93,21 @@ fn bad_input_is_an_error_and_the_module_keeps_working() {
 
 #[wasm_bindgen_test]
 fn a_browser_trained_checkpoint_is_the_native_format() {
+    // Past the browser's limits: refused, naming the limit.
+    for (spec, limit) in [
+        (
+            r#"{"model": {"kind": "vae", "hidden": [99999999]}}"#,
+            "from 1 to 4096",
+        ),
+        (
+            r#"{"model": {"kind": "vae"}, "batch_size": 0}"#,
+            "from 1 to 1024",
+        ),
+        (r#"{"model": {"kind": "gan", "pack": 100}}"#, "from 1 to 8"),
+    ] {
+        let e = message(LatentTrainer::new(spec, 0).err().unwrap());
+        assert!(e.contains(limit), "{spec}: {e}");
+    }
     let mut t = LatentTrainer::new(
         r#"{"model": {"kind": "gan", "pack": 2, "hidden": [32, 32]}, "batch_size": 50}"#,
         4,
@@ -105,6 +120,13 @@ fn a_browser_trained_checkpoint_is_the_native_format() {
     assert_eq!(report["step"], 10);
     assert!(report["metrics"]["d_loss"].as_f64().unwrap().is_finite());
     assert_eq!(t.discriminate(&[0.0, 0.0, 1.0, 0.0]).unwrap().len(), 2);
+    // The CLI's eval protocol on the live weights scores the very points `sample` draws.
+    let r: serde_json::Value =
+        serde_json::from_str(&t.evaluate(r#"{"samples": 300, "seed": 5}"#).unwrap()).unwrap();
+    let points = t.sample(300, 5, 1.0, None).unwrap();
+    let want = latentlab::eval::mode_coverage(&points, latentlab::data::Toy::Ring8).unwrap();
+    assert_eq!(r["modes"]["samples"], 300);
+    assert_eq!(r["modes"]["counts"], serde_json::json!(want.counts));
     let bytes = t.checkpoint(false, 1.0).unwrap();
     let ck = latentlab::checkpoint::from_bytes(&bytes, &candle::Device::Cpu).unwrap();
     assert_eq!(ck.train.as_ref().unwrap().steps, 10);

@@ -26,14 +26,19 @@
 //                 (progress: {done, total} while encoding test images)
 //   trainStart    {run?, spec, seed, dataset, maxSteps, previewEvery}
 //                 progress: {event: "started", info}
+//                           {event: "busy", step, k, expectS}: a chunk expected to outlast the
+//                             time budget (the first step, or one step longer than it) begins
 //                           {event: "steps", step, epochs, k, metrics, stepsPerSec, wallS}
-//                           {event: "preview", step, samples: Output, originals?, recon?, real?, heat?}
+//                           {event: "preview", step, samples: Output, originals?, recon?, real?, heat?,
+//                             eval?: {report, options} | {skipped}}
 //                           {event: "state", state: "running" | "paused", step, reason?, error?}
 //                 result (when the run is reset or replaced): {step, reason}
 //   trainPause, trainResume, trainReset, trainStatus  {run?} → {state, step}
 //   trainSetLr    {run?, lr}                → {lr}
 //   trainSetPreview {run?, previewEvery}    → {previewEvery}
 //   trainCheckpoint {run?, f16}             → {bytes: Uint8Array, filename, step}
+//   trainEvaluate {run?, k, testSize}       → {report, options, step}: the CLI's eval on the live weights
+//                                             (an IWAE-k bound on demand)
 //   (`run` names a training run, default "main": several runs train side by side, e.g. a
 //   GAN and a VAE trainer widget on one tutorial page; starting a run replaces the one of its name.)
 //
@@ -333,8 +338,10 @@ const handlers = {
     try {
       if (datasetEntry(dataset)?.kind === 'points') trainer.setToy(dataset, p.toyCount, p.seed >>> 0);
       else {
-        set = await loadImages(dataset, 'train');
+        const [train, test] = await Promise.all([loadImages(dataset, 'train'), loadImages(dataset, 'test')]);
+        set = train;
         trainer.setImages(dataset, set.imagesIdx, set.labelsIdx);
+        trainer.setTestImages(dataset, test.imagesIdx, test.labelsIdx);
       }
     } catch (err) {
       if (!moduleTrapped(err)) trainer.free();
@@ -354,6 +361,9 @@ const handlers = {
       previewEvery: Math.max(1, p.previewEvery | 0 || 50),
       nextPreview: 0,
       secPerStep: null,
+      evalS: 0, // how long the last live evaluation took
+      evalAt: 0, // and the run's wall time when it ran (the first waits for a tenth of the run to cover its cost)
+      evalSkipped: null,
       // The first 1000 of the very points being trained on (same mixture, same seed).
       real: info.is_points ? toyPoints(dataset, 1000, p.seed >>> 0) : null,
       bounds: info.view_bounds,
@@ -414,6 +424,14 @@ const handlers = {
     return { previewEvery: r.previewEvery };
   },
 
+  trainEvaluate(p) {
+    const r = needRun(p);
+    const k = Number(p.k ?? 50);
+    if (!Number.isInteger(k) || k < 1 || k > 5000) throw new Error(`k must be a whole number from 1 to 5000, got ${p.k}`);
+    const options = { ...liveEvalOptions(r), k, test_size: p.testSize ?? LIVE_TEST_SIZE };
+    return { report: JSON.parse(r.trainer.evaluate(JSON.stringify(options))), options, step: r.trainer.steps() };
+  },
+
   trainCheckpoint(p) {
     const { f16 = false } = p;
     const r = needRun(p);
@@ -468,8 +486,11 @@ Object.assign(handlers, {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The training loop: small chunks of trainSteps, yielding to the event loop between them so
-// pause / resume / reset / sample requests are handled while it runs.
+// The training loop: chunks of trainSteps sized by time (CHUNK_BUDGET_S, from the measured
+// step time; at least one step), yielding to the event loop between them so pause / resume /
+// reset / sample requests are answered within about one budget. One step cannot be cut: a
+// model whose single step outlasts the budget answers after the step in flight (the page runs
+// training in a worker of its own and says so, see views/train.js).
 
 /** run name → the training run of that name */
 const runs = new Map();
@@ -493,9 +514,48 @@ async function stopRun(key, reason) {
   await r.done.catch(() => {});
 }
 
-const TARGET_CHUNK_S = 0.12;
+const CHUNK_BUDGET_S = 0.05;
+const MAX_CHUNK = 256;
 
-function preview(r) {
+// The live paper metric (the CLI's `eval`, on the preview's samples): PacGAN's mode count on
+// PREVIEW_POINTS points of seed PREVIEW_SEED for 2-D toys, the held-out ELBO (k = 1) on the
+// first LIVE_TEST_SIZE test images for VAEs; at most EVAL_SHARE of the run's time.
+const PREVIEW_SEED = 12345;
+const PREVIEW_POINTS = 2500;
+const LIVE_TEST_SIZE = 500;
+const EVAL_SHARE = 0.1;
+
+function liveEvalOptions(r) {
+  return r.info.is_points ? { samples: PREVIEW_POINTS, seed: PREVIEW_SEED } : { k: 1, test_size: LIVE_TEST_SIZE, seed: 0 };
+}
+
+/** The live metric for a preview, when its share of the run's time allows (else undefined). */
+function liveEval(r, force) {
+  if (r.evalSkipped) return { skipped: r.evalSkipped };
+  // Until it is measured, one evaluation is guessed to cost about one training step.
+  const cost = r.evalS || r.secPerStep || 0;
+  const due = r.wallS - r.evalAt >= cost / EVAL_SHARE || (force && cost < 0.5);
+  if (!due) return undefined;
+  const options = liveEvalOptions(r);
+  const t0 = performance.now();
+  let report;
+  try {
+    report = JSON.parse(r.trainer.evaluate(JSON.stringify(options)));
+  } catch (err) {
+    r.evalSkipped = err.message; // e.g. the spiral has no modes to count
+    return { skipped: r.evalSkipped };
+  }
+  r.evalS = (performance.now() - t0) / 1000;
+  r.evalAt = r.wallS;
+  if (!report.modes && !report.likelihood) {
+    r.evalSkipped = `no live metric for a ${r.info.kind} (the page has no feature classifier for the Fréchet distance)`;
+    return { skipped: r.evalSkipped };
+  }
+  return { report, options, ms: r.evalS * 1000 };
+}
+
+/** A preview of the current weights; `final`: the run pauses here, so a quick metric is measured anyway. */
+function preview(r, final = false) {
   const t = r.trainer;
   const info = r.info;
   const msg = { event: 'preview', step: t.steps() };
@@ -503,14 +563,14 @@ function preview(r) {
     const k = info.num_classes ?? 0;
     const n = k ? 3 * k : 32;
     msg.columns = k || 8;
-    msg.samples = output(t.sample(n, 12345, 1), info);
+    msg.samples = output(t.sample(n, PREVIEW_SEED, 1), info);
     if (info.has_encoder) {
       const m = Math.min(8, r.set.n);
       msg.originals = output(imageValues(r.set, 0, m), info);
       msg.recon = output(t.reconstruct(m), info);
     }
   } else {
-    msg.samples = output(t.sample(1000, 12345, 1), info, 1000);
+    msg.samples = output(t.sample(PREVIEW_POINTS, PREVIEW_SEED, 1), info, PREVIEW_POINTS);
     msg.real = r.real.slice(); // a copy: replies transfer their buffers
     msg.bounds = r.bounds;
     if (info.has_discriminator) {
@@ -518,11 +578,22 @@ function preview(r) {
       msg.heat = { size, p: t.discriminate(gridPoints(r.bounds, size)) };
     }
   }
+  msg.eval = liveEval(r, final);
   return msg;
 }
 
 function post(r, msg) {
   r.progress(msg);
+}
+
+/**
+ * Waits for resume / reset to wake the run, then for the next task: the request that woke it
+ * replies before the next (maybe long) chunk starts.
+ */
+async function woken(r) {
+  await new Promise((res) => (r.wake = res));
+  r.wake = null;
+  await new Promise((res) => setTimeout(res));
 }
 
 async function trainLoop(r) {
@@ -542,16 +613,17 @@ async function trainLoop(r) {
         r.pauseReason = 'limit';
       }
       if (r.state === 'paused') {
-        post(r, preview(r));
         announce({ reason: r.pauseReason });
-        await new Promise((res) => (r.wake = res));
-        r.wake = null;
+        post(r, preview(r, true));
+        await woken(r);
         continue;
       }
       announce();
-      let k = r.secPerStep ? Math.round(TARGET_CHUNK_S / r.secPerStep) : 1;
-      k = Math.max(1, Math.min(64, k));
+      let k = r.secPerStep ? Math.floor(CHUNK_BUDGET_S / r.secPerStep) : 1;
+      k = Math.max(1, Math.min(MAX_CHUNK, k));
       if (r.maxSteps) k = Math.min(k, r.maxSteps - t.steps());
+      const expectS = r.secPerStep ? k * r.secPerStep : null;
+      if (expectS === null || expectS > CHUNK_BUDGET_S) post(r, { event: 'busy', step: t.steps(), k, expectS });
       const t0 = performance.now();
       let res;
       try {
@@ -562,8 +634,7 @@ async function trainLoop(r) {
         r.pauseReason = 'error';
         lastState = 'paused';
         post(r, { event: 'state', state: 'paused', step: t.steps(), wallS: r.wallS, reason: 'error', error: err.message });
-        await new Promise((res2) => (r.wake = res2));
-        r.wake = null;
+        await woken(r);
         continue;
       }
       const dt = (performance.now() - t0) / 1000;

@@ -1,18 +1,22 @@
 //! What the page lists and how it reads its data, from the library: the model presets, the
 //! datasets, the Train view's recipe, the latent grid and IDX image files.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::config::Arch;
 use crate::data::{catalog as datasets, Dataset, DatasetEntry};
-use crate::presets::{self, Preset, ViewRecipe};
+use crate::presets::{self, Preset, ViewLimits, ViewRecipe};
 
-/// JSON `{presets, datasets, fallback: {images, points}, recipes, trainers}`: the model menu
-/// (see `presets::Preset`), every known dataset (`data::DatasetEntry`), the preset a menu
-/// falls back to for each kind of data, the Train view's starting recipe for every preset,
-/// dataset and backbone (`{preset, dataset, arch, recipe: presets::ViewRecipe}`), and the
-/// model each trainer widget trains (`{element name: ModelSpec}`).
+/// JSON `{presets, datasets, fallback: {images, points}, suggested, recipes, limits, trainers}`:
+/// the model menu (see `presets::Preset`), every known dataset (`data::DatasetEntry`), the
+/// preset a menu falls back to for each kind of data, the preset proposed for each dataset
+/// (`{dataset: preset}`), the Train view's starting recipe for every preset, dataset and
+/// backbone (`{preset, dataset, arch, recipe: presets::ViewRecipe}`), what the browser's
+/// trainer accepts (`presets::ViewLimits`), and the model each trainer widget trains
+/// (`{element name: ModelSpec}`).
 #[wasm_bindgen]
 pub fn catalog() -> Result<String, JsError> {
     #[derive(Serialize)]
@@ -20,8 +24,10 @@ pub fn catalog() -> Result<String, JsError> {
         presets: Vec<Preset>,
         datasets: Vec<DatasetEntry>,
         fallback: Fallback,
+        suggested: BTreeMap<&'static str, &'static str>,
         recipes: Vec<Recipe>,
-        trainers: std::collections::BTreeMap<&'static str, crate::spec::ModelSpec>,
+        limits: ViewLimits,
+        trainers: BTreeMap<&'static str, crate::spec::ModelSpec>,
     }
     #[derive(Serialize)]
     struct Recipe {
@@ -41,6 +47,10 @@ pub fn catalog() -> Result<String, JsError> {
         images: presets::fallback_preset(first("images")),
         points: presets::fallback_preset(first("points")),
     };
+    let suggested = all
+        .iter()
+        .map(|d| (d.name, presets::fallback_preset(d.name)))
+        .collect();
     let mut recipes = Vec::new();
     for p in presets::presets() {
         for d in &all {
@@ -58,7 +68,9 @@ pub fn catalog() -> Result<String, JsError> {
         presets: presets::presets(),
         datasets: all,
         fallback,
+        suggested,
         recipes,
+        limits: presets::VIEW_LIMITS,
         trainers: presets::widget_trainers().into_iter().collect(),
     })?)
 }

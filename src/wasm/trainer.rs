@@ -5,7 +5,9 @@ use candle::{DType, Device, Tensor};
 use wasm_bindgen::prelude::*;
 
 use crate::checkpoint::{self, SaveOptions};
-use crate::data::Dataset;
+use crate::data::{Dataset, Split};
+use crate::eval::{self, EvalData, EvalOptions, FeatureClassifier};
+use crate::presets::VIEW_LIMITS;
 use crate::rng::Rng;
 use crate::spec::TrainSpec;
 use crate::train::Session;
@@ -16,6 +18,8 @@ pub struct LatentTrainer {
     spec: Option<TrainSpec>,
     session: Option<Session>,
     data: Option<Dataset>,
+    /// Held-out images for `evaluate`'s likelihood bounds.
+    test: Option<Dataset>,
 }
 
 #[wasm_bindgen]
@@ -23,15 +27,18 @@ impl LatentTrainer {
     /// `spec_json`: `{"model": {"kind": "vae", "arch": "mlp", "latent_dim": 2, …}, "lr": 1e-3,
     /// "batch_size": 64, …}` (see `TrainSpec`); `seed` drives init, noise and shuffling.
     /// The model is built when data arrives (its shape and classes come from the data).
+    /// A spec outside the browser's limits (`presets::VIEW_LIMITS`) is refused, naming the limit.
     #[wasm_bindgen(constructor)]
     pub fn new(spec_json: &str, seed: u32) -> Result<LatentTrainer, JsError> {
         let mut spec: TrainSpec = serde_json::from_str(spec_json)?;
         spec.seed = seed as u64;
+        VIEW_LIMITS.check(&spec)?;
         spec.train_config().optimizer.validate()?;
         Ok(Self {
             spec: Some(spec),
             session: None,
             data: None,
+            test: None,
         })
     }
 
@@ -44,6 +51,7 @@ impl LatentTrainer {
             spec: None,
             session: Some(session),
             data: None,
+            test: None,
         })
     }
 
@@ -70,6 +78,33 @@ impl LatentTrainer {
     pub fn set_toy(&mut self, name: &str, count: Option<usize>, seed: u32) -> Result<(), JsError> {
         let toy: crate::data::Toy = name.parse()?;
         self.set_data(Dataset::toy_for_run(toy, count, seed as u64)?)
+    }
+
+    /// Held-out images (uncompressed IDX, as `setImages`) that `evaluate` bounds the
+    /// likelihood on; `name` must be the training data's.
+    #[wasm_bindgen(js_name = setTestImages)]
+    pub fn set_test_images(
+        &mut self,
+        name: &str,
+        images_idx: &[u8],
+        labels_idx: &[u8],
+    ) -> Result<(), JsError> {
+        self.test = Some(Dataset::from_idx(name, images_idx, labels_idx)?);
+        Ok(())
+    }
+
+    /// The CLI's `eval` (`eval::evaluate`) on the current weights. `options_json` is
+    /// `EvalOptions` (`{k, test_size, batch_size, samples, seed}`, each defaulting as the CLI's
+    /// flags do); returns the `EvalReport` as JSON: `modes` for a 2-D toy (from `samples`
+    /// points drawn with `seed`, the points `sample(samples, seed, 1)` returns), `likelihood`
+    /// for a VAE (on the first `test_size` images given to `setTestImages`). The page has no
+    /// feature classifier, so image generators get no Fréchet distance here.
+    pub fn evaluate(&self, options_json: &str) -> Result<String, JsError> {
+        let opts: EvalOptions = serde_json::from_str(options_json)?;
+        let s = self.session()?;
+        let mut data = PageData(self.test.as_ref());
+        let report = eval::evaluate(s.network(), s.data_info(), &opts, &mut data)?;
+        Ok(serde_json::to_string(&report)?)
     }
 
     fn set_data(&mut self, data: Dataset) -> Result<(), JsError> {
@@ -178,5 +213,27 @@ impl LatentTrainer {
             include_optimizer: !f16,
         };
         Ok(s.to_bytes(&info, opts)?)
+    }
+}
+
+/// What `evaluate` reads: the test images the page gave, no classifier.
+struct PageData<'a>(Option<&'a Dataset>);
+
+impl EvalData for PageData<'_> {
+    fn images(&mut self, name: &str, split: Split, size: Option<usize>) -> crate::Result<Dataset> {
+        match (split, self.0) {
+            (Split::Test, Some(d)) if d.info.name == name => {
+                Ok(size.map_or_else(|| d.clone(), |n| d.clone().take(n)))
+            }
+            _ => Err(crate::Error::Data(format!(
+                "no {split:?} images of {name} here: give the test split with setTestImages first"
+            ))),
+        }
+    }
+
+    fn classifier(&mut self, _name: &str) -> crate::Result<FeatureClassifier> {
+        Ok(FeatureClassifier::Missing {
+            expected_at: "the page (it ships no feature classifier)".into(),
+        })
     }
 }

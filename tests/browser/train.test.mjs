@@ -155,7 +155,7 @@ test('resume past the limit, pause and reset', async () => {
   // A live learning-rate change is accepted.
   await page.locator('#train-lr').fill('0.0005');
   await page.locator('#train-lr').dispatchEvent('change');
-  await page.waitForFunction(() => /learning rate now 0.0005/.test(document.getElementById('train-status').textContent));
+  await page.waitForFunction(() => /Learning rate now 0.0005/.test(document.getElementById('train-note').textContent));
   await page.locator('#train-reset').click();
   await page.waitForFunction(() => document.getElementById('view-train').dataset.trainState === 'idle');
   assert.equal(await page.locator('#train-download').isDisabled(), true);

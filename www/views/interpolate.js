@@ -1,6 +1,7 @@
 // Interpolate: a lerp or slerp path between two latent codes (random from a seed, or the
 // encodings of two picked test images), as a strip of frames plus a slider over a dense path.
 
+import { numberField, readFields } from '../fields.js';
 import { drawImageGrid, drawOneImage, drawPath, drawScatter, latestOnly, projector, randomSeed } from '../ui.js';
 
 const PICKER_COUNT = 32;
@@ -116,8 +117,13 @@ export function createInterpolateView(ctx) {
       const usePicks = ends() === 'images';
       picker.hidden = !usePicks;
       for (const e of view.querySelectorAll('.random-only')) e.hidden = usePicks;
-      const steps = Math.max(2, Math.min(32, Number(stepsIn.value) | 0 || 10));
-      const payload = { mode: mode(), steps, dense: DENSE, seed: Number(seedIn.value) >>> 0, temperature: 1 };
+      const read = readFields(() => ({ steps: numberField(stepsIn), seed: usePicks ? 0 : numberField(seedIn) }), status);
+      if (!read) {
+        view.dataset.state = 'invalid';
+        return;
+      }
+      const { steps, seed } = read;
+      const payload = { mode: mode(), steps, dense: DENSE, seed, temperature: 1 };
       if (info.num_classes) payload.class = Number(classSel.value || 0);
       if (usePicks) {
         await ensureTests(info);

@@ -1,6 +1,7 @@
 // Latent map: for a 2-D latent, the decoded plane over [-r, r]² and the encoded test images
 // coloured by class. Other models get an explanation instead.
 
+import { numberField, readFields } from '../fields.js';
 import { classColor, drawImageGrid, drawScatter, el, latestOnly, showUnsupported } from '../ui.js';
 
 /** A colour for a latent position: hue from the angle, lightness from the radius. */
@@ -42,9 +43,10 @@ export function createLatentMapView(ctx) {
     const info = ctx.info;
     if (!info) return;
     if (showUnsupported({ view, notice, body, status }, why(info))) return;
+    const range = readFields(() => numberField(rangeIn), status);
+    if (range === null) return;
     view.dataset.state = 'busy';
     const grid = Number(gridSel.value);
-    const range = Math.max(0.5, Math.min(8, Number(rangeIn.value) || 3));
     const payload = { grid, range, count: 1000 };
     if (info.num_classes) payload.class = Number(classSel.value || 0);
     status.textContent = 'Decoding the plane…';

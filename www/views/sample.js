@@ -1,6 +1,7 @@
 // Sample: a seeded grid of decoded samples (images) or a scatter (2-D data, with the
 // discriminator's heat map for GANs).
 
+import { numberField, readFields } from '../fields.js';
 import { drawImageGrid, drawScatter, latestOnly, randomSeed } from '../ui.js';
 
 export function createSampleView(ctx) {
@@ -103,8 +104,9 @@ export function createSampleView(ctx) {
   const render = latestOnly(async () => {
     const info = ctx.info;
     if (!info) return;
+    const seed = readFields(() => numberField(seedIn), status);
+    if (seed === null) return;
     view.dataset.state = 'busy';
-    const seed = Number(seedIn.value) >>> 0;
     const T = Number(temp.value);
     try {
       if (!info.latent_dim) throw new Error(`a ${info.kind} has no latent space to sample from`);

@@ -1,6 +1,7 @@
-// The Train view's form: its menus and starting values come from the library's catalog
-// (presets, datasets, recipes), and it becomes a TrainSpec.
+// The Train view's form: its menus, starting values and limits come from the library's catalog
+// (presets, datasets, suggested presets, recipes, limits), and it becomes a TrainSpec.
 
+import { markField, numberField, refuse, setLimits } from '../fields.js';
 import { el } from '../ui.js';
 
 /** `f`: the form's inputs by name; `hint`: where its notes go. */
@@ -28,6 +29,29 @@ export function createTrainForm(f, view, hint) {
       f.dataset.append(el('option', { value: d.name, text }));
     }
     f.dataset.value = catalog.datasets.find((d) => d.kind === 'images')?.name ?? '';
+    // What the browser's trainer accepts (it refuses the same specs itself).
+    const L = catalog.limits;
+    setLimits(f.latent, L.latent_dim);
+    setLimits(f.pack, L.pack);
+    setLimits(f.batch, L.batch_size);
+    setLimits(f.beta, L.beta);
+    setLimits(f.lr, L.lr);
+    f.lr.dataset.above = '';
+    setLimits(f.seed, L.seed);
+    lastDataset = f.dataset.value;
+    applyConstraints();
+  }
+
+  /**
+   * A new dataset: where the library proposes another kind for it than for the last one (a GAN
+   * for 2-D mixtures, a VAE for images), that kind; then the kind's recipe for the data. A kind
+   * chosen by hand stays while the proposal does not change (MNIST → Fashion-MNIST).
+   */
+  let lastDataset = null;
+  function datasetChanged() {
+    const suggested = lib?.suggested[f.dataset.value];
+    if (suggested && suggested !== lib.suggested[lastDataset]) f.kind.value = suggested;
+    lastDataset = f.dataset.value;
     applyConstraints();
   }
 
@@ -59,42 +83,58 @@ export function createTrainForm(f, view, hint) {
     }
   }
 
-  function intOrNull(input, what, lo, hi) {
-    const s = input.value.trim();
+  /** The hidden widths (null: the default), within the library's limits on width and depth. */
+  function hiddenWidths() {
+    const s = f.hidden.value.trim();
+    markField(f.hidden, null);
     if (!s) return null;
-    const v = Number(s);
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`${what} must be a whole number from ${lo} to ${hi}, got "${s}"`);
-    return v;
+    const [wLo, wHi] = lib.limits.hidden_width;
+    const [nLo, nHi] = lib.limits.hidden_layers;
+    const parts = s.split(/[\s,]+/).filter(Boolean);
+    const bad = parts.find((t) => !/^\d+$/.test(t) || Number(t) < wLo || Number(t) > wHi);
+    if (bad !== undefined) refuse(f.hidden, `Hidden widths must be whole numbers from ${wLo} to ${wHi} separated by commas (e.g. 400 or 256,128), got ${bad}`);
+    if (parts.length < nLo || parts.length > nHi) refuse(f.hidden, `Hidden widths list ${nLo} to ${nHi} layers, got ${parts.length}`);
+    return parts.map(Number);
   }
 
+  /**
+   * The TrainSpec and the run options `{seed, maxSteps, previewEvery}`. Every field is checked
+   * (each bad one gets its message beside it); the first message is thrown.
+   */
   function buildSpec() {
     const p = preset();
     if (!p) throw new Error('the model menu is not loaded yet');
-    const model = { ...p.spec, arch: f.arch.value };
-    if (p.fields.includes('beta')) {
-      const b = Number(f.beta.value);
-      if (!(b >= 0)) throw new Error(`β must be a number ≥ 0, got "${f.beta.value}"`);
-      model.beta = b;
-    }
-    const latent = intOrNull(f.latent, 'Latent dim', 1, 512);
-    if (latent !== null) model.latent_dim = latent;
-    if (f.hidden.value.trim()) {
-      const parts = f.hidden.value.split(/[\s,]+/).filter(Boolean).map(Number);
-      if (!parts.length || parts.some((v) => !Number.isInteger(v) || v < 1 || v > 4096)) {
-        throw new Error(`Hidden widths must be whole numbers separated by commas (e.g. 400 or 256,128), got "${f.hidden.value}"`);
+    const errors = [];
+    const read = (fn) => {
+      try {
+        return fn();
+      } catch (err) {
+        errors.push(err);
+        return null;
       }
-      model.hidden = parts;
-    }
+    };
+    const model = { ...p.spec, arch: f.arch.value };
+    if (p.fields.includes('beta')) model.beta = read(() => numberField(f.beta));
+    const latent = read(() => numberField(f.latent, { optional: true }));
+    if (latent !== null) model.latent_dim = latent;
+    const hidden = read(hiddenWidths);
+    if (hidden) model.hidden = hidden;
     if (p.fields.includes('pack')) {
-      const pack = intOrNull(f.pack, 'Pack', 1, 8);
+      const pack = read(() => numberField(f.pack, { optional: true }));
       if (pack && pack > 1) model.pack = pack;
     }
-    const lr = Number(f.lr.value);
-    if (!(lr > 0)) throw new Error(`Learning rate must be a positive number, got "${f.lr.value}"`);
-    const spec = { model, lr, batch_size: intOrNull(f.batch, 'Batch size', 1, 1024) ?? recipe()?.batch_size };
+    const lr = read(() => numberField(f.lr));
+    const batch = read(() => numberField(f.batch, { optional: true })) ?? recipe()?.batch_size;
+    const run = {
+      seed: read(() => numberField(f.seed)),
+      previewEvery: read(() => numberField(f.preview)),
+      maxSteps: read(() => numberField(f.stop, { optional: true })) ?? 0,
+    };
+    if (errors.length) throw errors[0];
+    const spec = { model, lr, batch_size: batch };
     if (!isToy() && f.binarize.checked) spec.binarize = true;
-    return spec;
+    return { spec, run };
   }
 
-  return { fillMenus, applyConstraints, buildSpec, presetLabel };
+  return { fillMenus, applyConstraints, datasetChanged, buildSpec, presetLabel };
 }

@@ -1,7 +1,15 @@
-// Train: the form (train-form.js) becomes a TrainSpec, a run in the worker (start / pause / resume /
-// reset, live learning rate), loss curves, previews, checkpoint download and "use".
+// Train: the form (train-form.js) becomes a TrainSpec, a run in a worker of its own (start /
+// pause / resume / reset, live learning rate), loss curves, previews, the live paper metric,
+// checkpoint download and "use".
+//
+// Training has its own compute worker (worker.js, a second instance): one training step of a
+// large model can take seconds and cannot be cut, and the other views' requests must never
+// wait behind it. Pause is acknowledged at once ("pausing") and takes effect after the step in
+// flight; Reset and Restart stop that worker, so they are immediate whatever the model.
 
-import { CLASS_COLORS, drawImageGrid, drawLineChart, drawScatter, el, fmtMetric, fmtSeconds } from '../ui.js';
+import { Rpc, createWorker } from '../rpc.js';
+import { numberField } from '../fields.js';
+import { CLASS_COLORS, drawImageGrid, drawLineChart, drawScatter, el, fmtBytes, fmtMetric, fmtSeconds } from '../ui.js';
 import { createTrainForm } from './train-form.js';
 
 const METRIC_ORDER = ['loss', 'recon', 'kl', 'elbo', 'feature_recon', 'd_loss', 'g_loss', 'd_real', 'd_fake'];
@@ -32,11 +40,28 @@ export function createTrainView(ctx) {
     reset: $('train-reset'),
     download: $('train-download'),
     use: $('train-use'),
+    iwae: $('train-iwae'),
   };
   const statusEl = $('train-status');
+  const noteEl = $('train-note');
+  const metricEl = $('train-metric');
   const errorEl = $('train-error');
   const hint = $('train-hint');
   const charts = $('train-charts');
+
+  /** The training worker, started with the first run and stopped by Reset and Restart. */
+  let worker = null;
+  const call = (type, payload, onProgress) => (worker ??= new Rpc(createWorker())).call(type, payload, onProgress);
+  function stopWorker() {
+    worker?.terminate();
+    worker = null;
+  }
+
+  /** A note that stays until the next one (a save, a learning-rate change). */
+  function note(text) {
+    noteEl.textContent = text;
+    noteEl.hidden = !text;
+  }
 
   /** The run as the page sees it; mirrored into window.__latentlab.train for tests. */
   let run = null;
@@ -49,24 +74,37 @@ export function createTrainView(ctx) {
     state = s;
     view.dataset.trainState = s;
     if (run) run.state = s;
-    const active = s === 'running' || s === 'paused';
+    const active = s === 'running' || s === 'paused' || s === 'pausing';
     btn.start.disabled = s === 'starting';
     btn.start.textContent = active ? 'Restart' : 'Start';
-    btn.pause.disabled = !active;
+    btn.pause.disabled = !active || s === 'pausing';
     btn.pause.textContent = s === 'paused' ? 'Resume' : 'Pause';
     btn.reset.disabled = !active && s !== 'starting';
     btn.download.disabled = !active;
     btn.use.disabled = !active;
   }
 
-  const { applyConstraints, buildSpec, fillMenus, presetLabel } = createTrainForm(f, view, hint);
+  const { applyConstraints, buildSpec, datasetChanged, fillMenus, presetLabel } = createTrainForm(f, view, hint);
 
   // --- progress -------------------------------------------------------------------------------
+
+  /** "running step 1: 12.3 s so far", while a chunk that outlasts the worker's budget runs. */
+  function busyText() {
+    const b = run.busy;
+    if (!b) return null;
+    const elapsed = (performance.now() - b.since) / 1000;
+    if (elapsed < 0.25) return null;
+    const steps = b.k > 1 ? `steps ${b.step + 1}–${b.step + b.k}` : `step ${b.step + 1}`;
+    const expected = b.expectS ? ` of about ${fmtSeconds(b.expectS)}` : b.step === 0 ? ' (the first step: its time sizes the next ones)' : '';
+    return `running ${steps}: ${fmtSeconds(elapsed)} so far${expected}`;
+  }
 
   function statusText() {
     if (!run) return 'Not started.';
     const last = run.history[run.history.length - 1];
-    const parts = [`Step ${run.step}`];
+    const busy = state === 'running' || state === 'pausing' ? busyText() : null;
+    const parts = [busy && !last ? busy : `Step ${run.step}`];
+    if (busy && last) parts.push(busy);
     if (last) parts.push(`epoch ${last.epochs.toFixed(2)}`);
     if (run.stepsPerSec) parts.push(`${run.stepsPerSec.toFixed(1)} steps/s`);
     parts.push(fmtSeconds(run.wallS));
@@ -75,7 +113,14 @@ export function createTrainView(ctx) {
       const key = 'loss' in m ? 'loss' : 'g_loss' in m ? 'g_loss' : Object.keys(m)[0];
       if (key) parts.push(`${key} ${fmtMetric(m[key])}`);
     }
-    const label = state === 'paused' ? (run.pauseReason === 'limit' ? 'paused at the step limit' : 'paused') : state;
+    const label =
+      state === 'paused'
+        ? run.pauseReason === 'limit'
+          ? 'paused at the step limit'
+          : 'paused'
+        : state === 'pausing'
+          ? 'pausing (after the step in flight)'
+          : state;
     return `${run.title} · ${label} · ${parts.join(' · ')}`;
   }
 
@@ -108,6 +153,42 @@ export function createTrainView(ctx) {
 
   function scheduleCharts() {
     if (!chartFrame) chartFrame = requestAnimationFrame(drawCharts);
+  }
+
+  /** While a long chunk runs, the status counts its seconds. */
+  let ticker = 0;
+  function tick() {
+    if (run?.busy) statusEl.textContent = statusText();
+    else {
+      clearInterval(ticker);
+      ticker = 0;
+    }
+  }
+
+  /** The live paper metric: the CLI's `eval` on the preview's own samples / test images. */
+  function showMetric(e) {
+    if (!e) return;
+    metricEl.hidden = false;
+    run.eval = e;
+    if (e.skipped) {
+      metricEl.textContent = `Live metric: none (${e.skipped}).`;
+      return;
+    }
+    const r = e.report;
+    const o = e.options;
+    if (r.modes) {
+      const m = r.modes;
+      metricEl.textContent =
+        `PacGAN protocol at step ${e.step}: ${m.modes_covered} / ${m.modes} modes covered, ${m.high_quality_pct.toFixed(1)} % high quality ` +
+        `(the ${m.samples} plotted samples; as latentlab eval --samples ${o.samples} --seed ${o.seed} on this checkpoint)`;
+    } else {
+      const l = r.likelihood;
+      const bound = l.k > 1 ? ` · IWAE-${l.k} −log p(x) ≤ ${l.nll.toFixed(2)} nats` : '';
+      metricEl.textContent =
+        `Held-out −ELBO at step ${e.step}: ${l.neg_elbo.toFixed(2)} nats${bound} on the first ${l.samples} test images ` +
+        `(as latentlab eval --k ${l.k} --test-size ${o.test_size} --seed ${o.seed} on this checkpoint)`;
+    }
+    btn.iwae.hidden = !r.likelihood;
   }
 
   function drawPreview(p) {
@@ -148,7 +229,12 @@ export function createTrainView(ctx) {
         run.title = `${presetLabel()} (${p.info.summary.match(/\((.*)\)/)?.[1] ?? p.info.summary}) on ${run.dataset}`;
         setState('running');
         break;
+      case 'busy':
+        run.busy = { step: p.step, k: p.k, expectS: p.expectS, since: performance.now() };
+        ticker ||= setInterval(tick, 250);
+        break;
       case 'steps':
+        run.busy = null;
         run.step = p.step;
         run.wallS = p.wallS;
         run.stepsPerSec = p.stepsPerSec;
@@ -157,10 +243,12 @@ export function createTrainView(ctx) {
         break;
       case 'preview':
         drawPreview(p);
+        if (p.eval) showMetric({ ...p.eval, step: p.step });
         run.previews++;
         view.dataset.previews = String(run.previews);
         break;
       case 'state':
+        if (p.state === 'paused') run.busy = null;
         run.step = p.step;
         run.wallS = p.wallS ?? run.wallS;
         run.pauseReason = p.reason ?? null;
@@ -178,22 +266,40 @@ export function createTrainView(ctx) {
 
   // --- buttons --------------------------------------------------------------------------------
 
-  async function start() {
-    let spec;
-    try {
-      spec = buildSpec();
-    } catch (err) {
-      errorEl.hidden = false;
-      errorEl.textContent = err.message;
-      return;
-    }
-    errorEl.hidden = true;
-    if (run) await ctx.call('trainReset').catch(() => {});
+  /** A refused field or option, above the charts; a field's goes once every field is fixed. */
+  function formError(err) {
+    errorEl.hidden = false;
+    errorEl.textContent = err.message;
+    errorEl.dataset.field = err.field ? 'yes' : '';
+  }
+  form.addEventListener('input', () => {
+    if (errorEl.dataset.field && !form.querySelector('[aria-invalid="true"]')) errorEl.hidden = true;
+  });
+
+  function clearOutput() {
     charts.textContent = '';
     chartCanvases.clear();
     for (const id of ['train-samples-fig', 'train-recon-fig', 'train-scatter-fig']) $(id).hidden = true;
+    metricEl.hidden = true;
+    btn.iwae.hidden = true;
+    note('');
+  }
+
+  async function start() {
+    let spec;
+    let opts;
+    try {
+      ({ spec, run: opts } = buildSpec());
+    } catch (err) {
+      formError(err);
+      return;
+    }
+    errorEl.hidden = true;
+    errorEl.dataset.field = '';
+    if (run) stopWorker();
+    clearOutput();
     const dataset = f.dataset.value;
-    const seed = Number(f.seed.value) >>> 0;
+    const { seed } = opts;
     const me = {
       dataset,
       spec,
@@ -207,21 +313,20 @@ export function createTrainView(ctx) {
       info: null,
       state: 'starting',
       pauseReason: null,
+      busy: null,
+      eval: null,
     };
     run = me;
     ctx.lab.train = me;
     view.dataset.previews = '0';
     setState('starting');
     statusEl.textContent = `Loading ${dataset} and building the model…`;
-    const payload = {
-      spec,
-      seed,
-      dataset,
-      maxSteps: Number(f.stop.value) > 0 ? Number(f.stop.value) : 0,
-      previewEvery: Number(f.preview.value) || 50,
-    };
+    // Where the page was scrolled to the form's buttons, bring the status into view.
+    const { top } = statusEl.getBoundingClientRect();
+    if (top < 0 || top > innerHeight - 40) statusEl.scrollIntoView({ block: 'start' });
+    const payload = { spec, seed, dataset, maxSteps: opts.maxSteps, previewEvery: opts.previewEvery };
     try {
-      const end = await ctx.call('trainStart', payload, (p) => {
+      const end = await call('trainStart', payload, (p) => {
         if (run === me) onProgress(p);
       });
       if (run === me) {
@@ -247,51 +352,56 @@ export function createTrainView(ctx) {
   });
 
   btn.pause.addEventListener('click', async () => {
+    const r = run;
     try {
       if (state === 'paused') {
         // Resuming past the step limit lifts it.
-        let maxSteps = Number(f.stop.value) > 0 ? Number(f.stop.value) : 0;
+        let maxSteps;
+        try {
+          maxSteps = numberField(f.stop, { optional: true }) ?? 0;
+        } catch (err) {
+          formError(err);
+          return;
+        }
         if (maxSteps && run && run.step >= maxSteps) {
           maxSteps = 0;
           f.stop.value = '';
         }
         errorEl.hidden = true;
-        await ctx.call('trainResume', { maxSteps });
-      } else {
-        await ctx.call('trainPause');
+        await call('trainResume', { maxSteps });
+      } else if (state === 'running') {
+        // Said at once; the worker answers after the step in flight.
+        setState('pausing');
+        statusEl.textContent = statusText();
+        await call('trainPause');
       }
     } catch (err) {
-      ctx.showError(err, 'Training');
+      // A run reset meanwhile stopped its worker: nothing to report.
+      if (run === r) ctx.showError(err, 'Training');
     }
   });
 
-  btn.reset.addEventListener('click', async () => {
+  btn.reset.addEventListener('click', () => {
     const r = run;
     run = null;
-    try {
-      await ctx.call('trainReset');
-    } catch (err) {
-      ctx.showError(err, 'Reset');
-    }
+    stopWorker();
     if (r) r.state = 'idle';
     setState('idle');
-    charts.textContent = '';
-    chartCanvases.clear();
-    for (const id of ['train-samples-fig', 'train-recon-fig', 'train-scatter-fig']) $(id).hidden = true;
+    clearOutput();
     errorEl.hidden = true;
     statusEl.textContent = 'Reset. Not started.';
   });
 
   btn.download.addEventListener('click', async () => {
     try {
-      const { bytes, filename, step } = await ctx.call('trainCheckpoint', { f16: false });
+      const { bytes, filename, step } = await call('trainCheckpoint', { f16: false });
       const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
       const a = el('a', { href: url, download: filename, hidden: true });
       document.body.append(a);
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      statusEl.textContent = `${statusText()} · saved ${filename} (step ${step})`;
+      note(`Saved ${filename} (step ${step}, ${fmtBytes(bytes.byteLength)}) at ${new Date().toLocaleTimeString()}.`);
     } catch (err) {
       ctx.showError(err, 'Download failed');
     }
@@ -299,11 +409,13 @@ export function createTrainView(ctx) {
 
   btn.use.addEventListener('click', async () => {
     try {
-      const { bytes, step } = await ctx.call('trainCheckpoint', { f16: false });
+      const { bytes, step } = await call('trainCheckpoint', { f16: false });
       const info = run?.info;
       const title = `Trained here: ${info?.summary ?? 'model'} on ${run?.dataset ?? '?'}, step ${step}`;
       await ctx.addModel({ title, bytes });
       location.hash = '#sample';
+      // The Sample view from its top (the header and the model card that now name the model).
+      window.scrollTo(0, 0);
     } catch (err) {
       ctx.showError(err, 'Could not use the trained model');
     }
@@ -312,17 +424,38 @@ export function createTrainView(ctx) {
   f.lr.addEventListener('change', async () => {
     if (!run || state === 'starting') return;
     try {
-      const { lr } = await ctx.call('trainSetLr', { lr: Number(f.lr.value) });
-      statusEl.textContent = `${statusText()} · learning rate now ${lr}`;
+      const { lr } = await call('trainSetLr', { lr: numberField(f.lr) });
+      note(`Learning rate now ${lr} (from step ${run.step + 1}).`);
     } catch (err) {
-      errorEl.hidden = false;
-      errorEl.textContent = err.message;
+      formError(err);
     }
   });
   f.preview.addEventListener('change', () => {
-    if (run && state !== 'starting') ctx.call('trainSetPreview', { previewEvery: Number(f.preview.value) }).catch(() => {});
+    if (!run || state === 'starting') return;
+    try {
+      call('trainSetPreview', { previewEvery: numberField(f.preview) }).catch(() => {});
+    } catch (err) {
+      formError(err);
+    }
   });
-  for (const s of [f.kind, f.arch, f.dataset]) s.addEventListener('change', () => applyConstraints());
+  btn.iwae.addEventListener('click', async () => {
+    const k = 50;
+    btn.iwae.disabled = true;
+    note(`Computing the IWAE-${k} bound on the first test images…`);
+    try {
+      const res = await call('trainEvaluate', { k });
+      showMetric(res);
+      note('');
+    } catch (err) {
+      note('');
+      errorEl.hidden = false;
+      errorEl.textContent = `The IWAE bound failed: ${err.message}`;
+    } finally {
+      btn.iwae.disabled = false;
+    }
+  });
+  for (const s of [f.kind, f.arch]) s.addEventListener('change', () => applyConstraints());
+  f.dataset.addEventListener('change', datasetChanged);
 
   ctx
     .catalog()
