@@ -267,16 +267,17 @@ test('hostile files dropped on the Load view show the loader’s reason; the pag
 
 /**
  * Kills the page's compute worker for real: raises the memory budget past what a wasm32 module
- * can address (64 GiB), then asks the shared worker to train a VAE whose two 20000×20000 layers
- * (3.2 GB of weights) do not fit in 4 GiB. The allocation fails, Rust aborts, the module traps.
- * Resolves to the message the pending call was rejected with.
+ * can address (64 GiB), then asks the shared worker to train a convolutional VAE of 4096
+ * channels (the page's widest: 546 M parameters, 2.2 GB of weights, as much again for each of
+ * Adam's moments), which does not fit in 4 GiB. The allocation fails, Rust aborts, the module
+ * traps. Resolves to the message the pending call was rejected with.
  */
 function outOfMemory(p) {
   return p.evaluate(async () => {
     const { call } = await import('./rpc.js');
     await call('setMemoryLimit', { bytes: 2 ** 36 });
-    const spec = { model: { kind: 'vae', arch: 'mlp', hidden: [20000, 20000] } };
-    return call('trainStart', { run: 'oom', spec, seed: 1, dataset: 'ring8', toyCount: 1000 }).then(
+    const spec = { model: { kind: 'vae', arch: 'conv', hidden: [4096, 4096] } };
+    return call('trainStart', { run: 'oom', spec, seed: 1, dataset: 'mnist' }).then(
       () => 'resolved',
       (err) => err.message,
     );
@@ -291,7 +292,7 @@ test('a compute worker that runs out of memory is reported and replaced; the mod
   await waitRendered(page, '#sample-canvas', before);
   const grid = await canvasStats(page, '#sample-canvas');
   const model = await page.evaluate(() => window.__latentlab.model);
-  // A training run in the Train view, which the death must report as lost.
+  // A training run in the Train view: in a worker of its own, which the death leaves alone.
   await goto('train');
   await page.locator('#train-dataset').selectOption('ring8');
   await page.locator('#train-stop').fill('');
@@ -305,12 +306,12 @@ test('a compute worker that runs out of memory is reported and replaced; the mod
   const restart = await page.evaluate(() => window.__latentlab.restarts[0]);
   assert.deepEqual(restart.reloaded, ['good.safetensors'], 'the model loaded from a file comes back from its bytes');
   assert.deepEqual(restart.failed, []);
-  assert.deepEqual(restart.interrupted.sort(), ['trainStart', 'trainStart'], 'the Train view’s run and the one that died');
+  assert.deepEqual(restart.interrupted, ['trainStart'], 'only the run that died');
   assert.equal(await page.locator('#banner').isVisible(), true);
-  assert.match(await page.locator('#banner-text').textContent(), /^The compute worker died: its wasm module trapped .* A new worker was started and reloaded good\.safetensors; 2 training runs were lost$/);
-  // The Train view says its run is lost.
-  await page.waitForFunction(() => document.getElementById('view-train').dataset.trainState === 'idle');
-  assert.match(await page.locator('#train-error').textContent(), /^Training stopped at step \d+: the compute worker died/);
+  assert.match(await page.locator('#banner-text').textContent(), /^The compute worker died: its wasm module trapped .* A new worker was started and reloaded good\.safetensors; a training run was lost$/);
+  // The Train view's run goes on.
+  const step = await page.evaluate(() => window.__latentlab.train.step);
+  await page.waitForFunction((s) => window.__latentlab.train?.state === 'running' && window.__latentlab.train.step > s, step, { timeout: 60_000 });
   await shot('worker-died');
 
   // The next request works, with the same model: seed 5 draws the grid it drew before.
@@ -325,7 +326,7 @@ test('a compute worker that runs out of memory is reported and replaced; the mod
   await page.locator('#sample-seed').dispatchEvent('change');
   await waitRendered(page, '#sample-canvas', before);
   assert.equal((await canvasStats(page, '#sample-canvas')).hash, grid.hash, 'same model, same samples');
-  // Training starts again in the new worker.
+  // A new run (Restart) trains in the Train view.
   await goto('train');
   await page.locator('#train-stop').fill('10');
   await page.locator('#train-start').click();

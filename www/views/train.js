@@ -51,7 +51,8 @@ export function createTrainView(ctx) {
 
   /** The training worker, started with the first run and stopped by Reset and Restart. */
   let worker = null;
-  const call = (type, payload, onProgress) => (worker ??= new Rpc(createWorker())).call(type, payload, onProgress);
+  // A training worker that dies is replaced (rpc.js): the run in flight is reported lost, the next starts.
+  const call = (type, payload, onProgress) => (worker ??= new Rpc(() => createWorker())).call(type, payload, onProgress);
   function stopWorker() {
     worker?.terminate();
     worker = null;
