@@ -22,15 +22,19 @@ pub struct AdamStep {
 
 impl AdamStep {
     /// m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
-    /// θ ← θ(1 − lr·λ) − lr·m̂ / (√v̂ + ε), with m̂ = m / (1−β₁ᵗ), v̂ = v / (1−β₂ᵗ).
+    /// θ ← θ(1 − lr·λ) − lr·m̂ / (√v̂ + ε), with m̂ = m / (1−β₁ᵗ), v̂ = v / (1−β₂ᵗ), computed
+    /// as PyTorch does: `θ − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε)`, one square root and
+    /// one division an element.
     fn chunk(&self, theta: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
         let decay = 1.0 - self.lr * self.weight_decay;
+        let step_size = self.lr / self.bias_correction1;
+        let inv_sqrt_bc2 = 1.0 / self.bias_correction2.sqrt();
+        let (b1, b2) = (self.beta1, self.beta2);
+        let (c1, c2) = (1.0 - b1, 1.0 - b2);
         for (((t, &g), m), v) in theta.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-            *m = self.beta1 * *m + (1.0 - self.beta1) * g;
-            *v = self.beta2 * *v + (1.0 - self.beta2) * g * g;
-            let update =
-                (*m / self.bias_correction1) / ((*v / self.bias_correction2).sqrt() + self.eps);
-            *t = *t * decay - self.lr * update;
+            *m = b1 * *m + c1 * g;
+            *v = b2 * *v + c2 * g * g;
+            *t = *t * decay - step_size * *m / (v.sqrt() * inv_sqrt_bc2 + self.eps);
         }
     }
 
