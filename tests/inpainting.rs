@@ -105,7 +105,7 @@ fn bad_masks_and_models_without_an_encoder_are_refused() {
         .network;
     let x = Tensor::zeros((2, 1, SIDE, SIDE), candle::DType::F32, &Device::Cpu).unwrap();
     let known = bottom_half_erased(2);
-    let err = |r: latentlab::Result<Tensor>| r.err().expect("refused").to_string();
+    let err = |r: latentlab::Result<Tensor>| r.expect_err("refused").to_string();
     assert!(err(net.inpaint(&x, &known[1..], None, None)).contains("one value per input value"));
     let mut two = known.clone();
     two[5] = 2;
