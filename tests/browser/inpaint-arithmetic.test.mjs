@@ -14,6 +14,7 @@ let browser;
 let page;
 let problems;
 let centroids; // 10 × 784 class-mean test images, in [0, 1]
+let testLabels; // the labels of those 1000 test images
 
 async function goto(view) {
   await page.evaluate((v) => {
@@ -58,7 +59,7 @@ before(async () => {
   problems = watch(page, new URL(server.url).origin);
   await page.goto(`${server.url}#reconstruct`);
   await page.waitForFunction(() => window.__latentlab?.ready === true, null, { timeout: 60_000 });
-  centroids = await page.evaluate(async () => {
+  ({ centroids, testLabels } = await page.evaluate(async () => {
     const { Rpc, createWorker } = await import('./rpc.js');
     const rpc = new Rpc(createWorker());
     const t = await rpc.call('testImages', { dataset: 'mnist', start: 0, count: 1000 });
@@ -69,8 +70,8 @@ before(async () => {
       counts[t.labels[k]]++;
       for (let i = 0; i < 784; i++) sums[t.labels[k]][i] += t.values[k * 784 + i];
     }
-    return sums.map((s, c) => Array.from(s, (v) => v / counts[c]));
-  });
+    return { centroids: sums.map((s, c) => Array.from(s, (v) => v / counts[c])), testLabels: Array.from(t.labels) };
+  }));
 });
 
 after(async () => {
@@ -155,10 +156,28 @@ test('an attribute vector (0s − 1s) added to the codes of 1s decodes them as 0
   assert.ok(at1.filter((c) => c === 0).length >= 6, `α = 1 decodes 0s: ${at1}`);
   await page.screenshot({ path: join(ARTIFACTS, 'arithmetic.png'), fullPage: true });
 
-  // Picked sets: nothing picked yet is said, not an error.
+  // Picked sets: nothing picked yet is said, not an error; then three 0s for A (one click each)
+  // and three 1s for B (two clicks each) from the picker of the first 48 test images.
   await page.locator('input[name="arith-sets"][value="picked"]').check();
   await viewState('arithmetic', ['empty']);
   assert.match(await page.locator('#arith-status').textContent(), /Pick at least one/);
+  const box = await page.locator('#arith-picker-canvas').boundingBox();
+  const width = await page.locator('#arith-picker-canvas').evaluate((c) => c.width);
+  const click = async (i) => {
+    const s = box.width / width;
+    await page.mouse.click(box.x + ((i % 16) * 30 + 14) * s, box.y + (Math.floor(i / 16) * 30 + 14) * s);
+  };
+  const first = (c) => testLabels.slice(0, 48).flatMap((l, i) => (l === c ? [i] : [])).slice(0, 3);
+  for (const i of first(0)) await click(i);
+  for (const i of first(1)) {
+    await click(i);
+    await click(i);
+  }
+  await viewState('arithmetic');
+  assert.equal(await page.locator('#arith-shifted').evaluate((c) => c.width), 3 * 28 + 2, 'the three 1s are moved');
+  const picked = (await tiles('#arith-shifted', { cols: 3 })).map(nearestClass);
+  console.log(`attribute vector from 3 picked 0s − 3 picked 1s, at α = 1: ${picked}`);
+  assert.ok(picked.filter((c) => c === 0).length >= 2, `picked sets at α = 1: ${picked}`);
   await page.locator('input[name="arith-sets"][value="classes"]').check();
   await viewState('arithmetic');
 });
