@@ -484,7 +484,7 @@ Object.assign(handlers, {
     const labels = optClass(p.label) === undefined ? undefined : Uint32Array.from([Number(p.label)]);
     const t0 = performance.now();
     const known = p.known instanceof Uint8Array ? p.known : Uint8Array.from(p.known ?? []);
-    const out = output(model.inpaint(p.x, known, labels, p.iterations ?? undefined), info);
+    const out = output(model.inpaint(p.x, known, labels, p.iterations), info);
     return { output: out, ms: performance.now() - t0 };
   },
 
