@@ -1,4 +1,5 @@
-//! Latent-space walks: interpolation paths and the 2-D grid of the latent map.
+//! Latent-space walks and arithmetic: interpolation paths, the 2-D grid of the latent map, and
+//! attribute vectors (the mean code of one set minus that of another) added with a weight.
 
 use serde::{Deserialize, Serialize};
 
@@ -104,6 +105,50 @@ pub fn grid_2d(side: usize, extent: f32) -> Vec<f32> {
     out
 }
 
+/// The mean of the rows of `a` minus the mean of the rows of `b` (rows of `dim` values): the
+/// attribute vector of White 2016 ("Sampling generative networks", §2.4) and Larsen et al.
+/// 2016 (§5), e.g. the mean code of the 0s minus that of the 1s.
+pub fn attribute_vector(a: &[f32], b: &[f32], dim: usize) -> Result<Vec<f32>> {
+    let mean = |rows: &[f32], name: &str| -> Result<Vec<f64>> {
+        if dim == 0 || rows.is_empty() || !rows.len().is_multiple_of(dim) {
+            return Err(Error::Argument(format!(
+                "set {name} must hold one or more codes of {dim} values, got {} values",
+                rows.len()
+            )));
+        }
+        let mut m = vec![0f64; dim];
+        for row in rows.chunks_exact(dim) {
+            for (acc, v) in m.iter_mut().zip(row) {
+                *acc += *v as f64;
+            }
+        }
+        let n = (rows.len() / dim) as f64;
+        Ok(m.into_iter().map(|s| s / n).collect())
+    };
+    let (ma, mb) = (mean(a, "A")?, mean(b, "B")?);
+    Ok(ma.iter().zip(&mb).map(|(x, y)| (x - y) as f32).collect())
+}
+
+/// Every row of `codes` (rows of `v.len()` values) moved by `alpha · v`.
+pub fn shift(codes: &[f32], v: &[f32], alpha: f32) -> Result<Vec<f32>> {
+    if v.is_empty() || !codes.len().is_multiple_of(v.len()) {
+        return Err(Error::Argument(format!(
+            "codes must be rows of the vector's {} values, got {} values",
+            v.len(),
+            codes.len()
+        )));
+    }
+    if !alpha.is_finite() || !v.iter().all(|x| x.is_finite()) {
+        return Err(Error::Argument(format!(
+            "the vector and its weight must be finite numbers (weight {alpha})"
+        )));
+    }
+    Ok(codes
+        .chunks_exact(v.len())
+        .flat_map(|row| row.iter().zip(v).map(|(z, d)| z + alpha * d))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +168,22 @@ mod tests {
         assert_eq!(&p[..2], &[0.0, 2.0]);
         assert_eq!(&p[8..], &[4.0, -2.0]);
         assert!(path(&[0.0], &[1.0, 2.0], 3, InterpolationMode::Lerp).is_err());
+    }
+
+    #[test]
+    fn attribute_vector_is_the_difference_of_the_means() {
+        let a = [1.0, 2.0, 3.0, 4.0]; // rows (1, 2), (3, 4): mean (2, 3)
+        let b = [0.0, 1.0]; // mean (0, 1)
+        assert_eq!(attribute_vector(&a, &b, 2).unwrap(), vec![2.0, 2.0]);
+        assert!(attribute_vector(&a, &[], 2).is_err());
+        assert!(attribute_vector(&a, &[1.0, 2.0, 3.0], 2).is_err());
+    }
+
+    #[test]
+    fn shift_moves_every_row_by_the_weighted_vector() {
+        let z = shift(&[0.0, 0.0, 1.0, 1.0], &[2.0, -2.0], 0.5).unwrap();
+        assert_eq!(z, vec![1.0, -1.0, 2.0, 0.0]);
+        assert!(shift(&[0.0; 3], &[1.0, 1.0], 1.0).is_err());
+        assert!(shift(&[0.0; 2], &[1.0, 1.0], f32::NAN).is_err());
     }
 }

@@ -92,6 +92,73 @@ fn bad_input_is_an_error_and_the_module_keeps_working() {
 }
 
 #[wasm_bindgen_test]
+fn inpainting_and_latent_arithmetic_refuse_bad_arguments_and_keep_working() {
+    let model = LatentModel::load(VAE).unwrap();
+    let x = [0.5f32; 2 * 784];
+    let mut known = vec![1u8; 2 * 784];
+    known[..784].fill(0);
+    let bad = |r: Result<Vec<f32>, JsError>, what: &str, want: &str| {
+        let msg = message(r.err().unwrap_or_else(|| panic!("{what}: no error")));
+        assert!(msg.contains(want), "{what}: {msg}");
+    };
+    bad(
+        model.inpaint(&x, &known[1..], None, None),
+        "short mask",
+        "one value per input value",
+    );
+    let mut three = known.clone();
+    three[0] = 3;
+    bad(
+        model.inpaint(&x, &three, None, None),
+        "mask value 3",
+        "got 3",
+    );
+    bad(
+        model.inpaint(&x, &known, None, Some(5000)),
+        "5000 iterations",
+        "1 to 1000",
+    );
+    bad(
+        model.attribute_vector(&x, None, &[], None),
+        "empty set B",
+        "multiple of 784",
+    );
+    bad(
+        model.shift_decode(&x, None, &[1.0; 3], 1.0),
+        "3-value vector",
+        "must have 2 values",
+    );
+    bad(
+        model.shift_decode(&x, None, &[1.0; 2], f32::NAN),
+        "NaN weight",
+        "finite",
+    );
+    bad(
+        model.decode_across_classes(&[0.0; 2]),
+        "unconditional",
+        "not conditioned",
+    );
+    // Still alive, and the known half comes back as given.
+    let out = model.inpaint(&x, &known, None, None).unwrap();
+    assert_eq!(&out[784..], &x[784..]);
+    let v = model
+        .attribute_vector(&x[..784], None, &x[784..], None)
+        .unwrap();
+    assert_eq!(v, vec![0.0; 2], "two equal sets: a zero vector");
+    assert_eq!(
+        model.shift_decode(&x, None, &v, 1.0).unwrap().len(),
+        2 * 784
+    );
+    let cgan = LatentModel::load(CGAN).unwrap();
+    let l = serde_json::from_str::<serde_json::Value>(&cgan.info().unwrap()).unwrap()["latent_dim"]
+        .as_u64()
+        .unwrap() as usize;
+    let k = 10;
+    let grid = cgan.decode_across_classes(&vec![0.1; 2 * l]).unwrap();
+    assert_eq!(grid.len(), 2 * k * 784);
+}
+
+#[wasm_bindgen_test]
 fn a_browser_trained_checkpoint_is_the_native_format() {
     // Past the browser's limits: refused, naming the limit.
     for (spec, limit) in [

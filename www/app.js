@@ -7,6 +7,7 @@ import { createSampleView } from './views/sample.js';
 import { createInterpolateView } from './views/interpolate.js';
 import { createReconstructView } from './views/reconstruct.js';
 import { createLatentMapView } from './views/latent-map.js';
+import { createArithmeticView } from './views/arithmetic.js';
 import { createTrainView } from './views/train.js';
 import { createLoadView } from './views/load.js';
 
@@ -271,6 +272,7 @@ const views = {
   interpolate: createInterpolateView(ctx),
   reconstruct: createReconstructView(ctx),
   'latent-map': createLatentMapView(ctx),
+  arithmetic: createArithmeticView(ctx),
   train: createTrainView(ctx),
   load: createLoadView(ctx),
 };

@@ -486,6 +486,84 @@ Object.assign(handlers, {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Requests for inpainting (the Reconstruct view) and latent arithmetic (the Arithmetic view):
+//   inpaint         {slot, x, known: Uint8Array (1 known, 0 missing), label?, iterations?}
+//                                           → {output: Output, ms}
+//   attributeVector {slot, a: Set, b: Set}  → {v: Float32Array latent_dim, countA, countB}
+//   shiftLatents    {slot, targets: Set, v, alpha, originals?} → {output: Output, originals?: Output, n}
+//   acrossClasses   {slot, n, seed, temperature, targets?: Set}
+//                                           → {output: Output (n rows × K classes), rows, cols, originals?}
+// A Set picks test images of the model's dataset: {class, count?} (the first `count`, default
+// all, of that class in the page's test subset) or {indices: [...]}.
+
+/** {values, labels, n} of the test images a Set picks. */
+async function testSet(info, set) {
+  const data = await loadImages(info.data?.name, 'test');
+  let idx;
+  if (Array.isArray(set?.indices)) {
+    idx = set.indices.map(Number);
+    const bad = idx.find((i) => !(Number.isInteger(i) && i >= 0 && i < data.n));
+    if (bad !== undefined) throw new Error(`test image index ${bad} is not in 0 … ${data.n - 1}`);
+  } else if (set && Number.isInteger(Number(set.class))) {
+    const c = Number(set.class);
+    idx = [];
+    for (let i = 0; i < data.n && idx.length < (set.count ?? data.n); i++) if (data.labels[i] === c) idx.push(i);
+  } else {
+    throw new Error('a set of test images is {class, count?} or {indices: [...]}');
+  }
+  if (!idx.length) throw new Error('the set of test images is empty');
+  const d = data.c * data.h * data.w;
+  const values = new Float32Array(idx.length * d);
+  idx.forEach((i, k) => values.set(data.values.subarray(i * d, (i + 1) * d), k * d));
+  return { values, labels: Uint32Array.from(idx, (i) => data.labels[i]), n: idx.length };
+}
+
+const condLabels = (info, set) => (info.num_classes ? set.labels : undefined);
+
+Object.assign(handlers, {
+  inpaint(p) {
+    const { model, info } = slotOf(p);
+    const labels = optClass(p.label) === undefined ? undefined : Uint32Array.from([Number(p.label)]);
+    const t0 = performance.now();
+    const known = p.known instanceof Uint8Array ? p.known : Uint8Array.from(p.known ?? []);
+    const out = output(model.inpaint(p.x, known, labels, p.iterations), info);
+    return { output: out, ms: performance.now() - t0 };
+  },
+
+  async attributeVector(p) {
+    const { model, info } = slotOf(p);
+    const [a, b] = [await testSet(info, p.a), await testSet(info, p.b)];
+    const v = model.attributeVector(a.values, condLabels(info, a), b.values, condLabels(info, b));
+    return { v, countA: a.n, countB: b.n };
+  },
+
+  async shiftLatents(p) {
+    const { model, info } = slotOf(p);
+    const t = await testSet(info, p.targets);
+    const out = output(model.shiftDecode(t.values, condLabels(info, t), Float32Array.from(p.v ?? []), Number(p.alpha)), info);
+    return { output: out, originals: p.originals ? output(t.values, info) : null, n: t.n };
+  },
+
+  async acrossClasses(p) {
+    const { model, info } = slotOf(p);
+    if (!info.num_classes) throw new Error(`this ${info.kind} is not conditioned on classes`);
+    let z;
+    let originals = null;
+    if (p.targets) {
+      const t = await testSet(info, p.targets);
+      z = model.encode(t.values, t.labels).mu;
+      originals = output(t.values, info);
+    } else {
+      const n = Number(p.n ?? 4);
+      if (!(Number.isInteger(n) && n >= 1 && n <= 16)) throw new Error(`rows of codes must be a whole number from 1 to 16, got ${p.n}`);
+      z = model.randomLatents(n, p.seed >>> 0, Number(p.temperature ?? 1));
+    }
+    const rows = z.length / info.latent_dim;
+    return { output: output(model.decodeAcrossClasses(z), info), rows, cols: info.num_classes, originals };
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
 // The training loop: chunks of trainSteps sized by time (CHUNK_BUDGET_S, from the measured
 // step time; at least one step), yielding to the event loop between them so pause / resume /
 // reset / sample requests are answered within about one budget. One step cannot be cut: a

@@ -1,9 +1,12 @@
 //! Pure architectures: no losses, no optimizers. [`Network`] ties a config to its weights and
-//! offers what every front end (CLI, wasm, evaluation) needs: sample, encode, decode.
+//! offers what every front end (CLI, wasm, evaluation) needs: sample, encode, decode; the
+//! views' operations built on those live beside it (card.rs, arithmetic.rs, inpaint.rs).
 
+pub mod arithmetic;
 pub mod card;
 pub mod classifier;
 pub mod gan;
+pub mod inpaint;
 pub mod iwae;
 pub mod layers;
 pub mod norm;
@@ -420,6 +423,22 @@ impl Network {
             layers::Weights::Frozen,
         )?;
         Ok(candle_nn::ops::sigmoid(&logits)?)
+    }
+
+    /// Builds a `[B, L]` tensor of latent codes from flat values, checking the length.
+    pub fn codes_from_slice(&self, values: &[f32]) -> Result<Tensor> {
+        let l = self.latent_dim_or_err()?;
+        if values.is_empty() || !values.len().is_multiple_of(l) {
+            return Err(Error::Argument(format!(
+                "expected a multiple of {l} latent values, got {}",
+                values.len()
+            )));
+        }
+        Ok(Tensor::from_slice(
+            values,
+            (values.len() / l, l),
+            &self.device,
+        )?)
     }
 
     /// Builds a `[B, *sample_shape]` tensor from flat values, checking the length.

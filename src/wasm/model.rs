@@ -1,4 +1,5 @@
-//! A loaded checkpoint, for sampling, encoding, decoding and interpolating.
+//! A loaded checkpoint, for sampling, encoding, decoding, interpolating, inpainting and latent
+//! arithmetic.
 
 use candle::{Device, Tensor};
 use wasm_bindgen::prelude::*;
@@ -74,18 +75,7 @@ impl LatentModel {
     /// conditional models.
     pub fn decode(&self, z: &[f32], labels: Option<Vec<u32>>) -> Result<Vec<f32>, JsError> {
         let net = &self.ckpt.network;
-        let l = net
-            .config()
-            .latent_dim()
-            .ok_or_else(|| JsError::new("this model has no latent space"))?;
-        if z.is_empty() || !z.len().is_multiple_of(l) {
-            return Err(JsError::new(&format!(
-                "expected a multiple of {l} latent values, got {}",
-                z.len()
-            )));
-        }
-        let z = Tensor::from_slice(z, (z.len() / l, l), net.device())?;
-        values(&net.decode(&z, labels.as_deref())?)
+        values(&net.decode(&net.codes_from_slice(z)?, labels.as_deref())?)
     }
 
     /// Data-space samples → `{mu, logvar}` (`Float32Array`s of `B × latent_dim`; `logvar` is
@@ -150,5 +140,59 @@ impl LatentModel {
     pub fn discriminate(&self, x: &[f32], labels: Option<Vec<u32>>) -> Result<Vec<f32>, JsError> {
         let net = &self.ckpt.network;
         values(&net.discriminate(&net.batch_from_slice(x)?, labels.as_deref())?)
+    }
+
+    /// Inpainting: data-space samples with the values where `known` is 0 filled in by
+    /// iterating encode → decode (`Network::inpaint`); `known` has one 0 or 1 per value.
+    /// `iterations` defaults to the library's.
+    pub fn inpaint(
+        &self,
+        x: &[f32],
+        known: &[u8],
+        labels: Option<Vec<u32>>,
+        iterations: Option<usize>,
+    ) -> Result<Vec<f32>, JsError> {
+        let net = &self.ckpt.network;
+        let x = net.batch_from_slice(x)?;
+        values(&net.inpaint(&x, known, labels.as_deref(), iterations)?)
+    }
+
+    /// The mean code of the samples `a` minus that of the samples `b` (`latent_dim` values).
+    #[wasm_bindgen(js_name = attributeVector)]
+    pub fn attribute_vector(
+        &self,
+        a: &[f32],
+        labels_a: Option<Vec<u32>>,
+        b: &[f32],
+        labels_b: Option<Vec<u32>>,
+    ) -> Result<Vec<f32>, JsError> {
+        let net = &self.ckpt.network;
+        Ok(net.attribute_vector(
+            &net.batch_from_slice(a)?,
+            labels_a.as_deref(),
+            &net.batch_from_slice(b)?,
+            labels_b.as_deref(),
+        )?)
+    }
+
+    /// Data-space samples encoded, moved by `alpha · v` in latent space and decoded.
+    #[wasm_bindgen(js_name = shiftDecode)]
+    pub fn shift_decode(
+        &self,
+        x: &[f32],
+        labels: Option<Vec<u32>>,
+        v: &[f32],
+        alpha: f32,
+    ) -> Result<Vec<f32>, JsError> {
+        let net = &self.ckpt.network;
+        values(&net.shift_decode(&net.batch_from_slice(x)?, labels.as_deref(), v, alpha)?)
+    }
+
+    /// Codes (`N × latent_dim`) each decoded as every class of a conditional model
+    /// (`N·K × sample_len`, code after code).
+    #[wasm_bindgen(js_name = decodeAcrossClasses)]
+    pub fn decode_across_classes(&self, z: &[f32]) -> Result<Vec<f32>, JsError> {
+        let net = &self.ckpt.network;
+        values(&net.decode_across_classes(&net.codes_from_slice(z)?)?)
     }
 }
