@@ -137,7 +137,7 @@ fn single_threaded(
 }
 
 /// `c[j] (+)= Σₚ a[0, p]·b[p, j]` where column `j` of `b` is contiguous (`b.rs == 1`): one
-/// dot product per output, four outputs at a time on one thread ([`dot4`]).
+/// dot product per output, 8 partial sums wide so the compiler vectorizes it.
 fn row_times_transposed(
     a: &View,
     b: &View,
@@ -147,65 +147,17 @@ fn row_times_transposed(
     threads: Threads,
 ) {
     let x: Vec<f32> = (0..k).map(|p| a.data[p * a.cs]).collect();
-    let col = |j: usize| &b.data[j * b.cs..j * b.cs + k];
-    let put = |out: &mut f32, d: f32| *out = if accumulate { *out + d } else { d };
+    let one = |j: usize, out: &mut f32| {
+        let col = &b.data[j * b.cs..j * b.cs + k];
+        let d = dot(&x, col);
+        *out = if accumulate { *out + d } else { d };
+    };
     if threads == Threads::Pool && super::threads() > 1 && n * k >= PARALLEL_MACS {
         use rayon::prelude::*;
-        c.par_iter_mut()
-            .enumerate()
-            .for_each(|(j, o)| put(o, dot(&x, col(j))));
-        return;
+        c.par_iter_mut().enumerate().for_each(|(j, o)| one(j, o));
+    } else {
+        c.iter_mut().enumerate().for_each(|(j, o)| one(j, o));
     }
-    let mut quads = c.chunks_exact_mut(4);
-    for (q, outs) in (&mut quads).enumerate() {
-        let d = dot4(&x, [0, 1, 2, 3].map(|i| col(4 * q + i)));
-        outs.iter_mut().zip(d).for_each(|(o, d)| put(o, d));
-    }
-    let done = n - n % 4;
-    for (j, o) in quads.into_remainder().iter_mut().enumerate() {
-        put(o, dot(&x, col(done + j)));
-    }
-}
-
-/// `[x·r₀, x·r₁, x·r₂, x·r₃]` (each row `x.len()` long): one [`dot`] per row.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn dot4(x: &[f32], r: [&[f32]; 4]) -> [f32; 4] {
-    r.map(|r| dot(x, r))
-}
-
-/// `[x·r₀, x·r₁, x·r₂, x·r₃]` (each row `x.len()` long) in simd128: two accumulators per row,
-/// so eight independent add chains, and each load of `x` serves four rows (bench E's
-/// 400×784 product ran 1.35× faster than with four [`dot`]s; the compiler's own vectorization
-/// of this loop shuffles lanes and is slower than [`dot`]).
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn dot4(x: &[f32], r: [&[f32]; 4]) -> [f32; 4] {
-    use core::arch::wasm32::*;
-    let k = x.len();
-    let rows = r.map(|r| &r[..k]);
-    let n = k - k % 8;
-    let mut acc = [[f32x4_splat(0.0); 2]; 4];
-    let load = |s: &[f32], p: usize| -> v128 {
-        // SAFETY: callers pass p + 4 <= n <= s.len() (every row is k long); unaligned load.
-        unsafe { v128_load(s.as_ptr().add(p) as *const v128) }
-    };
-    for p in (0..n).step_by(8) {
-        let (x0, x1) = (load(x, p), load(x, p + 4));
-        for (a, row) in acc.iter_mut().zip(&rows) {
-            a[0] = f32x4_add(a[0], f32x4_mul(x0, load(row, p)));
-            a[1] = f32x4_add(a[1], f32x4_mul(x1, load(row, p + 4)));
-        }
-    }
-    let mut out = [0f32; 4];
-    for ((o, a), row) in out.iter_mut().zip(&acc).zip(&rows) {
-        let v = f32x4_add(a[0], a[1]);
-        let mut s = (f32x4_extract_lane::<0>(v) + f32x4_extract_lane::<1>(v))
-            + (f32x4_extract_lane::<2>(v) + f32x4_extract_lane::<3>(v));
-        for (xq, rq) in x[n..].iter().zip(&row[n..]) {
-            s += xq * rq;
-        }
-        *o = s;
-    }
-    out
 }
 
 /// `Σ x[i]·y[i]`.
