@@ -9,6 +9,7 @@
 import init, * as ll from '/www/pkg/latentlab.js';
 import { BENCHES, PROTOCOL, runSuite } from './bench-core.mjs';
 import { latentLabBenches } from './latentlab-benches.mjs';
+import { withSimdPeak } from './simd-peak.mjs';
 import { tfjsBenches } from './tfjs-benches.mjs';
 import { setupTfjs } from './tfjs-setup.mjs';
 import { poolSize } from '/www/wasm.js';
@@ -31,12 +32,11 @@ window.runBenches = async ({ quick = false, only = Object.keys(BENCHES) } = {}) 
   const protocol = quick ? PROTOCOL.quick : PROTOCOL.chromium;
   log(`Latent Lab ${JSON.stringify(libsInfo.latentlab)}; TF.js ${JSON.stringify(libsInfo.tfjs)}; protocol ${JSON.stringify(protocol)}`);
   const t0 = performance.now();
-  const results = await runSuite({
-    libs: { latentlab: latentLabBenches(ll), tfjs: tfjsBenches(tf) },
-    only,
+  const { simdPeak, results } = await withSimdPeak(
     protocol,
+    () => runSuite({ libs: { latentlab: latentLabBenches(ll), tfjs: tfjsBenches(tf) }, only, protocol, log }),
     log,
-  });
+  );
   return {
     meta: {
       userAgent: navigator.userAgent,
@@ -47,6 +47,7 @@ window.runBenches = async ({ quick = false, only = Object.keys(BENCHES) } = {}) 
       ...libsInfo,
       seconds: (performance.now() - t0) / 1000,
     },
+    simdPeak,
     results,
   };
 };

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCHES } from './bench-core.mjs';
+import { FLOPS_PER_ITER } from './flops.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -60,6 +61,20 @@ const download = {
   },
 };
 
+// GFLOP/s of every measured row, and its share of the simd128 peak of the same runtime's run
+// (the threaded rows against the single-thread peak times the pool size).
+function addFlops(results, peakGflops) {
+  for (const [id, r] of Object.entries(results ?? {})) {
+    if (!r?.median || !FLOPS_PER_ITER[id]) continue;
+    r.gflops = +(FLOPS_PER_ITER[id] / (r.median * 1e6)).toFixed(3);
+    if (peakGflops) r.peakPercent = +((100 * r.gflops) / peakGflops).toFixed(1);
+  }
+}
+for (const rep of [node, chromium]) {
+  for (const lib of Object.values(rep?.results ?? {})) addFlops(lib, rep.simdPeak?.gflops);
+}
+for (const t of chromium?.threaded ?? []) addFlops(t.results, chromium.simdPeak?.gflops && chromium.simdPeak.gflops * t.threads);
+
 const combined = {
   date: new Date().toISOString(),
   git: { head: git('rev-parse', 'HEAD'), dirtyPaths: (git('status', '--porcelain') ?? '').split('\n').filter(Boolean).length },
@@ -78,6 +93,7 @@ const combined = {
     "Init differs by design, irrelevant for speed: TF.js side uses benches/README.md's U(±1/√fan_in); Latent Lab's VAEs use U(±1/√fan_in) ('uniform'), its GAN uses DCGAN N(0, 0.02) ('dcgan').",
     'C: Latent Lab draws a fresh z for the G step (benches/README.md: one z for both); both sides re-run G forward in the G step.',
   ],
+  flopsPerIter: { source: 'benches/browser/flops.mjs (2 FLOPs per multiply-add, as benches/pytorch/flops.py)', ...FLOPS_PER_ITER },
   reference: REFERENCE,
   download,
   node,
@@ -102,6 +118,7 @@ const cell = (r) => {
   if (r.error) return `error: ${r.error.split('\n')[0]}`;
   return `${fmt(r.median)} [${fmt(r.min)}–${fmt(r.max)}]`;
 };
+const flopsCell = (r) => (r?.gflops ? `${fmt(r.gflops)}${r.peakPercent != null ? ` (${r.peakPercent.toFixed(0)} %)` : ''}` : '–');
 const kb = (b) => `${(b / 1024).toFixed(0)} KiB`;
 const mb = (b) => `${(b / 2 ** 20).toFixed(2)} MiB`;
 
@@ -109,8 +126,8 @@ const lines = [];
 const quick = node?.meta?.quick || chromium?.meta?.quick;
 lines.push(`### Latent Lab wasm vs TF.js ${node?.meta?.tfjs?.version ?? chromium?.meta?.tfjs?.version ?? '4.22'} wasm (SIMD, 1 thread): ms per iteration${quick ? ' — QUICK MODE, not a measurement' : ''}`);
 lines.push('');
-lines.push('| bench | runtime | Latent Lab ms (median [min–max]) | TF.js ms (median [min–max]) | TF.js / Latent Lab | TF.js ref. ms (benches/README.md, not measured here) |');
-lines.push('|---|---|---|---|---|---|');
+lines.push('| bench | runtime | Latent Lab ms (median [min–max]) | TF.js ms (median [min–max]) | TF.js / Latent Lab | Latent Lab GFLOP/s (% peak) | TF.js GFLOP/s (% peak) | TF.js ref. ms (benches/README.md, not measured here) |');
+lines.push('|---|---|---|---|---|---|---|---|');
 for (const [rt, rep] of [['Node', node], ['Chromium', chromium]]) {
   if (!rep?.results) continue;
   for (const id of Object.keys(BENCHES)) {
@@ -119,9 +136,15 @@ for (const [rt, rep] of [['Node', node], ['Chromium', chromium]]) {
     if (!a && !b) continue;
     const ratio = a?.median && b?.median ? `${(b.median / a.median).toFixed(2)}×` : '–';
     const ref = REFERENCE[rt.toLowerCase()][id];
-    lines.push(`| ${id}. ${BENCHES[id]} | ${rt} | ${cell(a)} | ${cell(b)} | ${ratio} | ${ref} |`);
+    lines.push(`| ${id}. ${BENCHES[id]} | ${rt} | ${cell(a)} | ${cell(b)} | ${ratio} | ${flopsCell(a)} | ${flopsCell(b)} | ${ref} |`);
   }
 }
+lines.push('');
+for (const [rt, rep] of [['Node', node], ['Chromium', chromium]]) {
+  const p = rep?.simdPeak;
+  if (p) lines.push(`${rt} simd128 peak, one thread, same run (benches/browser/simd-peak.mjs: ${p.loop}): ${fmt(p.gflops)} GFLOP/s (before / after the benches: ${p.gflopsBeforeAfter.map(fmt).join(' / ')}; the higher is kept).`);
+}
+lines.push('GFLOP/s: benches/browser/flops.mjs\'s FLOPs per iteration (layers\' multiply-adds ×2, forward and needed backward passes) over the median time.');
 lines.push('');
 lines.push('Ratio > 1: Latent Lab is faster. TF.js B and C run with a Conv2DBackpropFilter kernel this harness adds to the wasm backend (im2col + matMul from tfjs wasm ops); stock tfjs-backend-wasm 4.22 cannot train them.');
 const nm = node?.meta;
@@ -139,14 +162,14 @@ if (threaded?.length) {
   const sizes = threaded.map((r) => r.threads);
   lines.push(`### Latent Lab threaded build (www/pkg-threads, rayon pool in a Web Worker), Chromium: ms per iteration${quick ? ' — QUICK MODE, not a measurement' : ''}`);
   lines.push('');
-  lines.push(`| bench | single-thread build (www/pkg) | ${sizes.map((n) => `threaded, ${n} thread${n === 1 ? '' : 's'}`).join(' | ')} | speed-up, ${sizes[sizes.length - 1]} vs ${sizes[0]} |`);
-  lines.push(`|---|---|${sizes.map(() => '---|').join('')}---|`);
+  lines.push(`| bench | single-thread build (www/pkg) | ${sizes.map((n) => `threaded, ${n} thread${n === 1 ? '' : 's'}`).join(' | ')} | speed-up, ${sizes[sizes.length - 1]} vs ${sizes[0]} | GFLOP/s (% of ${sizes[sizes.length - 1]} × peak), ${sizes[sizes.length - 1]} threads |`);
+  lines.push(`|---|---|${sizes.map(() => '---|').join('')}---|---|`);
   for (const id of Object.keys(BENCHES)) {
     const rows = threaded.map((r) => r.results?.[id]);
     if (rows.every((r) => !r)) continue;
     const [first, last] = [rows[0], rows[rows.length - 1]];
     const up = first?.median && last?.median ? `${(first.median / last.median).toFixed(2)}×` : '–';
-    lines.push(`| ${id}. ${BENCHES[id]} | ${cell(chromium.results?.latentlab?.[id])} | ${rows.map(cell).join(' | ')} | ${up} |`);
+    lines.push(`| ${id}. ${BENCHES[id]} | ${cell(chromium.results?.latentlab?.[id])} | ${rows.map(cell).join(' | ')} | ${up} | ${flopsCell(last)} |`);
   }
   lines.push('');
   lines.push('Same protocol; the threaded rows run in a module Web Worker (as the demo computes), the single-thread row on the bench page\'s main thread.');

@@ -170,13 +170,14 @@ async function pageMetrics(browser, label) {
 
 // ---------------------------------------------------------------------------------------------
 
-const report = { runtime: 'chromium', meta: { flags: BENCH_FLAGS, quick }, results: null, threaded: null, page: null };
+const report = { runtime: 'chromium', meta: { flags: BENCH_FLAGS, quick }, simdPeak: null, results: null, threaded: null, page: null };
 const benchBrowser = await launch(BENCH_FLAGS);
 try {
   report.meta.chromium = benchBrowser.version();
   if (doBench) {
     const r = await runBenchPage(benchBrowser);
     Object.assign(report.meta, r.meta);
+    report.simdPeak = r.simdPeak ?? null;
     report.results = r.results;
     report.threaded = r.threaded ?? null;
   }

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { BENCHES, PROTOCOL, runSuite } from './bench-core.mjs';
 import { latentLabBenches } from './latentlab-benches.mjs';
+import { withSimdPeak } from './simd-peak.mjs';
 import { tfjsBenches } from './tfjs-benches.mjs';
 import { setupTfjs } from './tfjs-setup.mjs';
 
@@ -39,12 +40,11 @@ console.log = warn;
 const protocol = quick ? PROTOCOL.quick : PROTOCOL.node;
 log(`Latent Lab ${JSON.stringify(ll.capabilities())}; TF.js ${JSON.stringify(tfInfo)}; protocol ${JSON.stringify(protocol)}`);
 const t0 = Date.now();
-const results = await runSuite({
-  libs: { latentlab: latentLabBenches(ll), tfjs: tfjsBenches(tf) },
-  only,
+const { simdPeak, results } = await withSimdPeak(
   protocol,
+  () => runSuite({ libs: { latentlab: latentLabBenches(ll), tfjs: tfjsBenches(tf) }, only, protocol, log }),
   log,
-});
+);
 
 const report = {
   runtime: 'node',
@@ -61,6 +61,7 @@ const report = {
     loadavgEnd: os.loadavg(),
     seconds: (Date.now() - t0) / 1000,
   },
+  simdPeak,
   results,
 };
 const json = `${JSON.stringify(report, null, 2)}\n`;
