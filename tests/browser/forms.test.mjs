@@ -134,7 +134,7 @@ test('at 390 × 844 every tab shows and, after Start, the training status is in 
     });
   let l = await layout();
   assert.ok(l.scrollWidth <= l.vw, `no sideways scroll (${l.scrollWidth} > ${l.vw})`);
-  assert.equal(l.tabs.length, 6);
+  assert.deepEqual(l.tabs.map((t) => t.text), ['Sample', 'Interpolate', 'Reconstruct', 'Latent map', 'Arithmetic', 'Train', 'Load']);
   for (const t of l.tabs) assert.ok(t.left >= 0 && t.right <= l.vw, `tab ${t.text} in view (${t.left}–${t.right} of ${l.vw})`);
   assert.ok(l.cardBottom < 0.3 * l.vh, `header and model card take ${((100 * l.cardBottom) / l.vh).toFixed(0)} % of the first screen`);
   await phone.locator('#train-dataset').selectOption('ring8');
@@ -146,7 +146,7 @@ test('at 390 × 844 every tab shows and, after Start, the training status is in 
   assert.ok(l.status.top >= -1 && l.status.bottom <= l.vh, `status in view after Start (${l.status.top}–${l.status.bottom} of ${l.vh})`);
   assert.ok(l.scrollWidth <= l.vw, `no sideways scroll while training (${l.scrollWidth} > ${l.vw})`);
   await phone.screenshot({ path: join(ARTIFACTS, 'forms-phone-train.png') });
-  for (const view of ['sample', 'interpolate', 'reconstruct', 'latent-map', 'load']) {
+  for (const view of ['sample', 'interpolate', 'reconstruct', 'latent-map', 'arithmetic', 'load']) {
     await phone.evaluate((v) => (location.hash = v), view);
     const w = await phone.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
     assert.ok(w[0] <= w[1], `#${view}: no sideways scroll (${w[0]} > ${w[1]})`);
