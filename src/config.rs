@@ -102,6 +102,16 @@ impl Backbone {
         }
     }
 
+    /// Maxout is a discriminator's option: refused on other networks rather than ignored.
+    fn refuse_maxout(&self, what: &str) -> Result<()> {
+        match self.maxout {
+            Some(_) => Err(Error::Config(format!(
+                "{what}: maxout units are for discriminators only"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     fn validate(&self, what: &str, sample_shape: &[usize]) -> Result<()> {
         if self.hidden.contains(&0) {
             return Err(Error::Config(format!("{what}: hidden sizes must be > 0")));
@@ -290,6 +300,7 @@ impl ModelConfig {
             ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => c.validate(),
             ModelConfig::Gan(c) => {
                 c.generator.validate("generator", &c.sample_shape)?;
+                c.generator.refuse_maxout("generator")?;
                 c.discriminator.validate("discriminator", &c.sample_shape)?;
                 if c.pack == 0 {
                     return Err(Error::Config("pack must be ≥ 1".into()));
@@ -307,6 +318,7 @@ impl ModelConfig {
             }
             ModelConfig::Classifier(c) => {
                 c.backbone.validate("backbone", &c.sample_shape)?;
+                c.backbone.refuse_maxout("classifier")?;
                 if c.feature_dim == 0 {
                     return Err(Error::Config("feature_dim must be > 0".into()));
                 }
@@ -337,6 +349,7 @@ impl ModelConfig {
 impl VaeConfig {
     fn validate(&self) -> Result<()> {
         self.backbone.validate("backbone", &self.sample_shape)?;
+        self.backbone.refuse_maxout("encoder and decoder")?;
         if !(self.beta.is_finite() && self.beta >= 0.0) {
             return Err(Error::Config(format!(
                 "beta must be ≥ 0, got {}",

@@ -103,3 +103,22 @@ fn a_dcgan_normalized_in_both_networks_trains_on_mnist() {
     let d_fake = m.get("d_fake").unwrap();
     assert!((0.0..=1.0).contains(&d_fake), "{}", m.line());
 }
+
+#[test]
+fn maxout_is_refused_outside_discriminators() {
+    let data = Dataset::open("ring8", Split::Train, Some(200), "data".as_ref(), 1).unwrap();
+    let mut vae = ModelSpec::new(ModelKind::Vae);
+    vae.hidden = Some(vec![16]);
+    let mut cfg = vae.build(&data.info).unwrap();
+    if let latentlab::ModelConfig::Vae(c) = &mut cfg {
+        c.backbone.maxout = Some(3);
+    }
+    let err = cfg.validate().unwrap_err().to_string();
+    assert!(
+        err.contains("maxout units are for discriminators only"),
+        "{err}"
+    );
+    let mut gan = ModelSpec::new(ModelKind::Gan);
+    gan.d_maxout = Some(3);
+    assert!(gan.build(&data.info).is_ok());
+}
