@@ -10,7 +10,7 @@
 use candle::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::gemm::{matmul, Threads, View};
+use super::gemm::{matmul, transpose, Threads, View};
 use super::patches::{im2row, row2im, Geometry};
 use super::{apply_layer, pre_activation_grad, slice, tensor, with_values, Act, Needs};
 
@@ -59,13 +59,17 @@ fn gather(images: &[f32], channels: usize, len: usize, wide: &mut [f32]) {
     }
 }
 
-/// The inverse of [`gather`]: `images[j][c, i] = wide[c, j·len + i]`.
-fn scatter(wide: &[f32], channels: usize, len: usize, images: &mut [f32]) {
-    let n = images.len() / (channels * len);
-    for (j, img) in images.chunks_exact_mut(channels * len).enumerate() {
-        for (c, row) in img.chunks_exact_mut(len).enumerate() {
-            let at = c * n * len + j * len;
-            row.copy_from_slice(&wide[at..at + len]);
+/// `images[j][c, i] = tall[j·len + i, c]`: the inverse of stacking `n` images of
+/// `[channels, len]` as `[n·len, channels]` (a product's output with the channels last).
+fn scatter_tall(tall: &[f32], channels: usize, len: usize, images: &mut [f32]) {
+    for (img, rows) in images
+        .chunks_exact_mut(channels * len)
+        .zip(tall.chunks_exact(channels * len))
+    {
+        for (i, row) in rows.chunks_exact(channels).enumerate() {
+            for (c, &v) in row.iter().enumerate() {
+                img[c * len + i] = v;
+            }
         }
     }
 }
@@ -219,26 +223,27 @@ impl CustomOp3 for Conv2d {
         }
         let (ck2, len, xlen) = (g.patch_len(), g.positions(), g.c * g.h * g.w);
         let groups = Groups::new(batch, ck2, len);
+        let wt = transpose(w, o, ck2);
         let mut y = vec![0f32; batch * o * len];
         y.par_chunks_mut(groups.size * o * len)
             .zip(x.par_chunks(groups.size * xlen))
             .try_for_each_init(
                 || scratch(groups.size, ck2, o, len),
-                |(cols, wide), (ys, xs)| {
+                |(cols, tall), (ys, xs)| {
                     let n = xs.len() / xlen;
                     let rows = &mut cols[..n * len * ck2];
                     im2row_group(&g, xs, rows);
-                    // wide [O, n·len] = W [O, ck2] · rowsᵀ [ck2, n·len]
-                    let wide = &mut wide[..o * n * len];
+                    // tall [n·len, O] = rows [n·len, ck2] · Wᵀ [ck2, O]
+                    let tall = &mut tall[..o * n * len];
                     matmul(
-                        (o, n * len, ck2),
-                        View::rows(w, ck2),
-                        View::transposed(rows, ck2),
-                        wide,
+                        (n * len, o, ck2),
+                        View::rows(rows, ck2),
+                        View::rows(&wt, o),
+                        tall,
                         false,
                         groups.threads,
                     )?;
-                    scatter(wide, o, len, ys);
+                    scatter_tall(tall, o, len, ys);
                     for img in ys.chunks_exact_mut(o * len) {
                         for (row, &b) in img.chunks_exact_mut(len).zip(bias) {
                             row.iter_mut().for_each(|v| *v += b);
@@ -428,53 +433,56 @@ impl CustomOp3 for ConvTranspose2d {
             ..
         } = self.needs;
         let mut dx = vec![0f32; if need_x { batch * ci * len } else { 0 }];
+        let wt = if need_x {
+            with_values(w, |wv| Ok(transpose(wv, ci, cok2)))?
+        } else {
+            Vec::new()
+        };
         let dw = with_values(x, |xv| {
-            with_values(w, |wv| {
-                grad_chunks(&mut dx, groups.size * ci * len, n_groups)
-                    .into_par_iter()
-                    .zip(xv.par_chunks(groups.size * ci * len))
-                    .zip(dz.par_chunks(groups.size * ylen))
-                    .try_fold(
-                        || {
-                            let (cols, wide) = scratch(groups.size, cok2, ci, len);
-                            (vec![0f32; if need_w { ci * cok2 } else { 0 }], cols, wide)
-                        },
-                        |(mut dw, mut cols, mut wide), ((dxs, xs), dzs)| {
-                            let n = xs.len() / (ci * len);
-                            let cols_n = &mut cols[..cok2 * n * len];
-                            im2row_group(&g, dzs, cols_n); // drows [n·len, Co·k²]
-                            let wide_n = &mut wide[..ci * n * len];
-                            if need_w {
-                                gather(xs, ci, len, wide_n);
-                                // dW [Ci, Co·k²] += x [Ci, n·len] · drows
-                                let xv = View::rows(wide_n, n * len);
-                                matmul(
-                                    (ci, cok2, n * len),
-                                    xv,
-                                    View::rows(cols_n, cok2),
-                                    &mut dw,
-                                    true,
-                                    groups.threads,
-                                )?;
-                            }
-                            if !dxs.is_empty() {
-                                // dx [Ci, n·len] = W [Ci, Co·k²] · drowsᵀ
-                                matmul(
-                                    (ci, n * len, cok2),
-                                    View::rows(wv, cok2),
-                                    View::transposed(cols_n, cok2),
-                                    wide_n,
-                                    false,
-                                    groups.threads,
-                                )?;
-                                scatter(wide_n, ci, len, dxs);
-                            }
-                            Ok::<_, candle::Error>((dw, cols, wide))
-                        },
-                    )
-                    .map(|r| r.map(|(dw, _, _)| dw))
-                    .try_reduce(Vec::new, |a, b| Ok(add_into(a, b)))
-            })
+            grad_chunks(&mut dx, groups.size * ci * len, n_groups)
+                .into_par_iter()
+                .zip(xv.par_chunks(groups.size * ci * len))
+                .zip(dz.par_chunks(groups.size * ylen))
+                .try_fold(
+                    || {
+                        let (cols, wide) = scratch(groups.size, cok2, ci, len);
+                        (vec![0f32; if need_w { ci * cok2 } else { 0 }], cols, wide)
+                    },
+                    |(mut dw, mut cols, mut wide), ((dxs, xs), dzs)| {
+                        let n = xs.len() / (ci * len);
+                        let cols_n = &mut cols[..cok2 * n * len];
+                        im2row_group(&g, dzs, cols_n); // drows [n·len, Co·k²]
+                        let wide_n = &mut wide[..ci * n * len];
+                        if need_w {
+                            gather(xs, ci, len, wide_n);
+                            // dW [Ci, Co·k²] += x [Ci, n·len] · drows
+                            let xv = View::rows(wide_n, n * len);
+                            matmul(
+                                (ci, cok2, n * len),
+                                xv,
+                                View::rows(cols_n, cok2),
+                                &mut dw,
+                                true,
+                                groups.threads,
+                            )?;
+                        }
+                        if !dxs.is_empty() {
+                            // dx as [n·len, Ci] = drows [n·len, Co·k²] · Wᵀ [Co·k², Ci]
+                            matmul(
+                                (n * len, ci, cok2),
+                                View::rows(cols_n, cok2),
+                                View::rows(&wt, ci),
+                                wide_n,
+                                false,
+                                groups.threads,
+                            )?;
+                            scatter_tall(wide_n, ci, len, dxs);
+                        }
+                        Ok::<_, candle::Error>((dw, cols, wide))
+                    },
+                )
+                .map(|r| r.map(|(dw, _, _)| dw))
+                .try_reduce(Vec::new, |a, b| Ok(add_into(a, b)))
         })?;
         Ok((
             need_x.then(|| tensor(dx, x.dims())).transpose()?,

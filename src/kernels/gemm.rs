@@ -160,6 +160,26 @@ fn row_times_transposed(
     }
 }
 
+/// The transpose of a row-major `rows×cols` matrix, row-major (`rows` values per row), in
+/// cache-sized tiles.
+///
+/// gemm packs an operand whose columns are strided element by element; a product that would
+/// read a large matrix that way runs faster with a small operand transposed once instead.
+pub fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    const TILE: usize = 32;
+    let mut t = vec![0f32; rows * cols];
+    for r0 in (0..rows).step_by(TILE) {
+        for c0 in (0..cols).step_by(TILE) {
+            for r in r0..(r0 + TILE).min(rows) {
+                for c in c0..(c0 + TILE).min(cols) {
+                    t[c * rows + r] = a[r * cols + c];
+                }
+            }
+        }
+    }
+    t
+}
+
 /// `Σ x[i]·y[i]`.
 pub fn dot(x: &[f32], y: &[f32]) -> f32 {
     const W: usize = 8;
@@ -192,6 +212,19 @@ mod tests {
             }
         }
         c
+    }
+
+    #[test]
+    fn transpose_swaps_rows_and_columns() {
+        for &(rows, cols) in &[(1, 1), (3, 70), (33, 5), (64, 64)] {
+            let a: Vec<f32> = (0..rows * cols).map(|i| i as f32).collect();
+            let t = transpose(&a, rows, cols);
+            for r in 0..rows {
+                for c in 0..cols {
+                    assert_eq!(t[c * rows + r], a[r * cols + c]);
+                }
+            }
+        }
     }
 
     #[test]
