@@ -36,7 +36,7 @@ impl Act {
             Act::LeakyRelu => y
                 .iter_mut()
                 .for_each(|v| *v = if *v < 0.0 { *v * LEAK } else { *v }),
-            Act::Tanh => y.iter_mut().for_each(|v| *v = v.tanh()),
+            Act::Tanh => y.iter_mut().for_each(|v| *v = super::fastmath::tanh(*v)),
         }
     }
 

@@ -8,7 +8,8 @@
 //! - [`adam`]: the fused, in-place Adam update;
 //! - [`loss`]: the Bernoulli negative log-likelihood (BCE with logits) summed per sample;
 //! - [`norm`]: training-mode batch normalization with the activation fused;
-//! - [`maxout`]: the largest of each unit's pieces.
+//! - [`maxout`]: the largest of each unit's pieces;
+//! - [`fastmath`]: `exp`, softplus, sigmoid and `tanh` that vectorize.
 //!
 //! Each op computes only the gradients its inputs need (an input that does not track
 //! gradients, such as a data batch or a detached weight, gets none). The layers in
@@ -18,6 +19,7 @@
 pub mod activation;
 pub mod adam;
 pub mod conv;
+pub mod fastmath;
 pub mod gemm;
 pub mod linear;
 pub mod loss;
@@ -95,8 +97,19 @@ fn tensor(values: Vec<f32>, dims: &[usize]) -> candle::Result<Tensor> {
 
 /// Elementwise passes split across the pool only above this many elements, in chunks of
 /// [`ELEMENTWISE_CHUNK`]: waking the pool costs more than a smaller pass takes.
-const PARALLEL_ELEMENTS: usize = 1 << 18;
-const ELEMENTWISE_CHUNK: usize = 1 << 16;
+const PARALLEL_ELEMENTS: usize = 1 << 15;
+const ELEMENTWISE_CHUNK: usize = 1 << 14;
+
+/// Runs `f` on one of the pool's threads (natively; elsewhere where it is called), so that
+/// the parallel passes inside it share work with the other threads directly: called from
+/// outside the pool, each pass would wake the pool and put the caller to sleep until done.
+pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    #[cfg(not(target_arch = "wasm32"))]
+    if rayon::current_thread_index().is_none() {
+        return rayon::scope(|_| f());
+    }
+    f()
+}
 
 /// Threads our kernels may use (rayon's pool: the machine's cores natively, the browser's
 /// worker pool in a threaded wasm build, 1 otherwise).

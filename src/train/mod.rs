@@ -22,7 +22,7 @@ use crate::rng::Rng;
 use crate::{Error, Result};
 
 /// One optimization step of one model kind.
-pub trait Trainer {
+pub trait Trainer: Send {
     /// Runs one step on `batch`, drawing noise from `rng`; returns named metrics. When a metric
     /// is not finite the trainer returns its metrics with every network's weights, optimizer
     /// moments and step counts as they were before the step.
@@ -236,7 +236,7 @@ impl Session {
                 &mut self.rng,
                 self.net.device(),
             )?;
-            mean.add(&self.step(&batch)?);
+            mean.add(&crate::kernels::on_pool(|| self.step(&batch))?);
             self.epochs += bs as f64 / data.len() as f64;
         }
         Ok(mean.mean())
