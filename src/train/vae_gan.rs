@@ -51,7 +51,12 @@ impl Trainer for VaeGanTrainer {
         let (mu, logvar) = vae.encode(x, y)?;
         let logvar = logvar.expect("VAE-GAN encoders are variational");
         let eps = rng.normal_tensor(mu.dims(), 1.0, x.device())?;
-        let x_tilde = vae.decode(&Vae::reparameterize(&mu, &logvar, &eps)?, y)?;
+        let z = Vae::reparameterize(&mu, &logvar, &eps)?;
+        // The decoder reads a leaf copy of z, so the decoder's loss stops there instead of
+        // running back through the encoder (whose gradient it does not need): the encoder
+        // gets its reconstruction gradient from that leaf, one pass further down.
+        let z_leaf = candle::Var::from_tensor(&z.detach())?;
+        let x_tilde = vae.decode(z_leaf.as_tensor(), y)?;
         let z_p = rng.normal_tensor(mu.dims(), 1.0, x.device())?;
         let x_p = vae.decode(&z_p, y)?;
 
@@ -90,7 +95,12 @@ impl Trainer for VaeGanTrainer {
         if m.first_non_finite().is_some() {
             return Ok(m);
         }
-        let g_enc = enc_loss.backward()?;
+        let g_recon = llike.backward()?;
+        let dz = g_recon.get(z_leaf.as_tensor()).ok_or_else(|| {
+            Error::Argument("VAE-GAN: the decoder lost its input's gradient".into())
+        })?;
+        // ∂/∂θ_enc of β·KL + (z · ∂llike/∂z) is the encoder's gradient of enc_loss.
+        let g_enc = ((&kl * self.beta)? + (&z * dz.detach())?.sum_all()?)?.backward()?;
         let g_dec = dec_loss.backward()?;
         let g_dis = dis_loss.backward()?;
         self.enc.step(&g_enc)?;
@@ -113,5 +123,93 @@ impl Trainer for VaeGanTrainer {
             ("decoder", &mut self.dec),
             ("discriminator", &mut self.dis),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use candle::{Device, Tensor};
+
+    use super::*;
+    use crate::config::{Arch, ModelKind};
+    use crate::data::DataInfo;
+    use crate::spec::ModelSpec;
+
+    /// The step's split (the decoder reads a leaf copy of z; the encoder gets `∂llike/∂z`
+    /// through `z · dz`) gives the encoder the gradient of `enc_loss` through the whole graph.
+    #[test]
+    fn the_encoders_gradient_through_the_leaf_is_enc_losss() {
+        let mut spec = ModelSpec::new(ModelKind::VaeGan);
+        spec.arch = Some(Arch::Mlp);
+        spec.latent_dim = Some(3);
+        spec.hidden = Some(vec![8]);
+        let info = DataInfo {
+            name: "test".into(),
+            sample_shape: vec![1, 2, 3],
+            value_range: [0.0, 1.0],
+            normalization: "none".into(),
+            dynamic_binarization: false,
+            class_names: vec![],
+        };
+        let mut rng = Rng::new(4);
+        let net = Network::new(spec.build(&info).unwrap(), &Device::Cpu, &mut rng).unwrap();
+        let Model::VaeGan(model) = net.model() else {
+            unreachable!()
+        };
+        let (vae, dis) = (&model.vae, &model.discriminator);
+        let x = Tensor::from_vec(rng.normal_vec(4 * 6), (4, 1, 2, 3), &Device::Cpu)
+            .unwrap()
+            .abs()
+            .unwrap();
+        let (mu, logvar) = vae.encode(&x, None).unwrap();
+        let logvar = logvar.unwrap();
+        let eps = rng.normal_tensor(mu.dims(), 1.0, &Device::Cpu).unwrap();
+        let z = Vae::reparameterize(&mu, &logvar, &eps).unwrap();
+        let (_, f_real) = dis.forward(&x, None, Weights::Frozen).unwrap();
+        let kl = kl_standard_normal(&mu, &logvar)
+            .unwrap()
+            .mean_all()
+            .unwrap();
+        let llike_of = |z: &Tensor| {
+            let (_, f) = dis
+                .forward(&vae.decode(z, None).unwrap(), None, Weights::Frozen)
+                .unwrap();
+            ((f_real.detach() - f)
+                .unwrap()
+                .sqr()
+                .unwrap()
+                .sum(1)
+                .unwrap()
+                * 0.5)
+                .unwrap()
+                .mean_all()
+                .unwrap()
+        };
+        let beta = 0.7;
+        let whole = ((&kl * beta).unwrap() + llike_of(&z))
+            .unwrap()
+            .backward()
+            .unwrap();
+
+        let leaf = candle::Var::from_tensor(&z.detach()).unwrap();
+        let dz = llike_of(leaf.as_tensor()).backward().unwrap();
+        let dz = dz.get(leaf.as_tensor()).unwrap().detach();
+        let surrogate = ((&kl * beta).unwrap() + (&z * dz).unwrap().sum_all().unwrap()).unwrap();
+        let split = surrogate.backward().unwrap();
+
+        let encoder = net.vars_with_prefix(&["encoder."]);
+        assert!(!encoder.is_empty());
+        for (name, var) in encoder {
+            let a = whole.get(var.as_tensor()).unwrap().flatten_all().unwrap();
+            let b = split.get(var.as_tensor()).unwrap().flatten_all().unwrap();
+            let (a, b) = (a.to_vec1::<f32>().unwrap(), b.to_vec1::<f32>().unwrap());
+            for (u, v) in a.iter().zip(&b) {
+                assert!(
+                    (u - v).abs() <= 1e-5 * (1.0 + u.abs()),
+                    "{name}: {u} vs {v}"
+                );
+            }
+            assert!(a.iter().any(|u| *u != 0.0), "{name}: no gradient");
+        }
     }
 }
