@@ -222,6 +222,33 @@ fn bce_with_logits_matches_the_formula_and_its_gradient() {
 }
 
 #[test]
+fn sigmoid_matches_candle_and_its_gradient_on_small_and_parallel_sizes() {
+    let mut rng = Rng::new(8);
+    // 3·5·7 stays on one thread; 9·64·64 splits across the pool.
+    for dims in [&[3, 5, 7][..], &[9, 64, 64]] {
+        let x = var(&mut rng, dims, 6.0);
+        let ours = kernels::activation::sigmoid(x.as_tensor()).unwrap();
+        let reference = candle_nn::ops::sigmoid(x.as_tensor()).unwrap();
+        close("sigmoid", &ours, &reference, 1e-6);
+        let r = var(&mut rng, dims, 1.0).as_tensor().detach();
+        let g = (&ours * &r).unwrap().sum_all().unwrap().backward().unwrap();
+        let g_ref = (&reference * &r)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let x = x.as_tensor();
+        close(
+            "sigmoid grad",
+            g.get(x).unwrap(),
+            g_ref.get(x).unwrap(),
+            1e-6,
+        );
+    }
+}
+
+#[test]
 fn fused_adam_matches_the_tensor_formula() {
     let mut rng = Rng::new(6);
     let n = 40_000; // several parallel chunks

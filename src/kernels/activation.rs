@@ -96,3 +96,52 @@ impl Act {
         out
     }
 }
+
+/// The logistic sigmoid as an op: [`fastmath::sigmoid`](super::fastmath::sigmoid) forward,
+/// `g·y·(1 − y)` backward from the output `y`.
+struct Sigmoid;
+
+/// # Shapes
+/// - `x`: any → the same
+pub fn sigmoid(x: &candle::Tensor) -> candle::Result<candle::Tensor> {
+    x.contiguous()?.apply_op1(Sigmoid)
+}
+
+impl candle::CustomOp1 for Sigmoid {
+    fn name(&self) -> &'static str {
+        "latentlab-sigmoid"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s: &candle::CpuStorage,
+        l: &candle::Layout,
+    ) -> candle::Result<(candle::CpuStorage, candle::Shape)> {
+        let x = super::slice(s, l, "x")?;
+        let sig =
+            |x: &[f32]| -> Vec<f32> { x.iter().map(|&v| super::fastmath::sigmoid(v)).collect() };
+        let y = if x.len() < PARALLEL_ELEMENTS {
+            sig(x)
+        } else {
+            let mut y = vec![0f32; x.len()];
+            y.par_chunks_mut(CHUNK)
+                .zip(x.par_chunks(CHUNK))
+                .for_each(|(y, x)| {
+                    y.iter_mut()
+                        .zip(x)
+                        .for_each(|(o, &v)| *o = super::fastmath::sigmoid(v))
+                });
+            y
+        };
+        Ok((candle::CpuStorage::F32(y), l.shape().clone()))
+    }
+
+    fn bwd(
+        &self,
+        _x: &candle::Tensor,
+        y: &candle::Tensor,
+        grad: &candle::Tensor,
+    ) -> candle::Result<Option<candle::Tensor>> {
+        Ok(Some((grad * (y * (1.0 - y)?)?)?))
+    }
+}

@@ -31,6 +31,15 @@ pub(super) fn activate_with_candle(x: Tensor, act: Act) -> Result<Tensor> {
     })
 }
 
+/// The logistic sigmoid: our kernel on the CPU, Candle's elsewhere.
+pub fn sigmoid(x: &Tensor) -> Result<Tensor> {
+    Ok(if kernels::applies(x) {
+        kernels::activation::sigmoid(x)?
+    } else {
+        candle_nn::ops::sigmoid(x)?
+    })
+}
+
 /// Applies a hidden-layer nonlinearity.
 pub fn activate(x: &Tensor, act: Activation) -> Result<Tensor> {
     activate_with_candle(x.clone(), act.into())

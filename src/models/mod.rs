@@ -422,7 +422,7 @@ impl Network {
             y.as_ref().map(repeat).transpose()?.as_ref(),
             layers::Weights::Frozen,
         )?;
-        Ok(candle_nn::ops::sigmoid(&logits)?)
+        layers::sigmoid(&logits)
     }
 
     /// Builds a `[B, L]` tensor of latent codes from flat values, checking the length.

@@ -82,7 +82,7 @@ impl Vae {
     pub fn decode(&self, z: &Tensor, labels: Option<&Tensor>) -> Result<Tensor> {
         let raw = self.decode_raw(z, labels)?;
         Ok(match self.likelihood {
-            Likelihood::Bernoulli => candle_nn::ops::sigmoid(&raw)?,
+            Likelihood::Bernoulli => super::layers::sigmoid(&raw)?,
             Likelihood::Gaussian => raw,
         })
     }
