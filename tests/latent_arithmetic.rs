@@ -30,7 +30,7 @@ fn of_class(test: &Dataset, range: std::ops::Range<usize>, c: u32) -> (Vec<f32>,
 
 /// Share of `images` that LeNet labels `c`.
 fn share_labelled(lenet: &Network, images: &candle::Tensor, c: u32) -> f64 {
-    let (_, preds) = frechet::features(lenet, images, 100).unwrap();
+    let preds = frechet::features(lenet, images, 100).unwrap().preds;
     preds.iter().filter(|&&p| p == c).count() as f64 / preds.len() as f64
 }
 
@@ -117,7 +117,7 @@ fn a_conditional_model_decodes_one_code_as_every_class() {
         .unwrap();
     let out = net.decode_across_classes(&z).unwrap();
     assert_eq!(out.dims(), [200, 1, 28, 28]);
-    let (_, preds) = frechet::features(&lenet, &out, 100).unwrap();
+    let preds = frechet::features(&lenet, &out, 100).unwrap().preds;
     let right = preds
         .iter()
         .enumerate()

@@ -155,15 +155,30 @@ pub fn frechet_distance(a: &Gaussian, b: &Gaussian) -> Result<f64> {
     Ok((mean_term + tr(&a.cov) + tr(&b.cov) - 2.0 * tr_sqrt).max(0.0))
 }
 
-/// Penultimate features of `classifier` for data-space images, `batch` at a time.
+/// What a classifier makes of `N` images.
+#[derive(Debug, Clone)]
+pub struct Features {
+    /// Penultimate features, `N × feature_dim` values.
+    pub values: Vec<f32>,
+    /// The predicted class of each image.
+    pub preds: Vec<u32>,
+    /// The predicted class's softmax probability for each image.
+    pub confidence: Vec<f32>,
+}
+
+impl Features {
+    /// Share of the images predicted with probability ≥ `threshold`.
+    pub fn confident_share(&self, threshold: f32) -> f64 {
+        let n = self.confidence.len().max(1) as f64;
+        self.confidence.iter().filter(|&&p| p >= threshold).count() as f64 / n
+    }
+}
+
+/// The classifier's reading of data-space images, `batch` at a time.
 ///
 /// # Shapes
-/// - `images`: `[N, *sample_shape]` → `N × feature_dim` values
-pub fn features(
-    classifier: &Network,
-    images: &Tensor,
-    batch: usize,
-) -> Result<(Vec<f32>, Vec<u32>)> {
+/// - `images`: `[N, *sample_shape]` → `N × feature_dim` feature values, `N` predictions
+pub fn features(classifier: &Network, images: &Tensor, batch: usize) -> Result<Features> {
     let Model::Classifier(c) = classifier.model() else {
         return Err(Error::Argument(format!(
             "features need a classifier checkpoint, got a {}",
@@ -171,17 +186,23 @@ pub fn features(
         )));
     };
     let n = images.dim(0)?;
-    let (mut feats, mut preds) = (Vec::new(), Vec::new());
+    let mut out = Features {
+        values: Vec::new(),
+        preds: Vec::new(),
+        confidence: Vec::new(),
+    };
     let mut i = 0;
     while i < n {
         let len = batch.min(n - i);
         let x = images.narrow(0, i, len)?;
         let f = c.features(&x)?;
-        preds.extend(c.logits(&f)?.argmax(1)?.to_vec1::<u32>()?);
-        feats.extend(f.flatten_all()?.to_vec1::<f32>()?);
+        let probs = candle_nn::ops::softmax_last_dim(&c.logits(&f)?)?;
+        out.preds.extend(probs.argmax(1)?.to_vec1::<u32>()?);
+        out.confidence.extend(probs.max(1)?.to_vec1::<f32>()?);
+        out.values.extend(f.flatten_all()?.to_vec1::<f32>()?);
         i += len;
     }
-    Ok((feats, preds))
+    Ok(out)
 }
 
 /// Share of predicted classes, and how many classes got at least one sample.
@@ -219,6 +240,17 @@ pub fn class_histogram(preds: &[u32], num_classes: usize) -> ClassHistogram {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn confident_share_counts_probabilities_from_the_threshold() {
+        let f = Features {
+            values: vec![],
+            preds: vec![0, 1, 2, 3],
+            confidence: vec![0.95, 0.5, 0.9, 0.1],
+        };
+        assert_eq!(f.confident_share(0.9), 0.5);
+        assert_eq!(f.confident_share(0.05), 1.0);
+    }
 
     #[test]
     fn eigen_reconstructs_a_symmetric_matrix() {

@@ -8,7 +8,7 @@ pub mod likelihood;
 pub mod modes;
 pub mod protocol;
 
-pub use frechet::{class_histogram, features, frechet_distance, Gaussian};
+pub use frechet::{class_histogram, features, frechet_distance, Features, Gaussian};
 pub use likelihood::{active_units, likelihood_bounds, LikelihoodReport};
 pub use modes::{mode_coverage, ModeReport};
 pub use protocol::{evaluate, EvalData, EvalOptions, EvalReport, FeatureClassifier, FrechetReport};

@@ -6,7 +6,12 @@
 use candle::Tensor;
 use serde::{Deserialize, Serialize};
 
-use super::frechet::{class_histogram, features, frechet_distance, ClassHistogram, Gaussian};
+use super::frechet::{
+    class_histogram, features, frechet_distance, ClassHistogram, Features, Gaussian,
+};
+
+/// The classifier probability from which a sample counts as recognizable.
+const CONFIDENT: f32 = 0.9;
 use super::likelihood::{likelihood_bounds, LikelihoodReport};
 use super::modes::{mode_coverage, ModeReport};
 use crate::config::ModelKind;
@@ -84,6 +89,9 @@ pub enum FrechetReport {
         floor_train_vs_test: f64,
         samples: usize,
         class_histogram: ClassHistogram,
+        /// Share of the samples the classifier labels with probability ≥ 0.9 (recognizable
+        /// as one class).
+        confident_share: f64,
     },
     Skipped {
         skipped: String,
@@ -151,7 +159,7 @@ pub fn evaluate(
     match net.config().kind() {
         ModelKind::Classifier => {
             let (x, labels) = all_samples(&test, net)?;
-            let (_, preds) = features(net, &x, opts.batch_size)?;
+            let preds = features(net, &x, opts.batch_size)?.preds;
             let hits = preds.iter().zip(&labels).filter(|(p, l)| p == l).count();
             report.test_accuracy = Some(hits as f64 / labels.len() as f64);
         }
@@ -183,10 +191,10 @@ fn frechet(
     };
     let n = opts.samples.unwrap_or(EvalOptions::DEFAULT_FRECHET_SAMPLES);
     let train = data.images(name, Split::Train, Some(n))?;
-    let fit = |x: &Tensor| -> Result<(Gaussian, Vec<u32>)> {
-        let (f, p) = features(&clf, x, opts.batch_size)?;
-        let dim = f.len() / x.dim(0)?;
-        Ok((Gaussian::fit(&f, dim)?, p))
+    let fit = |x: &Tensor| -> Result<(Gaussian, Features)> {
+        let f = features(&clf, x, opts.batch_size)?;
+        let dim = f.values.len() / x.dim(0)?;
+        Ok((Gaussian::fit(&f.values, dim)?, f))
     };
     let (test_g, _) = fit(&all_samples(test, net)?.0)?;
     let (train_g, _) = fit(&all_samples(&train, net)?.0)?;
@@ -195,14 +203,15 @@ fn frechet(
         let (x, _) = net.sample((n - chunk).min(500), rng, 1.0, None)?;
         generated.push(x);
     }
-    let (gen_g, preds) = fit(&Tensor::cat(&generated, 0)?)?;
+    let (gen_g, gen) = fit(&Tensor::cat(&generated, 0)?)?;
     let k = clf.config().num_classes().unwrap_or(0);
     Ok(FrechetReport::Measured {
         classifier: source,
         generated_vs_test: frechet_distance(&gen_g, &test_g)?,
         floor_train_vs_test: frechet_distance(&train_g, &test_g)?,
         samples: n,
-        class_histogram: class_histogram(&preds, k),
+        class_histogram: class_histogram(&gen.preds, k),
+        confident_share: gen.confident_share(CONFIDENT),
     })
 }
 
