@@ -69,7 +69,8 @@ export function createTrainForm(f, view, hint) {
     view.querySelector('.gan-only').hidden = !p?.fields.includes('pack');
     view.querySelector('.image-data-only').hidden = toy;
     const notes = [];
-    if (conv) notes.push('Convolutional models are much slower in WebAssembly than MLPs (a DCGAN step takes 0.5–2 s): keep batches small.');
+    if (conv) notes.push('Convolutional models are much slower in WebAssembly than MLPs (a conv step takes 0.2–1 s): keep batches small.');
+    if (recipe()?.batch_norm) notes.push('This recipe is Radford et al.\'s DCGAN: BatchNorm in both networks, batch 64.');
     if (toy) notes.push('2-D toys train MLPs only; some models need images.');
     if (p?.note) notes.push(p.note);
     if (toy && p?.points_note) notes.push(p.points_note);
@@ -114,6 +115,10 @@ export function createTrainForm(f, view, hint) {
       }
     };
     const model = { ...p.spec, arch: f.arch.value };
+    // The recipe's BatchNorm (the DCGAN's); the form has no field for it.
+    const r = recipe();
+    if (r?.batch_norm) model.batch_norm = true;
+    if (r?.d_batch_norm) model.d_batch_norm = true;
     if (p.fields.includes('beta')) model.beta = read(() => numberField(f.beta));
     const latent = read(() => numberField(f.latent, { optional: true }));
     if (latent !== null) model.latent_dim = latent;

@@ -1,0 +1,119 @@
+// The Train view's default recipes (the library's presets::view_recipe), each trained briefly
+// as a new user would start it: pick the data and the kind, press Start. The trend must be
+// right: losses finite, a GAN's D(G(z)) not pinned at 0 (the discriminator has not won), the
+// previews not all alike (no collapse), and a VAE's loss falling. The DCGAN's recipe is
+// Radford et al.'s (BatchNorm in both networks, batch 64), which the spec sent must show.
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ARTIFACTS, launchBrowser, startServer, watch } from './helpers.mjs';
+
+let server;
+let browser;
+let page;
+let problems;
+
+const lab = (fn, arg) => page.evaluate(fn, arg);
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  problems = watch(page, new URL(server.url).origin);
+  await page.goto(`${server.url}#train`);
+  await page.waitForFunction(() => window.__latentlab?.ready === true, null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelectorAll('#train-kind option').length > 0);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Starts the view's defaults for `dataset` / `kind` / `arch`, trains `steps`, returns the run. */
+async function trainDefault({ dataset, kind, arch, steps }) {
+  if ((await page.locator('#view-train').getAttribute('data-train-state')) !== 'idle') {
+    await page.locator('#train-reset').click();
+    await page.waitForFunction(() => document.getElementById('view-train').dataset.trainState === 'idle');
+  }
+  await page.locator('#train-dataset').selectOption(dataset);
+  if (kind) await page.locator('#train-kind').selectOption(kind);
+  await page.locator('#train-arch').selectOption(arch);
+  await page.locator('#train-stop').fill(String(steps));
+  const t0 = Date.now();
+  await page.locator('#train-start').click();
+  await page.waitForFunction((n) => window.__latentlab.train?.state === 'paused' && window.__latentlab.train.step === n, steps, { timeout: 240_000, polling: 200 });
+  // The preview at the last step (the worker draws one when a run stops).
+  await page.waitForFunction((n) => window.__latentlab.train.previews > 0 && /at step (\d+)/.exec(document.getElementById('train-samples-fig').querySelector('figcaption')?.textContent ?? '')?.[1] === String(n), steps, { timeout: 30_000 }).catch(() => {});
+  const run = await lab(() => JSON.parse(JSON.stringify(window.__latentlab.train)));
+  return { run, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** Mean over pixels of the spread (standard deviation) across the first `n` preview tiles. */
+async function previewSpread(n = 16) {
+  return page.locator('#train-samples').evaluate((c, n) => {
+    const [w, h, gap, cols] = [28, 28, 1, 8];
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const px = (k, x, y) => d[(((Math.floor(k / cols) * (h + gap) + y) * c.width) + (k % cols) * (w + gap) + x) * 4];
+    let spread = 0;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let s = 0;
+        let q = 0;
+        for (let k = 0; k < n; k++) {
+          const v = px(k, x, y);
+          s += v;
+          q += v * v;
+        }
+        spread += Math.sqrt(Math.max(0, q / n - (s / n) ** 2));
+      }
+    }
+    return spread / (w * h);
+  }, n);
+}
+
+const finite = (history) => history.every((h) => Object.values(h.metrics).every(Number.isFinite));
+
+test('the DCGAN recipe: BatchNorm in both networks, batch 64; D(G(z)) not pinned at 0, previews not alike', async () => {
+  const { run, seconds } = await trainDefault({ dataset: 'mnist', kind: 'gan', arch: 'conv', steps: 40 });
+  assert.equal(run.spec.batch_size, 64);
+  assert.equal(run.spec.model.batch_norm, true);
+  assert.equal(run.spec.model.d_batch_norm, true);
+  assert.match(await page.locator('#train-hint').textContent(), /BatchNorm in both networks, batch 64/);
+  assert.ok(finite(run.history), 'losses finite');
+  const last = run.history[run.history.length - 1].metrics;
+  const spread = await previewSpread();
+  console.log(`DCGAN default, 40 steps in ${seconds.toFixed(1)} s: D(G(z)) ${last.d_fake.toFixed(3)}, D(x) ${last.d_real.toFixed(3)}, preview spread ${spread.toFixed(1)} / 255`);
+  await page.locator('#train-samples').screenshot({ path: join(ARTIFACTS, 'train-default-dcgan.png') });
+  assert.ok(last.d_fake > 0.02, `D(G(z)) = ${last.d_fake}: the discriminator has won`);
+  assert.ok(spread > 8, `the previews are all alike (spread ${spread})`);
+});
+
+test('the MLP VAE recipe: the loss falls and the samples differ', async () => {
+  const { run, seconds } = await trainDefault({ dataset: 'mnist', kind: 'vae', arch: 'mlp', steps: 300 });
+  assert.ok(finite(run.history), 'losses finite');
+  const loss = (h) => h.metrics.loss;
+  const first = loss(run.history[0]);
+  const lastLoss = loss(run.history[run.history.length - 1]);
+  const spread = await previewSpread();
+  console.log(`MLP VAE default, 300 steps in ${seconds.toFixed(1)} s: loss ${first.toFixed(1)} → ${lastLoss.toFixed(1)}, preview spread ${spread.toFixed(1)} / 255`);
+  await page.locator('#train-samples').screenshot({ path: join(ARTIFACTS, 'train-default-vae.png') });
+  assert.ok(lastLoss < 0.6 * first, `the loss fell from ${first} to ${lastLoss}`);
+  assert.ok(spread > 8, `the samples are all alike (spread ${spread})`);
+});
+
+test('the ring-8 GAN recipe: D(G(z)) not pinned at 0 and the live mode count rises', async () => {
+  const { run, seconds } = await trainDefault({ dataset: 'ring8', arch: 'mlp', steps: 1500 });
+  assert.ok(finite(run.history), 'losses finite');
+  const last = run.history[run.history.length - 1].metrics;
+  await page.waitForFunction(() => window.__latentlab.train.eval?.step === 1500, null, { timeout: 30_000 });
+  const modes = await lab(() => window.__latentlab.train.eval.report.modes.modes_covered);
+  console.log(`ring-8 GAN default, 1500 steps in ${seconds.toFixed(1)} s: ${modes} / 8 modes, D(G(z)) ${last.d_fake.toFixed(3)}`);
+  assert.ok(last.d_fake > 0.02, `D(G(z)) = ${last.d_fake}`);
+  assert.ok(modes >= 4, `${modes} / 8 modes after 1500 steps`);
+});
+
+test('no console errors, failed requests or requests to other hosts', async () => {
+  assert.deepEqual(problems, []);
+});
