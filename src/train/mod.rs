@@ -236,7 +236,14 @@ impl Session {
                 &mut self.rng,
                 self.net.device(),
             )?;
-            mean.add(&crate::kernels::on_pool(|| self.step(&batch))?);
+            // On the CPU the step runs on a pool thread (see `kernels::on_pool`); a GPU's
+            // context stays with the thread that made it.
+            let metrics = if self.net.device().is_cpu() {
+                crate::kernels::on_pool(|| self.step(&batch))?
+            } else {
+                self.step(&batch)?
+            };
+            mean.add(&metrics);
             self.epochs += bs as f64 / data.len() as f64;
         }
         Ok(mean.mean())
