@@ -1,8 +1,8 @@
 //! Patch matrices for square-kernel 2-D convolutions over one image (NCHW, no dilation), in
 //! row form ("im2row"): one row per output position holding its `c × k × k` input patch, so
 //! each (channel, kernel row) of a patch is a contiguous run of `k` input values — a short
-//! copy rather than a strided gather. The GEMMs read the matrix transposed where they need
-//! im2col's layout.
+//! copy rather than a strided gather. The GEMMs read and write it in this form (never
+//! transposed: gemm packs a transposed operand element by element).
 
 /// A convolution's geometry over one image: input `[c, h, w]` → output `[ho, wo]` positions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
