@@ -118,21 +118,19 @@ impl candle::CustomOp1 for Sigmoid {
         l: &candle::Layout,
     ) -> candle::Result<(candle::CpuStorage, candle::Shape)> {
         let x = super::slice(s, l, "x")?;
-        let sig =
-            |x: &[f32]| -> Vec<f32> { x.iter().map(|&v| super::fastmath::sigmoid(v)).collect() };
-        let y = if x.len() < PARALLEL_ELEMENTS {
-            sig(x)
+        let fill = |y: &mut [f32], x: &[f32]| {
+            y.iter_mut()
+                .zip(x)
+                .for_each(|(o, &v)| *o = super::fastmath::sigmoid(v))
+        };
+        let mut y = vec![0f32; x.len()];
+        if x.len() < PARALLEL_ELEMENTS {
+            fill(&mut y, x);
         } else {
-            let mut y = vec![0f32; x.len()];
             y.par_chunks_mut(CHUNK)
                 .zip(x.par_chunks(CHUNK))
-                .for_each(|(y, x)| {
-                    y.iter_mut()
-                        .zip(x)
-                        .for_each(|(o, &v)| *o = super::fastmath::sigmoid(v))
-                });
-            y
-        };
+                .for_each(|(y, x)| fill(y, x));
+        }
         Ok((candle::CpuStorage::F32(y), l.shape().clone()))
     }
 
