@@ -1,8 +1,8 @@
 //! The WebAssembly build under Node (wasm-bindgen-test): the same samples as the native build
 //! for the same checkpoint and seed (through `tests/fixtures/golden.json`, which
 //! `tests/golden.rs` pins natively), errors instead of panics, and a module that keeps working
-//! after an error; and rayon on the calling thread (no pool in this build). Run by
-//! `pkg-scripts/test`.
+//! after an error; rayon on the calling thread (no pool in this build); and our simd128
+//! products against their definition. Run by `pkg-scripts/test`.
 #![cfg(target_arch = "wasm32")]
 
 #[path = "hostile/mod.rs"]
@@ -40,7 +40,11 @@ fn assert_close(got: &[f32], want: &[f32], tol: f32) {
         .zip(want)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f32::max);
-    assert!(worst <= tol, "max difference {worst} > {tol}");
+    // f32::max skips NaN: a non-finite value must fail on its own.
+    assert!(
+        got.iter().all(|g| g.is_finite()) && worst <= tol,
+        "max difference {worst} > {tol}, or a value is not finite"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -220,6 +224,54 @@ fn rayon_falls_back_to_the_calling_thread() {
     assert_eq!(parallel, xs.iter().map(|x| x * x).sum::<u64>());
     let (a, b) = rayon::join(|| xs.len(), || xs[xs.len() - 1]);
     assert_eq!((a, b), (10_000, 9_999));
+}
+
+/// Our simd128 GEMM and matrix–vector product (`kernels::simd128`, behind `kernels::gemm`)
+/// against the definition: odd sizes around the 4×8 micro-tile and the 256-deep blocks, every
+/// operand layout our layers use, overwrite and accumulate.
+#[wasm_bindgen_test]
+fn simd128_products_match_the_definition() {
+    use latentlab::kernels::gemm::{matmul, Threads, View};
+    let mut rng = latentlab::rng::Rng::new(11);
+    let shapes = [
+        (1, 1, 1),
+        (1, 784, 400),
+        (1, 9, 7),
+        (3, 5, 2),
+        (4, 8, 1),
+        (5, 9, 257),
+        (7, 17, 3),
+        (33, 70, 300),
+        (130, 12, 513),
+        (64, 1030, 20),
+    ];
+    for (m, n, k) in shapes {
+        let a = rng.normal_vec(m * k);
+        let b = rng.normal_vec(k * n);
+        for (va, vb) in [
+            (View::rows(&a, k), View::rows(&b, n)),
+            (View::transposed(&a, m), View::rows(&b, n)),
+            (View::rows(&a, k), View::transposed(&b, k)),
+            (View::transposed(&a, m), View::transposed(&b, k)),
+        ] {
+            let want: Vec<f32> = (0..m * n)
+                .map(|ij| {
+                    let (i, j) = (ij / n, ij % n);
+                    (0..k)
+                        .map(|p| va.data[i * va.rs + p * va.cs] * vb.data[p * vb.rs + j * vb.cs])
+                        .sum()
+                })
+                .collect();
+            let tol = 1e-5 * k as f32;
+            let mut got = vec![f32::NAN; m * n];
+            matmul((m, n, k), va, vb, &mut got, false, Threads::Pool).unwrap();
+            assert_close(&got, &want, tol);
+            let mut acc = vec![2.0f32; m * n];
+            matmul((m, n, k), va, vb, &mut acc, true, Threads::One).unwrap();
+            let plus_two: Vec<f32> = want.iter().map(|w| w + 2.0).collect();
+            assert_close(&acc, &plus_two, tol);
+        }
+    }
 }
 
 /// The message of a `JsError`, as the page sees it.

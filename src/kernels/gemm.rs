@@ -1,6 +1,7 @@
-//! `C (+)= A·B` in f32 through the `gemm` crate (AVX-512 or AVX2+FMA natively, simd128 in
-//! wasm), with strided views so transposes cost nothing, and a matrix–vector path for one
-//! row (gemm's generic path is slow there).
+//! `C (+)= A·B` in f32: through the `gemm` crate natively (AVX-512 or AVX2+FMA), through our
+//! own packed GEMM on wasm32 ([`super::simd128`]: simd128, with relaxed-simd's fused
+//! multiply-add in the relaxed builds), with strided views so transposes cost nothing, and a
+//! matrix–vector path for one row (gemm's generic path is slow there).
 
 /// A strided matrix: element `(i, j)` is `data[i·rs + j·cs]`.
 #[derive(Debug, Clone, Copy)]
@@ -108,6 +109,9 @@ fn single_threaded(
     if !a.fits(m, k) || !b.fits(k, n) || c.len() < m * n {
         candle::bail!("latentlab gemm: operands do not fit {m}×{k}·{k}×{n}");
     }
+    #[cfg(target_arch = "wasm32")]
+    super::simd128::matmul((m, n, k), a, b, c, accumulate);
+    #[cfg(not(target_arch = "wasm32"))]
     // SAFETY: `fits` checked that every element the product reads lies inside its slice, and
     // `c` holds m·n elements at row stride n; gemm reads `c` only when `accumulate`.
     unsafe {
@@ -137,7 +141,8 @@ fn single_threaded(
 }
 
 /// `c[j] (+)= Σₚ a[0, p]·b[p, j]` where column `j` of `b` is contiguous (`b.rs == 1`): one
-/// dot product per output, 8 partial sums wide so the compiler vectorizes it.
+/// dot product per output, 8 partial sums wide so the compiler vectorizes it (on one wasm
+/// thread, [`super::simd128::rows_dot`]: four outputs at a time).
 fn row_times_transposed(
     a: &View,
     b: &View,
@@ -147,12 +152,17 @@ fn row_times_transposed(
     threads: Threads,
 ) {
     let x: Vec<f32> = (0..k).map(|p| a.data[p * a.cs]).collect();
+    let parallel = threads == Threads::Pool && super::threads() > 1 && n * k >= PARALLEL_MACS;
+    #[cfg(target_arch = "wasm32")]
+    if !parallel {
+        return super::simd128::rows_dot(b.data, b.cs, &x, c, accumulate);
+    }
     let one = |j: usize, out: &mut f32| {
         let col = &b.data[j * b.cs..j * b.cs + k];
         let d = dot(&x, col);
         *out = if accumulate { *out + d } else { d };
     };
-    if threads == Threads::Pool && super::threads() > 1 && n * k >= PARALLEL_MACS {
+    if parallel {
         use rayon::prelude::*;
         c.par_iter_mut().enumerate().for_each(|(j, o)| one(j, o));
     } else {

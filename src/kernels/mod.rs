@@ -9,7 +9,9 @@
 //! - [`loss`]: the Bernoulli negative log-likelihood (BCE with logits) summed per sample;
 //! - [`norm`]: training-mode batch normalization with the activation fused;
 //! - [`maxout`]: the largest of each unit's pieces;
-//! - [`fastmath`]: `exp`, softplus, sigmoid and `tanh` that vectorize.
+//! - [`fastmath`]: `exp`, softplus, sigmoid and `tanh` that vectorize;
+//! - `simd128` (wasm32 only): our packed GEMM and matrix–vector product on simd128, fused
+//!   multiply-adds in the relaxed-simd builds.
 //!
 //! Each op computes only the gradients its inputs need (an input that does not track
 //! gradients, such as a data batch or a detached weight, gets none). The layers in
@@ -26,6 +28,8 @@ pub mod loss;
 pub mod maxout;
 pub mod norm;
 mod patches;
+#[cfg(target_arch = "wasm32")]
+pub mod simd128;
 
 use candle::{CpuStorage, CustomOp3, DType, Layout, Tensor};
 
