@@ -214,11 +214,15 @@ async function detectCapabilities() {
   const caps = await rpc.call('init');
   const { build, browser, wasm } = caps;
   lab.capabilities = { ...build, crossOriginIsolated: window.crossOriginIsolated === true, browser, wasm };
+  const simdText = build.relaxed_simd ? 'yes (relaxed, FMA)' : 'yes';
+  const simdTitle = build.relaxed_simd
+    ? 'The wasm module uses 128-bit SIMD with relaxed-simd fused multiply-adds for matrix products (?relaxed=0 turns them off).'
+    : `The wasm module uses 128-bit SIMD for matrix products${browser.relaxedSimd ? ' (relaxed-simd turned off by ?relaxed=0, or its build is not served)' : '; this browser has no relaxed-simd (fused multiply-add)'}.`;
   setCap(
     'simd',
     build.simd && browser.simd,
-    build.simd ? (browser.simd ? 'yes' : 'no (browser)') : 'no (build)',
-    build.simd ? 'The wasm module uses 128-bit SIMD for matrix products.' : 'This build of the wasm module was compiled without SIMD: expect slower compute.',
+    build.simd ? (browser.simd ? simdText : 'no (browser)') : 'no (build)',
+    build.simd ? simdTitle : 'This build of the wasm module was compiled without SIMD: expect slower compute.',
   );
   const n = build.thread_count;
   setCap(

@@ -184,7 +184,8 @@ import(${JSON.stringify(url)}).then(() => {
 
 /**
  * A new module worker running worker.js (resolved relative to this file, not the page). Its
- * wasm thread pool size is `threads`, else the page's `?threads=N`, else the default (wasm.js).
+ * wasm thread pool size is `threads`, else the page's `?threads=N`, else the default (wasm.js);
+ * `relaxed` (else the page's `?relaxed=`): `0` keeps it off the relaxed-simd builds.
  *
  * Module workers must be same-origin with the page. When this file is served from another
  * origin (a CDN-like host that sends CORS headers), the worker is started from a same-origin
@@ -193,16 +194,21 @@ import(${JSON.stringify(url)}).then(() => {
  * so a CSP without `worker-src blob:` works for them. The direct form is written out literally
  * so that bundlers (Vite, webpack) see it and bundle the worker with the wasm and the data.
  */
-export function createWorker({ threads } = {}) {
-  const n = threads ?? new URLSearchParams(globalThis.location?.search ?? '').get('threads');
-  const counted = n !== null && n !== undefined && n !== '';
+export function createWorker({ threads, relaxed } = {}) {
+  const query = new URLSearchParams(globalThis.location?.search ?? '');
+  const options = { threads: threads ?? query.get('threads'), relaxed: relaxed ?? query.get('relaxed') };
   const url = new URL(WORKER_FILE, import.meta.url);
-  if (counted) url.searchParams.set('threads', String(n));
+  let given = false;
+  for (const [name, value] of Object.entries(options)) {
+    if (value === null || value === undefined || value === '') continue;
+    url.searchParams.set(name, String(value));
+    given = true;
+  }
   if (url.origin !== self.location.origin) {
     const shim = new Blob([blobShim(url.href)], { type: 'text/javascript' });
     return new Worker(URL.createObjectURL(shim), { type: 'module', name: 'latentlab' });
   }
-  if (counted) return new Worker(url, { type: 'module', name: 'latentlab' });
+  if (given) return new Worker(url, { type: 'module', name: 'latentlab' });
   return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'latentlab' });
 }
 

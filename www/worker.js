@@ -7,8 +7,8 @@
 //
 // Request types (payload fields; `slot` names a loaded model, default "main", so widgets with
 // different checkpoints can share one worker):
-//   init                                   → {build: {simd, threads, thread_count, version},
-//                                              browser: {…}, wasm: {package, threaded, threads, fallback}}
+//   init                                   → {build: {simd, relaxed_simd, threads, thread_count, version},
+//                                              browser: {…}, wasm: {package, threaded, threads, relaxed, fallback}}
 //   catalog                                → {presets, datasets, fallback, recipes} (the library's menus)
 //   setMemoryLimit {bytes}                 → {bytes}: the budget past which requests are refused
 //                                              before allocating (default 1 GiB; see README, Safety)
@@ -47,13 +47,15 @@
 // A trap of the wasm module (out of memory, an abort) is different: its state is lost, so the
 // worker posts {type: "fatal", message} once (and error replies after it); rpc.js replaces it.
 
-import { loadWasm } from './wasm.js';
+import { loadWasm, relaxedSimdAvailable } from './wasm.js';
 
-// The wasm bindings, set once a build is loaded: threaded or single-thread (see wasm.js); the
-// pool size comes from this worker's `?threads=N` (rpc.js passes the page's on; read from the
-// module's own URL, since a cross-origin page starts the worker from a blob: shim).
+// The wasm bindings, set once a build is loaded: threaded or single-thread, relaxed-simd or not
+// (see wasm.js); the pool size comes from this worker's `?threads=N` and `?relaxed=0` keeps it
+// off the relaxed builds (rpc.js passes the page's on; read from the module's own URL, since a
+// cross-origin page starts the worker from a blob: shim).
 let LatentModel, LatentTrainer, capabilities, catalog, idxImages, imagesToRgba, latentGridPoints, setMemoryLimit, toyPoints, wasmInfo;
-const wasmReady = loadWasm({ threads: new URL(import.meta.url).searchParams.get('threads') }).then((w) => {
+const workerQuery = new URL(import.meta.url).searchParams;
+const wasmReady = loadWasm({ threads: workerQuery.get('threads'), relaxed: workerQuery.get('relaxed') !== '0' }).then((w) => {
   ({ LatentModel, LatentTrainer, capabilities, catalog, idxImages, imagesToRgba, latentGridPoints, setMemoryLimit, toyPoints } = w.bindings);
   wasmInfo = w.info;
 });
@@ -165,6 +167,7 @@ function browserCaps() {
   const simdProbe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
   return {
     simd: WebAssembly.validate(simdProbe),
+    relaxedSimd: relaxedSimdAvailable(),
     crossOriginIsolated: self.crossOriginIsolated === true,
     sharedArrayBuffer: typeof SharedArrayBuffer === 'function',
     hardwareConcurrency: navigator.hardwareConcurrency ?? null,

@@ -2,9 +2,11 @@
 # wasm32 build environment, shared by build-wasm and test. Sourced after common.sh.
 # Defines wasm_cargo SUBCOMMAND [ARGS...]: cargo for wasm32-unknown-unknown with simd128,
 # through rustup's wasm32 target when installed, else Debian's rustc-web building std itself.
-# WASM_BUILD=threads (set before calling) makes it the threaded build instead: atomics and
-# shared memory, std rebuilt with them (build-std on either route), `--features threads`, in
-# its own target dir (other RUSTFLAGS: sharing one would rebuild everything at each switch).
+# WASM_BUILD (set before calling) chooses the build: single (the default); threads, atomics
+# and shared memory, std rebuilt with them (build-std on either route), `--features threads`;
+# relaxed and threads-relaxed, the same two with relaxed-simd (our products' fused
+# multiply-add, src/kernels/simd128.rs). Each but single has its own target dir (other
+# RUSTFLAGS: sharing one would rebuild everything at each switch).
 
 WASM_TARGET=wasm32-unknown-unknown
 WASM_RUSTFLAGS="-C target-feature=+simd128"
@@ -15,16 +17,18 @@ WASM_THREADS_RUSTFLAGS="-C target-feature=+simd128,+atomics,+bulk-memory,+mutabl
 -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
 -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base"
 WASM_BUILD="${WASM_BUILD:-single}"
+# Every build, in the order build-wasm makes them.
+WASM_BUILDS=(single threads relaxed threads-relaxed)
 
-# The target dir of the current WASM_BUILD: the usual one, or LATENTLAB_THREADS_TARGET_DIR
-# (default: wasm-threads/ inside the usual one) for the threaded build.
+# The target dir of the current WASM_BUILD: the usual one for single, else wasm-BUILD/ inside
+# it (LATENTLAB_THREADS_TARGET_DIR overrides the threaded build's).
 wasm_target_dir() {
   local base="${CARGO_TARGET_DIR:-$ROOT/target}"
-  if [ "$WASM_BUILD" = threads ]; then
-    printf '%s\n' "${LATENTLAB_THREADS_TARGET_DIR:-$base/wasm-threads}"
-  else
-    printf '%s\n' "$base"
-  fi
+  case "$WASM_BUILD" in
+    single) printf '%s\n' "$base" ;;
+    threads) printf '%s\n' "${LATENTLAB_THREADS_TARGET_DIR:-$base/wasm-threads}" ;;
+    *) printf '%s\n' "$base/wasm-$WASM_BUILD" ;;
+  esac
 }
 
 # Which route: LATENTLAB_WASM_ROUTE=rustup|debian overrides the detection.
@@ -44,7 +48,10 @@ wasm_cargo() {
   case "$WASM_BUILD" in
     single) ;;
     threads) flags="$WASM_THREADS_RUSTFLAGS" extra=(--features threads) ;;
-    *) die "WASM_BUILD must be single or threads, got $WASM_BUILD" ;;
+    relaxed) flags="${WASM_RUSTFLAGS},+relaxed-simd" ;;
+    threads-relaxed)
+      flags="${WASM_THREADS_RUSTFLAGS/+simd128,/+simd128,+relaxed-simd,}" extra=(--features threads) ;;
+    *) die "WASM_BUILD must be one of ${WASM_BUILDS[*]}, got $WASM_BUILD" ;;
   esac
   # Host RUSTFLAGS (e.g. target-cpu=native) are not meant for wasm: extra wasm flags go in
   # LATENTLAB_WASM_RUSTFLAGS.
@@ -54,7 +61,7 @@ wasm_cargo() {
   [ -z "$runner" ] || envs+=("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$runner")
   case "$(wasm_route)" in
     rustup)
-      if [ "$WASM_BUILD" = threads ]; then
+      if [ "$WASM_BUILD" = threads ] || [ "$WASM_BUILD" = threads-relaxed ]; then
         # std must be rebuilt with atomics: rust-src, and build-std (nightly-only, unlocked).
         timeout 20 rustup component list --installed 2>/dev/null | grep -q '^rust-src' ||
           die "the threaded wasm build needs rust-src: rustup component add rust-src"

@@ -26,19 +26,22 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// What this build can do: `{simd, threads, thread_count, version}` (`threads`: built with
+/// What this build can do: `{simd, relaxed_simd, threads, thread_count, version}`
+/// (`relaxed_simd`: its products use relaxed-simd's fused multiply-add; `threads`: built with
 /// atomics and shared memory; `thread_count`: rayon's pool size, see `threadCount`).
 #[wasm_bindgen]
 pub fn capabilities() -> Result<JsValue, JsError> {
     #[derive(Serialize)]
     struct Caps {
         simd: bool,
+        relaxed_simd: bool,
         threads: bool,
         thread_count: usize,
         version: &'static str,
     }
     Ok(serde_wasm_bindgen::to_value(&Caps {
         simd: cfg!(target_feature = "simd128"),
+        relaxed_simd: crate::kernels::simd128::FUSED,
         threads: cfg!(target_feature = "atomics"),
         thread_count: threads::thread_count(),
         version: env!("CARGO_PKG_VERSION"),

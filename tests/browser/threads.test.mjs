@@ -1,8 +1,10 @@
 // Threads in the browser: served with COOP/COEP the page runs the threaded wasm build
-// (www/pkg-threads) with a rayon pool of several threads and trains; served without the
-// headers it falls back to the single-thread build and says so, unless coi-sw.js (the service
-// worker for header-less hosts) is allowed, which makes it isolated after one reload; and both
-// builds give the same samples for a seed.
+// (www/pkg-threads-relaxed: Chromium has relaxed-simd; www/pkg-threads with ?relaxed=0) with a
+// rayon pool of several threads and trains; served without the headers it falls back to the
+// single-thread build and says so, unless coi-sw.js (the service worker for header-less hosts)
+// is allowed, which makes it isolated after one reload; the threaded and single-thread builds
+// give the same samples for a seed, and the relaxed-simd builds (fused multiply-adds) the
+// plain builds' within 1e-4.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -75,7 +77,10 @@ test('with COOP/COEP the page runs the threaded build: default pool size, ?threa
   const c = await caps(page);
   assert.equal(c.crossOriginIsolated, true);
   assert.equal(c.threads, true, `threaded build expected: ${JSON.stringify(c.wasm)}`);
-  assert.equal(c.wasm.package, 'pkg-threads');
+  assert.equal(c.browser.relaxedSimd, true, 'Chromium validates relaxed-simd');
+  assert.equal(c.wasm.package, 'pkg-threads-relaxed');
+  assert.equal(c.relaxed_simd, true);
+  assert.equal(await page.locator('#caps [data-cap="simd"] b').textContent(), 'yes (relaxed, FMA)');
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   assert.equal(c.thread_count, Math.max(1, Math.min(8, cores)), `default pool for ${cores} cores`);
   await page.close();
@@ -86,6 +91,14 @@ test('with COOP/COEP the page runs the threaded build: default pool size, ?threa
   assert.equal(c3.thread_count, 3, 'the pool has the ?threads=3 size');
   assert.equal(await capText(threadedPage), '3 (threaded build)');
   assert.match(await capTitle(threadedPage), /pool of 3 threads/);
+
+  const plainSimd = await open(browser, `${isolated.url}?threads=2&relaxed=0`);
+  const c2 = await caps(plainSimd);
+  assert.equal(c2.wasm.package, 'pkg-threads', '?relaxed=0 keeps to the plain simd128 build');
+  assert.equal(c2.relaxed_simd, false);
+  assert.equal(c2.thread_count, 2);
+  assert.equal(await plainSimd.locator('#caps [data-cap="simd"] b').textContent(), 'yes');
+  await plainSimd.close();
 });
 
 test('a training run on the threaded build takes its steps with finite losses', async () => {
@@ -116,7 +129,7 @@ test('without COOP/COEP (no service worker) the page falls back to the single-th
   assert.equal(c.crossOriginIsolated, false);
   assert.equal(c.threads, false);
   assert.equal(c.thread_count, 1);
-  assert.equal(c.wasm.package, 'pkg');
+  assert.equal(c.wasm.package, 'pkg-relaxed');
   assert.match(c.wasm.fallback, /not cross-origin isolated/);
   assert.equal(await capText(page), '1 (single-thread build)');
   assert.match(await capTitle(page), /single-thread wasm build is running: the page is not cross-origin isolated/);
@@ -124,17 +137,30 @@ test('without COOP/COEP (no service worker) the page falls back to the single-th
   await page.close();
 });
 
-test('the threaded build (3 threads) and the single-thread build give the same numbers for a seed', async () => {
-  const single = await open(noSw, plain.url);
-  const a = await fingerprint(threadedPage);
-  const b = await fingerprint(single);
-  await single.close();
+/** Asserts that two fingerprints agree within `tol` (and that their values vary). */
+function assertSameNumbers(a, b, tol) {
   for (const k of ['points', 'mu', 'logvar']) {
     assert.equal(a[k].length, b[k].length, k);
     assert.ok(new Set(a[k]).size > a[k].length / 2, `${k} values vary`);
     const worst = Math.max(...a[k].map((v, i) => Math.abs(v - b[k][i])));
-    assert.ok(worst <= 1e-5, `${k}: largest difference ${worst}`);
+    assert.ok(worst <= tol, `${k}: largest difference ${worst} > ${tol}`);
   }
+}
+
+test('the threaded build (3 threads) and the single-thread build give the same numbers for a seed', async () => {
+  const single = await open(noSw, plain.url);
+  assertSameNumbers(await fingerprint(threadedPage), await fingerprint(single), 1e-5);
+  await single.close();
+});
+
+test('the relaxed-simd build gives the plain simd128 build\'s numbers within 1e-4', async () => {
+  const relaxed = await open(noSw, plain.url);
+  const simd128 = await open(noSw, `${plain.url}?relaxed=0`);
+  assert.equal((await caps(relaxed)).wasm.package, 'pkg-relaxed');
+  assert.equal((await caps(simd128)).wasm.package, 'pkg');
+  assertSameNumbers(await fingerprint(relaxed), await fingerprint(simd128), 1e-4);
+  await relaxed.close();
+  await simd128.close();
 });
 
 test('without COOP/COEP, coi-sw.js makes the page cross-origin isolated after one reload', async () => {
