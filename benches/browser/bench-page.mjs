@@ -1,15 +1,17 @@
 // The Chromium side of the benches: the same protocol and bench definitions as Node
 // (bench-core.mjs, latentlab-benches.mjs, tfjs-benches.mjs), on the page's main thread.
 // Exposes window.runBenches({quick, only}) → {meta, results}; window.benchReady resolves
-// once both libraries are initialised. window.runThreadedBenches({quick, only, threads})
-// → [{threads, capabilities, results}] runs Latent Lab's threaded build in a Web Worker
-// (bench-threads-worker.mjs), once per pool size in `threads` (default: 1 and the demo's
-// default pool size, www/wasm.js's poolSize()).
+// once the libraries are initialised (Latent Lab's relaxed-simd build too, www/pkg-relaxed,
+// where built and supported). window.runThreadedBenches({quick, only, threads})
+// → [{threads, build, capabilities, results}] runs Latent Lab's threaded build in a Web Worker
+// (bench-threads-worker.mjs: the build the demo would load here, pkg-threads-relaxed where
+// relaxed-simd runs), once per pool size in `threads` (default: 1 and the demo's default pool
+// size, www/wasm.js's poolSize()).
 
 import init, * as ll from '/www/pkg/latentlab.js';
 import { BENCHES, PROTOCOL, runSuite } from './bench-core.mjs';
 import { latentLabBenches } from './latentlab-benches.mjs';
-import { withSimdPeak } from './simd-peak.mjs';
+import { relaxedSimd, withSimdPeak } from './simd-peak.mjs';
 import { tfjsBenches } from './tfjs-benches.mjs';
 import { setupTfjs } from './tfjs-setup.mjs';
 import { poolSize } from '/www/wasm.js';
@@ -21,10 +23,25 @@ const log = (s) => {
   logEl.textContent += `${s}\n`;
 };
 
+/** The relaxed-simd build, or null where it is not built or the engine lacks relaxed-simd. */
+async function relaxedBuild() {
+  if (!relaxedSimd) return null;
+  try {
+    const m = await import('/www/pkg-relaxed/latentlab.js');
+    await m.default({ module_or_path: '/www/pkg-relaxed/latentlab_bg.wasm' });
+    return m;
+  } catch (err) {
+    log(`no relaxed-simd rows: ${err.message}`);
+    return null;
+  }
+}
+let llRelaxed = null;
+
 window.benchReady = (async () => {
   await init({ module_or_path: '/www/pkg/latentlab_bg.wasm' });
+  llRelaxed = await relaxedBuild();
   const tfInfo = await setupTfjs(tf, { wasmPaths: '/node_modules/@tensorflow/tfjs-backend-wasm/dist/' });
-  return { latentlab: ll.capabilities(), tfjs: tfInfo };
+  return { latentlab: ll.capabilities(), latentlabRelaxed: llRelaxed?.capabilities() ?? null, tfjs: tfInfo };
 })();
 
 window.runBenches = async ({ quick = false, only = Object.keys(BENCHES) } = {}) => {
@@ -32,11 +49,12 @@ window.runBenches = async ({ quick = false, only = Object.keys(BENCHES) } = {}) 
   const protocol = quick ? PROTOCOL.quick : PROTOCOL.chromium;
   log(`Latent Lab ${JSON.stringify(libsInfo.latentlab)}; TF.js ${JSON.stringify(libsInfo.tfjs)}; protocol ${JSON.stringify(protocol)}`);
   const t0 = performance.now();
-  const { simdPeak, results } = await withSimdPeak(
-    protocol,
-    () => runSuite({ libs: { latentlab: latentLabBenches(ll), tfjs: tfjsBenches(tf) }, only, protocol, log }),
-    log,
-  );
+  const libs = {
+    latentlab: latentLabBenches(ll),
+    ...(llRelaxed ? { 'latentlab-relaxed': latentLabBenches(llRelaxed) } : {}),
+    tfjs: tfjsBenches(tf),
+  };
+  const { simdPeak, fmaPeak, results } = await withSimdPeak(protocol, () => runSuite({ libs, only, protocol, log }), log);
   return {
     meta: {
       userAgent: navigator.userAgent,
@@ -48,6 +66,7 @@ window.runBenches = async ({ quick = false, only = Object.keys(BENCHES) } = {}) 
       seconds: (performance.now() - t0) / 1000,
     },
     simdPeak,
+    fmaPeak,
     results,
   };
 };
@@ -73,8 +92,9 @@ window.runThreadedBenches = async ({ quick = false, only = Object.keys(BENCHES),
   if (!globalThis.crossOriginIsolated) throw new Error('the threaded build needs a cross-origin isolated page');
   const runs = [];
   for (const n of new Set(threads ?? [1, poolSize()])) {
-    log(`threaded build, pool of ${n}`);
-    runs.push(await threadedRun({ quick, only, threads: n }));
+    const build = relaxedSimd ? 'pkg-threads-relaxed' : 'pkg-threads';
+    log(`threaded build ${build}, pool of ${n}`);
+    runs.push(await threadedRun({ quick, only, threads: n, build }));
   }
   return runs;
 };

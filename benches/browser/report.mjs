@@ -45,14 +45,19 @@ function git(...a) {
 }
 
 const wasmFile = path.join(ROOT, 'www', 'pkg', 'latentlab_bg.wasm');
-const threadsWasm = path.join(ROOT, 'www', 'pkg-threads', 'latentlab_bg.wasm');
+const optionalBuilds = ['pkg-threads', 'pkg-relaxed', 'pkg-threads-relaxed'];
 const tfDir = path.join(ROOT, 'node_modules', '@tensorflow');
 const download = {
   latentlab: {
     'www/pkg/latentlab_bg.wasm': sizes(wasmFile),
     'www/pkg/latentlab.js': sizes(path.join(ROOT, 'www', 'pkg', 'latentlab.js')),
     wasmSha256: createHash('sha256').update(fs.readFileSync(wasmFile)).digest('hex'),
-    ...(fs.existsSync(threadsWasm) ? { 'www/pkg-threads/latentlab_bg.wasm': sizes(threadsWasm) } : {}),
+    ...Object.fromEntries(
+      optionalBuilds
+        .map((d) => `www/${d}/latentlab_bg.wasm`)
+        .filter((f) => fs.existsSync(path.join(ROOT, f)))
+        .map((f) => [f, sizes(path.join(ROOT, f))]),
+    ),
   },
   tfjsForContext: {
     'tfjs/dist/tf.min.js': sizes(path.join(tfDir, 'tfjs', 'dist', 'tf.min.js')),
@@ -61,19 +66,26 @@ const download = {
   },
 };
 
-// GFLOP/s of every measured row, and its share of the simd128 peak of the same runtime's run
-// (the threaded rows against the single-thread peak times the pool size).
-function addFlops(results, peakGflops) {
+// GFLOP/s of every measured row, and its share of the simd128 (mul + add) peak of the same
+// runtime's run (the threaded rows against the single-thread peak times the pool size); the
+// relaxed-simd rows also against the relaxed_madd peak (fmaPeakPercent).
+function addFlops(results, peakGflops, fmaPeakGflops) {
   for (const [id, r] of Object.entries(results ?? {})) {
     if (!r?.median || !FLOPS_PER_ITER[id]) continue;
     r.gflops = +(FLOPS_PER_ITER[id] / (r.median * 1e6)).toFixed(3);
     if (peakGflops) r.peakPercent = +((100 * r.gflops) / peakGflops).toFixed(1);
+    if (fmaPeakGflops) r.fmaPeakPercent = +((100 * r.gflops) / fmaPeakGflops).toFixed(1);
   }
 }
 for (const rep of [node, chromium]) {
-  for (const lib of Object.values(rep?.results ?? {})) addFlops(lib, rep.simdPeak?.gflops);
+  for (const [lib, rows] of Object.entries(rep?.results ?? {})) {
+    addFlops(rows, rep.simdPeak?.gflops, lib === 'latentlab-relaxed' ? rep.fmaPeak?.gflops : null);
+  }
 }
-for (const t of chromium?.threaded ?? []) addFlops(t.results, chromium.simdPeak?.gflops && chromium.simdPeak.gflops * t.threads);
+for (const t of chromium?.threaded ?? []) {
+  const fma = t.build?.endsWith('relaxed') && chromium.fmaPeak?.gflops;
+  addFlops(t.results, chromium.simdPeak?.gflops && chromium.simdPeak.gflops * t.threads, fma && fma * t.threads);
+}
 
 const combined = {
   date: new Date().toISOString(),
@@ -118,7 +130,11 @@ const cell = (r) => {
   if (r.error) return `error: ${r.error.split('\n')[0]}`;
   return `${fmt(r.median)} [${fmt(r.min)}–${fmt(r.max)}]`;
 };
-const flopsCell = (r) => (r?.gflops ? `${fmt(r.gflops)}${r.peakPercent != null ? ` (${r.peakPercent.toFixed(0)} %)` : ''}` : '–');
+const flopsCell = (r) => {
+  if (!r?.gflops) return '–';
+  const shares = [r.peakPercent, r.fmaPeakPercent].filter((v) => v != null).map((v) => `${v.toFixed(0)} %`);
+  return `${fmt(r.gflops)}${shares.length ? ` (${shares.join(' / ')})` : ''}`;
+};
 const kb = (b) => `${(b / 1024).toFixed(0)} KiB`;
 const mb = (b) => `${(b / 2 ** 20).toFixed(2)} MiB`;
 
@@ -126,23 +142,25 @@ const lines = [];
 const quick = node?.meta?.quick || chromium?.meta?.quick;
 lines.push(`### Latent Lab wasm vs TF.js ${node?.meta?.tfjs?.version ?? chromium?.meta?.tfjs?.version ?? '4.22'} wasm (SIMD, 1 thread): ms per iteration${quick ? ' — QUICK MODE, not a measurement' : ''}`);
 lines.push('');
-lines.push('| bench | runtime | Latent Lab ms (median [min–max]) | TF.js ms (median [min–max]) | TF.js / Latent Lab | Latent Lab GFLOP/s (% peak) | TF.js GFLOP/s (% peak) | TF.js ref. ms (benches/README.md, not measured here) |');
-lines.push('|---|---|---|---|---|---|---|---|');
+lines.push('| bench | runtime | Latent Lab ms, simd128 build (median [min–max]) | Latent Lab ms, relaxed-simd build | TF.js ms (median [min–max]) | TF.js / Latent Lab (simd128, relaxed) | Latent Lab GFLOP/s (% peak), simd128 build | relaxed-simd build (% mul+add peak / % FMA peak) | TF.js GFLOP/s (% peak) | TF.js ref. ms (benches/README.md, not measured here) |');
+lines.push('|---|---|---|---|---|---|---|---|---|---|');
+const ratioOf = (x, r) => (x?.median && r?.median ? `${(r.median / x.median).toFixed(2)}×` : '–');
 for (const [rt, rep] of [['Node', node], ['Chromium', chromium]]) {
   if (!rep?.results) continue;
   for (const id of Object.keys(BENCHES)) {
     const a = rep.results.latentlab?.[id];
+    const x = rep.results['latentlab-relaxed']?.[id];
     const b = rep.results.tfjs?.[id];
     if (!a && !b) continue;
-    const ratio = a?.median && b?.median ? `${(b.median / a.median).toFixed(2)}×` : '–';
     const ref = REFERENCE[rt.toLowerCase()][id];
-    lines.push(`| ${id}. ${BENCHES[id]} | ${rt} | ${cell(a)} | ${cell(b)} | ${ratio} | ${flopsCell(a)} | ${flopsCell(b)} | ${ref} |`);
+    lines.push(`| ${id}. ${BENCHES[id]} | ${rt} | ${cell(a)} | ${cell(x)} | ${cell(b)} | ${ratioOf(a, b)}, ${ratioOf(x, b)} | ${flopsCell(a)} | ${flopsCell(x)} | ${flopsCell(b)} | ${ref} |`);
   }
 }
 lines.push('');
 for (const [rt, rep] of [['Node', node], ['Chromium', chromium]]) {
-  const p = rep?.simdPeak;
-  if (p) lines.push(`${rt} simd128 peak, one thread, same run (benches/browser/simd-peak.mjs: ${p.loop}): ${fmt(p.gflops)} GFLOP/s (before / after the benches: ${p.gflopsBeforeAfter.map(fmt).join(' / ')}; the higher is kept).`);
+  for (const [what, p] of [['simd128 (mul + add) peak', rep?.simdPeak], ['relaxed_madd (FMA) peak', rep?.fmaPeak]]) {
+    if (p) lines.push(`${rt} ${what}, one thread, same run (benches/browser/simd-peak.mjs: ${p.loop}): ${fmt(p.gflops)} GFLOP/s (before / after the benches: ${p.gflopsBeforeAfter.map(fmt).join(' / ')}; the higher is kept).`);
+  }
 }
 lines.push('GFLOP/s: benches/browser/flops.mjs\'s FLOPs per iteration (layers\' multiply-adds ×2, forward and needed backward passes) over the median time.');
 lines.push('');
@@ -160,16 +178,17 @@ lines.push('');
 const threaded = chromium?.threaded;
 if (threaded?.length) {
   const sizes = threaded.map((r) => r.threads);
-  lines.push(`### Latent Lab threaded build (www/pkg-threads, rayon pool in a Web Worker), Chromium: ms per iteration${quick ? ' — QUICK MODE, not a measurement' : ''}`);
+  lines.push(`### Latent Lab threaded build (www/${threaded[0].build ?? 'pkg-threads'}, rayon pool in a Web Worker), Chromium: ms per iteration${quick ? ' — QUICK MODE, not a measurement' : ''}`);
   lines.push('');
-  lines.push(`| bench | single-thread build (www/pkg) | ${sizes.map((n) => `threaded, ${n} thread${n === 1 ? '' : 's'}`).join(' | ')} | speed-up, ${sizes[sizes.length - 1]} vs ${sizes[0]} | GFLOP/s (% of ${sizes[sizes.length - 1]} × peak), ${sizes[sizes.length - 1]} threads |`);
+  const single = threaded[0].build?.endsWith('relaxed') ? 'latentlab-relaxed' : 'latentlab';
+  lines.push(`| bench | single-thread build (www/${single === 'latentlab' ? 'pkg' : 'pkg-relaxed'}) | ${sizes.map((n) => `threaded, ${n} thread${n === 1 ? '' : 's'}`).join(' | ')} | speed-up, ${sizes[sizes.length - 1]} vs ${sizes[0]} | GFLOP/s (% of ${sizes[sizes.length - 1]} × peak), ${sizes[sizes.length - 1]} threads |`);
   lines.push(`|---|---|${sizes.map(() => '---|').join('')}---|---|`);
   for (const id of Object.keys(BENCHES)) {
     const rows = threaded.map((r) => r.results?.[id]);
     if (rows.every((r) => !r)) continue;
     const [first, last] = [rows[0], rows[rows.length - 1]];
     const up = first?.median && last?.median ? `${(first.median / last.median).toFixed(2)}×` : '–';
-    lines.push(`| ${id}. ${BENCHES[id]} | ${cell(chromium.results?.latentlab?.[id])} | ${rows.map(cell).join(' | ')} | ${up} | ${flopsCell(last)} |`);
+    lines.push(`| ${id}. ${BENCHES[id]} | ${cell(chromium.results?.[single]?.[id])} | ${rows.map(cell).join(' | ')} | ${up} | ${flopsCell(last)} |`);
   }
   lines.push('');
   lines.push('Same protocol; the threaded rows run in a module Web Worker (as the demo computes), the single-thread row on the bench page\'s main thread.');
@@ -193,8 +212,10 @@ for (const [key, label] of [['default', 'default V8 tiers (as visitors get it)']
 }
 const ws = download.latentlab['www/pkg/latentlab_bg.wasm'];
 lines.push(`| www/pkg/latentlab_bg.wasm | ${mb(ws.raw)} raw, ${kb(ws.gzip9)} gzip -9 |`);
-const wt = download.latentlab['www/pkg-threads/latentlab_bg.wasm'];
-if (wt) lines.push(`| www/pkg-threads/latentlab_bg.wasm (threaded build) | ${mb(wt.raw)} raw, ${kb(wt.gzip9)} gzip -9 |`);
+for (const d of optionalBuilds) {
+  const w = download.latentlab[`www/${d}/latentlab_bg.wasm`];
+  if (w) lines.push(`| www/${d}/latentlab_bg.wasm | ${mb(w.raw)} raw, ${kb(w.gzip9)} gzip -9 |`);
+}
 const js = download.latentlab['www/pkg/latentlab.js'];
 lines.push(`| www/pkg/latentlab.js | ${kb(js.raw)} raw, ${kb(js.gzip9)} gzip -9 |`);
 const t = download.tfjsForContext;

@@ -1,6 +1,8 @@
 // Benches A–E in Node: Latent Lab's wasm (www/pkg) vs TF.js 4.22's wasm backend.
-// Run with `node --no-liftoff benches/browser/run-node.mjs [--quick] [--only A,C] [--stock-tfjs] [--out FILE]`
-// (pkg-scripts/bench does). --stock-tfjs: without the added Conv2DBackpropFilter (B, C unsupported). Writes {runtime, meta, results} as JSON to FILE (default stdout).
+// Run with `node --no-liftoff benches/browser/run-node.mjs [--quick] [--only A,C] [--pkg DIR] [--no-tfjs] [--stock-tfjs] [--out FILE]`
+// (pkg-scripts/bench does). --pkg: another build of Latent Lab (default www/pkg; a relaxed-simd
+// build needs Node 20's --experimental-wasm-relaxed-simd); --no-tfjs: Latent Lab's side only;
+// --stock-tfjs: without the added Conv2DBackpropFilter (B, C unsupported). Writes {runtime, meta, results} as JSON to FILE (default stdout).
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { BENCHES, PROTOCOL, runSuite } from './bench-core.mjs';
 import { latentLabBenches } from './latentlab-benches.mjs';
-import { withSimdPeak } from './simd-peak.mjs';
+import { relaxedSimd, withSimdPeak } from './simd-peak.mjs';
 import { tfjsBenches } from './tfjs-benches.mjs';
 import { setupTfjs } from './tfjs-setup.mjs';
 
@@ -27,24 +29,36 @@ const log = (s) => process.stderr.write(`node: ${s}\n`);
 
 if (!process.execArgv.includes('--no-liftoff')) log('warning: not started with --no-liftoff (benches/README.md asks for it)');
 
-const pkg = path.join(ROOT, 'www', 'pkg');
-const ll = await import(path.join(pkg, 'latentlab.js'));
-await ll.default({ module_or_path: fs.readFileSync(path.join(pkg, 'latentlab_bg.wasm')) });
+async function loadBuild(dir) {
+  const m = await import(path.join(dir, 'latentlab.js'));
+  await m.default({ module_or_path: fs.readFileSync(path.join(dir, 'latentlab_bg.wasm')) });
+  return m;
+}
+const pkg = path.resolve(ROOT, opt('--pkg') ?? path.join('www', 'pkg'));
+const ll = await loadBuild(pkg);
+// The relaxed-simd build beside it, where built and where this Node runs relaxed-simd (Node 20:
+// --experimental-wasm-relaxed-simd; pkg-scripts/bench passes it).
+const relaxedDir = path.join(ROOT, 'www', 'pkg-relaxed');
+const withRelaxed = !opt('--pkg') && relaxedSimd && fs.existsSync(path.join(relaxedDir, 'latentlab_bg.wasm'));
+if (!withRelaxed && !opt('--pkg')) log(`no relaxed-simd rows (${relaxedSimd ? 'www/pkg-relaxed is not built' : 'this Node has no relaxed-simd: run it with --experimental-wasm-relaxed-simd'})`);
+const llRelaxed = withRelaxed ? await loadBuild(relaxedDir) : null;
 
 // Silence tfjs's "install tfjs-node" banner (stdout is ours).
 const warn = console.log;
 console.log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
-const tfInfo = await setupTfjs(tf, { stock: args.includes('--stock-tfjs') });
+const withTfjs = !args.includes('--no-tfjs');
+const tfInfo = withTfjs ? await setupTfjs(tf, { stock: args.includes('--stock-tfjs') }) : null;
 console.log = warn;
 
 const protocol = quick ? PROTOCOL.quick : PROTOCOL.node;
 log(`Latent Lab ${JSON.stringify(ll.capabilities())}; TF.js ${JSON.stringify(tfInfo)}; protocol ${JSON.stringify(protocol)}`);
 const t0 = Date.now();
-const { simdPeak, results } = await withSimdPeak(
-  protocol,
-  () => runSuite({ libs: { latentlab: latentLabBenches(ll), tfjs: tfjsBenches(tf) }, only, protocol, log }),
-  log,
-);
+const libs = {
+  latentlab: latentLabBenches(ll),
+  ...(llRelaxed ? { 'latentlab-relaxed': latentLabBenches(llRelaxed) } : {}),
+  ...(withTfjs ? { tfjs: tfjsBenches(tf) } : {}),
+};
+const { simdPeak, fmaPeak, results } = await withSimdPeak(protocol, () => runSuite({ libs, only, protocol, log }), log);
 
 const report = {
   runtime: 'node',
@@ -55,6 +69,7 @@ const report = {
     quick,
     protocol,
     latentlab: ll.capabilities(),
+    latentlabRelaxed: llRelaxed?.capabilities() ?? null,
     tfjs: tfInfo,
     cpu: os.cpus()[0]?.model,
     cpus: os.cpus().length,
@@ -62,6 +77,7 @@ const report = {
     seconds: (Date.now() - t0) / 1000,
   },
   simdPeak,
+  fmaPeak,
   results,
 };
 const json = `${JSON.stringify(report, null, 2)}\n`;

@@ -1,11 +1,14 @@
 // The machine's simd128 peak for one thread, measured in the same run as the benches: a tight
-// f32x4 mul + add loop (what gemm's wasm kernel does: simd128 has no FMA), as a tiny wasm
+// f32x4 mul + add loop (what our plain simd128 kernels do: simd128 has no FMA), as a tiny wasm
 // module written out here byte by byte (no tool needed at bench time; shared by Node and the
 // Chromium page). Its one export `peak(iters) -> f32` runs `iters` times
 //   acc_k = acc_k * m + a   for k = 1..ACC   (f32x4.mul then f32x4.add)
 // on ACC independent accumulators: enough chains to hide the mul→add latency on 2 mul and
 // 2 add ports, few enough to stay in 16 vector registers. m < 1 keeps the values bounded
 // (no infinities, no denormals). FLOPs per iteration: ACC × 4 lanes × 2.
+// Where the engine has relaxed-simd, the same loop with f32x4.relaxed_madd (one instruction,
+// fused on FMA hardware) gives the peak the relaxed builds' kernels can reach: on CPUs whose
+// multiplies and adds share two ports (Intel), about twice the mul + add one.
 
 import { measure } from './bench-core.mjs';
 
@@ -26,7 +29,7 @@ const uleb = (n) => {
 };
 const section = (id, bytes) => [id, ...uleb(bytes.length), ...bytes];
 
-function peakModule() {
+function peakModule(fused = false) {
   const M = ACC + 1; // local index of the v128 multiplier
   const A = ACC + 2; // local index of the v128 addend
   const SIMD = 0xfd;
@@ -37,7 +40,8 @@ function peakModule() {
   code.push(0x02, 0x40, 0x03, 0x40); // block, loop
   code.push(0x20, 0, 0x45, 0x0d, 1); // iters == 0 → break
   for (let k = 1; k <= ACC; k++) {
-    code.push(0x20, k, 0x20, M, SIMD, 0xe6, 0x01, 0x20, A, SIMD, 0xe4, 0x01, 0x21, k); // mul, add
+    if (fused) code.push(0x20, k, 0x20, M, 0x20, A, SIMD, 0x85, 0x02, 0x21, k); // relaxed_madd
+    else code.push(0x20, k, 0x20, M, SIMD, 0xe6, 0x01, 0x20, A, SIMD, 0xe4, 0x01, 0x21, k); // mul, add
   }
   code.push(0x20, 0, 0x41, 1, 0x6b, 0x21, 0, 0x0c, 0, 0x0b, 0x0b); // iters -= 1; continue; end end
   code.push(0x20, 1);
@@ -53,31 +57,45 @@ function peakModule() {
   ]);
 }
 
+/** Whether this engine validates relaxed-simd (the fused loop, and the relaxed builds). */
+export const relaxedSimd = WebAssembly.validate(peakModule(true));
+
 /**
- * Measures the peak by `protocol` (bench-core.mjs). Returns {gflops, loop, ...measure()}:
- * gflops from the median run.
+ * Measures the peak by `protocol` (bench-core.mjs), of the mul + add loop or (`fused`) the
+ * relaxed_madd one. Returns {gflops, loop, ...measure()}: gflops from the median run.
  */
-export async function measureSimdPeak(protocol) {
-  const { instance } = await WebAssembly.instantiate(peakModule());
+export async function measureSimdPeak(protocol, fused = false) {
+  const { instance } = await WebAssembly.instantiate(peakModule(fused));
   const { peak } = instance.exports;
   const r = await measure(() => peak(ITERS), protocol);
+  const op = fused ? 'f32x4.relaxed_madd' : 'f32x4.mul + f32x4.add';
   return {
     gflops: FLOPS_PER_STEP / (r.median * 1e6),
-    loop: `f32x4.mul + f32x4.add, ${ACC} accumulators, ${ITERS} iterations per call`,
+    loop: `${op}, ${ACC} accumulators, ${ITERS} iterations per call`,
     ...r,
   };
 }
 
 /**
  * Runs `suite` (async, returns the bench results) between two peak measurements and keeps
- * the higher peak (a busy moment at one end lowers only that one). Returns {simdPeak, results}.
+ * the higher peak (a busy moment at one end lowers only that one). Returns {simdPeak,
+ * fmaPeak, results}; fmaPeak (the relaxed_madd loop, measured the same way) is null where
+ * the engine has no relaxed-simd.
  */
 export async function withSimdPeak(protocol, suite, log = () => {}) {
-  const before = await measureSimdPeak(protocol);
-  log(`simd128 peak (before): ${before.gflops.toFixed(1)} GFLOP/s`);
+  const peaks = async (when) => {
+    const plain = await measureSimdPeak(protocol);
+    const fma = relaxedSimd ? await measureSimdPeak(protocol, true) : null;
+    log(`simd128 peak (${when}): ${plain.gflops.toFixed(1)} GFLOP/s mul + add${fma ? `, ${fma.gflops.toFixed(1)} relaxed_madd` : ''}`);
+    return [plain, fma];
+  };
+  const before = await peaks('before');
   const results = await suite();
-  const after = await measureSimdPeak(protocol);
-  log(`simd128 peak (after): ${after.gflops.toFixed(1)} GFLOP/s`);
-  const best = before.gflops >= after.gflops ? before : after;
-  return { simdPeak: { ...best, gflopsBeforeAfter: [before.gflops, after.gflops] }, results };
+  const after = await peaks('after');
+  const best = (i) => {
+    const [b, a] = [before[i], after[i]];
+    if (!b) return null;
+    return { ...(b.gflops >= a.gflops ? b : a), gflopsBeforeAfter: [b.gflops, a.gflops] };
+  };
+  return { simdPeak: best(0), fmaPeak: best(1), results };
 }
