@@ -56,12 +56,12 @@ pub fn matmul((m, n, k): (usize, usize, usize), a: View, b: View, c: &mut [f32],
         let nc = NC.min(n - j0);
         for p0 in (0..k).step_by(KC) {
             let kc = KC.min(k - p0);
-            pack_b(&b, (p0, kc), (j0, nc), &mut bp);
+            pack::<NR>(&transposed(&b), (j0, nc), (p0, kc), &mut bp);
             let add = accumulate || p0 > 0;
             for i0 in (0..m).step_by(MC) {
                 let mc = MC.min(m - i0);
                 if !direct {
-                    pack_a(&a, (i0, mc), (p0, kc), &mut ap);
+                    pack::<MR>(&a, (i0, mc), (p0, kc), &mut ap);
                 }
                 for (bpanel, j) in bp.chunks_exact(kc * NR).zip((j0..j0 + nc).step_by(NR)) {
                     for i in (i0..i0 + mc).step_by(MR) {
@@ -83,47 +83,43 @@ pub fn matmul((m, n, k): (usize, usize, usize), a: View, b: View, c: &mut [f32],
     }
 }
 
-/// Packs `b[p0..p0+kc, j0..j0+nc]` into panels of [`NR`] columns, each `kc` rows of `NR`
-/// values (columns past `nc` are zeros).
-fn pack_b(b: &View, (p0, kc): (usize, usize), (j0, nc): (usize, usize), out: &mut Vec<f32>) {
+/// Packs rows `i0..i0+count`, columns `p0..p0+kc` of `m` into panels of `W` rows, each `kc`
+/// columns of `W` values (rows past `count` are zeros): `a` as it is (`W` = [`MR`]), `b` as
+/// its transpose (`W` = [`NR`]).
+fn pack<const W: usize>(
+    m: &View,
+    (i0, count): (usize, usize),
+    (p0, kc): (usize, usize),
+    out: &mut Vec<f32>,
+) {
     out.clear();
-    out.resize(nc.div_ceil(NR) * kc * NR, 0.0);
-    for (panel, j) in out.chunks_exact_mut(kc * NR).zip((j0..j0 + nc).step_by(NR)) {
-        let cols = NR.min(j0 + nc - j);
-        if b.cs == 1 && cols == NR {
-            for (p, dst) in (p0..p0 + kc).zip(panel.chunks_exact_mut(NR)) {
-                dst.copy_from_slice(&b.data[p * b.rs + j..][..NR]);
+    out.resize(count.div_ceil(W) * kc * W, 0.0);
+    for (panel, i) in out
+        .chunks_exact_mut(kc * W)
+        .zip((i0..i0 + count).step_by(W))
+    {
+        let rows = W.min(i0 + count - i);
+        if m.rs == 1 && rows == W {
+            for (p, dst) in (p0..p0 + kc).zip(panel.chunks_exact_mut(W)) {
+                dst.copy_from_slice(&m.data[p * m.cs + i..][..W]);
             }
         } else {
-            for jj in 0..cols {
-                let col = (j + jj) * b.cs;
+            for r in 0..rows {
+                let row = (i + r) * m.rs;
                 for (kk, p) in (p0..p0 + kc).enumerate() {
-                    panel[kk * NR + jj] = b.data[p * b.rs + col];
+                    panel[kk * W + r] = m.data[row + p * m.cs];
                 }
             }
         }
     }
 }
 
-/// Packs `a[i0..i0+mc, p0..p0+kc]` into panels of [`MR`] rows, each `kc` columns of `MR`
-/// values (rows past `mc` are zeros).
-fn pack_a(a: &View, (i0, mc): (usize, usize), (p0, kc): (usize, usize), out: &mut Vec<f32>) {
-    out.clear();
-    out.resize(mc.div_ceil(MR) * kc * MR, 0.0);
-    for (panel, i) in out.chunks_exact_mut(kc * MR).zip((i0..i0 + mc).step_by(MR)) {
-        let rows = MR.min(i0 + mc - i);
-        if a.rs == 1 && rows == MR {
-            for (p, dst) in (p0..p0 + kc).zip(panel.chunks_exact_mut(MR)) {
-                dst.copy_from_slice(&a.data[p * a.cs + i..][..MR]);
-            }
-        } else {
-            for ii in 0..rows {
-                let row = (i + ii) * a.rs;
-                for (kk, p) in (p0..p0 + kc).enumerate() {
-                    panel[kk * MR + ii] = a.data[row + p * a.cs];
-                }
-            }
-        }
+/// The transpose of `v`, as a view of the same values.
+fn transposed<'a>(v: &View<'a>) -> View<'a> {
+    View {
+        data: v.data,
+        rs: v.cs,
+        cs: v.rs,
     }
 }
 
