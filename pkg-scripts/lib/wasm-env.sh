@@ -3,10 +3,12 @@
 # Defines wasm_cargo SUBCOMMAND [ARGS...]: cargo for wasm32-unknown-unknown with simd128,
 # through rustup's wasm32 target when installed, else Debian's rustc-web building std itself.
 # WASM_BUILD (set before calling) chooses the build: single (the default); threads, atomics
-# and shared memory, std rebuilt with them (build-std on either route), `--features threads`;
-# relaxed and threads-relaxed, the same two with relaxed-simd (our products' fused
-# multiply-add, src/kernels/simd128.rs). Each but single has its own target dir (other
-# RUSTFLAGS: sharing one would rebuild everything at each switch).
+# and shared memory, std rebuilt with them (build-std on either route), `--features threads`,
+# in its own target dir (other RUSTFLAGS: sharing one would rebuild everything at each
+# switch); relaxed and threads-relaxed, the same two with relaxed-simd (our products' fused
+# multiply-add, src/kernels/simd128.rs). Only our crate needs relaxed-simd, so those two share
+# the plain builds' target dirs and dependencies, and pass the feature to our crate alone
+# (WASM_CRATE_FLAGS, for `cargo rustc`): a relaxed build recompiles one crate, not all.
 
 WASM_TARGET=wasm32-unknown-unknown
 WASM_RUSTFLAGS="-C target-feature=+simd128"
@@ -20,14 +22,20 @@ WASM_BUILD="${WASM_BUILD:-single}"
 # Every build, in the order build-wasm makes them.
 WASM_BUILDS=(single threads relaxed threads-relaxed)
 
-# The target dir of the current WASM_BUILD: the usual one for single, else wasm-BUILD/ inside
-# it (LATENTLAB_THREADS_TARGET_DIR overrides the threaded build's).
+# The target dir of the current WASM_BUILD: the usual one for single and relaxed, wasm-threads/
+# inside it for the threaded two (LATENTLAB_THREADS_TARGET_DIR overrides that one).
 wasm_target_dir() {
   local base="${CARGO_TARGET_DIR:-$ROOT/target}"
   case "$WASM_BUILD" in
-    single) printf '%s\n' "$base" ;;
-    threads) printf '%s\n' "${LATENTLAB_THREADS_TARGET_DIR:-$base/wasm-threads}" ;;
-    *) printf '%s\n' "$base/wasm-$WASM_BUILD" ;;
+    single | relaxed) printf '%s\n' "$base" ;;
+    threads | threads-relaxed) printf '%s\n' "${LATENTLAB_THREADS_TARGET_DIR:-$base/wasm-threads}" ;;
+  esac
+}
+
+# The rustc flags of our crate alone in the current WASM_BUILD (none for the plain builds).
+wasm_crate_flags() {
+  case "$WASM_BUILD" in
+    *relaxed) printf '%s\n' "-C target-feature=+relaxed-simd" ;;
   esac
 }
 
@@ -46,11 +54,8 @@ wasm_cargo() {
   local sub="$1" runner f flags="$WASM_RUSTFLAGS" extra=()
   shift
   case "$WASM_BUILD" in
-    single) ;;
-    threads) flags="$WASM_THREADS_RUSTFLAGS" extra=(--features threads) ;;
-    relaxed) flags="${WASM_RUSTFLAGS},+relaxed-simd" ;;
-    threads-relaxed)
-      flags="${WASM_THREADS_RUSTFLAGS/+simd128,/+simd128,+relaxed-simd,}" extra=(--features threads) ;;
+    single | relaxed) ;;
+    threads | threads-relaxed) flags="$WASM_THREADS_RUSTFLAGS" extra=(--features threads) ;;
     *) die "WASM_BUILD must be one of ${WASM_BUILDS[*]}, got $WASM_BUILD" ;;
   esac
   # Host RUSTFLAGS (e.g. target-cpu=native) are not meant for wasm: extra wasm flags go in
