@@ -1,7 +1,8 @@
 // The work of pkg-scripts/pack: stages the npm package `latentlab-web` and runs `npm pack`.
 // The files are found by following widgets.js's relative imports and `new URL('…',
 // import.meta.url)` references (so a new module is never forgotten), plus the wasm builds
-// (pkg/; pkg-threads/, pkg-relaxed/, pkg-threads-relaxed/ when built) and the browser data (data/). Prints the tarball's path.
+// (pkg/, pkg-threads/ when built, each with its relaxed-simd module) and the browser data
+// (data/). Prints the tarball's path.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, relative, resolve, sep } from 'node:path';
@@ -19,8 +20,9 @@ if (!existsSync(join(WWW, 'pkg', 'latentlab.js')) || !existsSync(join(WWW, 'pkg'
   die('www/pkg has no wasm build: run pkg-scripts/build-wasm first');
 }
 
-/** The wasm builds besides pkg/ (pkg-scripts/build-wasm), which www/wasm.js loads when present. */
-const OPTIONAL_BUILDS = ['pkg-threads', 'pkg-relaxed', 'pkg-threads-relaxed'];
+/** What www/wasm.js loads when present (pkg-scripts/build-wasm makes them): the threaded build
+ * and the relaxed-simd module beside the single-thread one. */
+const OPTIONAL = [`pkg-threads${sep}`, join('pkg', 'latentlab_relaxed_bg.wasm')];
 
 /** www-relative paths of the modules reachable from `entry`, and of the files they name. */
 function reachable(entry) {
@@ -32,8 +34,8 @@ function reachable(entry) {
     if (seen.has(file)) continue;
     const abs = join(WWW, file);
     if (!existsSync(abs)) {
-      // The optional builds: the worker falls back to pkg/ without them.
-      if (OPTIONAL_BUILDS.some((d) => file.startsWith(`${d}${sep}`))) continue;
+      // The worker falls back to pkg/'s plain module without them.
+      if (OPTIONAL.some((o) => file.startsWith(o))) continue;
       die(`${file} is referenced but missing`);
     }
     seen.add(file);
@@ -55,7 +57,7 @@ mkdirSync(stage, { recursive: true });
 const files = new Set(reachable('widgets.js'));
 for (const dts of ['widgets.d.ts', 'rpc.d.ts']) files.add(dts);
 for (const f of files) cpSync(join(WWW, f), join(stage, f), { recursive: true });
-const dirs = ['pkg', ...OPTIONAL_BUILDS, 'data'].filter((d) => existsSync(join(WWW, d)));
+const dirs = ['pkg', 'pkg-threads', 'data'].filter((d) => existsSync(join(WWW, d)));
 for (const d of dirs) {
   cpSync(join(WWW, d), join(stage, d), { recursive: true, dereference: true, filter: (src) => !/(^|[\\/])(\.gitignore|package\.json)$/.test(src) });
 }
@@ -77,7 +79,7 @@ const manifest = {
     './rpc.js': typed('rpc.js', 'rpc.d.ts'),
     './worker.js': './worker.js',
     './pkg/*': './pkg/*',
-    ...Object.fromEntries(OPTIONAL_BUILDS.filter((d) => dirs.includes(d)).map((d) => [`./${d}/*`, `./${d}/*`])),
+    ...(dirs.includes('pkg-threads') ? { './pkg-threads/*': './pkg-threads/*' } : {}),
     ...(dirs.includes('data') ? { './data/*': './data/*' } : {}),
     './package.json': './package.json',
   },

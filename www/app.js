@@ -217,7 +217,7 @@ async function detectCapabilities() {
   const simdText = build.relaxed_simd ? 'yes (relaxed, FMA)' : 'yes';
   const simdTitle = build.relaxed_simd
     ? 'The wasm module uses 128-bit SIMD with relaxed-simd fused multiply-adds for matrix products (?relaxed=0 turns them off).'
-    : `The wasm module uses 128-bit SIMD for matrix products${browser.relaxedSimd ? ' (relaxed-simd turned off by ?relaxed=0, or its build is not served)' : '; this browser has no relaxed-simd (fused multiply-add)'}.`;
+    : `The wasm module uses 128-bit SIMD for matrix products${browser.relaxedSimd ? ' (relaxed-simd turned off by ?relaxed=0, or its module is not served)' : '; this browser has no relaxed-simd (fused multiply-add)'}.`;
   setCap(
     'simd',
     build.simd && browser.simd,

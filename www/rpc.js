@@ -185,7 +185,7 @@ import(${JSON.stringify(url)}).then(() => {
 /**
  * A new module worker running worker.js (resolved relative to this file, not the page). Its
  * wasm thread pool size is `threads`, else the page's `?threads=N`, else the default (wasm.js);
- * `relaxed` (else the page's `?relaxed=`): `0` keeps it off the relaxed-simd builds.
+ * `relaxed` (else the page's `?relaxed=`): `0` keeps it off the relaxed-simd modules.
  *
  * Module workers must be same-origin with the page. When this file is served from another
  * origin (a CDN-like host that sends CORS headers), the worker is started from a same-origin

@@ -1,9 +1,10 @@
 // Loads Latent Lab's wasm module for the compute worker, choosing the build: the threaded one
 // (pkg-threads/: atomics, shared memory, a rayon pool of Web Workers) when this context is
 // cross-origin isolated and has SharedArrayBuffer, else the single-thread one (pkg/); and of
-// either, the relaxed-simd build (pkg-threads-relaxed/, pkg-relaxed/: fused multiply-adds in
-// the matrix products, 10–35 % faster training) where the engine validates relaxed-simd. When
-// a build fails to start (or is not there), it falls back to the next one and says why.
+// either, its relaxed-simd module (latentlab_relaxed_bg.wasm beside latentlab_bg.wasm, started
+// by the same JS glue: fused multiply-adds in the matrix products, 10–35 % faster training)
+// where the engine validates relaxed-simd. When a build or module fails to start (or is not
+// there), it falls back to the next one and says why.
 //
 // Thread count: `threads` (the worker's `?threads=N`, which rpc.js passes on from the page's
 // own query), else navigator.hardwareConcurrency, capped at DEFAULT_MAX_THREADS; always ≥ 1.
@@ -50,19 +51,44 @@ export function poolSize(requested) {
 }
 
 /**
- * The single-thread build. Imported statically so that bundlers (Vite) bundle it and its wasm
- * into the worker without code splitting (which their default worker format cannot do).
+ * Starts a build's JS glue (`init`) with its relaxed-simd module when `relaxed`, else (or when
+ * that fails) with its plain one. Resolves to whether the relaxed module runs.
  */
-async function singleThreadBuild() {
-  await initSingleThread({ module_or_path: new URL('./pkg/latentlab_bg.wasm', import.meta.url) });
-  return singleThread;
+async function startModule(init, { plain, relaxedModule }, relaxed) {
+  if (relaxed) {
+    try {
+      await init({ module_or_path: relaxedModule });
+      return true;
+    } catch (err) {
+      console.warn(`Latent Lab: the relaxed-simd module failed to start (${err?.message ?? err}); using the plain simd128 one`);
+    }
+  }
+  await init({ module_or_path: plain });
+  return false;
 }
 
-/** One of the optional builds, from its folder (`pkg-threads`, `pkg-relaxed`, …). */
-async function optionalBuild(dir) {
+/**
+ * The single-thread build. Imported statically, and its modules named by literal URLs, so that
+ * bundlers (Vite) bundle the glue and both modules into the worker without code splitting
+ * (which their default worker format cannot do).
+ */
+async function singleThreadBuild(relaxed) {
+  const modules = {
+    plain: new URL('./pkg/latentlab_bg.wasm', import.meta.url),
+    relaxedModule: new URL('./pkg/latentlab_relaxed_bg.wasm', import.meta.url),
+  };
+  return { pkg: singleThread, relaxed: await startModule(initSingleThread, modules, relaxed) };
+}
+
+/** The threaded build (optional: a folder without it falls back to the single-thread one). */
+async function threadedBuild(relaxed) {
+  const dir = 'pkg-threads';
   const pkg = await import(/* @vite-ignore */ `./${dir}/latentlab.js`);
-  await pkg.default({ module_or_path: new URL(`./${dir}/latentlab_bg.wasm`, import.meta.url) });
-  return pkg;
+  const modules = {
+    plain: new URL(`./${dir}/latentlab_bg.wasm`, import.meta.url),
+    relaxedModule: new URL(`./${dir}/latentlab_relaxed_bg.wasm`, import.meta.url),
+  };
+  return { pkg, relaxed: await startModule(pkg.default, modules, relaxed) };
 }
 
 /** How long a probe worker may take to start. */
@@ -112,10 +138,11 @@ function withTimeout(promise, ms, what) {
 /**
  * Loads and starts one build.
  * @param {{threads?: number|string, relaxed?: boolean}} options `threads`: pool size (see
- *   poolSize); `relaxed: false` keeps to the builds without relaxed-simd
+ *   poolSize); `relaxed: false` keeps to the plain simd128 modules
  * @returns {Promise<{bindings: object, info: {package: string, threaded: boolean,
  *   threads: number, relaxed: boolean, fallback: string|null}}>} `bindings`: the package's
- *   exports; `fallback`: why the threaded build is not the one in use (null when it is)
+ *   exports; `relaxed`: whether its relaxed-simd module runs; `fallback`: why the threaded
+ *   build is not the one in use (null when it is)
  */
 export async function loadWasm({ threads, relaxed = true } = {}) {
   const useRelaxed = relaxed && relaxedSimdAvailable();
@@ -123,28 +150,16 @@ export async function loadWasm({ threads, relaxed = true } = {}) {
     ? await blobWorkersRefused()
     : 'the page is not cross-origin isolated (no COOP/COEP headers), so SharedArrayBuffer is unavailable';
   if (!fallback) {
-    for (const dir of useRelaxed ? ['pkg-threads-relaxed', 'pkg-threads'] : ['pkg-threads']) {
-      try {
-        const pkg = await optionalBuild(dir);
-        const n = poolSize(threads);
-        await withTimeout(pkg.initThreadPool(n), POOL_START_MS, 'starting the thread pool');
-        const info = { package: dir, threaded: true, threads: pkg.threadCount(), relaxed: dir.endsWith('relaxed'), fallback: null };
-        return { bindings: pkg, info };
-      } catch (err) {
-        fallback = `the threaded build (${dir}) failed to start: ${err?.message ?? err}`;
-        console.warn(`Latent Lab: ${fallback}`);
-      }
-    }
-  }
-  if (threadsAvailable()) console.warn(`Latent Lab: ${fallback}; using a single-thread build`);
-  if (useRelaxed) {
     try {
-      const pkg = await optionalBuild('pkg-relaxed');
-      return { bindings: pkg, info: { package: 'pkg-relaxed', threaded: false, threads: 1, relaxed: true, fallback } };
+      const { pkg, relaxed: r } = await threadedBuild(useRelaxed);
+      const n = poolSize(threads);
+      await withTimeout(pkg.initThreadPool(n), POOL_START_MS, 'starting the thread pool');
+      return { bindings: pkg, info: { package: 'pkg-threads', threaded: true, threads: pkg.threadCount(), relaxed: r, fallback: null } };
     } catch (err) {
-      console.warn(`Latent Lab: the relaxed-simd build (pkg-relaxed) failed to start: ${err?.message ?? err}`);
+      fallback = `the threaded build failed to start: ${err?.message ?? err}`;
     }
   }
-  const pkg = await singleThreadBuild();
-  return { bindings: pkg, info: { package: 'pkg', threaded: false, threads: 1, relaxed: false, fallback } };
+  if (threadsAvailable()) console.warn(`Latent Lab: ${fallback}; using the single-thread build`);
+  const { pkg, relaxed: r } = await singleThreadBuild(useRelaxed);
+  return { bindings: pkg, info: { package: 'pkg', threaded: false, threads: 1, relaxed: r, fallback } };
 }

@@ -51,7 +51,7 @@ import { loadWasm, relaxedSimdAvailable } from './wasm.js';
 
 // The wasm bindings, set once a build is loaded: threaded or single-thread, relaxed-simd or not
 // (see wasm.js); the pool size comes from this worker's `?threads=N` and `?relaxed=0` keeps it
-// off the relaxed builds (rpc.js passes the page's on; read from the module's own URL, since a
+// off the relaxed-simd modules (rpc.js passes the page's on; read from the module's own URL, since a
 // cross-origin page starts the worker from a blob: shim).
 let LatentModel, LatentTrainer, capabilities, catalog, idxImages, imagesToRgba, latentGridPoints, setMemoryLimit, toyPoints, wasmInfo;
 const workerQuery = new URL(import.meta.url).searchParams;

@@ -1,12 +1,12 @@
 // The Chromium side of the benches: the same protocol and bench definitions as Node
 // (bench-core.mjs, latentlab-benches.mjs, tfjs-benches.mjs), on the page's main thread.
 // Exposes window.runBenches({quick, only}) → {meta, results}; window.benchReady resolves
-// once the libraries are initialised (Latent Lab's relaxed-simd build too, www/pkg-relaxed,
-// where built and supported). window.runThreadedBenches({quick, only, threads})
-// → [{threads, build, capabilities, results}] runs Latent Lab's threaded build in a Web Worker
-// (bench-threads-worker.mjs: the build the demo would load here, pkg-threads-relaxed where
-// relaxed-simd runs), once per pool size in `threads` (default: 1 and the demo's default pool
-// size, www/wasm.js's poolSize()).
+// once the libraries are initialised (Latent Lab's relaxed-simd module too, www/pkg's
+// latentlab_relaxed_bg.wasm, where built and supported). window.runThreadedBenches({quick,
+// only, threads}) → [{threads, relaxed, capabilities, results}] runs Latent Lab's threaded
+// build in a Web Worker (bench-threads-worker.mjs, with the module the demo would load here:
+// the relaxed one where relaxed-simd runs), once per pool size in `threads` (default: 1 and
+// the demo's default pool size, www/wasm.js's poolSize()).
 
 import init, * as ll from '/www/pkg/latentlab.js';
 import { BENCHES, PROTOCOL, runSuite } from './bench-core.mjs';
@@ -23,12 +23,16 @@ const log = (s) => {
   logEl.textContent += `${s}\n`;
 };
 
-/** The relaxed-simd build, or null where it is not built or the engine lacks relaxed-simd. */
+/**
+ * The single-thread build's glue started with its relaxed-simd module (a second copy of the
+ * glue: another query, another module), or null where the module is not built or the engine
+ * lacks relaxed-simd.
+ */
 async function relaxedBuild() {
   if (!relaxedSimd) return null;
   try {
-    const m = await import('/www/pkg-relaxed/latentlab.js');
-    await m.default({ module_or_path: '/www/pkg-relaxed/latentlab_bg.wasm' });
+    const m = await import('/www/pkg/latentlab.js?relaxed');
+    await m.default({ module_or_path: '/www/pkg/latentlab_relaxed_bg.wasm' });
     return m;
   } catch (err) {
     log(`no relaxed-simd rows: ${err.message}`);
@@ -92,9 +96,8 @@ window.runThreadedBenches = async ({ quick = false, only = Object.keys(BENCHES),
   if (!globalThis.crossOriginIsolated) throw new Error('the threaded build needs a cross-origin isolated page');
   const runs = [];
   for (const n of new Set(threads ?? [1, poolSize()])) {
-    const build = relaxedSimd ? 'pkg-threads-relaxed' : 'pkg-threads';
-    log(`threaded build ${build}, pool of ${n}`);
-    runs.push(await threadedRun({ quick, only, threads: n, build }));
+    log(`threaded build, ${relaxedSimd ? 'relaxed-simd' : 'simd128'} module, pool of ${n}`);
+    runs.push(await threadedRun({ quick, only, threads: n, relaxed: relaxedSimd }));
   }
   return runs;
 };

@@ -1,17 +1,17 @@
-// Latent Lab's benches A–E on a threaded wasm build (www/pkg-threads or
-// www/pkg-threads-relaxed) in a module Web Worker, as the demo's compute worker runs it: the
+// Latent Lab's benches A–E on the threaded wasm build (www/pkg-threads, its plain or its
+// relaxed-simd module) in a module Web Worker, as the demo's compute worker runs it: the
 // worker blocks (Atomics.wait) while the rayon pool works, rather than spinning as the page's
 // main thread would. One worker per pool size (a module's rayon pool is built once).
-// Protocol: message {quick, only, threads, build} → reply {threads, build, capabilities,
+// Protocol: message {quick, only, threads, relaxed} → reply {threads, relaxed, capabilities,
 // results} or {error}.
 
+import init, * as ll from '/www/pkg-threads/latentlab.js';
 import { PROTOCOL, runSuite } from './bench-core.mjs';
 import { latentLabBenches } from './latentlab-benches.mjs';
 
-self.addEventListener('message', async ({ data: { quick, only, threads, build = 'pkg-threads' } }) => {
+self.addEventListener('message', async ({ data: { quick, only, threads, relaxed = false } }) => {
   try {
-    const ll = await import(`/www/${build}/latentlab.js`);
-    await ll.default({ module_or_path: `/www/${build}/latentlab_bg.wasm` });
+    await init({ module_or_path: `/www/pkg-threads/${relaxed ? 'latentlab_relaxed_bg.wasm' : 'latentlab_bg.wasm'}` });
     await ll.initThreadPool(threads);
     const log = (s) => console.log(`chromium: [threaded, ${threads} thread${threads === 1 ? '' : 's'}] ${s}`);
     const results = await runSuite({
@@ -20,7 +20,7 @@ self.addEventListener('message', async ({ data: { quick, only, threads, build = 
       protocol: quick ? PROTOCOL.quick : PROTOCOL.chromium,
       log,
     });
-    self.postMessage({ threads: ll.threadCount(), build, capabilities: ll.capabilities(), results: results.latentlab });
+    self.postMessage({ threads: ll.threadCount(), relaxed, capabilities: ll.capabilities(), results: results.latentlab });
   } catch (err) {
     self.postMessage({ error: String(err?.stack ?? err) });
   }

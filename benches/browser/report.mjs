@@ -45,7 +45,7 @@ function git(...a) {
 }
 
 const wasmFile = path.join(ROOT, 'www', 'pkg', 'latentlab_bg.wasm');
-const optionalBuilds = ['pkg-threads', 'pkg-relaxed', 'pkg-threads-relaxed'];
+const optionalModules = ['pkg-threads/latentlab_bg.wasm', 'pkg/latentlab_relaxed_bg.wasm', 'pkg-threads/latentlab_relaxed_bg.wasm'];
 const tfDir = path.join(ROOT, 'node_modules', '@tensorflow');
 const download = {
   latentlab: {
@@ -53,8 +53,8 @@ const download = {
     'www/pkg/latentlab.js': sizes(path.join(ROOT, 'www', 'pkg', 'latentlab.js')),
     wasmSha256: createHash('sha256').update(fs.readFileSync(wasmFile)).digest('hex'),
     ...Object.fromEntries(
-      optionalBuilds
-        .map((d) => `www/${d}/latentlab_bg.wasm`)
+      optionalModules
+        .map((m) => `www/${m}`)
         .filter((f) => fs.existsSync(path.join(ROOT, f)))
         .map((f) => [f, sizes(path.join(ROOT, f))]),
     ),
@@ -83,7 +83,7 @@ for (const rep of [node, chromium]) {
   }
 }
 for (const t of chromium?.threaded ?? []) {
-  const fma = t.build?.endsWith('relaxed') && chromium.fmaPeak?.gflops;
+  const fma = t.relaxed && chromium.fmaPeak?.gflops;
   addFlops(t.results, chromium.simdPeak?.gflops && chromium.simdPeak.gflops * t.threads, fma && fma * t.threads);
 }
 
@@ -178,10 +178,10 @@ lines.push('');
 const threaded = chromium?.threaded;
 if (threaded?.length) {
   const sizes = threaded.map((r) => r.threads);
-  lines.push(`### Latent Lab threaded build (www/${threaded[0].build ?? 'pkg-threads'}, rayon pool in a Web Worker), Chromium: ms per iteration${quick ? ' — QUICK MODE, not a measurement' : ''}`);
+  lines.push(`### Latent Lab threaded build (www/pkg-threads, ${threaded[0].relaxed ? 'relaxed-simd' : 'simd128'} module, rayon pool in a Web Worker), Chromium: ms per iteration${quick ? ' — QUICK MODE, not a measurement' : ''}`);
   lines.push('');
-  const single = threaded[0].build?.endsWith('relaxed') ? 'latentlab-relaxed' : 'latentlab';
-  lines.push(`| bench | single-thread build (www/${single === 'latentlab' ? 'pkg' : 'pkg-relaxed'}) | ${sizes.map((n) => `threaded, ${n} thread${n === 1 ? '' : 's'}`).join(' | ')} | speed-up, ${sizes[sizes.length - 1]} vs ${sizes[0]} | GFLOP/s (% of ${sizes[sizes.length - 1]} × peak), ${sizes[sizes.length - 1]} threads |`);
+  const single = threaded[0].relaxed ? 'latentlab-relaxed' : 'latentlab';
+  lines.push(`| bench | single-thread build (www/pkg, ${threaded[0].relaxed ? 'relaxed-simd' : 'simd128'} module) | ${sizes.map((n) => `threaded, ${n} thread${n === 1 ? '' : 's'}`).join(' | ')} | speed-up, ${sizes[sizes.length - 1]} vs ${sizes[0]} | GFLOP/s (% of ${sizes[sizes.length - 1]} × peak), ${sizes[sizes.length - 1]} threads |`);
   lines.push(`|---|---|${sizes.map(() => '---|').join('')}---|---|`);
   for (const id of Object.keys(BENCHES)) {
     const rows = threaded.map((r) => r.results?.[id]);
@@ -212,9 +212,9 @@ for (const [key, label] of [['default', 'default V8 tiers (as visitors get it)']
 }
 const ws = download.latentlab['www/pkg/latentlab_bg.wasm'];
 lines.push(`| www/pkg/latentlab_bg.wasm | ${mb(ws.raw)} raw, ${kb(ws.gzip9)} gzip -9 |`);
-for (const d of optionalBuilds) {
-  const w = download.latentlab[`www/${d}/latentlab_bg.wasm`];
-  if (w) lines.push(`| www/${d}/latentlab_bg.wasm | ${mb(w.raw)} raw, ${kb(w.gzip9)} gzip -9 |`);
+for (const m of optionalModules) {
+  const w = download.latentlab[`www/${m}`];
+  if (w) lines.push(`| www/${m} | ${mb(w.raw)} raw, ${kb(w.gzip9)} gzip -9 |`);
 }
 const js = download.latentlab['www/pkg/latentlab.js'];
 lines.push(`| www/pkg/latentlab.js | ${kb(js.raw)} raw, ${kb(js.gzip9)} gzip -9 |`);

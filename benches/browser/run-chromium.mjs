@@ -3,8 +3,8 @@
 //   node benches/browser/run-chromium.mjs [--quick] [--only A,C] [--loads 5] [--no-page]
 //     [--threads N] [--no-threads | --threads-only] [--out FILE]
 // Writes {runtime, meta, results, threaded, page} as JSON to FILE (default stdout); progress
-// on stderr. `threaded`: Latent Lab's threaded build (www/pkg-threads-relaxed where Chromium
-// runs relaxed-simd, else www/pkg-threads) in a Web Worker with a
+// on stderr. `threaded`: Latent Lab's threaded build (www/pkg-threads, with its relaxed-simd
+// module where Chromium runs relaxed-simd) in a Web Worker with a
 // pool of 1 and of N threads (default: the demo's pool size, www/wasm.js), when built;
 // --threads-only runs only those (no TF.js, no single-thread rows: a quick look at scaling).
 //
@@ -66,7 +66,7 @@ function forwardConsole(page, prefix) {
 
 async function runBenchPage(browser) {
   // The repository root, but only what the bench page loads.
-  const server = await serveStatic({ root: ROOT, allow: ['/benches/browser/', '/www/pkg/', '/www/pkg-threads/', '/www/pkg-relaxed/', '/www/pkg-threads-relaxed/', '/www/wasm.js', '/node_modules/@tensorflow/'] });
+  const server = await serveStatic({ root: ROOT, allow: ['/benches/browser/', '/www/pkg/', '/www/pkg-threads/', '/www/wasm.js', '/node_modules/@tensorflow/'] });
   try {
     const context = await browser.newContext();
     const page = await context.newPage();

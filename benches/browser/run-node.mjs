@@ -1,13 +1,13 @@
 // Benches A–E in Node: Latent Lab's wasm (www/pkg) vs TF.js 4.22's wasm backend.
 // Run with `node --no-liftoff benches/browser/run-node.mjs [--quick] [--only A,C] [--pkg DIR] [--no-tfjs] [--stock-tfjs] [--out FILE]`
-// (pkg-scripts/bench does). --pkg: another build of Latent Lab (default www/pkg; a relaxed-simd
-// build needs Node 20's --experimental-wasm-relaxed-simd); --no-tfjs: Latent Lab's side only;
+// (pkg-scripts/bench does). --pkg: another build of Latent Lab (default www/pkg; its relaxed-simd
+// module, when there, needs Node 20's --experimental-wasm-relaxed-simd); --no-tfjs: Latent Lab's side only;
 // --stock-tfjs: without the added Conv2DBackpropFilter (B, C unsupported). Writes {runtime, meta, results} as JSON to FILE (default stdout).
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { BENCHES, PROTOCOL, runSuite } from './bench-core.mjs';
@@ -29,19 +29,22 @@ const log = (s) => process.stderr.write(`node: ${s}\n`);
 
 if (!process.execArgv.includes('--no-liftoff')) log('warning: not started with --no-liftoff (benches/README.md asks for it)');
 
-async function loadBuild(dir) {
-  const m = await import(path.join(dir, 'latentlab.js'));
-  await m.default({ module_or_path: fs.readFileSync(path.join(dir, 'latentlab_bg.wasm')) });
+// A build's JS glue started with one of its modules; `instance` names a separate copy of the
+// glue (a module URL with another query is another module), so that both modules run side by
+// side.
+async function loadBuild(dir, wasm = 'latentlab_bg.wasm', instance = '') {
+  const m = await import(`${pathToFileURL(path.join(dir, 'latentlab.js')).href}${instance}`);
+  await m.default({ module_or_path: fs.readFileSync(path.join(dir, wasm)) });
   return m;
 }
 const pkg = path.resolve(ROOT, opt('--pkg') ?? path.join('www', 'pkg'));
 const ll = await loadBuild(pkg);
-// The relaxed-simd build beside it, where built and where this Node runs relaxed-simd (Node 20:
-// --experimental-wasm-relaxed-simd; pkg-scripts/bench passes it).
-const relaxedDir = path.join(ROOT, 'www', 'pkg-relaxed');
-const withRelaxed = !opt('--pkg') && relaxedSimd && fs.existsSync(path.join(relaxedDir, 'latentlab_bg.wasm'));
-if (!withRelaxed && !opt('--pkg')) log(`no relaxed-simd rows (${relaxedSimd ? 'www/pkg-relaxed is not built' : 'this Node has no relaxed-simd: run it with --experimental-wasm-relaxed-simd'})`);
-const llRelaxed = withRelaxed ? await loadBuild(relaxedDir) : null;
+// The relaxed-simd module beside it, where built and where this Node runs relaxed-simd (Node
+// 20: --experimental-wasm-relaxed-simd; pkg-scripts/bench passes it).
+const relaxedWasm = path.join(pkg, 'latentlab_relaxed_bg.wasm');
+const withRelaxed = relaxedSimd && fs.existsSync(relaxedWasm);
+if (!withRelaxed) log(`no relaxed-simd rows (${relaxedSimd ? `${relaxedWasm} is not built` : 'this Node has no relaxed-simd: run it with --experimental-wasm-relaxed-simd'})`);
+const llRelaxed = withRelaxed ? await loadBuild(pkg, 'latentlab_relaxed_bg.wasm', '?relaxed') : null;
 
 // Silence tfjs's "install tfjs-node" banner (stdout is ours).
 const warn = console.log;

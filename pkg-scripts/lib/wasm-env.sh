@@ -8,7 +8,7 @@
 # switch); relaxed and threads-relaxed, the same two with relaxed-simd (our products' fused
 # multiply-add, src/kernels/simd128.rs). Only our crate needs relaxed-simd, so those two share
 # the plain builds' target dirs and dependencies, and pass the feature to our crate alone
-# (WASM_CRATE_FLAGS, for `cargo rustc`): a relaxed build recompiles one crate, not all.
+# (wasm_crate_flags, for `cargo rustc`): a relaxed build recompiles one crate, not all.
 
 WASM_TARGET=wasm32-unknown-unknown
 WASM_RUSTFLAGS="-C target-feature=+simd128"

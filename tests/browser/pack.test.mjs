@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -50,7 +50,7 @@ after(async () => {
 
 test('the tarball holds the entry, the worker, the wasm, the data, the types and a README', () => {
   const list = run('tar', ['-tzf', tgz], tmp).split('\n');
-  for (const f of ['widgets.js', 'widgets.d.ts', 'rpc.js', 'rpc.d.ts', 'worker.js', 'pkg/latentlab.js', 'pkg/latentlab_bg.wasm', 'widgets/base.js', 'data/mnist-test-images.idx.gz', 'README.md', 'package.json']) {
+  for (const f of ['widgets.js', 'widgets.d.ts', 'rpc.js', 'rpc.d.ts', 'worker.js', 'pkg/latentlab.js', 'pkg/latentlab_bg.wasm', 'pkg/latentlab_relaxed_bg.wasm', 'widgets/base.js', 'data/mnist-test-images.idx.gz', 'README.md', 'package.json']) {
     assert.ok(list.includes(`package/${f}`), `package/${f} is packed`);
   }
   const manifest = JSON.parse(run('tar', ['-xzOf', tgz, 'package/package.json'], tmp));
@@ -98,6 +98,11 @@ test('a Vite app: import "latentlab-web", vite build, serve dist/', async () => 
   writeFileSync(join(dir, 'main.js'), "import { ELEMENTS } from 'latentlab-web';\ndocument.body.dataset.elements = String(Object.keys(ELEMENTS).length);\n");
   writeFileSync(join(dir, 'vite.config.js'), "export default { optimizeDeps: { exclude: ['latentlab-web'] } };\n");
   run(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], dir);
+  // Both of the single-thread build's modules are bundled: Chromium runs the relaxed-simd one.
+  const assets = readdirSync(join(dir, 'dist', 'assets'));
+  for (const m of ['latentlab_bg', 'latentlab_relaxed_bg']) {
+    assert.ok(assets.some((f) => f.startsWith(`${m}-`) && f.endsWith('.wasm')), `${m}.wasm bundled: ${assets}`);
+  }
   // A bundle carries the single-thread build (README: Embedding); served without COOP/COEP, as
   // a Vite app is by default, the page does not look for the threaded one.
   const server = await startServer({ isolation: false, args: ['--root', join(dir, 'dist')] });

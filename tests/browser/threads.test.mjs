@@ -1,10 +1,10 @@
 // Threads in the browser: served with COOP/COEP the page runs the threaded wasm build
-// (www/pkg-threads-relaxed: Chromium has relaxed-simd; www/pkg-threads with ?relaxed=0) with a
-// rayon pool of several threads and trains; served without the headers it falls back to the
-// single-thread build and says so, unless coi-sw.js (the service worker for header-less hosts)
-// is allowed, which makes it isolated after one reload; the threaded and single-thread builds
-// give the same samples for a seed, and the relaxed-simd builds (fused multiply-adds) the
-// plain builds' within 1e-4.
+// (www/pkg-threads, its relaxed-simd module since Chromium has relaxed-simd; the plain one with
+// ?relaxed=0) with a rayon pool of several threads and trains; served without the headers it
+// falls back to the single-thread build and says so, unless coi-sw.js (the service worker for
+// header-less hosts) is allowed, which makes it isolated after one reload; the threaded and
+// single-thread builds give the same samples for a seed, and the relaxed-simd modules (fused
+// multiply-adds) the plain ones' within 1e-4.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -78,7 +78,8 @@ test('with COOP/COEP the page runs the threaded build: default pool size, ?threa
   assert.equal(c.crossOriginIsolated, true);
   assert.equal(c.threads, true, `threaded build expected: ${JSON.stringify(c.wasm)}`);
   assert.equal(c.browser.relaxedSimd, true, 'Chromium validates relaxed-simd');
-  assert.equal(c.wasm.package, 'pkg-threads-relaxed');
+  assert.equal(c.wasm.package, 'pkg-threads');
+  assert.equal(c.wasm.relaxed, true);
   assert.equal(c.relaxed_simd, true);
   assert.equal(await page.locator('#caps [data-cap="simd"] b').textContent(), 'yes (relaxed, FMA)');
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
@@ -94,7 +95,8 @@ test('with COOP/COEP the page runs the threaded build: default pool size, ?threa
 
   const plainSimd = await open(browser, `${isolated.url}?threads=2&relaxed=0`);
   const c2 = await caps(plainSimd);
-  assert.equal(c2.wasm.package, 'pkg-threads', '?relaxed=0 keeps to the plain simd128 build');
+  assert.equal(c2.wasm.package, 'pkg-threads');
+  assert.equal(c2.wasm.relaxed, false, '?relaxed=0 keeps to the plain simd128 module');
   assert.equal(c2.relaxed_simd, false);
   assert.equal(c2.thread_count, 2);
   assert.equal(await plainSimd.locator('#caps [data-cap="simd"] b').textContent(), 'yes');
@@ -129,7 +131,8 @@ test('without COOP/COEP (no service worker) the page falls back to the single-th
   assert.equal(c.crossOriginIsolated, false);
   assert.equal(c.threads, false);
   assert.equal(c.thread_count, 1);
-  assert.equal(c.wasm.package, 'pkg-relaxed');
+  assert.equal(c.wasm.package, 'pkg');
+  assert.equal(c.wasm.relaxed, true);
   assert.match(c.wasm.fallback, /not cross-origin isolated/);
   assert.equal(await capText(page), '1 (single-thread build)');
   assert.match(await capTitle(page), /single-thread wasm build is running: the page is not cross-origin isolated/);
@@ -153,11 +156,11 @@ test('the threaded build (3 threads) and the single-thread build give the same n
   await single.close();
 });
 
-test('the relaxed-simd build gives the plain simd128 build\'s numbers within 1e-4', async () => {
+test('the relaxed-simd module gives the plain simd128 module\'s numbers within 1e-4', async () => {
   const relaxed = await open(noSw, plain.url);
   const simd128 = await open(noSw, `${plain.url}?relaxed=0`);
-  assert.equal((await caps(relaxed)).wasm.package, 'pkg-relaxed');
-  assert.equal((await caps(simd128)).wasm.package, 'pkg');
+  assert.equal((await caps(relaxed)).relaxed_simd, true);
+  assert.equal((await caps(simd128)).relaxed_simd, false);
   assertSameNumbers(await fingerprint(relaxed), await fingerprint(simd128), 1e-4);
   await relaxed.close();
   await simd128.close();
