@@ -66,7 +66,7 @@ wasm_cargo() {
   [ -z "$runner" ] || envs+=("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$runner")
   case "$(wasm_route)" in
     rustup)
-      if [ "$WASM_BUILD" = threads ] || [ "$WASM_BUILD" = threads-relaxed ]; then
+      if [ "${WASM_BUILD#threads}" != "$WASM_BUILD" ]; then
         # std must be rebuilt with atomics: rust-src, and build-std (nightly-only, unlocked).
         timeout 20 rustup component list --installed 2>/dev/null | grep -q '^rust-src' ||
           die "the threaded wasm build needs rust-src: rustup component add rust-src"
