@@ -166,6 +166,58 @@ fn conv_transpose2d_matches_candle_on_model_and_odd_shapes() {
     }
 }
 
+/// A backward pass splits its batch across the pool; the weight gradient's sum over the splits
+/// must not depend on how the threads happened to share the work (same seed, same losses).
+#[test]
+fn conv_gradients_are_the_same_bits_on_every_call() {
+    let mut rng = Rng::new(4);
+    let (x, w, b) = (
+        var(&mut rng, &[64, 1, 28, 28], 1.0),
+        var(&mut rng, &[32, 1, 4, 4], 0.2),
+        var(&mut rng, &[32], 0.1),
+    );
+    let (xt, wt, bt) = (
+        var(&mut rng, &[64, 16, 7, 7], 1.0),
+        var(&mut rng, &[16, 8, 4, 4], 0.2),
+        var(&mut rng, &[8], 0.1),
+    );
+    let grads = || {
+        let y = kernels::conv::conv2d(x.as_tensor(), w.as_tensor(), b.as_tensor(), 2, 1, Act::Relu)
+            .unwrap();
+        let yt = kernels::conv::conv_transpose2d(
+            xt.as_tensor(),
+            wt.as_tensor(),
+            bt.as_tensor(),
+            2,
+            1,
+            Act::Tanh,
+        )
+        .unwrap();
+        let loss =
+            (y.sqr().unwrap().sum_all().unwrap() + yt.sqr().unwrap().sum_all().unwrap()).unwrap();
+        let g = loss.backward().unwrap();
+        [&x, &w, &xt, &wt].map(|v| {
+            let d = g.get(v.as_tensor()).unwrap().flatten_all().unwrap();
+            d.to_vec1::<f32>()
+                .unwrap()
+                .iter()
+                .map(|f| f.to_bits())
+                .collect::<Vec<_>>()
+        })
+    };
+    // More threads than cores, so that which thread takes which images changes between calls.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(5)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let first = grads();
+        for call in 1..40 {
+            assert!(grads() == first, "call {call} gave other gradient bits");
+        }
+    });
+}
+
 #[test]
 fn a_detached_input_or_weight_gets_no_gradient() {
     let mut rng = Rng::new(4);

@@ -94,13 +94,41 @@ fn bias_grad(dz: &[f32], o: usize, len: usize) -> Vec<f32> {
     db
 }
 
-/// Sums per-thread partial weight gradients.
-fn add_into(mut a: Vec<f32>, b: Vec<f32>) -> Vec<f32> {
-    if a.is_empty() {
-        return b;
+/// Runs `step` over every group of a backward pass in parallel and returns the sum of the
+/// weight gradients (`dw_len` values) the groups accumulate.
+///
+/// The groups are cut into one run of consecutive groups per thread, each run summing into its
+/// own gradient with its own `scratch`, and the runs' gradients are added in order: the sum is
+/// the same bits on every call for a given thread count. (rayon's `fold` splits where work
+/// stealing happens to split, so its sums changed from run to run.)
+fn sum_over_groups<I, S>(
+    groups: I,
+    dw_len: usize,
+    scratch: impl Fn() -> S + Sync + Send,
+    step: impl Fn(&mut [f32], &mut S, I::Item) -> candle::Result<()> + Sync + Send,
+) -> candle::Result<Vec<f32>>
+where
+    I: IndexedParallelIterator,
+    S: Send,
+{
+    let run = groups.len().div_ceil(super::threads()).max(1);
+    let runs: Vec<candle::Result<Vec<f32>>> = groups
+        .fold_chunks(
+            run,
+            || Ok((vec![0f32; dw_len], scratch())),
+            |acc, group| {
+                let (mut dw, mut s) = acc?;
+                step(&mut dw, &mut s, group)?;
+                Ok((dw, s))
+            },
+        )
+        .map(|r| r.map(|(dw, _)| dw))
+        .collect();
+    let mut sum = vec![0f32; dw_len];
+    for dw in runs {
+        sum.iter_mut().zip(&dw?).for_each(|(a, b)| *a += b);
     }
-    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-    a
+    Ok(sum)
 }
 
 /// A mutable chunk per group of `dx`, or empty chunks when no input gradient is wanted.
@@ -278,45 +306,42 @@ impl CustomOp3 for Conv2d {
         let mut dx = vec![0f32; if need_x { batch * xlen } else { 0 }];
         let dw = with_values(x, |xv| {
             with_values(w, |wv| {
-                grad_chunks(&mut dx, groups.size * xlen, n_groups)
+                let items = grad_chunks(&mut dx, groups.size * xlen, n_groups)
                     .into_par_iter()
                     .zip(xv.par_chunks(groups.size * xlen))
-                    .zip(dz.par_chunks(groups.size * o * len))
-                    .try_fold(
-                        || {
-                            let (cols, wide) = scratch(groups.size, ck2, o, len);
-                            (vec![0f32; if need_w { o * ck2 } else { 0 }], cols, wide)
-                        },
-                        |(mut dw, mut cols, mut wide), ((dxs, xs), dzs)| {
-                            let n = xs.len() / xlen;
-                            let wide_n = &mut wide[..o * n * len];
-                            gather(dzs, o, len, wide_n); // dz [O, n·len]
-                            let cols_n = &mut cols[..ck2 * n * len];
-                            if need_w {
-                                im2row_group(&g, xs, cols_n);
-                                // dW += dz [O, n·len] · rows [n·len, ck2]
-                                let dzv = View::rows(wide_n, n * len);
-                                matmul(
-                                    (o, ck2, n * len),
-                                    dzv,
-                                    View::rows(cols_n, ck2),
-                                    &mut dw,
-                                    true,
-                                    groups.threads,
-                                )?;
-                            }
-                            if !dxs.is_empty() {
-                                // drows [n·len, ck2] = dzᵀ [n·len, O] · W [O, ck2]; dx = row2im
-                                let dzt = View::transposed(wide_n, n * len);
-                                let wv = View::rows(wv, ck2);
-                                matmul((n * len, ck2, o), dzt, wv, cols_n, false, groups.threads)?;
-                                row2im_group(&g, cols_n, dxs);
-                            }
-                            Ok::<_, candle::Error>((dw, cols, wide))
-                        },
-                    )
-                    .map(|r| r.map(|(dw, _, _)| dw))
-                    .try_reduce(Vec::new, |a, b| Ok(add_into(a, b)))
+                    .zip(dz.par_chunks(groups.size * o * len));
+                sum_over_groups(
+                    items,
+                    if need_w { o * ck2 } else { 0 },
+                    || scratch(groups.size, ck2, o, len),
+                    |dw, (cols, wide), ((dxs, xs), dzs)| {
+                        let n = xs.len() / xlen;
+                        let wide_n = &mut wide[..o * n * len];
+                        gather(dzs, o, len, wide_n); // dz [O, n·len]
+                        let cols_n = &mut cols[..ck2 * n * len];
+                        if need_w {
+                            im2row_group(&g, xs, cols_n);
+                            // dW += dz [O, n·len] · rows [n·len, ck2]
+                            let dzv = View::rows(wide_n, n * len);
+                            matmul(
+                                (o, ck2, n * len),
+                                dzv,
+                                View::rows(cols_n, ck2),
+                                dw,
+                                true,
+                                groups.threads,
+                            )?;
+                        }
+                        if !dxs.is_empty() {
+                            // drows [n·len, ck2] = dzᵀ [n·len, O] · W [O, ck2]; dx = row2im
+                            let dzt = View::transposed(wide_n, n * len);
+                            let wv = View::rows(wv, ck2);
+                            matmul((n * len, ck2, o), dzt, wv, cols_n, false, groups.threads)?;
+                            row2im_group(&g, cols_n, dxs);
+                        }
+                        Ok(())
+                    },
+                )
             })
         })?;
         Ok((
@@ -439,50 +464,47 @@ impl CustomOp3 for ConvTranspose2d {
             Vec::new()
         };
         let dw = with_values(x, |xv| {
-            grad_chunks(&mut dx, groups.size * ci * len, n_groups)
+            let items = grad_chunks(&mut dx, groups.size * ci * len, n_groups)
                 .into_par_iter()
                 .zip(xv.par_chunks(groups.size * ci * len))
-                .zip(dz.par_chunks(groups.size * ylen))
-                .try_fold(
-                    || {
-                        let (cols, wide) = scratch(groups.size, cok2, ci, len);
-                        (vec![0f32; if need_w { ci * cok2 } else { 0 }], cols, wide)
-                    },
-                    |(mut dw, mut cols, mut wide), ((dxs, xs), dzs)| {
-                        let n = xs.len() / (ci * len);
-                        let cols_n = &mut cols[..cok2 * n * len];
-                        im2row_group(&g, dzs, cols_n); // drows [n·len, Co·k²]
-                        let wide_n = &mut wide[..ci * n * len];
-                        if need_w {
-                            gather(xs, ci, len, wide_n);
-                            // dW [Ci, Co·k²] += x [Ci, n·len] · drows
-                            let xv = View::rows(wide_n, n * len);
-                            matmul(
-                                (ci, cok2, n * len),
-                                xv,
-                                View::rows(cols_n, cok2),
-                                &mut dw,
-                                true,
-                                groups.threads,
-                            )?;
-                        }
-                        if !dxs.is_empty() {
-                            // dx as [n·len, Ci] = drows [n·len, Co·k²] · Wᵀ [Co·k², Ci]
-                            matmul(
-                                (n * len, ci, cok2),
-                                View::rows(cols_n, cok2),
-                                View::rows(&wt, ci),
-                                wide_n,
-                                false,
-                                groups.threads,
-                            )?;
-                            scatter_tall(wide_n, ci, len, dxs);
-                        }
-                        Ok::<_, candle::Error>((dw, cols, wide))
-                    },
-                )
-                .map(|r| r.map(|(dw, _, _)| dw))
-                .try_reduce(Vec::new, |a, b| Ok(add_into(a, b)))
+                .zip(dz.par_chunks(groups.size * ylen));
+            sum_over_groups(
+                items,
+                if need_w { ci * cok2 } else { 0 },
+                || scratch(groups.size, cok2, ci, len),
+                |dw, (cols, wide), ((dxs, xs), dzs)| {
+                    let n = xs.len() / (ci * len);
+                    let cols_n = &mut cols[..cok2 * n * len];
+                    im2row_group(&g, dzs, cols_n); // drows [n·len, Co·k²]
+                    let wide_n = &mut wide[..ci * n * len];
+                    if need_w {
+                        gather(xs, ci, len, wide_n);
+                        // dW [Ci, Co·k²] += x [Ci, n·len] · drows
+                        let xv = View::rows(wide_n, n * len);
+                        matmul(
+                            (ci, cok2, n * len),
+                            xv,
+                            View::rows(cols_n, cok2),
+                            dw,
+                            true,
+                            groups.threads,
+                        )?;
+                    }
+                    if !dxs.is_empty() {
+                        // dx as [n·len, Ci] = drows [n·len, Co·k²] · Wᵀ [Co·k², Ci]
+                        matmul(
+                            (n * len, ci, cok2),
+                            View::rows(cols_n, cok2),
+                            View::rows(&wt, ci),
+                            wide_n,
+                            false,
+                            groups.threads,
+                        )?;
+                        scatter_tall(wide_n, ci, len, dxs);
+                    }
+                    Ok(())
+                },
+            )
         })?;
         Ok((
             need_x.then(|| tensor(dx, x.dims())).transpose()?,
