@@ -210,6 +210,10 @@ pub fn features(classifier: &Network, images: &Tensor, batch: usize) -> Result<F
 pub struct ClassHistogram {
     pub counts: Vec<usize>,
     pub classes_hit: usize,
+    /// The rarest and the most frequent class's share of the samples, in % (10 each when
+    /// balanced over 10 classes).
+    pub min_share_pct: f64,
+    pub max_share_pct: f64,
     /// KL(predicted class distribution ‖ uniform), nats.
     pub kl_to_uniform: f64,
 }
@@ -230,8 +234,11 @@ pub fn class_histogram(preds: &[u32], num_classes: usize) -> ClassHistogram {
             q * (q * num_classes as f64).ln()
         })
         .sum();
+    let share = |c: Option<&usize>| c.map_or(0.0, |&c| 100.0 * c as f64 / total);
     ClassHistogram {
         classes_hit: counts.iter().filter(|&&c| c > 0).count(),
+        min_share_pct: share(counts.iter().min()),
+        max_share_pct: share(counts.iter().max()),
         counts,
         kl_to_uniform: kl,
     }
@@ -250,6 +257,22 @@ mod tests {
         };
         assert_eq!(f.confident_share(0.9), 0.5);
         assert_eq!(f.confident_share(0.05), 1.0);
+    }
+
+    #[test]
+    fn class_histogram_counts_shares_and_the_kl_to_uniform() {
+        let h = class_histogram(&[0, 0, 1, 2, 0, 1, 0, 2], 4);
+        assert_eq!(h.counts, vec![4, 2, 2, 0]);
+        assert_eq!(h.classes_hit, 3);
+        assert_eq!((h.min_share_pct, h.max_share_pct), (0.0, 50.0));
+        // ½ ln 2 + 2 · ¼ ln 1: shares ½, ¼, ¼ against ¼ each.
+        assert!((h.kl_to_uniform - 0.5 * 2f64.ln()).abs() < 1e-12);
+        let balanced = class_histogram(&[3, 1, 0, 2], 4);
+        assert_eq!(
+            (balanced.min_share_pct, balanced.max_share_pct),
+            (25.0, 25.0)
+        );
+        assert_eq!(balanced.kl_to_uniform, 0.0);
     }
 
     #[test]
