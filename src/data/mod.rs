@@ -1,6 +1,7 @@
 //! Datasets: MNIST and Fashion-MNIST from IDX files, 2-D toy mixtures, user points; seeded
 //! batching with optional dynamic binarization. Images are held as f32 in `[0, 1]`.
 
+pub mod augment;
 pub mod catalog;
 pub mod idx;
 pub mod toy;

@@ -1,15 +1,21 @@
-//! Classifier training: cross-entropy, with accuracy reported.
+//! Classifier training: cross-entropy on images each moved at random by up to
+//! [`SHIFT`] pixels, with accuracy reported.
 
 use candle::{Tensor, D};
 
 use super::{Adam, Trainer};
 use crate::config::AdamConfig;
+use crate::data::augment::random_shift;
 use crate::data::Batch;
 use crate::losses::cross_entropy;
 use crate::metrics::Metrics;
 use crate::models::{Model, Network};
 use crate::rng::Rng;
 use crate::{Error, Result};
+
+/// The largest random translation of a training image, in pixels (each axis). Without it our
+/// LeNet-style classifier overfits MNIST (train accuracy 1.0) and stops at 98.9 % on the test set.
+pub const SHIFT: usize = 2;
 
 pub struct ClassifierTrainer {
     opt: Adam,
@@ -31,7 +37,7 @@ pub fn accuracy(logits: &Tensor, labels: &[u32]) -> Result<f32> {
 }
 
 impl Trainer for ClassifierTrainer {
-    fn step(&mut self, net: &Network, batch: &Batch, _rng: &mut Rng) -> Result<Metrics> {
+    fn step(&mut self, net: &Network, batch: &Batch, rng: &mut Rng) -> Result<Metrics> {
         let Model::Classifier(c) = net.model() else {
             return Err(Error::Argument("not a classifier".into()));
         };
@@ -39,7 +45,7 @@ impl Trainer for ClassifierTrainer {
             .labels
             .as_ref()
             .ok_or_else(|| Error::Data("a classifier needs labelled data".into()))?;
-        let logits = c.forward(&batch.x)?;
+        let logits = c.forward(&random_shift(&batch.x, SHIFT, rng)?)?;
         let targets = Tensor::from_slice(labels, labels.len(), batch.x.device())?;
         let loss = cross_entropy(&logits, &targets)?;
         let mut m = Metrics::default();
