@@ -54,3 +54,10 @@ std_of() {
   local field="$1"; shift
   node -e 'const fs=require("fs");const [f,...files]=process.argv.slice(1);const xs=[];for(const p of files){let v=JSON.parse(fs.readFileSync(p,"utf8"));for(const k of f.split("."))v=v[k];if(v===null){console.log("null");process.exit(0);}xs.push(v);}const m=xs.reduce((a,b)=>a+b,0)/xs.length;const s=xs.length<2?0:Math.sqrt(xs.reduce((a,x)=>a+(x-m)**2,0)/(xs.length-1));console.log(s)' "$field" "$@"
 }
+
+# left_steps CHECKPOINT TOTAL: the steps a run resumed from CHECKPOINT has left to reach TOTAL in
+# all (`train --resume --steps N` trains N more); 0 once it is there.
+left_steps() {
+  node -e 'const done=JSON.parse(process.argv[1]).train.steps;console.log(Math.max(0,Number(process.argv[2])-done))' \
+    "$("$BIN" info "$1" --json)" "$2"
+}
