@@ -136,6 +136,24 @@ export async function canvasStats(pageOrLocator, selector) {
   return pageOrLocator.locator(selector).evaluate(fn);
 }
 
+/**
+ * Pixels of a scatter canvas in the samples' orange (#f28e2b, drawn at alpha 0.75 over the
+ * white-to-blue-to-red background): how much of the plot the samples cover. A well-trained
+ * 2-D GAN puts its samples in tight clusters on a near-uniform discriminator map, so the
+ * canvas's variance alone says little.
+ */
+export async function orangePixels(page, selector) {
+  return page.locator(selector).evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
+      if (r > 180 && r - b > 100 && g > 100 && g < 200) n++;
+    }
+    return n;
+  });
+}
+
 /** Luminance variance of one tile (index `i` of a grid of `cols` columns of w×h with `gap`). */
 export async function tileStats(page, selector, i, { cols, w = 28, h = 28, gap = 1 }) {
   return page.locator(selector).evaluate(
