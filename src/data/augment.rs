@@ -36,18 +36,19 @@ pub fn random_shift(x: &Tensor, max: usize, rng: &mut Rng) -> Result<Tensor> {
 /// `moved` holds zeros where nothing lands.
 fn shift_image(image: &[f32], moved: &mut [f32], (h, w): (usize, usize), (dy, dx): (isize, isize)) {
     let cols = w - dx.unsigned_abs().min(w);
+    if cols == 0 {
+        return; // moved out sideways entirely
+    }
+    let (from_x, to_x) = if dx >= 0 {
+        (0, dx as usize)
+    } else {
+        (dx.unsigned_abs(), 0)
+    };
+    // The rows that land inside: y + dy in 0..h.
+    let rows = (0..h).filter(|&y| (0..h as isize).contains(&(y as isize + dy)));
     for (plane, out) in image.chunks_exact(h * w).zip(moved.chunks_exact_mut(h * w)) {
-        for y in 0..h {
-            let to = y as isize + dy;
-            if !(0..h as isize).contains(&to) || cols == 0 {
-                continue;
-            }
-            let (from_x, to_x) = if dx >= 0 {
-                (0, dx as usize)
-            } else {
-                (dx.unsigned_abs(), 0)
-            };
-            let to = to as usize;
+        for y in rows.clone() {
+            let to = (y as isize + dy) as usize;
             out[to * w + to_x..to * w + to_x + cols]
                 .copy_from_slice(&plane[y * w + from_x..y * w + from_x + cols]);
         }
