@@ -98,6 +98,35 @@ fn linear_matches_candle_with_every_activation_and_batch_one() {
     }
 }
 
+/// `TransposedLinear` (inference, frozen weights) against the GEMM layer on rows with a
+/// ReLU's zeros, all zeros and none, for every activation; a wrong input shape is an error.
+#[test]
+fn transposed_linear_matches_the_layer_on_sparse_rows() {
+    let mut rng = Rng::new(4);
+    for (i, &(inp, out)) in [(20, 400), (400, 784), (13, 5), (1, 1), (9, 8)]
+        .iter()
+        .enumerate()
+    {
+        let w = Tensor::from_vec(rng.normal_vec(out * inp), (out, inp), &Device::Cpu).unwrap();
+        let b = Tensor::from_vec(rng.normal_vec(out), out, &Device::Cpu).unwrap();
+        let layer = kernels::linear::TransposedLinear::new(&w, &b).unwrap();
+        let dense = Tensor::from_vec(rng.normal_vec(inp), (1, inp), &Device::Cpu).unwrap();
+        for x in [dense.relu().unwrap(), dense.zeros_like().unwrap(), dense] {
+            let act = ACTS[i % ACTS.len()];
+            let got = layer.forward_row(&x, act).unwrap();
+            let want = kernels::linear::linear(&x, &w, &b, act).unwrap();
+            close(
+                &format!("transposed {inp}→{out} {act:?}"),
+                &got,
+                &want,
+                1e-5,
+            );
+        }
+        let two = Tensor::zeros((2, inp), candle::DType::F32, &Device::Cpu).unwrap();
+        assert!(layer.forward_row(&two, Act::Relu).is_err());
+    }
+}
+
 #[test]
 fn conv2d_matches_candle_on_model_and_odd_shapes() {
     let mut rng = Rng::new(2);

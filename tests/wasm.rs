@@ -274,6 +274,35 @@ fn simd128_products_match_the_definition() {
     }
 }
 
+/// The simd128 vector–matrix product of frozen batch-1 layers (`kernels::gemm::add_scaled_rows`)
+/// against the definition: rows not a multiple of 4 wide, nonzero counts around its groups
+/// of 8 (a ReLU's zeros, none, all), NaN inputs carried through.
+#[wasm_bindgen_test]
+fn simd128_scaled_rows_match_the_definition() {
+    use latentlab::kernels::gemm::add_scaled_rows;
+    let mut rng = latentlab::rng::Rng::new(12);
+    for (k, n) in [(1, 1), (3, 5), (8, 4), (9, 7), (17, 33), (400, 784)] {
+        let rows = rng.normal_vec(k * n);
+        let dense = rng.normal_vec(k);
+        let relu: Vec<f32> = dense.iter().map(|v| v.max(0.0)).collect();
+        for x in [relu, vec![0.0; k], dense.clone()] {
+            let y0 = rng.normal_vec(n);
+            let want: Vec<f32> = (0..n)
+                .map(|j| y0[j] + (0..k).map(|p| x[p] * rows[p * n + j]).sum::<f32>())
+                .collect();
+            let mut got = y0.clone();
+            add_scaled_rows(&rows, &x, &mut got).unwrap();
+            assert_close(&got, &want, 1e-5 * k as f32);
+        }
+        let mut got = vec![0.0; n];
+        let mut nan = dense.clone();
+        nan[k - 1] = f32::NAN;
+        add_scaled_rows(&rows, &nan, &mut got).unwrap();
+        assert!(got.iter().all(|v| v.is_nan()));
+        assert!(add_scaled_rows(&rows[1..], &dense, &mut got).is_err());
+    }
+}
+
 /// The message of a `JsError`, as the page sees it.
 fn message(e: JsError) -> String {
     let e: js_sys::Error = JsValue::from(e).dyn_into().unwrap();

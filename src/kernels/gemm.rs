@@ -190,6 +190,32 @@ pub fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     t
 }
 
+/// `y += Σₚ x[p]·rows[p·n..(p + 1)·n]` over the `p` where `x[p] ≠ 0` (`n = y.len()`): a
+/// vector times a row-major matrix, skipping the rows a zero input would only read (a ReLU's
+/// zeros). On wasm32, [`super::simd128::add_scaled_rows`].
+pub fn add_scaled_rows(rows: &[f32], x: &[f32], y: &mut [f32]) -> candle::Result<()> {
+    let n = y.len();
+    if rows.len() != x.len() * n {
+        candle::bail!(
+            "latentlab add_scaled_rows: {} values are not {} rows of {n}",
+            rows.len(),
+            x.len()
+        );
+    }
+    if n == 0 {
+        return Ok(());
+    }
+    #[cfg(target_arch = "wasm32")]
+    super::simd128::add_scaled_rows(rows, x, y);
+    #[cfg(not(target_arch = "wasm32"))]
+    for (row, &xp) in rows.chunks_exact(n).zip(x) {
+        if xp != 0.0 {
+            y.iter_mut().zip(row).for_each(|(y, w)| *y += xp * w);
+        }
+    }
+    Ok(())
+}
+
 /// `Σ x[i]·y[i]`.
 pub fn dot(x: &[f32], y: &[f32]) -> f32 {
     const W: usize = 8;

@@ -1,10 +1,11 @@
 //! A fully connected layer `y = act(x·Wᵀ + b)` as one Candle custom op with backward: the bias
 //! is written into the output before the GEMM accumulates onto it, the activation is applied
-//! in place, and batch 1 becomes a matrix–vector product.
+//! in place, and batch 1 becomes a matrix–vector product. For inference with frozen weights,
+//! [`TransposedLinear`] keeps `Wᵀ` so that batch 1 skips the inputs that are zero.
 
 use candle::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
 
-use super::gemm::{matmul, Threads, View};
+use super::gemm::{add_scaled_rows, matmul, transpose, Threads, View};
 use super::{apply_layer, pre_activation_grad, slice, tensor, with_values, Act, Needs};
 
 pub struct Linear {
@@ -20,6 +21,46 @@ pub fn linear(x: &Tensor, w: &Tensor, b: &Tensor, act: Act) -> candle::Result<Te
         needs: Needs::of(x, w, b),
     };
     apply_layer(x, w, b, op)
+}
+
+/// A layer `act(x·Wᵀ + b)` for one input row at a time, inference only (no gradient), with
+/// `Wᵀ` (`[I, O]`) stored once: the output is the bias plus `x[p]` times row `p` of `Wᵀ` for
+/// each nonzero `x[p]`, so the zeros of a ReLU before it (about half the inputs) cost nothing
+/// and every row read is contiguous. Batch-1 decoding is bound by reading the weights (a
+/// matrix–vector product does one multiply-add per weight loaded), so this halves its work.
+pub struct TransposedLinear {
+    /// `[I, O]`, row-major.
+    wt: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+impl TransposedLinear {
+    /// # Shapes
+    /// - `w`: `[O, I]`, `b`: `[O]`
+    pub fn new(w: &Tensor, b: &Tensor) -> candle::Result<Self> {
+        let (o, i) = w.dims2()?;
+        if b.dims() != [o] {
+            candle::bail!("linear: bias {:?} does not fit weight [{o}, {i}]", b.dims());
+        }
+        Ok(Self {
+            wt: with_values(w, |w| Ok(transpose(w, o, i)))?,
+            bias: b.to_vec1()?,
+        })
+    }
+
+    /// # Shapes
+    /// - `x`: `[1, I]` → `[1, O]`
+    pub fn forward_row(&self, x: &Tensor, act: Act) -> candle::Result<Tensor> {
+        let o = self.bias.len();
+        let i = self.wt.len() / o.max(1);
+        if x.dims() != [1, i] {
+            candle::bail!("linear: input {:?} is not one row of {i}", x.dims());
+        }
+        let mut y = self.bias.clone();
+        with_values(x, |x| add_scaled_rows(&self.wt, x, &mut y))?;
+        act.apply(&mut y);
+        tensor(y, &[1, o])
+    }
 }
 
 fn dims(x: &[usize], w: &[usize]) -> candle::Result<(usize, usize, usize)> {

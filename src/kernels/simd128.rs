@@ -1,4 +1,4 @@
-//! The wasm32 products: a packed GEMM on simd128 registers and a matrix–vector product, both
+//! The wasm32 products: a packed GEMM on simd128 registers and vector–matrix products, all
 //! with relaxed-simd's fused multiply-add when the build enables it
 //! (`-C target-feature=+relaxed-simd`, the `relaxed` builds of `pkg-scripts/build-wasm`) and
 //! a multiply then an add otherwise.
@@ -213,6 +213,42 @@ pub fn rows_dot(w: &[f32], ld: usize, x: &[f32], y: &mut [f32], accumulate: bool
     for (q, out) in y.iter_mut().enumerate().skip(r) {
         let d = super::gemm::dot(row(q), x);
         *out = if accumulate { *out + d } else { d };
+    }
+}
+
+/// [`super::gemm::add_scaled_rows`]: the rows of the nonzero `x[p]` eight at a time, so each
+/// `y` vector loaded and stored serves eight products (eight splats, the accumulator and a
+/// loaded row vector stay in registers). The caller has checked that `rows` holds
+/// `x.len()·y.len()` values.
+pub fn add_scaled_rows(rows: &[f32], x: &[f32], y: &mut [f32]) {
+    const GROUP: usize = 8;
+    let n = y.len();
+    let body = n - n % 4;
+    let live: Vec<usize> = (0..x.len()).filter(|&p| x[p] != 0.0).collect();
+    let row = |p: usize| &rows[p * n..][..n];
+    let mut groups = live.chunks_exact(GROUP);
+    for g in &mut groups {
+        let w: [&[f32]; GROUP] = std::array::from_fn(|q| row(g[q]));
+        let s: [v128; GROUP] = std::array::from_fn(|q| f32x4_splat(x[g[q]]));
+        for c in (0..body).step_by(4) {
+            // SAFETY: c + 4 ≤ body ≤ n, the length of `y` and of each row.
+            unsafe {
+                let mut acc = v128_load(y.as_ptr().add(c).cast());
+                for (w, s) in w.iter().zip(&s) {
+                    acc = madd(v128_load(w.as_ptr().add(c).cast()), *s, acc);
+                }
+                v128_store(y.as_mut_ptr().add(c).cast(), acc);
+            }
+        }
+        for c in body..n {
+            for (w, &p) in w.iter().zip(g) {
+                y[c] += x[p] * w[c];
+            }
+        }
+    }
+    for &p in groups.remainder() {
+        let (w, xp) = (row(p), x[p]);
+        y.iter_mut().zip(w).for_each(|(y, w)| *y += xp * w);
     }
 }
 
