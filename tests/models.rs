@@ -237,3 +237,46 @@ fn reconstruct_and_the_latent_grid_decode_what_they_say() {
     let wide = mlp_vae(5, &info);
     assert!(wide.latent_grid(3, 2.0, None).is_err());
 }
+
+/// `Network::freeze` lets batch-1 decoding read each MLP layer's weight transposed, skipping
+/// the ReLUs' zeros; it must decode what the network decoded before (to rounding), leave
+/// batches and differentiated codes on the usual path, and refuse to be trained.
+#[test]
+fn a_frozen_network_decodes_one_code_as_before_and_cannot_be_trained() {
+    let info = common::mnist_info(true);
+    let spec = ModelSpec {
+        arch: Some(Arch::Mlp),
+        latent_dim: Some(20),
+        hidden: Some(vec![400, 64]),
+        conditional: true,
+        ..ModelSpec::new(ModelKind::Vae)
+    };
+    let vae = net(spec, &info);
+    let mut rng = Rng::new(3);
+    let z = Tensor::from_vec(rng.normal_vec(20), (1, 20), &Device::Cpu).unwrap();
+    let batch = Tensor::from_vec(rng.normal_vec(40), (2, 20), &Device::Cpu).unwrap();
+    let values = |t: Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let one = values(vae.decode(&z, Some(&[7])).unwrap());
+    let two = values(vae.decode(&batch, Some(&[1, 2])).unwrap());
+
+    vae.freeze();
+    assert!(vae.is_frozen());
+    for _ in 0..2 {
+        // The second call reads the transposed weights the first one made.
+        let frozen = values(vae.decode(&z, Some(&[7])).unwrap());
+        assert_eq!(frozen.len(), 784);
+        for (a, b) in frozen.iter().zip(&one) {
+            assert!((a - b).abs() <= 1e-5, "frozen {a} vs {b}");
+        }
+    }
+    assert_eq!(values(vae.decode(&batch, Some(&[1, 2])).unwrap()), two);
+    // A code that needs a gradient keeps the differentiable path.
+    let var = candle::Var::from_tensor(&z).unwrap();
+    let y = vae.decode(var.as_tensor(), Some(&[7])).unwrap();
+    let grads = y.sum_all().unwrap().backward().unwrap();
+    assert_eq!(grads.get(var.as_tensor()).unwrap().dims(), &[1, 20]);
+
+    let train = latentlab::TrainConfig::default();
+    let err = latentlab::train::trainer_for(&vae, &train).err().unwrap();
+    assert!(err.to_string().contains("frozen"), "{err}");
+}

@@ -4,11 +4,14 @@
 //! [`Decoder`] (vector → data-shaped output), and seeded weight initialization. On the CPU
 //! the layers run our kernels ([`crate::kernels`]); on other devices Candle's.
 
+use std::sync::OnceLock;
+
 use candle::{DType, Tensor, D};
 use candle_nn::{Init, VarBuilder, VarMap};
 
 use super::norm::{self, BatchNorm, Phase};
 use crate::config::{Activation, Arch, Backbone, WeightInit, BATCH_NORM_EPS, BATCH_NORM_MOMENTUM};
+use crate::kernels::linear::TransposedLinear;
 use crate::kernels::{self, Act};
 use crate::rng::Rng;
 use crate::Result;
@@ -78,6 +81,8 @@ impl Weights {
 pub struct Dense {
     weight: Tensor,
     bias: Tensor,
+    /// `Wᵀ`, made on the first batch-1 forward of a frozen network ([`Self::forward_frozen_row`]).
+    transposed: OnceLock<TransposedLinear>,
 }
 
 impl Dense {
@@ -85,6 +90,7 @@ impl Dense {
         Ok(Self {
             weight: vb.get_with_hints((out_dim, in_dim), "weight", ALLOCATE)?,
             bias: vb.get_with_hints(out_dim, "bias", ALLOCATE)?,
+            transposed: OnceLock::new(),
         })
     }
 
@@ -94,6 +100,7 @@ impl Dense {
         Ok(Self {
             bias: Tensor::zeros(out_dim, DType::F32, vb.device())?,
             weight: vb.get_with_hints((out_dim, in_dim), "weight", ALLOCATE)?,
+            transposed: OnceLock::new(),
         })
     }
 
@@ -116,6 +123,22 @@ impl Dense {
             return Ok(kernels::linear::linear(x, &w, &b, act)?);
         }
         activate_with_candle(x.matmul(&w.t()?)?.broadcast_add(&b)?, act)
+    }
+
+    /// [`Self::forward`] for one row on the CPU, no gradient, in a network whose weights never
+    /// change again ([`Phase::frozen`]): it reads `Wᵀ`, transposed on the first call and kept.
+    ///
+    /// # Shapes
+    /// - `x`: `[1, in]` → `[1, out]`
+    fn forward_frozen_row(&self, x: &Tensor, act: Act) -> Result<Tensor> {
+        let t = match self.transposed.get() {
+            Some(t) => t,
+            None => {
+                let t = TransposedLinear::new(&self.weight, &self.bias)?;
+                self.transposed.get_or_init(|| t)
+            }
+        };
+        Ok(t.forward_row(x, act)?)
     }
 }
 
@@ -366,6 +389,7 @@ enum DecoderLayers {
 pub struct Decoder {
     layers: DecoderLayers,
     output_shape: Vec<usize>,
+    phase: Phase,
 }
 
 impl Decoder {
@@ -422,6 +446,7 @@ impl Decoder {
         Ok(Self {
             layers,
             output_shape: output_shape.to_vec(),
+            phase: phase.clone(),
         })
     }
 
@@ -432,13 +457,24 @@ impl Decoder {
         let w = Weights::Trained;
         match &self.layers {
             DecoderLayers::Mlp(hidden, out) => {
+                // One code of a frozen network, not differentiated (an interpolation frame):
+                // the transposed weights skip the ReLUs' zeros.
+                let frozen_row =
+                    b == 1 && self.phase.frozen() && !z.track_op() && kernels::applies(z);
+                let dense = |l: &Dense, h: &Tensor, act: Act| {
+                    if frozen_row {
+                        l.forward_frozen_row(h, act)
+                    } else {
+                        l.forward(h, act, w)
+                    }
+                };
                 let mut h = z.clone();
                 for (l, after) in hidden {
-                    h = after.apply(l.forward(&h, after.fused(), w)?, w)?;
+                    h = after.apply(dense(l, &h, after.fused())?, w)?;
                 }
                 let mut shape = vec![b];
                 shape.extend(&self.output_shape);
-                Ok(out.forward(&h, output, w)?.reshape(shape)?)
+                Ok(dense(out, &h, output)?.reshape(shape)?)
             }
             DecoderLayers::Conv {
                 fc: (fc, after_fc),

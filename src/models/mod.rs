@@ -179,6 +179,18 @@ impl Network {
         self.phase.set_training(training);
     }
 
+    /// Promises that the weights never change again (a model loaded for inference only), so
+    /// that layers may keep forms of them derived once: batch-1 decoding then reads each MLP
+    /// decoder layer's weight transposed, skipping the rows of the inputs that are zero. A
+    /// frozen network cannot be trained ([`crate::train::trainer_for`] refuses it).
+    pub fn freeze(&self) {
+        self.phase.freeze();
+    }
+
+    pub fn is_frozen(&self) -> bool {
+        self.phase.frozen()
+    }
+
     /// Every variable by name, sorted by name.
     pub fn named_tensors(&self) -> Vec<(String, Tensor)> {
         let vars = self.varmap.data().lock().expect("varmap lock poisoned");

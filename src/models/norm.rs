@@ -25,17 +25,34 @@ pub fn is_running_statistic(name: &str) -> bool {
 /// The learned per-channel scale γ (initialized to 1; the shift β is `shift`, 0).
 pub const SCALE: &str = "scale";
 
-/// Whether a network is training; one handle per network, shared by its layers.
+/// Whether a network is training, and whether its weights are frozen for good; one handle
+/// per network, shared by its layers.
 #[derive(Debug, Clone, Default)]
-pub struct Phase(Arc<AtomicBool>);
+pub struct Phase(Arc<Flags>);
+
+#[derive(Debug, Default)]
+struct Flags {
+    training: AtomicBool,
+    frozen: AtomicBool,
+}
 
 impl Phase {
     pub fn set_training(&self, training: bool) {
-        self.0.store(training, Ordering::Relaxed);
+        self.0.training.store(training, Ordering::Relaxed);
     }
 
     pub fn training(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.0.training.load(Ordering::Relaxed)
+    }
+
+    /// Marks the weights as never changing again (a model loaded for inference), so layers
+    /// may keep forms of them derived once ([`crate::models::Network::freeze`]).
+    pub fn freeze(&self) {
+        self.0.frozen.store(true, Ordering::Relaxed);
+    }
+
+    pub fn frozen(&self) -> bool {
+        self.0.frozen.load(Ordering::Relaxed)
     }
 }
 

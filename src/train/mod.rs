@@ -34,6 +34,11 @@ pub trait Trainer: Send {
 
 /// The trainer for `net`'s kind.
 pub fn trainer_for(net: &Network, train: &TrainConfig) -> Result<Box<dyn Trainer>> {
+    if net.is_frozen() {
+        return Err(Error::Argument(
+            "this network is frozen for inference (Network::freeze) and cannot be trained".into(),
+        ));
+    }
     let opt = train.optimizer;
     Ok(match net.config() {
         ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => {

@@ -20,11 +20,12 @@ fn values(t: &Tensor) -> Result<Vec<f32>, JsError> {
 
 #[wasm_bindgen]
 impl LatentModel {
-    /// Parses and checks a `.safetensors` checkpoint.
+    /// Parses and checks a `.safetensors` checkpoint. The model is for inference only, so its
+    /// network is frozen (batch-1 decoding then reads transposed weights, made once).
     pub fn load(bytes: &[u8]) -> Result<LatentModel, JsError> {
-        Ok(Self {
-            ckpt: checkpoint::from_bytes(bytes, &Device::Cpu)?,
-        })
+        let ckpt = checkpoint::from_bytes(bytes, &Device::Cpu)?;
+        ckpt.network.freeze();
+        Ok(Self { ckpt })
     }
 
     /// JSON: config, data, training record, parameter count, tensor list.
