@@ -374,6 +374,35 @@ fn fused_adam_matches_the_tensor_formula() {
         .is_err());
 }
 
+/// A weight whose gradient stays 0 (a dead ReLU unit's) has its first moment shrink by β₁ a
+/// step: it must reach exactly 0 rather than linger among the subnormal floats (slow on x86),
+/// while moments in the normal range keep the formula's value.
+#[test]
+fn adam_stores_subnormal_moments_as_zero() {
+    let step = kernels::adam::AdamStep {
+        lr: 1e-3,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weight_decay: 0.0,
+        bias_correction1: 1.0,
+        bias_correction2: 1.0,
+    };
+    let n = 40_000; // several parallel chunks
+    let param = Tensor::ones(n, candle::DType::F32, &Device::Cpu).unwrap();
+    let zero = Tensor::zeros(n, candle::DType::F32, &Device::Cpu).unwrap();
+    // Just above the smallest normal float: one step of β₁ = 0.9 takes m below it.
+    let mut m = vec![1.1 * f32::MIN_POSITIVE; n];
+    let mut v = vec![1e-4; n];
+    step.update(&param, &zero, &mut m, &mut v).unwrap();
+    assert!(m.iter().all(|&m| m == 0.0), "m = {:e}", m[0]);
+    assert_eq!(v[0], 0.999f32 * 1e-4);
+    assert!(v.iter().chain(&m).all(|x| !x.is_subnormal()));
+    let mut m = vec![2.0 * f32::MIN_POSITIVE; n];
+    step.update(&param, &zero, &mut m, &mut v).unwrap();
+    assert!(m.iter().all(|&m| m == 0.9 * 2.0 * f32::MIN_POSITIVE));
+}
+
 /// Training-mode BatchNorm composed from Candle's ops: batch mean and biased variance over
 /// every dimension but 1.
 fn candle_batch_norm(x: &Tensor, scale: &Tensor, shift: &Tensor, act: Act) -> Tensor {

@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 
+use super::wide::wide;
 use super::{ELEMENTWISE_CHUNK as CHUNK, PARALLEL_ELEMENTS};
 use crate::config::Activation;
 
@@ -30,14 +31,14 @@ const LEAK: f32 = 0.2;
 
 impl Act {
     fn apply_chunk(self, y: &mut [f32]) {
-        match self {
+        wide(|| match self {
             Act::Identity => {}
             Act::Relu => y.iter_mut().for_each(|v| *v = v.max(0.0)),
             Act::LeakyRelu => y
                 .iter_mut()
                 .for_each(|v| *v = if *v < 0.0 { *v * LEAK } else { *v }),
             Act::Tanh => y.iter_mut().for_each(|v| *v = super::fastmath::tanh(*v)),
-        }
+        })
     }
 
     /// `y ← act(y)`.
@@ -119,9 +120,11 @@ impl candle::CustomOp1 for Sigmoid {
     ) -> candle::Result<(candle::CpuStorage, candle::Shape)> {
         let x = super::slice(s, l, "x")?;
         let fill = |y: &mut [f32], x: &[f32]| {
-            y.iter_mut()
-                .zip(x)
-                .for_each(|(o, &v)| *o = super::fastmath::sigmoid(v))
+            wide(|| {
+                y.iter_mut()
+                    .zip(x)
+                    .for_each(|(o, &v)| *o = super::fastmath::sigmoid(v))
+            })
         };
         let mut y = vec![0f32; x.len()];
         if x.len() < PARALLEL_ELEMENTS {

@@ -6,6 +6,7 @@ use candle::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::fastmath::{sigmoid, softplus};
+use super::wide::wide;
 use super::{slice, tensor, with_values, PARALLEL_ELEMENTS};
 
 struct BceWithLogits;
@@ -69,15 +70,17 @@ impl CustomOp2 for BceWithLogits {
 fn row_nll(l: &[f32], y: &[f32]) -> f32 {
     const W: usize = 8;
     let term = |l: f32, y: f32| softplus(l) - l * y;
-    let mut acc = [0f32; W];
-    let (lc, lr) = l.split_at(l.len() - l.len() % W);
-    let (yc, yr) = y.split_at(lc.len());
-    for (l, y) in lc.chunks_exact(W).zip(yc.chunks_exact(W)) {
-        for i in 0..W {
-            acc[i] += term(l[i], y[i]);
+    wide(|| {
+        let mut acc = [0f32; W];
+        let (lc, lr) = l.split_at(l.len() - l.len() % W);
+        let (yc, yr) = y.split_at(lc.len());
+        for (l, y) in lc.chunks_exact(W).zip(yc.chunks_exact(W)) {
+            for i in 0..W {
+                acc[i] += term(l[i], y[i]);
+            }
         }
-    }
-    acc.iter().sum::<f32>() + lr.iter().zip(yr).map(|(&l, &y)| term(l, y)).sum::<f32>()
+        acc.iter().sum::<f32>() + lr.iter().zip(yr).map(|(&l, &y)| term(l, y)).sum::<f32>()
+    })
 }
 
 /// `∂/∂l = g · (σ(l) − y)` per sample `g`.
@@ -85,9 +88,11 @@ fn bce_grad(l: &[f32], y: &[f32], g: &[f32], d: usize) -> Vec<f32> {
     let d = d.max(1);
     let mut dl = vec![0f32; l.len()];
     let row = |dl: &mut [f32], l: &[f32], y: &[f32], g: f32| {
-        for ((o, &l), &y) in dl.iter_mut().zip(l).zip(y) {
-            *o = g * (sigmoid(l) - y);
-        }
+        wide(|| {
+            for ((o, &l), &y) in dl.iter_mut().zip(l).zip(y) {
+                *o = g * (sigmoid(l) - y);
+            }
+        })
     };
     if l.len() < PARALLEL_ELEMENTS {
         for (((dl, l), y), &g) in dl.chunks_mut(d).zip(l.chunks(d)).zip(y.chunks(d)).zip(g) {

@@ -10,6 +10,7 @@
 //! - [`norm`]: training-mode batch normalization with the activation fused;
 //! - [`maxout`]: the largest of each unit's pieces;
 //! - [`fastmath`]: `exp`, softplus, sigmoid and `tanh` that vectorize;
+//! - `wide`: the elementwise loops compiled for AVX-512 or AVX2 when the CPU has them;
 //! - `simd128` (wasm32 only): our packed GEMM and matrix–vector product on simd128, fused
 //!   multiply-adds in the relaxed-simd builds.
 //!
@@ -30,6 +31,7 @@ pub mod norm;
 mod patches;
 #[cfg(target_arch = "wasm32")]
 pub mod simd128;
+mod wide;
 
 use candle::{CpuStorage, CustomOp3, DType, Layout, Tensor};
 

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use candle::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
 
+use super::wide::wide;
 use super::{apply_layer, pre_activation_grad, slice, tensor, with_values, Act, Needs};
 
 /// One channel's batch mean and biased variance.
@@ -85,13 +86,15 @@ fn per_channel_map(
     f: impl Fn(f32, usize) -> f32,
 ) -> Vec<f32> {
     let mut out = vec![0f32; v.len()];
-    for (o, x) in out.chunks_exact_mut(c * s).zip(v.chunks_exact(c * s)) {
-        for (j, (o, x)) in o.chunks_exact_mut(s).zip(x.chunks_exact(s)).enumerate() {
-            for (o, &x) in o.iter_mut().zip(x) {
-                *o = f(x, j);
+    wide(|| {
+        for (o, x) in out.chunks_exact_mut(c * s).zip(v.chunks_exact(c * s)) {
+            for (j, (o, x)) in o.chunks_exact_mut(s).zip(x.chunks_exact(s)).enumerate() {
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = f(x, j);
+                }
             }
         }
-    }
+    });
     out
 }
 
@@ -180,23 +183,25 @@ impl CustomOp3 for BatchNormOp {
                 }
                 let n = (d.0 * d.2) as f32;
                 let mut dx = vec![0f32; x.len()];
-                for ((o, gs), hs) in dx
-                    .chunks_exact_mut(c * d.2)
-                    .zip(g.chunks_exact(c * d.2))
-                    .zip(xhat.chunks_exact(c * d.2))
-                {
-                    for (j, ((o, gr), hr)) in o
-                        .chunks_exact_mut(d.2)
-                        .zip(gs.chunks_exact(d.2))
-                        .zip(hs.chunks_exact(d.2))
-                        .enumerate()
+                wide(|| {
+                    for ((o, gs), hs) in dx
+                        .chunks_exact_mut(c * d.2)
+                        .zip(g.chunks_exact(c * d.2))
+                        .zip(xhat.chunks_exact(c * d.2))
                     {
-                        let k = gamma[j] * inv[j] / n;
-                        for ((o, &g), &h) in o.iter_mut().zip(gr).zip(hr) {
-                            *o = k * (n * g - dbeta[j] - h * dgamma[j]);
+                        for (j, ((o, gr), hr)) in o
+                            .chunks_exact_mut(d.2)
+                            .zip(gs.chunks_exact(d.2))
+                            .zip(hs.chunks_exact(d.2))
+                            .enumerate()
+                        {
+                            let k = gamma[j] * inv[j] / n;
+                            for ((o, &g), &h) in o.iter_mut().zip(gr).zip(hr) {
+                                *o = k * (n * g - dbeta[j] - h * dgamma[j]);
+                            }
                         }
                     }
-                }
+                });
                 Ok((dx, dgamma, dbeta))
             })
         })?;
