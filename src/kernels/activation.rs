@@ -81,19 +81,21 @@ impl Act {
         if self == Act::Identity {
             return grad.to_vec();
         }
+        let fill = |out: &mut [f32], grad: &[f32], y: &[f32]| {
+            wide(|| {
+                for ((o, &g), &y) in out.iter_mut().zip(grad).zip(y) {
+                    *o = g * self.derivative(y);
+                }
+            })
+        };
+        let mut out = vec![0f32; grad.len()];
         if grad.len() < PARALLEL_ELEMENTS {
-            return grad
-                .iter()
-                .zip(y)
-                .map(|(&g, &y)| g * self.derivative(y))
-                .collect();
+            fill(&mut out, grad, y);
+        } else {
+            out.par_chunks_mut(CHUNK)
+                .zip(grad.par_chunks(CHUNK).zip(y.par_chunks(CHUNK)))
+                .for_each(|(o, (g, y))| fill(o, g, y));
         }
-        let mut out = Vec::new();
-        grad.par_iter()
-            .zip(y)
-            .with_min_len(CHUNK)
-            .map(|(&g, &y)| g * self.derivative(y))
-            .collect_into_vec(&mut out);
         out
     }
 }
