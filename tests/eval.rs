@@ -13,7 +13,7 @@ use latentlab::eval::{
 use latentlab::rng::Rng;
 use latentlab::spec::TrainSpec;
 use latentlab::train::Session;
-use latentlab::ModelSpec;
+use latentlab::{checkpoint, ModelSpec};
 
 #[test]
 fn iwae_bound_is_above_the_elbo_and_tightens_with_k() {
@@ -180,4 +180,47 @@ fn toys_parse_from_their_names() {
     assert_eq!("grid25".parse::<Toy>().unwrap(), Toy::Grid25);
     let e = "ring9".parse::<Toy>().unwrap_err().to_string();
     assert!(e.contains("ring8, grid25, spiral"), "{e}");
+}
+
+/// Test data from memory and the LeNet classifier shipped in `results/`.
+struct WithLenet;
+
+impl EvalData for WithLenet {
+    fn images(
+        &mut self,
+        _name: &str,
+        split: Split,
+        size: Option<usize>,
+    ) -> latentlab::Result<Dataset> {
+        Ok(common::mnist(split, size.unwrap_or(500)))
+    }
+    fn classifier(&mut self, _name: &str) -> latentlab::Result<FeatureClassifier> {
+        let path = common::repo().join("results/lenet-mnist.safetensors");
+        Ok(FeatureClassifier::Found {
+            network: Box::new(checkpoint::load_file(&path, &Device::Cpu)?.network),
+            source: path.display().to_string(),
+        })
+    }
+}
+
+#[test]
+fn a_conditional_model_reports_how_often_samples_are_the_class_asked_for() {
+    let opts = EvalOptions {
+        k: 0,
+        samples: Some(500),
+        ..EvalOptions::default()
+    };
+    let agreement = |name: &str| {
+        let path = common::repo().join(format!("www/weights/{name}.safetensors"));
+        let ck = checkpoint::load_file(&path, &Device::Cpu).unwrap();
+        let r = evaluate(&ck.network, &ck.data, &opts, &mut WithLenet).unwrap();
+        let v = serde_json::to_value(&r).unwrap();
+        assert!(v["frechet"]["generated_vs_test"].as_f64().unwrap() > 0.0);
+        v["frechet"].get("class_agreement").and_then(|a| a.as_f64())
+    };
+    // The shipped CVAE draws each class equally often and mostly gets it right; a label
+    // misaligned by even one class would score near 0.
+    let cvae = agreement("cvae-mnist").expect("a conditional model reports its agreement");
+    assert!(cvae > 0.7, "cvae-mnist: {cvae}"); // 0.792 on 500 samples at temperature 1
+    assert_eq!(agreement("vae-mnist-2d"), None);
 }

@@ -172,6 +172,17 @@ impl Features {
         let n = self.confidence.len().max(1) as f64;
         self.confidence.iter().filter(|&&p| p >= threshold).count() as f64 / n
     }
+
+    /// Share of the images predicted as the class in `labels` at the same index.
+    pub fn agreement(&self, labels: &[u32]) -> f64 {
+        let hits = self
+            .preds
+            .iter()
+            .zip(labels)
+            .filter(|(p, l)| p == l)
+            .count();
+        hits as f64 / self.preds.len().max(1) as f64
+    }
 }
 
 /// The classifier's reading of data-space images, `batch` at a time.
@@ -257,6 +268,8 @@ mod tests {
         };
         assert_eq!(f.confident_share(0.9), 0.5);
         assert_eq!(f.confident_share(0.05), 1.0);
+        assert_eq!(f.agreement(&[0, 1, 1, 0]), 0.5);
+        assert_eq!(f.agreement(&[0, 1, 2, 3]), 1.0);
     }
 
     #[test]

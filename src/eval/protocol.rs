@@ -92,6 +92,10 @@ pub enum FrechetReport {
         /// Share of the samples the classifier labels with probability ≥ 0.9 (recognizable
         /// as one class).
         confident_share: f64,
+        /// For a class-conditional model: share of the samples the classifier labels with
+        /// the class they were drawn for (each class equally often).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        class_agreement: Option<f64>,
     },
     Skipped {
         skipped: String,
@@ -199,9 +203,12 @@ fn frechet(
     let (test_g, _) = fit(&all_samples(test, net)?.0)?;
     let (train_g, _) = fit(&all_samples(&train, net)?.0)?;
     let mut generated = Vec::with_capacity(n);
+    let mut labels = Vec::new();
     for chunk in (0..n).step_by(500) {
-        let (x, _) = net.sample((n - chunk).min(500), rng, 1.0, None)?;
+        let len = (n - chunk).min(500);
+        let (x, _) = net.sample(len, rng, 1.0, None)?;
         generated.push(x);
+        labels.extend(net.sample_labels(len, None).unwrap_or_default());
     }
     let (gen_g, gen) = fit(&Tensor::cat(&generated, 0)?)?;
     let k = clf.config().num_classes().unwrap_or(0);
@@ -212,6 +219,7 @@ fn frechet(
         samples: n,
         class_histogram: class_histogram(&gen.preds, k),
         confident_share: gen.confident_share(CONFIDENT),
+        class_agreement: (!labels.is_empty()).then(|| gen.agreement(&labels)),
     })
 }
 

@@ -338,13 +338,17 @@ impl Network {
         // Before the codes are drawn.
         budget::check_decode("samples", n, self.sample_len(), l)?;
         let z = rng.normal_tensor(&[n, l], temperature, &self.device)?;
-        let labels = self.config.num_classes().map(|k| {
-            (0..n)
-                .map(|i| class.unwrap_or((i % k) as u32))
-                .collect::<Vec<u32>>()
-        });
+        let labels = self.sample_labels(n, class);
         let x = self.decode(&z, labels.as_deref())?;
         Ok((x, z))
+    }
+
+    /// The classes [`Self::sample`] draws `n` samples for: `class` for every one, else
+    /// `0, 1, …, K−1, 0, …`; `None` for an unconditional model.
+    pub fn sample_labels(&self, n: usize, class: Option<u32>) -> Option<Vec<u32>> {
+        self.config
+            .num_classes()
+            .map(|k| (0..n).map(|i| class.unwrap_or((i % k) as u32)).collect())
     }
 
     /// Posterior mean and log-variance (the autoencoder returns its code and no log-variance).
