@@ -280,3 +280,45 @@ fn a_frozen_network_decodes_one_code_as_before_and_cannot_be_trained() {
     let err = latentlab::train::trainer_for(&vae, &train).err().unwrap();
     assert!(err.to_string().contains("frozen"), "{err}");
 }
+
+/// A conditional discriminator weighs the image by its label: how much a label changes the
+/// logit depends on the image. (Labels that only add a bias per class would change every
+/// image's logit by the same amount, and a generator could then ignore its label.)
+#[test]
+fn a_conditional_discriminator_judges_the_image_with_its_label() {
+    for (kind, arch, pack) in [
+        (ModelKind::Gan, Arch::Mlp, 1),
+        (ModelKind::Gan, Arch::Conv, 1),
+        (ModelKind::Gan, Arch::Mlp, 2),
+        (ModelKind::VaeGan, Arch::Conv, 1),
+    ] {
+        let spec = ModelSpec {
+            arch: Some(arch),
+            hidden: Some(if arch == Arch::Conv {
+                vec![4, 8]
+            } else {
+                vec![32]
+            }),
+            conditional: true,
+            pack: (pack > 1).then_some(pack),
+            ..ModelSpec::new(kind)
+        };
+        let n = net(spec, &common::mnist_info(true));
+        let x = Tensor::rand(0f32, 1f32, (2, 1, 28, 28), &Device::Cpu).unwrap();
+        let logit = |labels: [u32; 2]| {
+            let p: Vec<f32> = n
+                .discriminate(&x, Some(&labels))
+                .unwrap()
+                .to_vec1()
+                .unwrap();
+            p.iter().map(|p| (p / (1.0 - p)).ln()).collect::<Vec<f32>>()
+        };
+        let (as3, as5) = (logit([3, 3]), logit([5, 5]));
+        let (d0, d1) = (as3[0] - as5[0], as3[1] - as5[1]);
+        // Equal up to rounding (~1e-6 here) under a per-class bias.
+        assert!(
+            (d0 - d1).abs() > 1e-2 * d0.abs().max(d1.abs()) && d0.abs() > 1e-5,
+            "{kind} {arch:?} pack {pack}: label 3 vs 5 moves both images' logits by {d0} and {d1}"
+        );
+    }
+}

@@ -62,14 +62,22 @@ impl Generator {
 
 /// Samples (packed `pack` at a time) → one real/fake logit per pack, plus the features the
 /// logit is read from (VAE-GAN's learned similarity uses them).
+///
+/// A class-conditional discriminator is a projection discriminator (Miyato & Koyama 2018):
+/// `logit = head(φ(x)) + ⟨V·y, φ(x)⟩`, so the label weighs the features themselves. (Labels
+/// appended to φ(x) before `head` would only add a bias per class, which cannot tell whether
+/// an image shows its label, and the generator then learns to ignore the label.)
 pub struct Discriminator {
     encoder: Encoder,
     head: Dense,
+    /// `V`, `[pack·K, F]`: row `k` embeds (packed) class `k` in feature space; conditional only.
+    /// (Laid out so its initial scale, from the fan-in `F`, matches `head`'s.)
+    class_embedding: Option<Tensor>,
     pack: usize,
 }
 
 impl Discriminator {
-    /// Parameters under `vb`: the backbone, then `head`.
+    /// Parameters under `vb`: the backbone, `head` and, when conditional, `class_embedding`.
     pub fn new(
         sample_shape: &[usize],
         backbone: &Backbone,
@@ -81,14 +89,20 @@ impl Discriminator {
         let mut packed = sample_shape.to_vec();
         packed[0] *= pack;
         let encoder = Encoder::new(&packed, backbone, phase, vb.clone())?;
-        let head = Dense::new(
-            encoder.out_dim() + pack * num_classes.unwrap_or(0),
-            1,
-            vb.pp("head"),
-        )?;
+        let head = Dense::new(encoder.out_dim(), 1, vb.pp("head"))?;
+        let class_embedding = num_classes
+            .map(|k| {
+                vb.get_with_hints(
+                    (pack * k, encoder.out_dim()),
+                    "class_embedding",
+                    candle_nn::Init::Const(0.0),
+                )
+            })
+            .transpose()?;
         Ok(Self {
             encoder,
             head,
+            class_embedding,
             pack,
         })
     }
@@ -122,13 +136,25 @@ impl Discriminator {
         let mut packed = vec![b / self.pack, dims[1] * self.pack];
         packed.extend(&dims[2..]);
         let features = self.encoder.forward(&x.reshape(packed)?, weights)?;
-        let labels = labels.map(|y| y.reshape((b / self.pack, ()))).transpose()?;
-        let logits = self.head.forward(
-            &with_labels(&features, labels.as_ref())?,
-            Act::Identity,
-            weights,
-        )?;
-        Ok((logits.squeeze(1)?, features))
+        let logits = self
+            .head
+            .forward(&features, Act::Identity, weights)?
+            .squeeze(1)?;
+        let logits = match (&self.class_embedding, labels) {
+            (Some(v), Some(y)) => {
+                // [B/pack, pack·K] · V → [B/pack, F], then a dot product with each row.
+                let y = y.reshape((b / self.pack, ()))?;
+                let projected = y.matmul(&weights.read(v))?;
+                (logits + (projected * &features)?.sum(1)?)?
+            }
+            (None, None) => logits,
+            _ => {
+                return Err(Error::Argument(
+                    "labels are given exactly when the discriminator is conditional".into(),
+                ))
+            }
+        };
+        Ok((logits, features))
     }
 }
 

@@ -36,7 +36,8 @@ pub enum Model {
     Autoencoder(Vae),
     Vae(Vae),
     Gan(Gan),
-    VaeGan(VaeGan),
+    /// Boxed: a VAE and a discriminator, the largest by far.
+    VaeGan(Box<VaeGan>),
     Classifier(Classifier),
 }
 
@@ -47,7 +48,7 @@ impl Model {
             ModelConfig::Autoencoder(c) => Model::Autoencoder(Vae::new(c, false, phase, vb)?),
             ModelConfig::Vae(c) => Model::Vae(Vae::new(c, true, phase, vb)?),
             ModelConfig::Gan(c) => Model::Gan(Gan::new(c, phase, vb)?),
-            ModelConfig::VaeGan(c) => Model::VaeGan(VaeGan::new(c, phase, vb)?),
+            ModelConfig::VaeGan(c) => Model::VaeGan(Box::new(VaeGan::new(c, phase, vb)?)),
             ModelConfig::Classifier(c) => Model::Classifier(Classifier::new(c, phase, vb)?),
         })
     }
