@@ -113,8 +113,11 @@ fn frechet_distance_is_zero_on_a_set_with_itself_and_grows_with_a_shift() {
     }
 }
 
-/// Test data from memory; no classifier, so the Fréchet distance is skipped.
-struct InMemory;
+/// Test data from memory; with `lenet`, the LeNet classifier shipped in `results/`, else no
+/// classifier, so the Fréchet distance is skipped.
+struct InMemory {
+    lenet: bool,
+}
 
 impl EvalData for InMemory {
     fn images(
@@ -126,8 +129,15 @@ impl EvalData for InMemory {
         Ok(common::mnist(split, size.unwrap_or(100)))
     }
     fn classifier(&mut self, _name: &str) -> latentlab::Result<FeatureClassifier> {
-        Ok(FeatureClassifier::Missing {
-            expected_at: "nowhere.safetensors".into(),
+        if !self.lenet {
+            return Ok(FeatureClassifier::Missing {
+                expected_at: "nowhere.safetensors".into(),
+            });
+        }
+        let path = common::repo().join("results/lenet-mnist.safetensors");
+        Ok(FeatureClassifier::Found {
+            network: Box::new(checkpoint::load_file(&path, &Device::Cpu)?.network),
+            source: path.display().to_string(),
         })
     }
 }
@@ -142,7 +152,7 @@ fn evaluate_runs_each_kind_on_its_protocol() {
         gan.network(),
         &ring.info,
         &EvalOptions::default(),
-        &mut InMemory,
+        &mut InMemory { lenet: false },
     )
     .unwrap();
     assert_eq!(r.modes.as_ref().unwrap().modes, 8);
@@ -161,7 +171,13 @@ fn evaluate_runs_each_kind_on_its_protocol() {
         test_size: Some(50),
         ..EvalOptions::default()
     };
-    let r = evaluate(vae.network(), &data.info, &opts, &mut InMemory).unwrap();
+    let r = evaluate(
+        vae.network(),
+        &data.info,
+        &opts,
+        &mut InMemory { lenet: false },
+    )
+    .unwrap();
     let v = serde_json::to_value(&r).unwrap();
     assert_eq!(v["likelihood"]["samples"], 50);
     assert!(v["frechet"]["skipped"]
@@ -172,7 +188,7 @@ fn evaluate_runs_each_kind_on_its_protocol() {
 
     let mut other = data.info.clone();
     other.name = "points".into();
-    assert!(evaluate(vae.network(), &other, &opts, &mut InMemory).is_err());
+    assert!(evaluate(vae.network(), &other, &opts, &mut InMemory { lenet: false }).is_err());
 }
 
 #[test]
@@ -182,38 +198,18 @@ fn toys_parse_from_their_names() {
     assert!(e.contains("ring8, grid25, spiral"), "{e}");
 }
 
-/// Test data from memory and the LeNet classifier shipped in `results/`.
-struct WithLenet;
-
-impl EvalData for WithLenet {
-    fn images(
-        &mut self,
-        _name: &str,
-        split: Split,
-        size: Option<usize>,
-    ) -> latentlab::Result<Dataset> {
-        Ok(common::mnist(split, size.unwrap_or(500)))
-    }
-    fn classifier(&mut self, _name: &str) -> latentlab::Result<FeatureClassifier> {
-        let path = common::repo().join("results/lenet-mnist.safetensors");
-        Ok(FeatureClassifier::Found {
-            network: Box::new(checkpoint::load_file(&path, &Device::Cpu)?.network),
-            source: path.display().to_string(),
-        })
-    }
-}
-
 #[test]
 fn a_conditional_model_reports_how_often_samples_are_the_class_asked_for() {
     let opts = EvalOptions {
         k: 0,
+        test_size: Some(500),
         samples: Some(500),
         ..EvalOptions::default()
     };
     let agreement = |name: &str| {
         let path = common::repo().join(format!("www/weights/{name}.safetensors"));
         let ck = checkpoint::load_file(&path, &Device::Cpu).unwrap();
-        let r = evaluate(&ck.network, &ck.data, &opts, &mut WithLenet).unwrap();
+        let r = evaluate(&ck.network, &ck.data, &opts, &mut InMemory { lenet: true }).unwrap();
         let v = serde_json::to_value(&r).unwrap();
         assert!(v["frechet"]["generated_vs_test"].as_f64().unwrap() > 0.0);
         v["frechet"].get("class_agreement").and_then(|a| a.as_f64())
