@@ -63,7 +63,8 @@ pub fn presets() -> Vec<Preset> {
             fields: vec!["pack"],
             points_note: Some(
                 "Pack > 1 is PacGAN: the discriminator judges packs of samples, which fights \
-                 mode collapse.",
+                 mode collapse. Two hidden layers of 256 train about four times faster here \
+                 than the paper's networks (clear the field for them: G 4×400, D 3×200).",
             ),
             ..preset("gan", "GAN", ModelSpec::new(ModelKind::Gan))
         },
@@ -107,6 +108,8 @@ pub struct ViewRecipe {
     pub batch_size: usize,
     pub preview_every: usize,
     pub pack: usize,
+    /// Hidden widths of both networks (the spec's `hidden`); `None`: the library's default.
+    pub hidden: Option<Vec<usize>>,
     /// BatchNorm after the generator's hidden layers (the spec's `batch_norm`).
     pub batch_norm: bool,
     /// BatchNorm after the discriminator's hidden layers (`d_batch_norm`).
@@ -116,7 +119,10 @@ pub struct ViewRecipe {
 /// The Train view's recipe: DCGAN's lr 2e-4 for adversarial image models, else 1e-3 (2-D
 /// GANs too: PacGAN's 1e-4 learns too slowly to watch); batch 100 for 2-D points, 16 for
 /// convolutional models (a conv step takes 0.2–1 s in wasm) except the DCGAN, else 64;
-/// PacGAN packing 2 for 2-D GANs. The DCGAN is Radford et al.'s: BatchNorm in both networks,
+/// PacGAN packing 2 for 2-D GANs, with two hidden layers of 256 in each network instead of
+/// PacGAN's G 4×400 / D 3×200 (a quarter of the arithmetic a step; on ring-8, 23 of 24 seeds
+/// cover ≥ 7 modes at step 1500, natively `--hidden 256,256 --pack 2 --lr 1e-3
+/// --batch-size 100`; the paper's networks stay the CLI's default). The DCGAN is Radford et al.'s: BatchNorm in both networks,
 /// batch 64 (at batch 16 without BatchNorm it collapsed within 90 s while the discriminator
 /// won); the CLI's `--batch-norm --d-batch-norm --batch-size 64 --lr 2e-4` trains the same.
 pub fn view_recipe(preset: &str, dataset: &str, arch: Arch) -> Result<ViewRecipe> {
@@ -141,6 +147,7 @@ pub fn view_recipe(preset: &str, dataset: &str, arch: Arch) -> Result<ViewRecipe
     let adversarial = matches!(p.spec.kind, ModelKind::Gan | ModelKind::VaeGan);
     let conv = arch == Arch::Conv;
     let dcgan = conv && p.spec.kind == ModelKind::Gan;
+    let points_gan = points && p.spec.kind == ModelKind::Gan;
     Ok(ViewRecipe {
         lr: if adversarial && !points { 2e-4 } else { 1e-3 },
         batch_size: if dcgan {
@@ -159,11 +166,8 @@ pub fn view_recipe(preset: &str, dataset: &str, arch: Arch) -> Result<ViewRecipe
         } else {
             50
         },
-        pack: if points && p.spec.kind == ModelKind::Gan {
-            2
-        } else {
-            1
-        },
+        pack: if points_gan { 2 } else { 1 },
+        hidden: points_gan.then(|| vec![256, 256]),
         batch_norm: dcgan,
         d_batch_norm: dcgan,
     })
@@ -265,6 +269,7 @@ mod tests {
     fn recipes_follow_the_data_and_the_backbone() {
         let r = view_recipe("gan", "ring8", Arch::Mlp).unwrap();
         assert_eq!((r.lr, r.batch_size, r.pack), (1e-3, 100, 2));
+        assert_eq!(r.hidden, Some(vec![256, 256]));
         assert!(!r.batch_norm && !r.d_batch_norm);
         let r = view_recipe("vaegan", "mnist", Arch::Conv).unwrap();
         assert_eq!((r.lr, r.batch_size, r.preview_every), (2e-4, 16, 5));
@@ -273,6 +278,7 @@ mod tests {
             (r.lr, r.batch_size, r.batch_norm, r.d_batch_norm),
             (2e-4, 64, true, true)
         );
+        assert_eq!(r.hidden, None);
         assert!(!view_recipe("gan", "mnist", Arch::Mlp).unwrap().batch_norm);
         assert!(view_recipe("nope", "mnist", Arch::Mlp).is_err());
         assert_eq!(fallback_preset("spiral"), "gan");

@@ -103,15 +103,18 @@ test('the MLP VAE recipe: the loss falls and the samples differ', async () => {
   assert.ok(spread > 8, `the samples are all alike (spread ${spread})`);
 });
 
-test('the ring-8 GAN recipe: D(G(z)) not pinned at 0 and the live mode count rises', async () => {
+test('the ring-8 GAN recipe: two hidden layers of 256, D(G(z)) not pinned at 0, ≥ 7 of 8 modes at step 1500', async () => {
   const { run, seconds } = await trainDefault({ dataset: 'ring8', arch: 'mlp', steps: 1500 });
+  assert.deepEqual(run.spec.model.hidden, [256, 256]);
+  assert.equal(await page.locator('#train-hidden').inputValue(), '256,256');
   assert.ok(finite(run.history), 'losses finite');
   const last = run.history[run.history.length - 1].metrics;
   await page.waitForFunction(() => window.__latentlab.train.eval?.step === 1500, null, { timeout: 30_000 });
-  const modes = await lab(() => window.__latentlab.train.eval.report.modes.modes_covered);
-  console.log(`ring-8 GAN default, 1500 steps in ${seconds.toFixed(1)} s: ${modes} / 8 modes, D(G(z)) ${last.d_fake.toFixed(3)}`);
+  const modes = await lab(() => window.__latentlab.train.eval.report.modes);
+  console.log(`ring-8 GAN default, 1500 steps in ${seconds.toFixed(1)} s: ${modes.modes_covered} / 8 modes, ${modes.high_quality_pct} % high quality, D(G(z)) ${last.d_fake.toFixed(3)}`);
   assert.ok(last.d_fake > 0.02, `D(G(z)) = ${last.d_fake}`);
-  assert.ok(modes >= 4, `${modes} / 8 modes after 1500 steps`);
+  // Natively the same recipe covers ≥ 7 modes at step 1500 for 23 of 24 seeds (presets.rs).
+  assert.ok(modes.modes_covered >= 7, `${modes.modes_covered} / 8 modes after 1500 steps`);
 });
 
 test('no console errors, failed requests or requests to other hosts', async () => {

@@ -81,6 +81,7 @@ export function createTrainForm(f, view, hint) {
       f.batch.value = String(r.batch_size);
       f.preview.value = String(r.preview_every);
       f.pack.value = String(r.pack);
+      f.hidden.value = r.hidden ? r.hidden.join(',') : '';
     }
   }
 
