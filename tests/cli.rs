@@ -4,7 +4,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 fn latentlab(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_latentlab"))
@@ -242,6 +242,25 @@ fn errors_are_messages_with_a_nonzero_exit() {
         assert!(err.contains(needle), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
+}
+
+/// `latentlab info FILE | head -1`: a reader that goes away ends the output quietly, as it does
+/// for other command-line tools, not with a panic about a failed print.
+#[test]
+fn a_closed_pipe_ends_the_output_without_a_panic() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_latentlab"))
+        .args(["info", "www/weights/cdcgan-mnist.safetensors"])
+        .current_dir(common::repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run latentlab");
+    // Closed before the file is read, so the first print finds no reader.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(out.status.code(), Some(101), "{err}");
 }
 
 #[test]

@@ -20,6 +20,13 @@ mod train;
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
     use clap::Parser;
+    // A reader that goes away (`latentlab info F | head`) ends the process as it ends other
+    // command-line tools, by SIGPIPE, instead of Rust's panic on the failed print.
+    #[cfg(unix)]
+    // SAFETY: sets one signal's disposition back to the default, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     latentlab::prepare_native_process();
     let cli = args::Cli::parse();
     if let Some(mib) = cli.memory_limit_mib {
