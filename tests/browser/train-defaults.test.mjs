@@ -2,7 +2,8 @@
 // as a new user would start it: pick the data and the kind, press Start. The trend must be
 // right: losses finite, a GAN's D(G(z)) not pinned at 0 (the discriminator has not won), the
 // previews not all alike (no collapse), and a VAE's loss falling. The DCGAN's recipe is
-// Radford et al.'s (BatchNorm in both networks, batch 64), which the spec sent must show.
+// Radford et al.'s layout (BatchNorm in both networks, batch 64) at 32-64 channels and lr 1e-3,
+// which the spec sent must show.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -75,12 +76,14 @@ async function previewSpread(n = 16) {
 
 const finite = (history) => history.every((h) => Object.values(h.metrics).every(Number.isFinite));
 
-test('the DCGAN recipe: BatchNorm in both networks, batch 64; D(G(z)) not pinned at 0, previews not alike', async () => {
+test('the DCGAN recipe: BatchNorm in both networks, batch 64, 32-64 channels, lr 1e-3; D(G(z)) not pinned at 0, previews not alike', async () => {
   const { run, seconds } = await trainDefault({ dataset: 'mnist', kind: 'gan', arch: 'conv', steps: 40 });
   assert.equal(run.spec.batch_size, 64);
+  assert.equal(run.spec.lr, 1e-3);
+  assert.deepEqual(run.spec.model.hidden, [32, 64]);
   assert.equal(run.spec.model.batch_norm, true);
   assert.equal(run.spec.model.d_batch_norm, true);
-  assert.match(await page.locator('#train-hint').textContent(), /BatchNorm in both networks, batch 64/);
+  assert.match(await page.locator('#train-hint').textContent(), /BatchNorm in both networks, batch 64; at 32-64 channels and lr 1e-3/);
   assert.ok(finite(run.history), 'losses finite');
   const last = run.history[run.history.length - 1].metrics;
   const spread = await previewSpread();
