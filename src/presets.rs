@@ -126,9 +126,10 @@ pub struct ViewRecipe {
 /// - The DCGAN: Radford et al.'s layout (BatchNorm in both networks, batch 64) at 32-64
 ///   channels and lr 1e-3: 1000 steps took the page 174 s, after which its samples score a
 ///   LeNet Fréchet distance of 170 and 190 (seeds 1, 2; 61 and 57 % labelled with confidence
-///   ≥ 0.9), where 64-128 channels at lr 2e-4 make 400 steps in that time and 396 (42 %). At batch 16 without
-///   BatchNorm it collapsed within 90 s while the discriminator won. The CLI's `--arch conv
-///   --hidden 32,64 --batch-norm --d-batch-norm --batch-size 64 --lr 1e-3` trains the same.
+///   ≥ 0.9), where 64-128 channels at lr 2e-4 make 400 steps in that time and 396 (42 %).
+///   At batch 16 without BatchNorm it collapsed within 90 s while the discriminator won. The
+///   CLI's `--arch conv --hidden 32,64 --batch-norm --d-batch-norm --batch-size 64 --lr 1e-3`
+///   trains the same.
 /// - Other adversarial image models lr 2e-4, the rest 1e-3; batch 16 for other convolutional
 ///   models (a conv step takes 0.2–1 s in wasm), else 64.
 pub fn view_recipe(preset: &str, dataset: &str, arch: Arch) -> Result<ViewRecipe> {
