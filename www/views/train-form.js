@@ -70,7 +70,7 @@ export function createTrainForm(f, view, hint) {
     view.querySelector('.image-data-only').hidden = toy;
     const notes = [];
     if (conv) notes.push('Convolutional models are much slower in WebAssembly than MLPs (a conv step takes 0.2–1 s): keep batches small.');
-    if (recipe()?.batch_norm) notes.push('This recipe is Radford et al.\'s DCGAN layout: BatchNorm in both networks, batch 64; at 32-64 channels and lr 1e-3, for samples worth a look within minutes.');
+    if (recipe()?.note) notes.push(recipe().note);
     if (toy) notes.push('2-D toys train MLPs only; some models need images.');
     if (p?.note) notes.push(p.note);
     if (toy && p?.points_note) notes.push(p.points_note);
