@@ -219,7 +219,7 @@ pub fn view_recipe(preset: &str, dataset: &str, arch: Arch) -> Result<ViewRecipe
         } else if conv_vae_gan {
             Some(
                 "This recipe trains the VAE-GAN at 16-32 channels and lr 2e-3, batch 64: ten \
-                 times DCGAN's rate of 2e-4 made far better digits in the same steps.",
+                 times DCGAN's rate of 2e-4 made far better MNIST samples in the same steps.",
             )
         } else {
             None
