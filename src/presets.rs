@@ -172,58 +172,54 @@ pub fn view_recipe(preset: &str, dataset: &str, arch: Arch) -> Result<ViewRecipe
     let points = entry.kind == "points";
     let adversarial = matches!(p.spec.kind, ModelKind::Gan | ModelKind::VaeGan);
     let conv = arch == Arch::Conv;
-    let dcgan = conv && p.spec.kind == ModelKind::Gan;
-    let points_gan = points && p.spec.kind == ModelKind::Gan;
-    let conv_vae_gan = conv && p.spec.kind == ModelKind::VaeGan;
-    Ok(ViewRecipe {
-        lr: if conv_vae_gan {
-            2e-3
-        } else if adversarial && !points && !dcgan {
-            2e-4
-        } else {
-            1e-3
+    let default = ViewRecipe {
+        lr: if adversarial && !points { 2e-4 } else { 1e-3 },
+        batch_size: match (conv, points) {
+            (true, _) => 16,
+            (false, true) => 100,
+            (false, false) => 64,
         },
-        batch_size: if dcgan || conv_vae_gan {
-            64
-        } else if conv {
-            16
-        } else if points {
-            100
-        } else {
-            64
+        preview_every: match (conv, points) {
+            (true, _) => 5,
+            (false, true) => 100,
+            (false, false) => 50,
         },
-        preview_every: if conv {
-            5
-        } else if points {
-            100
-        } else {
-            50
+        pack: 1,
+        hidden: None,
+        batch_norm: false,
+        d_batch_norm: false,
+        note: None,
+    };
+    Ok(match (p.spec.kind, points, arch) {
+        (ModelKind::Gan, true, _) => ViewRecipe {
+            lr: 1e-3,
+            pack: 2,
+            hidden: Some(POINTS_GAN_HIDDEN.to_vec()),
+            ..default
         },
-        pack: if points_gan { 2 } else { 1 },
-        hidden: if points_gan {
-            Some(POINTS_GAN_HIDDEN.to_vec())
-        } else if dcgan {
-            Some(vec![32, 64])
-        } else if conv_vae_gan {
-            Some(vec![16, 32])
-        } else {
-            None
-        },
-        batch_norm: dcgan,
-        d_batch_norm: dcgan,
-        note: if dcgan {
-            Some(
+        (ModelKind::Gan, false, Arch::Conv) => ViewRecipe {
+            lr: 1e-3,
+            batch_size: 64,
+            hidden: Some(vec![32, 64]),
+            batch_norm: true,
+            d_batch_norm: true,
+            note: Some(
                 "This recipe is Radford et al.'s DCGAN layout: BatchNorm in both networks, batch \
                  64; at 32-64 channels and lr 1e-3, for samples worth a look within minutes.",
-            )
-        } else if conv_vae_gan {
-            Some(
+            ),
+            ..default
+        },
+        (ModelKind::VaeGan, false, Arch::Conv) => ViewRecipe {
+            lr: 2e-3,
+            batch_size: 64,
+            hidden: Some(vec![16, 32]),
+            note: Some(
                 "This recipe trains the VAE-GAN at 16-32 channels and lr 2e-3, batch 64: ten \
                  times DCGAN's rate of 2e-4 made far better MNIST samples in the same steps.",
-            )
-        } else {
-            None
+            ),
+            ..default
         },
+        _ => default,
     })
 }
 
@@ -336,6 +332,11 @@ mod tests {
         );
         let r = view_recipe("vae", "mnist", Arch::Conv).unwrap();
         assert_eq!((r.lr, r.batch_size, r.note), (1e-3, 16, None));
+        let r = view_recipe("vae", "ring8", Arch::Mlp).unwrap();
+        assert_eq!(
+            (r.lr, r.batch_size, r.preview_every, r.pack),
+            (1e-3, 100, 100, 1)
+        );
         let r = view_recipe("gan", "mnist", Arch::Conv).unwrap();
         assert_eq!(
             (r.lr, r.batch_size, r.batch_norm, r.d_batch_norm),

@@ -68,14 +68,14 @@ export function createTrainForm(f, view, hint) {
     view.querySelector('.beta-only').hidden = !p?.fields.includes('beta');
     view.querySelector('.gan-only').hidden = !p?.fields.includes('pack');
     view.querySelector('.image-data-only').hidden = toy;
+    const r = recipe();
     const notes = [];
     if (conv) notes.push('Convolutional models are much slower in WebAssembly than MLPs (a conv step takes 0.2–1 s): keep batches small.');
-    if (recipe()?.note) notes.push(recipe().note);
+    if (r?.note) notes.push(r.note);
     if (toy) notes.push('2-D toys train MLPs only; some models need images.');
     if (p?.note) notes.push(p.note);
     if (toy && p?.points_note) notes.push(p.points_note);
     hint.textContent = notes.join(' ');
-    const r = recipe();
     if (resetDefaults && r) {
       f.lr.value = String(r.lr);
       f.batch.value = String(r.batch_size);
