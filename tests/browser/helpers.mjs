@@ -96,6 +96,20 @@ export function watch(page, origin) {
 }
 
 /**
+ * Opens the demo page served by `server` at `hash` (e.g. `#sample`) in a new tab of `browser`
+ * and waits until it is ready; on `#train`, also until the Train form lists its kinds. Returns
+ * the tab and the problems `watch` records on it.
+ */
+export async function openLab(browser, server, hash) {
+  const page = await browser.context.newPage();
+  const problems = watch(page, new URL(server.url).origin);
+  await page.goto(`${server.url}${hash}`);
+  await page.waitForFunction(() => window.__latentlab?.ready === true, null, { timeout: 60_000 });
+  if (hash === '#train') await page.waitForFunction(() => document.querySelectorAll('#train-kind option').length > 0);
+  return { page, problems };
+}
+
+/**
  * Adds the page's Content-Security-Policy violations to `problems` (from its
  * securitypolicyviolation events and from the console of the page and its workers, where
  * Chromium reports them). Call before navigating.

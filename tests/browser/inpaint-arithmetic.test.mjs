@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, launchBrowser, rendered, startServer, waitRendered, watch } from './helpers.mjs';
+import { ARTIFACTS, launchBrowser, openLab, rendered, startServer, waitRendered } from './helpers.mjs';
 
 let server;
 let browser;
@@ -55,10 +55,7 @@ function nearestClass(x) {
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
-  page = await browser.context.newPage();
-  problems = watch(page, new URL(server.url).origin);
-  await page.goto(`${server.url}#reconstruct`);
-  await page.waitForFunction(() => window.__latentlab?.ready === true, null, { timeout: 60_000 });
+  ({ page, problems } = await openLab(browser, server, '#reconstruct'));
   ({ centroids, testLabels } = await page.evaluate(async () => {
     const { Rpc, createWorker } = await import('./rpc.js');
     const rpc = new Rpc(createWorker());

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, ROOT, canvasStats, launchBrowser, orangePixels, rendered, startServer, tileStats, waitRendered, watch } from './helpers.mjs';
+import { ARTIFACTS, ROOT, canvasStats, launchBrowser, openLab, orangePixels, rendered, startServer, tileStats, waitRendered } from './helpers.mjs';
 
 let server;
 let browser;
@@ -53,10 +53,7 @@ async function tileDiff(selector, i, j, geometry) {
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
-  page = await browser.context.newPage();
-  problems = watch(page, new URL(server.url).origin);
-  await page.goto(`${server.url}#sample`);
-  await page.waitForFunction(() => window.__latentlab?.ready === true, null, { timeout: 60_000 });
+  ({ page, problems } = await openLab(browser, server, '#sample'));
 });
 
 after(async () => {

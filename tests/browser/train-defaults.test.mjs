@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, launchBrowser, startServer, watch } from './helpers.mjs';
+import { ARTIFACTS, launchBrowser, openLab, startServer } from './helpers.mjs';
 
 let server;
 let browser;
@@ -20,11 +20,7 @@ const lab = (fn, arg) => page.evaluate(fn, arg);
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
-  page = await browser.context.newPage();
-  problems = watch(page, new URL(server.url).origin);
-  await page.goto(`${server.url}#train`);
-  await page.waitForFunction(() => window.__latentlab?.ready === true, null, { timeout: 60_000 });
-  await page.waitForFunction(() => document.querySelectorAll('#train-kind option').length > 0);
+  ({ page, problems } = await openLab(browser, server, '#train'));
 });
 
 after(async () => {

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, ROOT, launchBrowser, rendered, startServer, waitRendered, watch } from './helpers.mjs';
+import { ARTIFACTS, ROOT, launchBrowser, openLab, rendered, startServer, waitRendered } from './helpers.mjs';
 
 const CLI = join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'release', 'latentlab');
 
@@ -26,11 +26,7 @@ const trainState = () => page.locator('#view-train').getAttribute('data-train-st
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
-  page = await browser.context.newPage();
-  problems = watch(page, new URL(server.url).origin);
-  await page.goto(`${server.url}#train`);
-  await page.waitForFunction(() => window.__latentlab?.ready === true, null, { timeout: 60_000 });
-  await page.waitForFunction(() => document.querySelectorAll('#train-kind option').length > 0);
+  ({ page, problems } = await openLab(browser, server, '#train'));
 });
 
 after(async () => {
