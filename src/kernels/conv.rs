@@ -7,6 +7,8 @@
 //! buffers stay cache-sized. Groups run in parallel across the pool; a single group splits its
 //! GEMM instead.
 
+use std::cell::RefCell;
+
 use candle::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
@@ -40,12 +42,33 @@ impl Groups {
     }
 }
 
-/// Per-thread buffers: a column matrix and a `[channels, group·len]` staging matrix.
-fn scratch(size: usize, rows: usize, channels: usize, len: usize) -> (Vec<f32>, Vec<f32>) {
-    (
-        vec![0f32; rows * size * len],
-        vec![0f32; channels * size * len],
-    )
+thread_local! {
+    /// This thread's two buffers (see [`with_scratch`]), kept from call to call.
+    static SCRATCH: RefCell<[Vec<f32>; 2]> = const { RefCell::new([Vec::new(), Vec::new()]) };
+}
+
+/// Runs `f` on a column matrix (`rows` values per patch row, for a group of `size` images of
+/// `len` positions) and a `[channels, size·len]` staging matrix. They are this thread's buffers,
+/// kept between calls because every use overwrites them before reading: no allocation and no
+/// zeroing per call. When a caller further up this thread's stack holds them (rayon may run
+/// another group here while one waits), `f` gets fresh ones.
+fn with_scratch<R>(
+    (size, rows, channels, len): (usize, usize, usize, usize),
+    f: impl FnOnce(&mut [f32], &mut [f32]) -> R,
+) -> R {
+    let (cols_len, stage_len) = (rows * size * len, channels * size * len);
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffers) => {
+            let [cols, stage] = &mut *buffers;
+            for (buffer, want) in [(&mut *cols, cols_len), (&mut *stage, stage_len)] {
+                if buffer.len() < want {
+                    buffer.resize(want, 0.0);
+                }
+            }
+            f(&mut cols[..cols_len], &mut stage[..stage_len])
+        }
+        Err(_) => f(&mut vec![0f32; cols_len], &mut vec![0f32; stage_len]),
+    })
 }
 
 /// `wide[c, j·len + i] = images[j][c, i]`: `n` images of `[channels, len]` side by side.
@@ -98,31 +121,28 @@ fn bias_grad(dz: &[f32], o: usize, len: usize) -> Vec<f32> {
 /// weight gradients (`dw_len` values) the groups accumulate.
 ///
 /// The groups are cut into one run of consecutive groups per thread, each run summing into its
-/// own gradient with its own `scratch`, and the runs' gradients are added in order: the sum is
+/// own gradient, and the runs' gradients are added in order: the sum is
 /// the same bits on every call for a given thread count. (rayon's `fold` splits where work
 /// stealing happens to split, so its sums changed from run to run.)
-fn sum_over_groups<I, S>(
+fn sum_over_groups<I>(
     groups: I,
     dw_len: usize,
-    scratch: impl Fn() -> S + Sync + Send,
-    step: impl Fn(&mut [f32], &mut S, I::Item) -> candle::Result<()> + Sync + Send,
+    step: impl Fn(&mut [f32], I::Item) -> candle::Result<()> + Sync + Send,
 ) -> candle::Result<Vec<f32>>
 where
     I: IndexedParallelIterator,
-    S: Send,
 {
     let run = groups.len().div_ceil(super::threads()).max(1);
     let runs: Vec<candle::Result<Vec<f32>>> = groups
         .fold_chunks(
             run,
-            || Ok((vec![0f32; dw_len], scratch())),
+            || Ok(vec![0f32; dw_len]),
             |acc, group| {
-                let (mut dw, mut s) = acc?;
-                step(&mut dw, &mut s, group)?;
-                Ok((dw, s))
+                let mut dw = acc?;
+                step(&mut dw, group)?;
+                Ok(dw)
             },
         )
-        .map(|r| r.map(|(dw, _)| dw))
         .collect();
     let mut sum = vec![0f32; dw_len];
     for dw in runs {
@@ -255,9 +275,8 @@ impl CustomOp3 for Conv2d {
         let mut y = vec![0f32; batch * o * len];
         y.par_chunks_mut(groups.size * o * len)
             .zip(x.par_chunks(groups.size * xlen))
-            .try_for_each_init(
-                || scratch(groups.size, ck2, o, len),
-                |(cols, tall), (ys, xs)| {
+            .try_for_each(|(ys, xs)| {
+                with_scratch((groups.size, ck2, o, len), |cols, tall| {
                     let n = xs.len() / xlen;
                     let rows = &mut cols[..n * len * ck2];
                     im2row_group(&g, xs, rows);
@@ -279,8 +298,8 @@ impl CustomOp3 for Conv2d {
                     }
                     self.act.apply(ys);
                     Ok::<(), candle::Error>(())
-                },
-            )?;
+                })
+            })?;
         Ok((CpuStorage::F32(y), Shape::from((batch, o, g.ho, g.wo))))
     }
 
@@ -313,33 +332,34 @@ impl CustomOp3 for Conv2d {
                 sum_over_groups(
                     items,
                     if need_w { o * ck2 } else { 0 },
-                    || scratch(groups.size, ck2, o, len),
-                    |dw, (cols, wide), ((dxs, xs), dzs)| {
-                        let n = xs.len() / xlen;
-                        let wide_n = &mut wide[..o * n * len];
-                        gather(dzs, o, len, wide_n); // dz [O, n·len]
-                        let cols_n = &mut cols[..ck2 * n * len];
-                        if need_w {
-                            im2row_group(&g, xs, cols_n);
-                            // dW += dz [O, n·len] · rows [n·len, ck2]
-                            let dzv = View::rows(wide_n, n * len);
-                            matmul(
-                                (o, ck2, n * len),
-                                dzv,
-                                View::rows(cols_n, ck2),
-                                dw,
-                                true,
-                                groups.threads,
-                            )?;
-                        }
-                        if !dxs.is_empty() {
-                            // drows [n·len, ck2] = dzᵀ [n·len, O] · W [O, ck2]; dx = row2im
-                            let dzt = View::transposed(wide_n, n * len);
-                            let wv = View::rows(wv, ck2);
-                            matmul((n * len, ck2, o), dzt, wv, cols_n, false, groups.threads)?;
-                            row2im_group(&g, cols_n, dxs);
-                        }
-                        Ok(())
+                    |dw, ((dxs, xs), dzs)| {
+                        with_scratch((groups.size, ck2, o, len), |cols, wide| {
+                            let n = xs.len() / xlen;
+                            let wide_n = &mut wide[..o * n * len];
+                            gather(dzs, o, len, wide_n); // dz [O, n·len]
+                            let cols_n = &mut cols[..ck2 * n * len];
+                            if need_w {
+                                im2row_group(&g, xs, cols_n);
+                                // dW += dz [O, n·len] · rows [n·len, ck2]
+                                let dzv = View::rows(wide_n, n * len);
+                                matmul(
+                                    (o, ck2, n * len),
+                                    dzv,
+                                    View::rows(cols_n, ck2),
+                                    dw,
+                                    true,
+                                    groups.threads,
+                                )?;
+                            }
+                            if !dxs.is_empty() {
+                                // drows [n·len, ck2] = dzᵀ [n·len, O] · W [O, ck2]; dx = row2im
+                                let dzt = View::transposed(wide_n, n * len);
+                                let wv = View::rows(wv, ck2);
+                                matmul((n * len, ck2, o), dzt, wv, cols_n, false, groups.threads)?;
+                                row2im_group(&g, cols_n, dxs);
+                            }
+                            Ok(())
+                        })
                     },
                 )
             })
@@ -413,9 +433,8 @@ impl CustomOp3 for ConvTranspose2d {
         let mut y = vec![0f32; batch * ylen];
         y.par_chunks_mut(groups.size * ylen)
             .zip(x.par_chunks(groups.size * ci * len))
-            .try_for_each_init(
-                || scratch(groups.size, cok2, ci, len),
-                |(cols, wide), (ys, xs)| {
+            .try_for_each(|(ys, xs)| {
+                with_scratch((groups.size, cok2, ci, len), |cols, wide| {
                     let n = xs.len() / (ci * len);
                     let wide = &mut wide[..ci * n * len];
                     gather(xs, ci, len, wide); // x [Ci, n·len]
@@ -433,8 +452,8 @@ impl CustomOp3 for ConvTranspose2d {
                     row2im_group(&g, rows, ys);
                     self.act.apply(ys);
                     Ok::<(), candle::Error>(())
-                },
-            )?;
+                })
+            })?;
         Ok((CpuStorage::F32(y), Shape::from((batch, g.c, g.h, g.w))))
     }
 
@@ -471,38 +490,39 @@ impl CustomOp3 for ConvTranspose2d {
             sum_over_groups(
                 items,
                 if need_w { ci * cok2 } else { 0 },
-                || scratch(groups.size, cok2, ci, len),
-                |dw, (cols, wide), ((dxs, xs), dzs)| {
-                    let n = xs.len() / (ci * len);
-                    let cols_n = &mut cols[..cok2 * n * len];
-                    im2row_group(&g, dzs, cols_n); // drows [n·len, Co·k²]
-                    let wide_n = &mut wide[..ci * n * len];
-                    if need_w {
-                        gather(xs, ci, len, wide_n);
-                        // dW [Ci, Co·k²] += x [Ci, n·len] · drows
-                        let xv = View::rows(wide_n, n * len);
-                        matmul(
-                            (ci, cok2, n * len),
-                            xv,
-                            View::rows(cols_n, cok2),
-                            dw,
-                            true,
-                            groups.threads,
-                        )?;
-                    }
-                    if !dxs.is_empty() {
-                        // dx as [n·len, Ci] = drows [n·len, Co·k²] · Wᵀ [Co·k², Ci]
-                        matmul(
-                            (n * len, ci, cok2),
-                            View::rows(cols_n, cok2),
-                            View::rows(&wt, ci),
-                            wide_n,
-                            false,
-                            groups.threads,
-                        )?;
-                        scatter_tall(wide_n, ci, len, dxs);
-                    }
-                    Ok(())
+                |dw, ((dxs, xs), dzs)| {
+                    with_scratch((groups.size, cok2, ci, len), |cols, wide| {
+                        let n = xs.len() / (ci * len);
+                        let cols_n = &mut cols[..cok2 * n * len];
+                        im2row_group(&g, dzs, cols_n); // drows [n·len, Co·k²]
+                        let wide_n = &mut wide[..ci * n * len];
+                        if need_w {
+                            gather(xs, ci, len, wide_n);
+                            // dW [Ci, Co·k²] += x [Ci, n·len] · drows
+                            let xv = View::rows(wide_n, n * len);
+                            matmul(
+                                (ci, cok2, n * len),
+                                xv,
+                                View::rows(cols_n, cok2),
+                                dw,
+                                true,
+                                groups.threads,
+                            )?;
+                        }
+                        if !dxs.is_empty() {
+                            // dx as [n·len, Ci] = drows [n·len, Co·k²] · Wᵀ [Co·k², Ci]
+                            matmul(
+                                (n * len, ci, cok2),
+                                View::rows(cols_n, cok2),
+                                View::rows(&wt, ci),
+                                wide_n,
+                                false,
+                                groups.threads,
+                            )?;
+                            scatter_tall(wide_n, ci, len, dxs);
+                        }
+                        Ok(())
+                    })
                 },
             )
         })?;
