@@ -22,9 +22,13 @@ pub struct ModelSpec {
     pub arch: Option<Arch>,
     #[serde(default)]
     pub latent_dim: Option<usize>,
-    /// Backbone widths (MLP) or channels (conv); for GANs both networks use them.
+    /// Backbone widths (MLP) or channels (conv); a GAN's discriminator uses them too unless
+    /// `d_hidden` says otherwise.
     #[serde(default)]
     pub hidden: Option<Vec<usize>>,
+    /// The discriminator's widths or channels (GAN, VAE-GAN), when they differ from `hidden`.
+    #[serde(default)]
+    pub d_hidden: Option<Vec<usize>>,
     #[serde(default)]
     pub activation: Option<Activation>,
     #[serde(default)]
@@ -58,6 +62,7 @@ impl ModelSpec {
             arch: None,
             latent_dim: None,
             hidden: None,
+            d_hidden: None,
             activation: None,
             likelihood: None,
             beta: None,
@@ -147,10 +152,14 @@ impl ModelSpec {
             ModelKind::Vae => ModelConfig::Vae(vae(16, 20)),
             ModelKind::Gan => {
                 let g = hidden(&[512, 256], &[400, 400, 400, 400], &[64, 128]);
-                let d = self.hidden.clone().unwrap_or_else(|| match (conv, images) {
-                    (false, false) => vec![200, 200, 200],
-                    _ => g.clone(),
-                });
+                let d = self
+                    .d_hidden
+                    .clone()
+                    .or_else(|| self.hidden.clone())
+                    .unwrap_or_else(|| match (conv, images) {
+                        (false, false) => vec![200, 200, 200],
+                        _ => g.clone(),
+                    });
                 ModelConfig::Gan(GanConfig {
                     sample_shape: shape.clone(),
                     latent_dim: self.latent_dim.unwrap_or(if !images {
@@ -182,7 +191,11 @@ impl ModelSpec {
                 }
                 let v = vae(32, 32);
                 ModelConfig::VaeGan(VaeGanConfig {
-                    discriminator: discriminator(v.backbone.hidden.clone()),
+                    discriminator: discriminator(
+                        self.d_hidden
+                            .clone()
+                            .unwrap_or_else(|| v.backbone.hidden.clone()),
+                    ),
                     vae: v,
                     gamma: self.gamma.unwrap_or(1.0),
                 })

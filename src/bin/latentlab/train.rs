@@ -32,6 +32,9 @@ pub struct TrainArgs {
     /// Backbone widths (MLP) or channels (conv), comma-separated: 400 or 200,200 or 32,64.
     #[arg(long, value_delimiter = ',')]
     hidden: Option<Vec<usize>>,
+    /// GAN, VAE-GAN: the discriminator's widths or channels when they differ from --hidden.
+    #[arg(long, value_delimiter = ',')]
+    d_hidden: Option<Vec<usize>>,
     /// Hidden-layer nonlinearity (GAN discriminators always use LeakyReLU).
     #[arg(long, value_enum)]
     activation: Option<ActivationArg>,
@@ -166,6 +169,7 @@ impl TrainArgs {
                 }),
                 latent_dim: self.latent_dim,
                 hidden: self.hidden.clone(),
+                d_hidden: self.d_hidden.clone(),
                 activation: self.activation.map(|x| match x {
                     ActivationArg::Relu => Activation::Relu,
                     ActivationArg::Tanh => Activation::Tanh,
