@@ -73,6 +73,10 @@ pub struct Backbone {
     /// linear pieces per unit, which replaces the activation (PacGAN's discriminator: 5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maxout: Option<usize>,
+    /// Every layer's weight divided by its largest singular value (Miyato et al. 2018), a
+    /// discriminator's option.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub spectral_norm: bool,
 }
 
 /// BatchNorm's running-statistics momentum and ε: PyTorch's defaults (DCGAN's code).
@@ -88,6 +92,7 @@ impl Backbone {
             activation,
             batch_norm: false,
             maxout: None,
+            spectral_norm: false,
         }
     }
 
@@ -99,17 +104,24 @@ impl Backbone {
             activation,
             batch_norm: false,
             maxout: None,
+            spectral_norm: false,
         }
     }
 
-    /// Maxout is a discriminator's option: refused on other networks rather than ignored.
-    fn refuse_maxout(&self, what: &str) -> Result<()> {
-        match self.maxout {
-            Some(_) => Err(Error::Config(format!(
+    /// Maxout and spectral normalization are a discriminator's options: refused on other
+    /// networks rather than ignored.
+    fn refuse_discriminator_options(&self, what: &str) -> Result<()> {
+        if self.maxout.is_some() {
+            return Err(Error::Config(format!(
                 "{what}: maxout units are for discriminators only"
-            ))),
-            None => Ok(()),
+            )));
         }
+        if self.spectral_norm {
+            return Err(Error::Config(format!(
+                "{what}: spectral normalization is for discriminators only"
+            )));
+        }
+        Ok(())
     }
 
     fn validate(&self, what: &str, sample_shape: &[usize]) -> Result<()> {
@@ -300,7 +312,7 @@ impl ModelConfig {
             ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => c.validate(),
             ModelConfig::Gan(c) => {
                 c.generator.validate("generator", &c.sample_shape)?;
-                c.generator.refuse_maxout("generator")?;
+                c.generator.refuse_discriminator_options("generator")?;
                 c.discriminator.validate("discriminator", &c.sample_shape)?;
                 if c.pack == 0 {
                     return Err(Error::Config("pack must be ≥ 1".into()));
@@ -318,7 +330,7 @@ impl ModelConfig {
             }
             ModelConfig::Classifier(c) => {
                 c.backbone.validate("backbone", &c.sample_shape)?;
-                c.backbone.refuse_maxout("classifier")?;
+                c.backbone.refuse_discriminator_options("classifier")?;
                 if c.feature_dim == 0 {
                     return Err(Error::Config("feature_dim must be > 0".into()));
                 }
@@ -349,7 +361,8 @@ impl ModelConfig {
 impl VaeConfig {
     fn validate(&self) -> Result<()> {
         self.backbone.validate("backbone", &self.sample_shape)?;
-        self.backbone.refuse_maxout("encoder and decoder")?;
+        self.backbone
+            .refuse_discriminator_options("encoder and decoder")?;
         if !(self.beta.is_finite() && self.beta >= 0.0) {
             return Err(Error::Config(format!(
                 "beta must be ≥ 0, got {}",
@@ -426,6 +439,9 @@ pub struct TrainConfig {
     /// GAN only: how the two networks' updates are ordered.
     #[serde(default, skip_serializing_if = "GanUpdate::is_default")]
     pub gan_update: GanUpdate,
+    /// GAN only: the adversarial objective.
+    #[serde(default, skip_serializing_if = "GanLoss::is_default")]
+    pub gan_loss: GanLoss,
     /// The learning rate over the run, as a factor of `optimizer.lr`.
     #[serde(default, skip_serializing_if = "LrSchedule::is_default")]
     pub lr_schedule: LrSchedule,
@@ -446,6 +462,25 @@ pub enum GanUpdate {
 }
 
 impl GanUpdate {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// A GAN's adversarial objective, over the discriminator's logits `D(·)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GanLoss {
+    /// Cross-entropy for the discriminator, the non-saturating `−log σ(D(G(z)))` for the
+    /// generator (Goodfellow et al. 2014).
+    #[default]
+    Standard,
+    /// `mean max(0, 1 − D(x)) + mean max(0, 1 + D(G(z)))` for the discriminator,
+    /// `−mean D(G(z))` for the generator (Lim & Ye 2017; Miyato et al. 2018).
+    Hinge,
+}
+
+impl GanLoss {
     fn is_default(&self) -> bool {
         *self == Self::default()
     }
@@ -492,6 +527,7 @@ impl Default for TrainConfig {
             iwae_k: crate::spec::TrainSpec::DEFAULT_IWAE_K,
             d_steps: crate::spec::TrainSpec::DEFAULT_D_STEPS,
             gan_update: GanUpdate::default(),
+            gan_loss: GanLoss::default(),
             lr_schedule: LrSchedule::default(),
             seed: 0,
         }
@@ -510,6 +546,13 @@ impl TrainConfig {
             return Err(Error::Config(format!(
                 "simultaneous GAN updates take one discriminator step, got d_steps {}",
                 self.d_steps
+            )));
+        }
+        if self.gan_loss != GanLoss::Standard && !matches!(model, ModelConfig::Gan(_)) {
+            return Err(Error::Config(format!(
+                "the {:?} GAN loss is for GANs; a {} trains with its own losses",
+                self.gan_loss,
+                model.kind()
             )));
         }
         if let ModelConfig::Gan(g) = model {

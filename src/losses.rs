@@ -3,7 +3,7 @@
 
 use candle::{Tensor, D};
 
-use crate::config::Likelihood;
+use crate::config::{GanLoss, Likelihood};
 use crate::Result;
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
@@ -78,18 +78,32 @@ pub fn log_sum_exp(x: &Tensor, dim: usize) -> Result<Tensor> {
     Ok((x.broadcast_sub(&m)?.exp()?.sum_keepdim(dim)?.log()? + m)?.squeeze(dim)?)
 }
 
-/// Discriminator loss (Goodfellow et al. 2014): `mean softplus(−D(x)) + mean softplus(D(G(z)))`,
-/// i.e. BCE with targets 1 for real and 0 for fake.
+/// The discriminator's loss under `objective`, on its logits for real and generated samples:
+/// for [`GanLoss::Standard`] (Goodfellow et al. 2014) `mean softplus(−D(x)) + mean
+/// softplus(D(G(z)))`, i.e. BCE with targets 1 for real and 0 for fake; for
+/// [`GanLoss::Hinge`] `mean relu(1 − D(x)) + mean relu(1 + D(G(z)))`.
 ///
 /// # Shapes
 /// - `real`, `fake`: logits `[N]` → scalar
-pub fn discriminator_loss(real: &Tensor, fake: &Tensor) -> Result<Tensor> {
-    Ok((softplus(&real.neg()?)?.mean_all()? + softplus(fake)?.mean_all()?)?)
+pub fn discriminator_loss(real: &Tensor, fake: &Tensor, objective: GanLoss) -> Result<Tensor> {
+    Ok(match objective {
+        GanLoss::Standard => (softplus(&real.neg()?)?.mean_all()? + softplus(fake)?.mean_all()?)?,
+        GanLoss::Hinge => {
+            ((1.0 - real)?.relu()?.mean_all()? + (fake + 1.0)?.relu()?.mean_all()?)?
+        }
+    })
 }
 
-/// Non-saturating generator loss: `mean softplus(−D(G(z)))` = BCE(D(G(z)), 1).
-pub fn generator_loss(fake: &Tensor) -> Result<Tensor> {
-    Ok(softplus(&fake.neg()?)?.mean_all()?)
+/// The generator's loss under `objective`: the non-saturating `mean softplus(−D(G(z)))` =
+/// BCE(D(G(z)), 1) for [`GanLoss::Standard`], `−mean D(G(z))` for [`GanLoss::Hinge`].
+///
+/// # Shapes
+/// - `fake`: logits `[N]` → scalar
+pub fn generator_loss(fake: &Tensor, objective: GanLoss) -> Result<Tensor> {
+    Ok(match objective {
+        GanLoss::Standard => softplus(&fake.neg()?)?.mean_all()?,
+        GanLoss::Hinge => fake.mean_all()?.neg()?,
+    })
 }
 
 /// Mean cross-entropy of `logits` `[B, K]` against class indices.

@@ -6,9 +6,9 @@ use candle::Device;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{
-    Activation, AdamConfig, Arch, Backbone, ClassifierConfig, GanConfig, GanOutput, GanUpdate,
-    Likelihood, LrSchedule, ModelConfig, ModelKind, TrainConfig, VaeConfig, VaeGanConfig,
-    WeightInit,
+    Activation, AdamConfig, Arch, Backbone, ClassifierConfig, GanConfig, GanLoss, GanOutput,
+    GanUpdate, Likelihood, LrSchedule, ModelConfig, ModelKind, TrainConfig, VaeConfig,
+    VaeGanConfig, WeightInit,
 };
 use crate::data::DataInfo;
 use crate::train::Session;
@@ -48,6 +48,9 @@ pub struct ModelSpec {
     /// Maxout pieces per unit in an MLP discriminator, replacing its activation.
     #[serde(default)]
     pub d_maxout: Option<usize>,
+    /// Spectral normalization of every discriminator layer (GAN, VAE-GAN).
+    #[serde(default)]
+    pub d_spectral_norm: Option<bool>,
     #[serde(default)]
     pub init: Option<WeightInit>,
     /// Condition on the data's class labels.
@@ -71,6 +74,7 @@ impl ModelSpec {
             batch_norm: None,
             d_batch_norm: None,
             d_maxout: None,
+            d_spectral_norm: None,
             init: None,
             conditional: false,
         }
@@ -119,6 +123,7 @@ impl ModelSpec {
             activation: self.activation.unwrap_or(act),
             batch_norm: self.batch_norm.unwrap_or(false),
             maxout: None,
+            spectral_norm: false,
         };
         // Discriminators always use LeakyReLU(0.2), as DCGAN does (or maxout).
         let discriminator = |h: Vec<usize>| Backbone {
@@ -127,6 +132,7 @@ impl ModelSpec {
             activation: Activation::LeakyRelu,
             batch_norm: self.d_batch_norm.unwrap_or(false),
             maxout: self.d_maxout,
+            spectral_norm: self.d_spectral_norm.unwrap_or(false),
         };
         let vae = |latent_conv: usize, latent_mlp: usize| VaeConfig {
             sample_shape: shape.clone(),
@@ -259,6 +265,8 @@ pub struct TrainSpec {
     #[serde(default)]
     pub gan_update: Option<GanUpdate>,
     #[serde(default)]
+    pub gan_loss: Option<GanLoss>,
+    #[serde(default)]
     pub seed: u64,
 }
 
@@ -286,6 +294,7 @@ impl TrainSpec {
             iwae_k: None,
             d_steps: None,
             gan_update: None,
+            gan_loss: None,
             seed: 0,
         }
     }
@@ -305,6 +314,7 @@ impl TrainSpec {
             iwae_k: self.iwae_k.unwrap_or(Self::DEFAULT_IWAE_K),
             d_steps: self.d_steps.unwrap_or(Self::DEFAULT_D_STEPS),
             gan_update: self.gan_update.unwrap_or_default(),
+            gan_loss: self.gan_loss.unwrap_or_default(),
             lr_schedule: self.lr_schedule.unwrap_or_default(),
             seed: self.seed,
         }

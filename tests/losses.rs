@@ -2,6 +2,7 @@
 //! the KL term against its closed form and a Monte-Carlo estimate.
 
 use candle::{Device, Tensor};
+use latentlab::config::GanLoss;
 use latentlab::losses::*;
 use latentlab::rng::Rng;
 
@@ -47,16 +48,31 @@ fn gaussian_nll_matches_pytorch() {
 }
 
 #[test]
-fn gan_losses_match_pytorch_bce() {
+fn gan_losses_match_pytorch_bce_and_hinge() {
     let real = t(&[2.0, -1.0, 0.3, 5.0], &[4]);
     let fake = t(&[-2.0, 0.5, 1.5, -7.0], &[4]);
     // BCE(real, 1) + BCE(fake, 0); non-saturating BCE(fake, 1)
     close(
-        &discriminator_loss(&real, &fake).unwrap(),
+        &discriminator_loss(&real, &fake, GanLoss::Standard).unwrap(),
         &[1.2011475077946117],
         1e-6,
     );
-    close(&generator_loss(&fake).unwrap(), &[2.4508324349149015], 1e-6);
+    close(
+        &generator_loss(&fake, GanLoss::Standard).unwrap(),
+        &[2.4508324349149015],
+        1e-6,
+    );
+    // Hinge: mean relu(1 − real) + mean relu(1 + fake); −mean fake.
+    close(
+        &discriminator_loss(&real, &fake, GanLoss::Hinge).unwrap(),
+        &[1.675],
+        1e-6,
+    );
+    close(
+        &generator_loss(&fake, GanLoss::Hinge).unwrap(),
+        &[1.75],
+        1e-6,
+    );
 }
 
 #[test]

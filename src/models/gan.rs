@@ -63,6 +63,8 @@ impl Generator {
 /// Samples (packed `pack` at a time) → one real/fake logit per pack, plus the features the
 /// logit is read from (VAE-GAN's learned similarity uses them).
 ///
+/// With spectral normalization every layer's weight is normalized but the class embedding's.
+///
 /// A class-conditional discriminator is a projection discriminator (Miyato & Koyama 2018):
 /// `logit = head(φ(x)) + ⟨V·y, φ(x)⟩`, so the label weighs the features themselves. (Labels
 /// appended to φ(x) before `head` would only add a bias per class, which cannot tell whether
@@ -89,7 +91,12 @@ impl Discriminator {
         let mut packed = sample_shape.to_vec();
         packed[0] *= pack;
         let encoder = Encoder::new(&packed, backbone, phase, vb.clone())?;
-        let head = Dense::new(encoder.out_dim(), 1, vb.pp("head"))?;
+        let vb_head = vb.pp("head");
+        let head = Dense::new(encoder.out_dim(), 1, vb_head.clone())?.spectral(
+            backbone.spectral_norm,
+            phase,
+            &vb_head,
+        )?;
         let class_embedding = num_classes
             .map(|k| {
                 vb.get_with_hints(

@@ -10,6 +10,7 @@ use candle::{DType, Tensor, D};
 use candle_nn::{Init, VarBuilder, VarMap};
 
 use super::norm::{self, BatchNorm, Phase};
+use super::spectral::{self, SpectralNorm};
 use crate::config::{Activation, Arch, Backbone, WeightInit, BATCH_NORM_EPS, BATCH_NORM_MOMENTUM};
 use crate::kernels::linear::TransposedLinear;
 use crate::kernels::{self, Act};
@@ -77,10 +78,12 @@ impl Weights {
     }
 }
 
-/// A fully connected layer, `act(x·Wᵀ + b)`; parameters `weight` `[out, in]` and `bias` `[out]`.
+/// A fully connected layer, `act(x·Wᵀ + b)`; parameters `weight` `[out, in]` and `bias` `[out]`
+/// (and `weight_u` when spectrally normalized).
 pub struct Dense {
     weight: Tensor,
     bias: Tensor,
+    spectral: Option<SpectralNorm>,
     /// `Wᵀ`, made on the first batch-1 forward of a frozen network ([`Self::forward_frozen_row`]).
     transposed: OnceLock<TransposedLinear>,
 }
@@ -90,6 +93,7 @@ impl Dense {
         Ok(Self {
             weight: vb.get_with_hints((out_dim, in_dim), "weight", ALLOCATE)?,
             bias: vb.get_with_hints(out_dim, "bias", ALLOCATE)?,
+            spectral: None,
             transposed: OnceLock::new(),
         })
     }
@@ -100,8 +104,18 @@ impl Dense {
         Ok(Self {
             bias: Tensor::zeros(out_dim, DType::F32, vb.device())?,
             weight: vb.get_with_hints((out_dim, in_dim), "weight", ALLOCATE)?,
+            spectral: None,
             transposed: OnceLock::new(),
         })
+    }
+
+    /// The same layer with its weight spectrally normalized when `normalized` (its `weight_u`
+    /// under `vb`, the builder the layer was made with).
+    pub fn spectral(mut self, normalized: bool, phase: &Phase, vb: &VarBuilder) -> Result<Self> {
+        if normalized {
+            self.spectral = Some(SpectralNorm::new(self.weight.dim(0)?, phase, vb)?);
+        }
+        Ok(self)
     }
 
     /// A hidden layer of `width` units followed by `after` (a bias only when not normalized,
@@ -118,7 +132,10 @@ impl Dense {
     /// # Shapes
     /// - `x`: `[B, in]` → `[B, out]`
     pub fn forward(&self, x: &Tensor, act: Act, weights: Weights) -> Result<Tensor> {
-        let (w, b) = (weights.read(&self.weight), weights.read(&self.bias));
+        let (w, b) = (
+            read_weight(&self.weight, &self.spectral, weights)?,
+            weights.read(&self.bias),
+        );
         if kernels::applies(x) {
             return Ok(kernels::linear::linear(x, &w, &b, act)?);
         }
@@ -142,6 +159,20 @@ impl Dense {
     }
 }
 
+/// A layer's weight as its forward pass reads it: detached when frozen, divided by its
+/// spectral norm when it has one.
+fn read_weight(
+    weight: &Tensor,
+    spectral: &Option<SpectralNorm>,
+    weights: Weights,
+) -> Result<Tensor> {
+    let w = weights.read(weight);
+    match spectral {
+        Some(sn) => sn.apply(&w, weights),
+        None => Ok(w),
+    }
+}
+
 /// Which way a [`Conv`] goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Direction {
@@ -152,11 +183,13 @@ enum Direction {
 }
 
 /// A 4×4, stride-2, padding-1 convolution or transposed convolution with bias and fused
-/// activation; parameters `weight` and `bias` `[out]`.
+/// activation; parameters `weight` and `bias` `[out]` (and `weight_u` when spectrally
+/// normalized).
 pub struct Conv {
     weight: Tensor,
     bias: Tensor,
     direction: Direction,
+    spectral: Option<SpectralNorm>,
 }
 
 impl Conv {
@@ -197,13 +230,27 @@ impl Conv {
             },
             weight: vb.get_with_hints(shape, "weight", ALLOCATE)?,
             direction,
+            spectral: None,
         })
+    }
+
+    /// The same convolution (`Down` only: a discriminator's) with its weight, read as
+    /// `[out, in·k·k]`, spectrally normalized when `normalized`.
+    fn spectral(mut self, normalized: bool, phase: &Phase, vb: &VarBuilder) -> Result<Self> {
+        if normalized {
+            debug_assert_eq!(self.direction, Direction::Down);
+            self.spectral = Some(SpectralNorm::new(self.weight.dim(0)?, phase, vb)?);
+        }
+        Ok(self)
     }
 
     /// # Shapes
     /// - `x`: `[B, in, H, W]` → `[B, out, H/2, W/2]` (down) or `[B, out, 2H, 2W]` (up)
     pub fn forward(&self, x: &Tensor, act: Act, weights: Weights) -> Result<Tensor> {
-        let (w, b) = (weights.read(&self.weight), weights.read(&self.bias));
+        let (w, b) = (
+            read_weight(&self.weight, &self.spectral, weights)?,
+            weights.read(&self.bias),
+        );
         if kernels::applies(x) {
             return Ok(match self.direction {
                 Direction::Down => kernels::conv::conv2d(x, &w, &b, STRIDE, PADDING, act)?,
@@ -324,7 +371,12 @@ impl Encoder {
                 for (i, &h) in backbone.hidden.iter().enumerate() {
                     let vb = vb.pp(format!("fc{i}"));
                     let after = after(i, h, &vb)?;
-                    layers.push((Dense::hidden(dim, h, &after, vb)?, after));
+                    let dense = Dense::hidden(dim, h, &after, vb.clone())?.spectral(
+                        backbone.spectral_norm,
+                        phase,
+                        &vb,
+                    )?;
+                    layers.push((dense, after));
                     dim = h;
                 }
                 (EncoderLayers::Mlp(layers), dim)
@@ -334,8 +386,11 @@ impl Encoder {
                 let (c1, c2) = (backbone.hidden[0], backbone.hidden[1]);
                 let (vb0, vb1) = (vb.pp("conv0"), vb.pp("conv1"));
                 let (after0, after1) = (after(0, c1, &vb0)?, after(1, c2, &vb1)?);
-                let conv0 = Conv::down(c, c1, after0.norm.is_none(), vb0)?;
-                let conv1 = Conv::down(c1, c2, after1.norm.is_none(), vb1)?;
+                let sn = backbone.spectral_norm;
+                let conv0 = Conv::down(c, c1, after0.norm.is_none(), vb0.clone())?
+                    .spectral(sn, phase, &vb0)?;
+                let conv1 = Conv::down(c1, c2, after1.norm.is_none(), vb1.clone())?
+                    .spectral(sn, phase, &vb1)?;
                 (
                     EncoderLayers::Conv([(conv0, after0), (conv1, after1)]),
                     c2 * (h / 4) * (w / 4),
@@ -496,7 +551,7 @@ impl Decoder {
 
 /// Re-draws every variable in `varmap` from `rng`, in name order (so the result depends on
 /// the seed alone): biases 0, BatchNorm's scale and running variance 1, its shift and
-/// running mean 0; weights per `init`, with PyTorch's fan-in
+/// running mean 0, spectral normalization's `weight_u` a random unit vector; weights per `init`, with PyTorch's fan-in
 /// (`shape[1] · kernel area`, which for a transposed convolution's `[in, out, k, k]` weight
 /// is `out · k²`, as PyTorch computes it).
 pub fn init_weights(varmap: &VarMap, init: WeightInit, rng: &mut Rng) -> Result<()> {
@@ -509,6 +564,16 @@ pub fn init_weights(varmap: &VarMap, init: WeightInit, rng: &mut Rng) -> Result<
         let n: usize = dims.iter().product();
         let values = if name.ends_with(norm::SCALE) || name.ends_with(norm::RUNNING_VAR) {
             vec![1f32; n]
+        } else if name.ends_with(spectral::U) {
+            // A random unit vector, as PyTorch starts its power iteration.
+            let u = rng.normal_vec(n);
+            let norm = u
+                .iter()
+                .map(|x| x * x)
+                .sum::<f32>()
+                .sqrt()
+                .max(f32::MIN_POSITIVE);
+            u.into_iter().map(|x| x / norm).collect()
         } else if name.ends_with("bias") || dims.len() < 2 {
             vec![0f32; n]
         } else {

@@ -10,6 +10,7 @@ pub mod inpaint;
 pub mod iwae;
 pub mod layers;
 pub mod norm;
+pub mod spectral;
 pub mod vae;
 pub mod vae_gan;
 
@@ -204,25 +205,26 @@ impl Network {
     }
 
     /// Trainable variables whose names start with one of `prefixes`, sorted by name
-    /// (BatchNorm's running statistics are variables no optimizer sees).
+    /// (BatchNorm's running statistics and spectral normalization's vectors are variables no
+    /// optimizer sees).
     pub fn vars_with_prefix(&self, prefixes: &[&str]) -> Vec<(String, candle::Var)> {
         let vars = self.varmap.data().lock().expect("varmap lock poisoned");
         let mut v: Vec<(String, candle::Var)> = vars
             .iter()
             .filter(|(k, _)| prefixes.iter().any(|p| k.starts_with(p)))
-            .filter(|(k, _)| !norm::is_running_statistic(k))
+            .filter(|(k, _)| !norm::is_buffer(k))
             .map(|(k, var)| (k.clone(), var.clone()))
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     }
 
-    /// BatchNorm's running statistics with a copy of their values (to put back when a step
-    /// is undone).
-    pub fn running_statistics(&self) -> Result<Vec<(candle::Var, Tensor)>> {
+    /// The variables a forward pass updates ([`norm::is_buffer`]) with a copy of their values
+    /// (to put back when a step is undone).
+    pub fn buffers(&self) -> Result<Vec<(candle::Var, Tensor)>> {
         let vars = self.varmap.data().lock().expect("varmap lock poisoned");
         vars.iter()
-            .filter(|(k, _)| norm::is_running_statistic(k))
+            .filter(|(k, _)| norm::is_buffer(k))
             .map(|(_, v)| Ok((v.clone(), v.as_tensor().copy()?)))
             .collect()
     }

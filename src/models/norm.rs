@@ -17,10 +17,13 @@ use crate::Result;
 pub const RUNNING_MEAN: &str = "running_mean";
 pub const RUNNING_VAR: &str = "running_var";
 
-/// Whether variable `name` is a running statistic, which no optimizer may see
+/// Whether variable `name` is state a forward pass updates rather than a parameter (a running
+/// statistic, a spectral norm's power-iteration vector), which no optimizer may see
 /// ([`crate::models::Network::vars_with_prefix`] leaves them out).
-pub fn is_running_statistic(name: &str) -> bool {
-    name.ends_with(RUNNING_MEAN) || name.ends_with(RUNNING_VAR)
+pub fn is_buffer(name: &str) -> bool {
+    name.ends_with(RUNNING_MEAN)
+        || name.ends_with(RUNNING_VAR)
+        || name.ends_with(super::spectral::U)
 }
 /// The learned per-channel scale γ (initialized to 1; the shift β is `shift`, 0).
 pub const SCALE: &str = "scale";

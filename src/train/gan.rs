@@ -1,11 +1,11 @@
-//! GAN training: discriminator and non-saturating generator updates, alternating or
+//! GAN training: discriminator and generator updates under a [`GanLoss`], alternating or
 //! simultaneous ([`GanUpdate`]), two optimizers over disjoint variables; the discriminator's
 //! loss sees detached fakes.
 
 use candle::Tensor;
 
 use super::{Adam, Trainer};
-use crate::config::{AdamConfig, GanConfig, GanUpdate, TrainConfig};
+use crate::config::{AdamConfig, GanConfig, GanLoss, GanUpdate, TrainConfig};
 use crate::data::Batch;
 use crate::losses::{discriminator_loss, generator_loss};
 use crate::metrics::Metrics;
@@ -19,6 +19,7 @@ pub struct GanTrainer {
     d_opt: Adam,
     d_steps: usize,
     update: GanUpdate,
+    objective: GanLoss,
     latent_dim: usize,
 }
 
@@ -34,6 +35,7 @@ impl GanTrainer {
             d_opt: Adam::new(net.vars_with_prefix(&["discriminator."]), opt)?,
             d_steps: train.d_steps,
             update: train.gan_update,
+            objective: train.gan_loss,
             latent_dim: cfg.latent_dim,
         })
     }
@@ -69,7 +71,7 @@ impl GanTrainer {
             let fake = g.forward(&z, y)?.detach();
             let (lr, _) = d.forward(real, y, Weights::Trained)?;
             let (lf, _) = d.forward(&fake, y, Weights::Trained)?;
-            let loss = discriminator_loss(&lr, &lf)?;
+            let loss = discriminator_loss(&lr, &lf, self.objective)?;
             d_loss = loss.to_scalar::<f32>()?;
             if !d_loss.is_finite() {
                 self.d_opt.restore(&before)?;
@@ -84,7 +86,7 @@ impl GanTrainer {
         let z = rng.normal_tensor(&[b, self.latent_dim], 1.0, real.device())?;
         // The discriminator is frozen: only the generator's gradients are computed.
         let (lf, _) = d.forward(&g.forward(&z, y)?, y, Weights::Frozen)?;
-        let g_loss = generator_loss(&lf)?;
+        let g_loss = generator_loss(&lf, self.objective)?;
         m.push("d_loss", d_loss);
         m.push("g_loss", g_loss.to_scalar::<f32>()?);
         m.push("d_real", d_real);
@@ -115,9 +117,9 @@ impl GanTrainer {
         let fake = g.forward(&z, y)?;
         let (lr, _) = d.forward(real, y, Weights::Trained)?;
         let (lf, _) = d.forward(&fake.detach(), y, Weights::Trained)?;
-        let d_loss = discriminator_loss(&lr, &lf)?;
+        let d_loss = discriminator_loss(&lr, &lf, self.objective)?;
         let (lg, _) = d.forward(&fake, y, Weights::Frozen)?;
-        let g_loss = generator_loss(&lg)?;
+        let g_loss = generator_loss(&lg, self.objective)?;
         let mut m = Metrics::default();
         m.push("d_loss", d_loss.to_scalar::<f32>()?);
         m.push("g_loss", g_loss.to_scalar::<f32>()?);

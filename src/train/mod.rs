@@ -198,13 +198,13 @@ impl Session {
     /// and the metric; the weights, optimizer moments and step counts are then those before
     /// the step.
     pub fn step(&mut self, batch: &Batch) -> Result<Metrics> {
-        let running = self.net.running_statistics()?;
+        let buffers = self.net.buffers()?;
         self.net.set_training(true);
         let m = self.trainer.step(&self.net, batch, &mut self.rng);
         self.net.set_training(false);
         let m = m?;
         if let Some((name, value)) = m.first_non_finite() {
-            for (var, saved) in running {
+            for (var, saved) in buffers {
                 var.set(&saved)?;
             }
             return Err(Error::Diverged {

@@ -8,7 +8,7 @@
 //! the discriminator maximizes L_GAN. Three optimizers, one per part.
 
 use super::{Adam, Trainer};
-use crate::config::{AdamConfig, VaeGanConfig};
+use crate::config::{AdamConfig, GanLoss, VaeGanConfig};
 use crate::data::Batch;
 use crate::losses::{discriminator_loss, generator_loss, kl_standard_normal, softplus};
 use crate::metrics::Metrics;
@@ -68,7 +68,8 @@ impl Trainer for VaeGanTrainer {
         let kl = kl_standard_normal(&mu, &logvar)?.mean_all()?;
         let llike = ((f_real.detach() - &f_tilde)?.sqr()?.sum(1)? * 0.5)?.mean_all()?;
         // Generator side of L_GAN, non-saturating: −log Dis(x̃) − log Dis(x_p).
-        let gan_g = (generator_loss(&l_tilde)? + generator_loss(&l_p)?)?;
+        let gan_g = (generator_loss(&l_tilde, GanLoss::Standard)?
+            + generator_loss(&l_p, GanLoss::Standard)?)?;
         let enc_loss = ((&kl * self.beta)? + &llike)?;
         let dec_loss = ((&llike * self.gamma)? + &gan_g)?;
 
@@ -76,8 +77,8 @@ impl Trainer for VaeGanTrainer {
         let (l_tilde_d, _) = dis.forward(&x_tilde.detach(), y, Weights::Trained)?;
         let (l_p_d, _) = dis.forward(&x_p.detach(), y, Weights::Trained)?;
         // Real against x̃, plus the fake half for x_p.
-        let dis_loss =
-            (discriminator_loss(&l_real, &l_tilde_d)? + softplus(&l_p_d)?.mean_all()?)?;
+        let dis_loss = (discriminator_loss(&l_real, &l_tilde_d, GanLoss::Standard)?
+            + softplus(&l_p_d)?.mean_all()?)?;
 
         let mut m = Metrics::default();
         m.push(

@@ -1,5 +1,5 @@
 # Reference values for tests/losses.rs, computed with PyTorch (CPU, float64).
-# Run: python3 tests/reference/losses.py   (torch 2.9.1 here)
+# Run: python3 tests/reference/losses.py   (torch 2.9.1 then, 2.15 for the hinge line)
 import torch
 import torch.nn.functional as F
 
@@ -15,6 +15,8 @@ fake = torch.tensor([-2.0, 0.5, 1.5, -7.0], dtype=torch.float64)
 d = F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
 g = F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
 print("d_loss", d.item(), "g_loss", g.item())
+hinge_d = F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+print("hinge d_loss", hinge_d.item(), "g_loss", (-fake.mean()).item())
 mu = torch.tensor([[0.5, -1.0, 0.0], [2.0, 0.1, -0.3]], dtype=torch.float64)
 logvar = torch.tensor([[0.0, -1.0, 0.7], [-2.0, 0.3, 1.5]], dtype=torch.float64)
 q = torch.distributions.Normal(mu, (0.5 * logvar).exp())

@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 use clap::ValueEnum;
 
 use latentlab::checkpoint::{self, SaveOptions};
-use latentlab::config::{Activation, Arch, GanUpdate, Likelihood, LrSchedule, WeightInit};
+use latentlab::config::{Activation, Arch, GanLoss, GanUpdate, Likelihood, LrSchedule, WeightInit};
 use latentlab::data::{Dataset, Split};
 use latentlab::image::{self, Rgba};
 use latentlab::metrics::Metrics;
@@ -61,6 +61,9 @@ pub struct TrainArgs {
     /// MLP discriminator: maxout units of this many pieces instead of LeakyReLU (PacGAN: 5).
     #[arg(long)]
     d_maxout: Option<usize>,
+    /// Spectral normalization of every discriminator layer (Miyato et al. 2018).
+    #[arg(long)]
+    d_spectral_norm: bool,
     /// Weight init: uniform (PyTorch's default) or dcgan (N(0, 0.02)); default by model.
     #[arg(long, value_enum)]
     init: Option<InitArg>,
@@ -87,6 +90,9 @@ pub struct TrainArgs {
     /// from one forward pass, as PacGAN's code does).
     #[arg(long, value_enum)]
     gan_update: Option<GanUpdateArg>,
+    /// GAN: the adversarial loss, standard (cross-entropy, non-saturating generator) or hinge.
+    #[arg(long, value_enum)]
+    gan_loss: Option<GanLossArg>,
     /// Draw binary pixels afresh per batch (images).
     #[arg(long)]
     binarize: bool,
@@ -153,6 +159,12 @@ enum GanUpdateArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum GanLossArg {
+    Standard,
+    Hinge,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum LikelihoodArg {
     Bernoulli,
     Gaussian,
@@ -185,6 +197,7 @@ impl TrainArgs {
                 batch_norm: self.batch_norm.then_some(true),
                 d_batch_norm: self.d_batch_norm.then_some(true),
                 d_maxout: self.d_maxout,
+                d_spectral_norm: self.d_spectral_norm.then_some(true),
                 init: self.init.map(|i| match i {
                     InitArg::Uniform => WeightInit::Uniform,
                     InitArg::Dcgan => WeightInit::Dcgan,
@@ -207,6 +220,10 @@ impl TrainArgs {
             gan_update: self.gan_update.map(|u| match u {
                 GanUpdateArg::Alternating => GanUpdate::Alternating,
                 GanUpdateArg::Simultaneous => GanUpdate::Simultaneous,
+            }),
+            gan_loss: self.gan_loss.map(|l| match l {
+                GanLossArg::Standard => GanLoss::Standard,
+                GanLossArg::Hinge => GanLoss::Hinge,
             }),
             seed: self.seed,
         }
