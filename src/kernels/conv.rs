@@ -230,22 +230,6 @@ fn conv_t_dims(
     }
 }
 
-/// The patch matrices of the `n` images of `xs`, stacked: `[n·ho·wo, c·k·k]`.
-fn im2row_group(g: &Geometry, xs: &[f32], rows: &mut [f32]) {
-    let (xlen, size) = (g.c * g.h * g.w, g.positions() * g.patch_len());
-    for (x, r) in xs.chunks_exact(xlen).zip(rows.chunks_exact_mut(size)) {
-        im2row(g, x, r);
-    }
-}
-
-/// `ys[j] += row2im(rows of image j)` for the `n` images of `ys`.
-fn row2im_group(g: &Geometry, rows: &[f32], ys: &mut [f32]) {
-    let (ylen, size) = (g.c * g.h * g.w, g.positions() * g.patch_len());
-    for (y, r) in ys.chunks_exact_mut(ylen).zip(rows.chunks_exact(size)) {
-        row2im(g, r, y);
-    }
-}
-
 impl CustomOp3 for Conv2d {
     fn name(&self) -> &'static str {
         "latentlab-conv2d"
@@ -279,7 +263,7 @@ impl CustomOp3 for Conv2d {
                 with_scratch((groups.size, ck2, o, len), |cols, tall| {
                     let n = xs.len() / xlen;
                     let rows = &mut cols[..n * len * ck2];
-                    im2row_group(&g, xs, rows);
+                    im2row(&g, xs, rows);
                     // tall [n·len, O] = rows [n·len, ck2] · Wᵀ [ck2, O]
                     let tall = &mut tall[..o * n * len];
                     matmul(
@@ -339,7 +323,7 @@ impl CustomOp3 for Conv2d {
                             gather(dzs, o, len, wide_n); // dz [O, n·len]
                             let cols_n = &mut cols[..ck2 * n * len];
                             if need_w {
-                                im2row_group(&g, xs, cols_n);
+                                im2row(&g, xs, cols_n);
                                 // dW += dz [O, n·len] · rows [n·len, ck2]
                                 let dzv = View::rows(wide_n, n * len);
                                 matmul(
@@ -356,7 +340,7 @@ impl CustomOp3 for Conv2d {
                                 let dzt = View::transposed(wide_n, n * len);
                                 let wv = View::rows(wv, ck2);
                                 matmul((n * len, ck2, o), dzt, wv, cols_n, false, groups.threads)?;
-                                row2im_group(&g, cols_n, dxs);
+                                row2im(&g, cols_n, dxs);
                             }
                             Ok(())
                         })
@@ -449,7 +433,7 @@ impl CustomOp3 for ConvTranspose2d {
                         groups.threads,
                     )?;
                     fill_bias(ys, bias, g.h * g.w);
-                    row2im_group(&g, rows, ys);
+                    row2im(&g, rows, ys);
                     self.act.apply(ys);
                     Ok::<(), candle::Error>(())
                 })
@@ -494,7 +478,7 @@ impl CustomOp3 for ConvTranspose2d {
                     with_scratch((groups.size, cok2, ci, len), |cols, wide| {
                         let n = xs.len() / (ci * len);
                         let cols_n = &mut cols[..cok2 * n * len];
-                        im2row_group(&g, dzs, cols_n); // drows [n·len, Co·k²]
+                        im2row(&g, dzs, cols_n); // drows [n·len, Co·k²]
                         let wide_n = &mut wide[..ci * n * len];
                         if need_w {
                             gather(xs, ci, len, wide_n);
