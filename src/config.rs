@@ -189,6 +189,13 @@ pub struct GanConfig {
     #[serde(default = "one_usize")]
     pub pack: usize,
     pub init: WeightInit,
+    /// InfoGAN (Chen et al. 2016): the `num_classes` are latent codes, not data labels. The
+    /// generator is given a code drawn uniformly, the discriminator sees no label and its
+    /// `info_head` guesses the code from its features; both networks also minimize that
+    /// guess's cross-entropy, so each code comes to draw its own kind of sample. Trained
+    /// without labels.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub info: bool,
 }
 
 /// VAE-GAN (Larsen et al. 2016).
@@ -294,6 +301,15 @@ impl ModelConfig {
         }
     }
 
+    /// The classes a dataset must label for this model: its `num_classes`, except for an
+    /// InfoGAN, whose codes are drawn, not read from the data.
+    pub fn data_classes(&self) -> Option<usize> {
+        match self {
+            ModelConfig::Gan(c) if c.info => None,
+            _ => self.num_classes(),
+        }
+    }
+
     /// Checks every field; a config read from a file must pass this before a model is built.
     pub fn validate(&self) -> Result<()> {
         let shape = self.sample_shape();
@@ -316,6 +332,12 @@ impl ModelConfig {
                 c.discriminator.validate("discriminator", &c.sample_shape)?;
                 if c.pack == 0 {
                     return Err(Error::Config("pack must be ≥ 1".into()));
+                }
+                if c.info && (c.num_classes.is_none() || c.pack != 1) {
+                    return Err(Error::Config(
+                        "an InfoGAN needs a number of codes (num_classes) and takes no packing"
+                            .into(),
+                    ));
                 }
                 Ok(())
             }
@@ -351,8 +373,10 @@ impl ModelConfig {
         if let Some(l) = self.latent_dim() {
             s += &format!(", latent {l}");
         }
-        if let Some(k) = self.num_classes() {
-            s += &format!(", {k} classes");
+        match (self.num_classes(), self.data_classes()) {
+            (Some(k), None) => s += &format!(", {k} InfoGAN codes"),
+            (Some(k), Some(_)) => s += &format!(", {k} classes"),
+            _ => {}
         }
         s + ")"
     }

@@ -56,6 +56,9 @@ pub struct ModelSpec {
     /// Condition on the data's class labels.
     #[serde(default)]
     pub conditional: bool,
+    /// InfoGAN: this many categorical latent codes, learned without labels (GANs only).
+    #[serde(default)]
+    pub info_codes: Option<usize>,
 }
 
 impl ModelSpec {
@@ -77,6 +80,7 @@ impl ModelSpec {
             d_spectral_norm: None,
             init: None,
             conditional: false,
+            info_codes: None,
         }
     }
 
@@ -102,6 +106,11 @@ impl ModelSpec {
         } else {
             None
         };
+        if self.info_codes.is_some() && (self.conditional || self.kind != ModelKind::Gan) {
+            return Err(Error::Config(
+                "InfoGAN codes (--info-codes) are for unconditional GANs".into(),
+            ));
+        }
         let arch = self
             .arch
             .unwrap_or(if images { Arch::Conv } else { Arch::Mlp });
@@ -175,7 +184,7 @@ impl ModelSpec {
                     } else {
                         64
                     }),
-                    num_classes,
+                    num_classes: self.info_codes.or(num_classes),
                     generator: backbone(g, Activation::Relu),
                     discriminator: discriminator(d),
                     output: if images {
@@ -189,6 +198,7 @@ impl ModelSpec {
                     } else {
                         WeightInit::Uniform
                     }),
+                    info: self.info_codes.is_some(),
                 })
             }
             ModelKind::VaeGan => {

@@ -239,6 +239,7 @@ fn the_model_card_says_what_each_network_can_do() {
     let gan = net(ModelSpec::new(ModelKind::Gan), &ring);
     let card = gan.capabilities(&ring);
     assert!(!card.has_encoder && card.has_discriminator && card.is_points && !card.is_image);
+    assert!(card.num_classes.is_none() && !card.info_codes);
     assert_eq!(card.view_bounds, Some([-1.6, 1.6, -1.6, 1.6]));
     assert!(gan
         .reconstruct(

@@ -68,7 +68,8 @@ let loadToken = 0;
 const select = $('model-select');
 
 function describeModel(i) {
-  $('meta-summary').textContent = `${i.summary}${i.num_classes ? ` · conditional on ${i.num_classes} classes` : ''}`;
+  const cond = i.info_codes ? ` · ${i.num_classes} codes learned without labels (InfoGAN)` : ` · conditional on ${i.num_classes} classes`;
+  $('meta-summary').textContent = `${i.summary}${i.num_classes ? cond : ''}`;
   $('meta-params').textContent = `${fmtCount(i.parameters)}${i.bytes ? ` (${fmtBytes(i.bytes)} file)` : ''}`;
   const d = i.data ?? {};
   const shape = (i.sample_shape ?? []).join(' × ');
@@ -263,8 +264,11 @@ const ctx = {
     const prev = selectEl.value;
     selectEl.textContent = '';
     for (const [value, text] of extra) selectEl.append(el('option', { value, text }));
-    (i.data?.class_names ?? []).slice(0, i.num_classes ?? 0).forEach((name, k) => {
-      selectEl.append(el('option', { value: String(k), text: name === String(k) ? name : `${k}: ${name}` }));
+    // An InfoGAN's codes are its own, whatever the data's labels are.
+    const names = i.info_codes ? Array.from({ length: i.num_classes }, (_, k) => `code ${k}`) : i.data?.class_names ?? [];
+    names.slice(0, i.num_classes ?? 0).forEach((name, k) => {
+      const text = i.info_codes || name === String(k) ? name : `${k}: ${name}`;
+      selectEl.append(el('option', { value: String(k), text }));
     });
     if ([...selectEl.options].some((o) => o.value === prev)) selectEl.value = prev;
     for (const wrap of [selectEl.closest('.cond-only')]) if (wrap) wrap.hidden = !i.num_classes;

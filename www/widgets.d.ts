@@ -9,6 +9,8 @@ export interface ModelInfo {
   summary: string;
   latent_dim?: number;
   num_classes?: number;
+  /** The `num_classes` are InfoGAN codes the model learned, not the data's labels. */
+  info_codes: boolean;
   sample_shape: number[];
   has_encoder: boolean;
   has_discriminator: boolean;

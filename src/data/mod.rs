@@ -45,7 +45,7 @@ impl DataInfo {
                 self.sample_shape
             )));
         }
-        if let Some(k) = model.num_classes() {
+        if let Some(k) = model.data_classes() {
             if self.class_names.len() != k {
                 return Err(Error::Config(format!(
                     "the model has {k} classes, the data {} has {} ({})",

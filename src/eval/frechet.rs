@@ -183,6 +183,21 @@ impl Features {
             .count();
         hits as f64 / self.preds.len().max(1) as f64
     }
+
+    /// Share of the images predicted as the most frequent class among the images of the same
+    /// code: how well codes learned without labels (InfoGAN) separate the classes, as Chen
+    /// et al. score them (1 when each code draws one class, whichever it is).
+    pub fn code_purity(&self, codes: &[u32], num_classes: usize) -> f64 {
+        let k = codes.iter().max().map_or(0, |&c| c as usize + 1);
+        let mut counts = vec![vec![0usize; num_classes]; k];
+        for (&p, &c) in self.preds.iter().zip(codes) {
+            if (p as usize) < num_classes {
+                counts[c as usize][p as usize] += 1;
+            }
+        }
+        let hits: usize = counts.iter().filter_map(|row| row.iter().max()).sum();
+        hits as f64 / self.preds.len().max(1) as f64
+    }
 }
 
 /// The classifier's reading of data-space images, `batch` at a time.
@@ -270,6 +285,12 @@ mod tests {
         assert_eq!(f.confident_share(0.05), 1.0);
         assert_eq!(f.agreement(&[0, 1, 1, 0]), 0.5);
         assert_eq!(f.agreement(&[0, 1, 2, 3]), 1.0);
+        // Codes 1, 1, 0, 0 hold classes {0, 1} and {2, 3}: one image of each code is its
+        // majority (a tie counts once).
+        assert_eq!(f.code_purity(&[1, 1, 0, 0], 4), 0.5);
+        // A permutation of the classes is pure.
+        assert_eq!(f.code_purity(&[3, 0, 2, 1], 4), 1.0);
+        assert_eq!(f.code_purity(&[0, 0, 0, 0], 4), 0.25);
     }
 
     #[test]

@@ -96,6 +96,10 @@ pub enum FrechetReport {
         /// the class they were drawn for (each class equally often).
         #[serde(skip_serializing_if = "Option::is_none")]
         class_agreement: Option<f64>,
+        /// For an InfoGAN: share of the samples labelled with their code's most frequent
+        /// class (each code equally often).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        code_purity: Option<f64>,
     },
     Skipped {
         skipped: String,
@@ -212,6 +216,8 @@ fn frechet(
     }
     let (gen_g, gen) = fit(&Tensor::cat(&generated, 0)?)?;
     let k = clf.config().num_classes().unwrap_or(0);
+    // An InfoGAN's labels are its codes, which name no class.
+    let info = net.config().data_classes().is_none();
     Ok(FrechetReport::Measured {
         classifier: source,
         generated_vs_test: frechet_distance(&gen_g, &test_g)?,
@@ -219,7 +225,8 @@ fn frechet(
         samples: n,
         class_histogram: class_histogram(&gen.preds, k),
         confident_share: gen.confident_share(CONFIDENT),
-        class_agreement: (!labels.is_empty()).then(|| gen.agreement(&labels)),
+        class_agreement: (!labels.is_empty() && !info).then(|| gen.agreement(&labels)),
+        code_purity: (!labels.is_empty() && info).then(|| gen.code_purity(&labels, k)),
     })
 }
 

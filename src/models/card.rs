@@ -23,6 +23,8 @@ pub struct ModelCard {
     pub is_points: bool,
     pub latent_dim: Option<usize>,
     pub num_classes: Option<usize>,
+    /// The `num_classes` are InfoGAN codes the model learned, not the data's labels.
+    pub info_codes: bool,
     pub sample_shape: Vec<usize>,
     /// For 2-D points: a square view `[x0, x1, y0, y1]` around the data.
     pub view_bounds: Option<[f32; 4]>,
@@ -60,6 +62,7 @@ impl Network {
             is_points,
             latent_dim: cfg.latent_dim(),
             num_classes: cfg.num_classes(),
+            info_codes: cfg.num_classes().is_some() && cfg.data_classes().is_none(),
             sample_shape: shape,
             view_bounds,
             batch_hint: if conv { 100 } else { 500 },

@@ -1,6 +1,7 @@
 //! GAN generator and discriminator (Goodfellow et al. 2014), DCGAN-style when the backbone is
 //! convolutional (Radford et al. 2016), with optional class conditioning (cGAN, Mirza &
-//! Osindero 2014) and PacGAN packing (Lin et al. 2018).
+//! Osindero 2014), InfoGAN's latent codes (Chen et al. 2016) and PacGAN packing (Lin et al.
+//! 2018).
 
 use candle::Tensor;
 use candle_nn::VarBuilder;
@@ -75,6 +76,8 @@ pub struct Discriminator {
     /// `V`, `[pack·K, F]`: row `k` embeds (packed) class `k` in feature space; conditional only.
     /// (Laid out so its initial scale, from the fan-in `F`, matches `head`'s.)
     class_embedding: Option<Tensor>,
+    /// InfoGAN's head: the features → `K` logits guessing the generator's code.
+    info_head: Option<Dense>,
     pack: usize,
 }
 
@@ -110,8 +113,31 @@ impl Discriminator {
             encoder,
             head,
             class_embedding,
+            info_head: None,
             pack,
         })
+    }
+
+    /// Adds InfoGAN's head (`info_head`, under `vb`) for `codes` codes.
+    pub fn with_info_head(mut self, codes: usize, vb: VarBuilder) -> Result<Self> {
+        self.info_head = Some(Dense::new(
+            self.encoder.out_dim(),
+            codes,
+            vb.pp("info_head"),
+        )?);
+        Ok(self)
+    }
+
+    /// InfoGAN's guess of the code behind each sample, from [`Self::forward`]'s features.
+    ///
+    /// # Shapes
+    /// - `features`: `[B, F]` → `[B, K]` logits
+    pub fn info_logits(&self, features: &Tensor, weights: Weights) -> Result<Tensor> {
+        let head = self
+            .info_head
+            .as_ref()
+            .ok_or_else(|| Error::Argument("this discriminator has no InfoGAN head".into()))?;
+        head.forward(features, Act::Identity, weights)
     }
 
     /// Samples judged together.
@@ -171,18 +197,25 @@ pub struct Gan {
 }
 
 impl Gan {
-    /// Parameters: `generator.*`, `discriminator.*`.
+    /// Parameters: `generator.*`, `discriminator.*`. An InfoGAN's discriminator sees no
+    /// label and has the code-guessing head instead.
     pub fn new(cfg: &GanConfig, phase: &Phase, vb: VarBuilder) -> Result<Self> {
+        let vb_d = vb.pp("discriminator");
+        let labels = cfg.num_classes.filter(|_| !cfg.info);
+        let mut discriminator = Discriminator::new(
+            &cfg.sample_shape,
+            &cfg.discriminator,
+            labels,
+            cfg.pack,
+            phase,
+            vb_d.clone(),
+        )?;
+        if let Some(codes) = cfg.num_classes.filter(|_| cfg.info) {
+            discriminator = discriminator.with_info_head(codes, vb_d)?;
+        }
         Ok(Self {
             generator: Generator::new(cfg, phase, vb.pp("generator"))?,
-            discriminator: Discriminator::new(
-                &cfg.sample_shape,
-                &cfg.discriminator,
-                cfg.num_classes,
-                cfg.pack,
-                phase,
-                vb.pp("discriminator"),
-            )?,
+            discriminator,
         })
     }
 }

@@ -427,7 +427,11 @@ impl Network {
                 )))
             }
         };
-        let y = self.labels(labels, b)?;
+        // An InfoGAN's discriminator takes no label (its codes are the generator's).
+        let y = match self.config.data_classes() {
+            Some(_) => self.labels(labels, b)?,
+            None => None,
+        };
         let repeat = |t: &Tensor| -> Result<Tensor> {
             // [B, …] → [B·pack, …], each row repeated `pack` times consecutively.
             let mut shape = vec![b * pack];

@@ -1,16 +1,18 @@
 //! GAN training: discriminator and generator updates under a [`GanLoss`], alternating or
 //! simultaneous ([`GanUpdate`]), two optimizers over disjoint variables; the discriminator's
-//! loss sees detached fakes.
+//! loss sees detached fakes. An InfoGAN (Chen et al. 2016) draws a code for every fake and
+//! adds the cross-entropy of the discriminator's guess of it to both losses (weight 1, the
+//! paper's for categorical codes).
 
 use candle::Tensor;
 
 use super::{Adam, Trainer};
 use crate::config::{AdamConfig, GanConfig, GanLoss, GanUpdate, TrainConfig};
 use crate::data::Batch;
-use crate::losses::{discriminator_loss, generator_loss};
+use crate::losses::{cross_entropy, discriminator_loss, generator_loss};
 use crate::metrics::Metrics;
 use crate::models::layers::Weights;
-use crate::models::{Gan, Model, Network};
+use crate::models::{one_hot, Discriminator, Gan, Model, Network};
 use crate::rng::Rng;
 use crate::{Error, Result};
 
@@ -21,6 +23,15 @@ pub struct GanTrainer {
     update: GanUpdate,
     objective: GanLoss,
     latent_dim: usize,
+    /// InfoGAN: the number of codes.
+    info_codes: Option<usize>,
+}
+
+/// InfoGAN codes for one generator pass: one-hot `[B, K]` for the generator, indices `[B]`
+/// for the cross-entropy.
+struct Codes {
+    one_hot: Tensor,
+    index: Tensor,
 }
 
 impl GanTrainer {
@@ -37,8 +48,42 @@ impl GanTrainer {
             update: train.gan_update,
             objective: train.gan_loss,
             latent_dim: cfg.latent_dim,
+            info_codes: cfg.num_classes.filter(|_| cfg.info),
         })
     }
+
+    /// `b` codes drawn uniformly (InfoGAN), else `None`.
+    fn draw_codes(&self, b: usize, rng: &mut Rng, real: &Tensor) -> Result<Option<Codes>> {
+        let Some(k) = self.info_codes else {
+            return Ok(None);
+        };
+        let index: Vec<u32> = (0..b).map(|_| rng.below(k) as u32).collect();
+        Ok(Some(Codes {
+            one_hot: one_hot(&index, k, b, real.device())?,
+            index: Tensor::from_vec(index, b, real.device())?,
+        }))
+    }
+}
+
+/// The cross-entropy of the discriminator's guess of `codes` from `features` (InfoGAN);
+/// `None` without codes.
+fn info_loss(
+    d: &Discriminator,
+    features: &Tensor,
+    codes: Option<&Codes>,
+    weights: Weights,
+) -> Result<Option<Tensor>> {
+    codes
+        .map(|c| cross_entropy(&d.info_logits(features, weights)?, &c.index))
+        .transpose()
+}
+
+/// `loss + info`, when there is an InfoGAN term.
+fn plus(loss: Tensor, info: Option<&Tensor>) -> Result<Tensor> {
+    Ok(match info {
+        Some(i) => (loss + i)?,
+        None => loss,
+    })
 }
 
 fn mean_sigmoid(logits: &Tensor) -> Result<f32> {
@@ -65,13 +110,18 @@ impl GanTrainer {
         // The discriminator steps before the generator's loss is known: a non-finite metric
         // later in the step puts the discriminator back as it was.
         let before = self.d_opt.snapshot()?;
-        let (mut d_loss, mut d_real, mut d_fake) = (0.0, 0.0, 0.0);
+        let (mut d_loss, mut d_real, mut d_fake, mut d_info) = (0.0, 0.0, 0.0, None);
         for _ in 0..self.d_steps {
             let z = rng.normal_tensor(&[b, self.latent_dim], 1.0, real.device())?;
-            let fake = g.forward(&z, y)?.detach();
+            let codes = self.draw_codes(b, rng, real)?;
+            let fake = g
+                .forward(&z, codes.as_ref().map(|c| &c.one_hot).or(y))?
+                .detach();
             let (lr, _) = d.forward(real, y, Weights::Trained)?;
-            let (lf, _) = d.forward(&fake, y, Weights::Trained)?;
-            let loss = discriminator_loss(&lr, &lf, self.objective)?;
+            let (lf, features) = d.forward(&fake, y, Weights::Trained)?;
+            let info = info_loss(d, &features, codes.as_ref(), Weights::Trained)?;
+            d_info = info.as_ref().map(|i| i.to_scalar::<f32>()).transpose()?;
+            let loss = plus(discriminator_loss(&lr, &lf, self.objective)?, info.as_ref())?;
             d_loss = loss.to_scalar::<f32>()?;
             if !d_loss.is_finite() {
                 self.d_opt.restore(&before)?;
@@ -84,13 +134,19 @@ impl GanTrainer {
         }
 
         let z = rng.normal_tensor(&[b, self.latent_dim], 1.0, real.device())?;
+        let codes = self.draw_codes(b, rng, real)?;
         // The discriminator is frozen: only the generator's gradients are computed.
-        let (lf, _) = d.forward(&g.forward(&z, y)?, y, Weights::Frozen)?;
-        let g_loss = generator_loss(&lf, self.objective)?;
+        let fake = g.forward(&z, codes.as_ref().map(|c| &c.one_hot).or(y))?;
+        let (lf, features) = d.forward(&fake, y, Weights::Frozen)?;
+        let info = info_loss(d, &features, codes.as_ref(), Weights::Frozen)?;
+        let g_loss = plus(generator_loss(&lf, self.objective)?, info.as_ref())?;
         m.push("d_loss", d_loss);
         m.push("g_loss", g_loss.to_scalar::<f32>()?);
         m.push("d_real", d_real);
         m.push("d_fake", d_fake);
+        if let Some(i) = d_info {
+            m.push("info_loss", i);
+        }
         if m.first_non_finite().is_some() {
             self.d_opt.restore(&before)?;
         } else {
@@ -113,18 +169,28 @@ impl GanTrainer {
         rng: &mut Rng,
     ) -> Result<Metrics> {
         let (g, d) = (&gan.generator, &gan.discriminator);
-        let z = rng.normal_tensor(&[real.dim(0)?, self.latent_dim], 1.0, real.device())?;
-        let fake = g.forward(&z, y)?;
+        let b = real.dim(0)?;
+        let z = rng.normal_tensor(&[b, self.latent_dim], 1.0, real.device())?;
+        let codes = self.draw_codes(b, rng, real)?;
+        let fake = g.forward(&z, codes.as_ref().map(|c| &c.one_hot).or(y))?;
         let (lr, _) = d.forward(real, y, Weights::Trained)?;
-        let (lf, _) = d.forward(&fake.detach(), y, Weights::Trained)?;
-        let d_loss = discriminator_loss(&lr, &lf, self.objective)?;
-        let (lg, _) = d.forward(&fake, y, Weights::Frozen)?;
-        let g_loss = generator_loss(&lg, self.objective)?;
+        let (lf, features) = d.forward(&fake.detach(), y, Weights::Trained)?;
+        let d_info = info_loss(d, &features, codes.as_ref(), Weights::Trained)?;
+        let d_loss = plus(
+            discriminator_loss(&lr, &lf, self.objective)?,
+            d_info.as_ref(),
+        )?;
+        let (lg, features) = d.forward(&fake, y, Weights::Frozen)?;
+        let g_info = info_loss(d, &features, codes.as_ref(), Weights::Frozen)?;
+        let g_loss = plus(generator_loss(&lg, self.objective)?, g_info.as_ref())?;
         let mut m = Metrics::default();
         m.push("d_loss", d_loss.to_scalar::<f32>()?);
         m.push("g_loss", g_loss.to_scalar::<f32>()?);
         m.push("d_real", mean_sigmoid(&lr)?);
         m.push("d_fake", mean_sigmoid(&lf)?);
+        if let Some(i) = &d_info {
+            m.push("info_loss", i.to_scalar::<f32>()?);
+        }
         if m.first_non_finite().is_none() {
             let (d_grads, g_grads) = (d_loss.backward()?, g_loss.backward()?);
             self.d_opt.step(&d_grads)?;
@@ -139,7 +205,11 @@ impl Trainer for GanTrainer {
         let Model::Gan(gan) = net.model() else {
             return Err(Error::Argument("not a GAN".into()));
         };
-        let y = net.labels(batch.labels.as_deref(), batch.x.dim(0)?)?;
+        // An InfoGAN's codes are drawn, not the data's labels.
+        let y = match self.info_codes {
+            Some(_) => None,
+            None => net.labels(batch.labels.as_deref(), batch.x.dim(0)?)?,
+        };
         let real = gan.generator.from_data(&batch.x)?;
         match self.update {
             GanUpdate::Alternating => self.alternating(gan, &real, y.as_ref(), rng),

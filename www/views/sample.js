@@ -136,7 +136,7 @@ export function createSampleView(ctx) {
   return {
     render,
     modelChanged(info) {
-      if (info.num_classes) ctx.fillClasses(classSel, info, [['each', 'Each class (one per column)']]);
+      if (info.num_classes) ctx.fillClasses(classSel, info, [['each', info.info_codes ? 'Each code (one per column)' : 'Each class (one per column)']]);
       else classSel.closest('.cond-only').hidden = true;
       grid.hidden = !info.is_image;
       scatter.hidden = !info.is_points;

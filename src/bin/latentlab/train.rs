@@ -49,6 +49,10 @@ pub struct TrainArgs {
     /// Condition on class labels (CVAE / cGAN).
     #[arg(long)]
     conditional: bool,
+    /// InfoGAN: K categorical latent codes the generator learns to use without labels; the
+    /// discriminator gets a head that guesses the code (GANs only).
+    #[arg(long, value_name = "K")]
+    info_codes: Option<usize>,
     /// PacGAN packing degree.
     #[arg(long)]
     pack: Option<usize>,
@@ -203,6 +207,7 @@ impl TrainArgs {
                     InitArg::Dcgan => WeightInit::Dcgan,
                 }),
                 conditional: self.conditional,
+                info_codes: self.info_codes,
                 ..ModelSpec::new(kind.into())
             },
             batch_size: Some(self.batch_size),
