@@ -213,6 +213,34 @@ fn a_browser_trained_checkpoint_is_the_native_format() {
     assert_eq!(r["step"], 12);
 }
 
+#[wasm_bindgen_test]
+fn an_infogan_trains_in_wasm_and_loads_with_its_codes() {
+    let mut t = LatentTrainer::new(
+        r#"{"model": {"kind": "gan", "info_codes": 4, "hidden": [32, 32]}, "batch_size": 50}"#,
+        3,
+    )
+    .unwrap();
+    // The ring has no labels: the codes are drawn, not read.
+    t.set_toy("ring8", Some(500), 0).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&t.train_steps(5).unwrap()).unwrap();
+    assert!(report["metrics"]["info_loss"].as_f64().unwrap().is_finite());
+    assert_eq!(t.discriminate(&[0.0, 0.0, 1.0, 0.0]).unwrap().len(), 2);
+    let model = LatentModel::load(&t.checkpoint(false, 1.0).unwrap()).unwrap();
+    let info: serde_json::Value = serde_json::from_str(&model.info().unwrap()).unwrap();
+    assert_eq!(
+        (info["num_classes"].as_u64(), info["info_codes"].as_bool()),
+        (Some(4), Some(true))
+    );
+    // Each code draws its own points; the same code and seed, the same points.
+    let (a, b) = (
+        model.sample(8, 1, 1.0, Some(0)).unwrap(),
+        model.sample(8, 1, 1.0, Some(3)).unwrap(),
+    );
+    assert_ne!(a, b);
+    assert_eq!(a, model.sample(8, 1, 1.0, Some(0)).unwrap());
+    assert!(model.sample(8, 1, 1.0, Some(4)).is_err(), "code 4 of 4");
+}
+
 /// The single-thread build has no pool: rayon (which the kernels use on every target) runs its
 /// work on the calling thread, with the same results as a sequential loop.
 #[wasm_bindgen_test]
