@@ -236,6 +236,8 @@ pub struct ViewLimits {
     /// How many hidden widths an MLP lists (a conv backbone takes exactly two).
     pub hidden_layers: [usize; 2],
     pub pack: [usize; 2],
+    /// InfoGAN codes (a spec's `info_codes`; the form does not offer them yet).
+    pub info_codes: [usize; 2],
     pub batch_size: [usize; 2],
     pub beta: [f64; 2],
     /// The learning rate must be above the first and at most the second.
@@ -250,6 +252,7 @@ pub const VIEW_LIMITS: ViewLimits = ViewLimits {
     hidden_width: [1, 4096],
     hidden_layers: [1, 4],
     pack: [1, 8],
+    info_codes: [1, 512],
     batch_size: [1, 1024],
     beta: [0.0, 1000.0],
     lr: [0.0, 1.0],
@@ -280,6 +283,9 @@ impl ViewLimits {
         }
         if let Some(p) = m.pack {
             whole("pack", p, self.pack)?;
+        }
+        if let Some(k) = m.info_codes {
+            whole("InfoGAN codes", k, self.info_codes)?;
         }
         if let Some(b) = spec.batch_size {
             whole("batch size", b, self.batch_size)?;
@@ -382,6 +388,11 @@ mod tests {
         assert!(e.contains("from 1 to 512"), "{e}");
         let e = refused(&|s| s.model.pack = Some(100));
         assert!(e.contains("from 1 to 8"), "{e}");
+        let e = refused(&|s| s.model.info_codes = Some(100_000));
+        assert!(
+            e.contains("InfoGAN codes must be a whole number from 1 to 512"),
+            "{e}"
+        );
         let e = refused(&|s| s.model.beta = Some(-1.0));
         assert!(
             e.contains("β must be a number from 0 to 1000, got -1"),
