@@ -68,8 +68,9 @@ let loadToken = 0;
 const select = $('model-select');
 
 function describeModel(i) {
-  const cond = i.info_codes ? ` · ${i.num_classes} codes learned without labels (InfoGAN)` : ` · conditional on ${i.num_classes} classes`;
-  $('meta-summary').textContent = `${i.summary}${i.num_classes ? cond : ''}`;
+  // An InfoGAN's summary already names its codes ("10 InfoGAN codes").
+  const cond = i.num_classes && !i.info_codes ? ` · conditional on ${i.num_classes} classes` : '';
+  $('meta-summary').textContent = `${i.summary}${cond}`;
   $('meta-params').textContent = `${fmtCount(i.parameters)}${i.bytes ? ` (${fmtBytes(i.bytes)} file)` : ''}`;
   const d = i.data ?? {};
   const shape = (i.sample_shape ?? []).join(' × ');
@@ -271,6 +272,8 @@ const ctx = {
       selectEl.append(el('option', { value: String(k), text }));
     });
     if ([...selectEl.options].some((o) => o.value === prev)) selectEl.value = prev;
+    const label = selectEl.closest('label')?.firstChild;
+    if (label?.nodeType === Node.TEXT_NODE) label.textContent = i.info_codes ? 'Code ' : 'Class ';
     for (const wrap of [selectEl.closest('.cond-only')]) if (wrap) wrap.hidden = !i.num_classes;
   },
 };

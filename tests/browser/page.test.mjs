@@ -255,6 +255,31 @@ test('a bad file in the Load view shows an error and the page keeps working', as
   assert.equal(await page.locator('#load-error').isVisible(), false);
 });
 
+test('an InfoGAN from the Load view: its codes are named codes, and each draws its own points', async () => {
+  // tests/fixtures/tiny-infogan-ring8.safetensors: `latentlab train --model gan --dataset ring8
+  // --hidden 32,32 --info-codes 4 --lr 1e-3 --batch-size 100 --steps 300 --seed 1`, exported f16.
+  await goto('load');
+  const bytes = readFileSync(join(ROOT, 'tests', 'fixtures', 'tiny-infogan-ring8.safetensors'));
+  await page.locator('#load-file').setInputFiles({ name: 'infogan.safetensors', mimeType: 'application/octet-stream', buffer: bytes });
+  await page.waitForFunction(() => /infogan\.safetensors/.test(document.querySelector('#model-select option:checked')?.textContent ?? ''));
+  await page.waitForFunction(() => document.getElementById('view-load').dataset.state === 'ready');
+  assert.match(await page.locator('#meta-summary').textContent(), /, 4 InfoGAN codes\)$/);
+  await goto('sample');
+  const options = await page.locator('#sample-class option').allTextContents();
+  assert.deepEqual(options, ['Each code (one per column)', 'code 0', 'code 1', 'code 2', 'code 3']);
+  assert.match(await page.locator('#sample-class').locator('xpath=..').textContent(), /^Code/);
+  const scatters = [];
+  for (const code of ['0', '2']) {
+    const before = await rendered(page, '#sample-scatter');
+    await page.locator('#sample-class').selectOption(code);
+    await waitRendered(page, '#sample-scatter', before);
+    assert.ok((await orangePixels(page, '#sample-scatter')) > 100, `code ${code}: samples on the scatter`);
+    scatters.push(await page.locator('#sample-scatter').evaluate((c) => c.toDataURL()));
+  }
+  assert.notEqual(scatters[0], scatters[1], 'codes 0 and 2 draw the same points');
+  await shot('sample-infogan');
+});
+
 test('the other manifest models: an image GAN grid and a 2-D GAN over its heat map', async () => {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'www', 'weights', 'manifest.json'), 'utf8'));
   await goto('sample');

@@ -64,7 +64,10 @@ export function createSampleView(ctx) {
 
   async function drawPoints(info, seed, T) {
     const t0 = performance.now();
-    const out = await ctx.call('sample', { n: 1000, seed, temperature: T });
+    const payload = { n: 1000, seed, temperature: T };
+    // A 2-D InfoGAN: one code's points, or (each) all codes in turn.
+    if (info.num_classes && classSel.value !== 'each') payload.class = Number(classSel.value);
+    const out = await ctx.call('sample', payload);
     const roundTrip = performance.now() - t0;
     const real = await realPoints(info.data?.name);
     let heat = null;
