@@ -198,6 +198,18 @@ pub struct GanConfig {
     pub info: bool,
 }
 
+impl GanConfig {
+    /// An InfoGAN's number of codes; `None` for any other GAN.
+    pub fn info_codes(&self) -> Option<usize> {
+        self.num_classes.filter(|_| self.info)
+    }
+
+    /// The classes the discriminator is told (a conditional GAN's); `None` for an InfoGAN.
+    pub fn label_classes(&self) -> Option<usize> {
+        self.num_classes.filter(|_| !self.info)
+    }
+}
+
 /// VAE-GAN (Larsen et al. 2016).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VaeGanConfig {
@@ -305,8 +317,16 @@ impl ModelConfig {
     /// InfoGAN, whose codes are drawn, not read from the data.
     pub fn data_classes(&self) -> Option<usize> {
         match self {
-            ModelConfig::Gan(c) if c.info => None,
+            ModelConfig::Gan(c) => c.label_classes(),
             _ => self.num_classes(),
+        }
+    }
+
+    /// An InfoGAN's number of codes (its `num_classes`); `None` for every other model.
+    pub fn info_codes(&self) -> Option<usize> {
+        match self {
+            ModelConfig::Gan(c) => c.info_codes(),
+            _ => None,
         }
     }
 
@@ -373,10 +393,10 @@ impl ModelConfig {
         if let Some(l) = self.latent_dim() {
             s += &format!(", latent {l}");
         }
-        match (self.num_classes(), self.data_classes()) {
-            (Some(k), None) => s += &format!(", {k} InfoGAN codes"),
-            (Some(k), Some(_)) => s += &format!(", {k} classes"),
-            _ => {}
+        match (self.info_codes(), self.num_classes()) {
+            (Some(k), _) => s += &format!(", {k} InfoGAN codes"),
+            (None, Some(k)) => s += &format!(", {k} classes"),
+            (None, None) => {}
         }
         s + ")"
     }

@@ -217,7 +217,7 @@ fn frechet(
     let (gen_g, gen) = fit(&Tensor::cat(&generated, 0)?)?;
     let k = clf.config().num_classes().unwrap_or(0);
     // An InfoGAN's labels are its codes, which name no class.
-    let info = net.config().data_classes().is_none();
+    let info = net.config().info_codes().is_some();
     Ok(FrechetReport::Measured {
         classifier: source,
         generated_vs_test: frechet_distance(&gen_g, &test_g)?,

@@ -62,7 +62,7 @@ impl Network {
             is_points,
             latent_dim: cfg.latent_dim(),
             num_classes: cfg.num_classes(),
-            info_codes: cfg.num_classes().is_some() && cfg.data_classes().is_none(),
+            info_codes: cfg.info_codes().is_some(),
             sample_shape: shape,
             view_bounds,
             batch_hint: if conv { 100 } else { 500 },

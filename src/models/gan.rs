@@ -201,16 +201,15 @@ impl Gan {
     /// label and has the code-guessing head instead.
     pub fn new(cfg: &GanConfig, phase: &Phase, vb: VarBuilder) -> Result<Self> {
         let vb_d = vb.pp("discriminator");
-        let labels = cfg.num_classes.filter(|_| !cfg.info);
         let mut discriminator = Discriminator::new(
             &cfg.sample_shape,
             &cfg.discriminator,
-            labels,
+            cfg.label_classes(),
             cfg.pack,
             phase,
             vb_d.clone(),
         )?;
-        if let Some(codes) = cfg.num_classes.filter(|_| cfg.info) {
+        if let Some(codes) = cfg.info_codes() {
             discriminator = discriminator.with_info_head(codes, vb_d)?;
         }
         Ok(Self {

@@ -48,7 +48,7 @@ impl GanTrainer {
             update: train.gan_update,
             objective: train.gan_loss,
             latent_dim: cfg.latent_dim,
-            info_codes: cfg.num_classes.filter(|_| cfg.info),
+            info_codes: cfg.info_codes(),
         })
     }
 
