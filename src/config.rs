@@ -486,9 +486,14 @@ pub struct TrainConfig {
     /// GAN only: the adversarial objective.
     #[serde(default, skip_serializing_if = "GanLoss::is_default")]
     pub gan_loss: GanLoss,
-    /// The learning rate over the run, as a factor of `optimizer.lr`.
+    /// The learning rate over the run, as a factor of `optimizer.lr` (and of `d_lr`).
     #[serde(default, skip_serializing_if = "LrSchedule::is_default")]
     pub lr_schedule: LrSchedule,
+    /// GAN, VAE-GAN: the discriminator's learning rate when it differs from `optimizer.lr`
+    /// (the two time-scale update rule of Heusel et al. 2017); its other Adam settings are
+    /// `optimizer`'s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub d_lr: Option<f64>,
     pub seed: u64,
 }
 
@@ -573,6 +578,7 @@ impl Default for TrainConfig {
             gan_update: GanUpdate::default(),
             gan_loss: GanLoss::default(),
             lr_schedule: LrSchedule::default(),
+            d_lr: None,
             seed: 0,
         }
     }
@@ -598,6 +604,17 @@ impl TrainConfig {
                 self.gan_loss,
                 model.kind()
             )));
+        }
+        if let Some(d_lr) = self.d_lr {
+            if !matches!(model, ModelConfig::Gan(_) | ModelConfig::VaeGan(_)) {
+                return Err(Error::Config(format!(
+                    "d_lr is the discriminator's learning rate; a {} has no discriminator",
+                    model.kind()
+                )));
+            }
+            if !(d_lr > 0.0 && d_lr.is_finite()) {
+                return Err(Error::Config(format!("d_lr must be > 0, got {d_lr}")));
+            }
         }
         if let ModelConfig::Gan(g) = model {
             if !self.batch_size.is_multiple_of(g.pack) {

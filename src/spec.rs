@@ -276,6 +276,9 @@ pub struct TrainSpec {
     pub gan_update: Option<GanUpdate>,
     #[serde(default)]
     pub gan_loss: Option<GanLoss>,
+    /// GAN, VAE-GAN: the discriminator's learning rate, when not `lr`.
+    #[serde(default)]
+    pub d_lr: Option<f64>,
     #[serde(default)]
     pub seed: u64,
 }
@@ -305,6 +308,7 @@ impl TrainSpec {
             d_steps: None,
             gan_update: None,
             gan_loss: None,
+            d_lr: None,
             seed: 0,
         }
     }
@@ -326,6 +330,7 @@ impl TrainSpec {
             gan_update: self.gan_update.unwrap_or_default(),
             gan_loss: self.gan_loss.unwrap_or_default(),
             lr_schedule: self.lr_schedule.unwrap_or_default(),
+            d_lr: self.d_lr,
             seed: self.seed,
         }
     }

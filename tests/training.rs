@@ -296,3 +296,67 @@ fn burda_schedule_lowers_the_rate_by_stage_and_resumes_exactly() {
         "weights differ after resume"
     );
 }
+
+#[test]
+fn a_discriminator_learning_rate_moves_only_the_discriminator_and_survives_resume() {
+    let data = Dataset::toy(Toy::Ring8, 1000, &mut Rng::new(0)).unwrap();
+    let spec = ModelSpec {
+        hidden: Some(vec![32, 32]),
+        ..ModelSpec::new(ModelKind::Gan)
+    };
+    let train = |d_lr| TrainConfig {
+        d_lr,
+        ..train_config(100, 5)
+    };
+    // Largest change of each network's weights over 5 steps.
+    let moved = |d_lr| {
+        let mut s = session(spec.build(&data.info).unwrap(), train(d_lr), &data);
+        // Copies: the network's tensors are its variables, updated in place.
+        let before: Vec<_> = (s.network().named_tensors().into_iter())
+            .map(|(name, t)| (name, t.copy().unwrap()))
+            .collect();
+        s.train_steps(&data, 5).unwrap();
+        let mut change = (0f32, 0f32);
+        for ((name, a), (_, b)) in before.iter().zip(s.network().named_tensors()) {
+            let d = common::max_abs_diff(a, &b);
+            let side = if name.starts_with("discriminator.") {
+                &mut change.1
+            } else {
+                &mut change.0
+            };
+            *side = side.max(d);
+        }
+        (change, s)
+    };
+    // Adam moves a weight by about lr a step: 1e-3 for the generator, 1e-9 for the
+    // discriminator.
+    let ((g, d), s) = moved(Some(1e-9));
+    assert!(
+        g > 1e-3 && d < 1e-6,
+        "generator moved {g}, discriminator {d}"
+    );
+    let ((g_same, d_same), _) = moved(Some(1e-3));
+    let ((g_default, d_default), _) = moved(None);
+    assert_eq!(
+        (g_same, d_same),
+        (g_default, d_default),
+        "d_lr = lr changed the run"
+    );
+    assert!(d_default > 1e-3);
+
+    let info = s.train_info("cpu", "t".into(), 0.0);
+    let bytes = s.to_bytes(&info, SaveOptions::default()).unwrap();
+    let resumed =
+        Session::from_checkpoint(checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap()).unwrap();
+    assert_eq!(resumed.train_config().d_lr, Some(1e-9));
+
+    let e = Session::new(
+        common::tiny_vae(4, None),
+        train(Some(1e-4)),
+        common::mnist_info(false),
+        &Device::Cpu,
+    )
+    .err()
+    .unwrap();
+    assert!(e.to_string().contains("no discriminator"), "{e}");
+}

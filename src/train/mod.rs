@@ -176,17 +176,21 @@ impl Session {
         &self.last
     }
 
-    /// Changes the (base) learning rate of every optimizer (takes effect at the next step).
+    /// Changes the (base) learning rate of every optimizer but a discriminator with its own
+    /// `d_lr` (takes effect at the next step).
     pub fn set_lr(&mut self, lr: f64) -> Result<()> {
         self.train.optimizer.lr = lr;
         self.apply_lr_schedule()
     }
 
     /// Sets every optimizer's rate to the schedule's value at the current epoch (a function
-    /// of the epoch count alone, so a resumed run follows the same schedule).
+    /// of the epoch count alone, so a resumed run follows the same schedule), the
+    /// discriminator's from `d_lr` when the run has one.
     fn apply_lr_schedule(&mut self) -> Result<()> {
-        let lr = self.train.optimizer.lr * self.train.lr_schedule.factor(self.epochs);
-        for (_, opt) in self.trainer.optimizers_mut() {
+        let factor = self.train.lr_schedule.factor(self.epochs);
+        let (lr, d_lr) = (self.train.optimizer.lr, self.train.d_lr);
+        for (group, opt) in self.trainer.optimizers_mut() {
+            let lr = factor * d_lr.filter(|_| group == "discriminator").unwrap_or(lr);
             if opt.config().lr != lr {
                 opt.set_lr(lr)?;
             }
@@ -198,6 +202,7 @@ impl Session {
     /// and the metric; the weights, optimizer moments and step counts are then those before
     /// the step.
     pub fn step(&mut self, batch: &Batch) -> Result<Metrics> {
+        self.apply_lr_schedule()?;
         let buffers = self.net.buffers()?;
         self.net.set_training(true);
         let m = self.trainer.step(&self.net, batch, &mut self.rng);
@@ -232,7 +237,6 @@ impl Session {
         }
         let mut mean = RunningMean::default();
         for _ in 0..k {
-            self.apply_lr_schedule()?;
             let batcher = self.batcher.as_mut().expect("batcher set above");
             let idx = batcher.next_indices(&mut self.rng).to_vec();
             let batch = data.batch(

@@ -79,6 +79,10 @@ pub struct TrainArgs {
     batch_size: usize,
     #[arg(long)]
     lr: Option<f64>,
+    /// GAN, VAE-GAN: the discriminator's learning rate when it differs from --lr (Heusel et
+    /// al.'s two time-scale update rule)
+    #[arg(long)]
+    d_lr: Option<f64>,
     #[arg(long)]
     beta1: Option<f64>,
     #[arg(long, default_value_t = TrainSpec::DEFAULT_WEIGHT_DECAY)]
@@ -212,6 +216,7 @@ impl TrainArgs {
             },
             batch_size: Some(self.batch_size),
             lr: self.lr,
+            d_lr: self.d_lr,
             beta1: self.beta1,
             weight_decay: Some(self.weight_decay),
             eps: self.adam_eps,
