@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use super::gemm::{matmul, transpose, Threads, View};
 use super::patches::{im2row, row2im, Geometry};
+use super::reduce::sum_of;
 use super::{apply_layer, pre_activation_grad, slice, tensor, with_values, Act, Needs};
 
 /// How a batch is cut into groups of images that share one GEMM.
@@ -114,7 +115,7 @@ fn bias_grad(dz: &[f32], o: usize, len: usize) -> Vec<f32> {
     let mut db = vec![0f32; o];
     for img in dz.chunks_exact(o * len) {
         for (d, row) in db.iter_mut().zip(img.chunks_exact(len)) {
-            *d += row.iter().sum::<f32>();
+            *d += sum_of(row, |v| v);
         }
     }
     db

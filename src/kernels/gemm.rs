@@ -159,7 +159,7 @@ fn row_times_transposed(
     }
     let one = |j: usize, out: &mut f32| {
         let col = &b.data[j * b.cs..j * b.cs + k];
-        let d = dot(&x, col);
+        let d = super::reduce::dot(&x, col);
         *out = if accumulate { *out + d } else { d };
     };
     if parallel {
@@ -214,24 +214,6 @@ pub fn add_scaled_rows(rows: &[f32], x: &[f32], y: &mut [f32]) -> candle::Result
         }
     }
     Ok(())
-}
-
-/// `Σ x[i]·y[i]`.
-pub fn dot(x: &[f32], y: &[f32]) -> f32 {
-    const W: usize = 8;
-    let mut acc = [0f32; W];
-    let (xc, xr) = x.split_at(x.len() - x.len() % W);
-    let (yc, yr) = y.split_at(xc.len());
-    for (a, b) in xc.chunks_exact(W).zip(yc.chunks_exact(W)) {
-        for l in 0..W {
-            acc[l] += a[l] * b[l];
-        }
-    }
-    let mut s: f32 = acc.iter().sum();
-    for (a, b) in xr.iter().zip(yr) {
-        s += a * b;
-    }
-    s
 }
 
 #[cfg(test)]

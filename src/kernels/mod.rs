@@ -29,6 +29,7 @@ pub mod loss;
 pub mod maxout;
 pub mod norm;
 mod patches;
+mod reduce;
 #[cfg(target_arch = "wasm32")]
 pub mod simd128;
 mod wide;

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use candle::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
 
+use super::reduce::{dot, sum_of};
 use super::wide::wide;
 use super::{apply_layer, pre_activation_grad, slice, tensor, with_values, Act, Needs};
 
@@ -72,7 +73,7 @@ fn channel_sums(
             }
         } else {
             for (j, (acc, row)) in sums.iter_mut().zip(sample.chunks_exact(s)).enumerate() {
-                *acc += row.iter().map(|&x| f(x, j)).sum::<f32>();
+                *acc += sum_of(row, |x| f(x, j));
             }
         }
     }
@@ -178,7 +179,7 @@ impl CustomOp3 for BatchNormOp {
                 for (gs, hs) in g.chunks_exact(c * d.2).zip(xhat.chunks_exact(c * d.2)) {
                     for (j, (gr, hr)) in gs.chunks_exact(d.2).zip(hs.chunks_exact(d.2)).enumerate()
                     {
-                        dgamma[j] += gr.iter().zip(hr).map(|(a, b)| a * b).sum::<f32>();
+                        dgamma[j] += dot(gr, hr);
                     }
                 }
                 let n = (d.0 * d.2) as f32;

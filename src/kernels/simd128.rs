@@ -211,7 +211,7 @@ pub fn rows_dot(w: &[f32], ld: usize, x: &[f32], y: &mut [f32], accumulate: bool
         r += 4;
     }
     for (q, out) in y.iter_mut().enumerate().skip(r) {
-        let d = super::gemm::dot(row(q), x);
+        let d = super::reduce::dot(row(q), x);
         *out = if accumulate { *out + d } else { d };
     }
 }
