@@ -243,18 +243,27 @@ export function drawLineChart(canvas, xs, ys, { title = '', color = '#4f46e5' } 
   mark(canvas);
 }
 
+// drawPosterior's layout: the axis labels above, one row per dimension, a margin below.
+const POSTERIOR_TOP = 22;
+const POSTERIOR_ROW = 18;
+
+/** The height in pixels drawPosterior gives a canvas for `latentDim` dimensions. */
+export function posteriorHeight(latentDim) {
+  return POSTERIOR_TOP + latentDim * POSTERIOR_ROW + 8;
+}
+
 /**
  * The posterior per latent dimension: a ±σ bar and a dot at the mean on an axis over
  * [-range, range], with the prior's ±1 band shaded. `logvar` may be null (autoencoder).
  */
 export function drawPosterior(canvas, mu, logvar, { range = 4 } = {}) {
   const L = mu.length;
-  const rowH = 18;
-  const top = 22;
+  const rowH = POSTERIOR_ROW;
+  const top = POSTERIOR_TOP;
   const left = 40;
   const right = 12;
   const W = canvas.width;
-  const H = top + L * rowH + 8;
+  const H = posteriorHeight(L);
   if (canvas.height !== H) canvas.height = H;
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#ffffff';

@@ -77,6 +77,28 @@ test('the latent map, reconstruct and the 2-D sampler draw what they should', as
   assert.ok(green > 200, `${green} pixels in the theme's colour`);
 });
 
+test('a widget takes its drawn size before it loads: the page below it does not jump', async () => {
+  // A copy of each drawn widget, placed far off screen (so it never starts), has the size the
+  // widget reserved before its model loaded.
+  const sizes = await page.evaluate((ids) =>
+    ids.map((id) => {
+      const el = document.getElementById(id);
+      const copy = el.cloneNode(false);
+      copy.removeAttribute('id');
+      copy.style.position = 'absolute';
+      copy.style.left = '-10000px';
+      document.body.append(copy);
+      const reserved = copy.getBoundingClientRect().height;
+      copy.remove();
+      return { id, reserved, drawn: el.getBoundingClientRect().height, ready: el.hasAttribute('data-ready') };
+    }),
+  ['demo-sampler', 'demo-interpolator', 'demo-map', 'demo-reconstruct', 'demo-cvae', 'demo-points']);
+  for (const { id, reserved, drawn, ready } of sizes) {
+    assert.ok(ready, `${id} is drawn`);
+    assert.ok(Math.abs(drawn - reserved) <= 24, `${id}: ${reserved} px before loading, ${drawn} px drawn`);
+  }
+});
+
 test('drawing on the reconstruct pad re-encodes the drawing', async () => {
   const posterior = page.locator('#demo-reconstruct canvas.posterior');
   const before = await posterior.evaluate((c) => Number(c.dataset.rendered));

@@ -350,11 +350,15 @@ test('the widgets survive their shared worker’s death (single-thread build): a
   const build = await p.evaluate(async () => (await (await import('./rpc.js')).call('init')).build);
   assert.equal(build.threads, false, 'the single-thread build');
   const first = await canvasStats(p.locator('#demo-sampler canvas'));
+  // A second checkpoint in the worker (the conditional sampler's), for it to reload.
+  await p.locator('#demo-cvae').scrollIntoViewIfNeeded();
+  await ready('#demo-cvae');
   await p.locator('#demo-gan').scrollIntoViewIfNeeded();
   await ready('#demo-gan');
+  // The widgets around it have drawn (a trainer pushed off screen pauses).
+  await ready('#demo-points');
   await p.locator('#demo-gan button.play').click();
   await p.waitForFunction(() => Number(document.getElementById('demo-gan').dataset.previews) >= 1, null, { timeout: 60_000 });
-  await ready('#demo-points');
   await p.evaluate(async () => {
     (await import('./rpc.js')).sharedRpc().addEventListener('restart', (e) => {
       window.restartDetail = e.detail;

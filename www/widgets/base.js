@@ -110,9 +110,19 @@ export class LatentLabElement extends HTMLElement {
       }
     }
     this.localize();
-    if (!this.#started) this.setStatus(this.t('waiting'));
+    if (!this.#started) {
+      this.setStatus(this.t('waiting'));
+      this.reserve();
+    }
     observe(this);
   }
+
+  /**
+   * Sizes the canvases, before the first draw, as that draw will (for 28×28 images, the shipped
+   * models'): a widget that loads as it scrolls into view then does not push the page below it
+   * (which would move a running trainer off screen, and pause it). Subclasses override.
+   */
+  reserve() {}
 
   /** Sets the labels in the element's language (on connect: `lang` is known then). */
   localize() {}

@@ -8,6 +8,9 @@ import { LATENT_ATTRIBUTES, classFor, pointsView } from './sampler.js';
 
 const DENSE = 41;
 
+/** The CSS width of the strip of `steps` frames. */
+const stripWidth = (steps) => Math.min(340, steps * 60);
+
 export class LatentLabInterpolator extends LatentLabElement {
   static attributes = {
     ...LATENT_ATTRIBUTES,
@@ -44,6 +47,14 @@ export class LatentLabInterpolator extends LatentLabElement {
     return info.latent_dim ? null : this.t('noLatent', info.kind);
   }
 
+  reserve() {
+    const strip = this.$('.strip');
+    strip.width = this.steps * 30 - 2;
+    strip.height = 28;
+    strip.style.width = `${stripWidth(this.steps)}px`;
+    this.$('.frame').style.width = '140px';
+  }
+
   #showFrame() {
     if (!this.dense) return;
     const frame = this.$('.frame');
@@ -70,7 +81,7 @@ export class LatentLabInterpolator extends LatentLabElement {
     if (res.strip.kind === 'images') {
       strip.hidden = false;
       drawImageGrid(strip, res.strip, { cols: steps, gap: 2 });
-      strip.style.width = `${Math.min(340, steps * 60)}px`;
+      strip.style.width = `${stripWidth(steps)}px`;
       frame.classList.remove('points');
       frame.style.width = '140px';
     } else {

@@ -27,6 +27,13 @@ export class LatentLabLatentMap extends LatentLabElement {
     this.$('canvas.encoded').setAttribute('aria-label', this.t('pointsLabel'));
   }
 
+  reserve() {
+    const plane = this.$('canvas.plane');
+    plane.width = plane.height = this.grid * 28;
+    plane.style.width = '300px';
+    this.$('.plane-caption').textContent = this.t('planeCaption', this.range);
+  }
+
   unsupported(info) {
     return info.latent_dim === 2 ? null : this.t('needs2d', info.latent_dim);
   }

@@ -4,7 +4,7 @@
 
 import { SIZE, attachDrawPad, grayToImage, mnistify } from '../draw-pad.js';
 import { sharedRpc } from '../rpc.js';
-import { drawOneImage, drawPosterior, latestOnly } from '../ui.js';
+import { drawOneImage, drawPosterior, latestOnly, posteriorHeight } from '../ui.js';
 import { LatentLabElement } from './base.js';
 import { LATENT_ATTRIBUTES, classFor } from './sampler.js';
 
@@ -56,6 +56,13 @@ export class LatentLabReconstruct extends LatentLabElement {
     this.$('.posterior-caption').textContent = this.t('posteriorCaption');
   }
 
+  /** Room for the posterior of a 16-dimensional model (the shipped one's), kept invisible. */
+  reserve() {
+    this.$('.posterior').height = posteriorHeight(16);
+    this.$('.posterior-fig').hidden = false;
+    this.$('.posterior-fig').classList.add('reserved');
+  }
+
   unsupported(info) {
     if (!info.has_encoder) return this.t('noEncoder', info.kind);
     const [c, h, w] = info.sample_shape ?? [];
@@ -99,6 +106,7 @@ export class LatentLabReconstruct extends LatentLabElement {
       const res = await sharedRpc().call('reconstruct', { slot: url, x, label: cls });
       drawOneImage(this.$('.output'), res.output);
       this.$('.posterior-fig').hidden = false;
+      this.$('.posterior-fig').classList.remove('reserved');
       drawPosterior(this.$('.posterior'), res.mu, res.logvar);
       this.setStatus(this.t('reconstructed', res.ms));
       this.emit('latentlab-sample', { latents: res.mu, logvar: res.logvar, latentDim: info.latent_dim, n: 1 });

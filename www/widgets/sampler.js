@@ -28,6 +28,11 @@ export function classFor(info, modelClass) {
   return modelClass ?? 0;
 }
 
+/** The CSS width of a grid of `cols` images `w` pixels wide: 3× for up to 4 columns, 2× beyond. */
+export function gridWidth(cols, w) {
+  return Math.min(340, cols * w * (cols <= 4 ? 3 : 2));
+}
+
 /** What to draw a model of 2-D points against: {bounds, real} from the worker. */
 export function pointsView(url) {
   return sharedRpc().call('dataView', { slot: url });
@@ -61,6 +66,16 @@ export class LatentLabSampler extends LatentLabElement {
     return info.latent_dim ? null : this.t('noLatent', info.kind);
   }
 
+  reserve() {
+    const n = this.count ?? 16;
+    const cols = Math.ceil(Math.sqrt(n));
+    const rows = Math.ceil(n / cols);
+    const canvas = this.$('canvas');
+    canvas.width = cols * 29 - 1;
+    canvas.height = rows * 29 - 1;
+    canvas.style.width = `${gridWidth(cols, 28)}px`;
+  }
+
   async draw({ values, url, info }) {
     const canvas = this.$('canvas');
     const n = values.count ?? (info.is_points ? 1000 : 16);
@@ -71,7 +86,7 @@ export class LatentLabSampler extends LatentLabElement {
       const cols = Math.ceil(Math.sqrt(n));
       canvas.classList.remove('points');
       drawImageGrid(canvas, out, { cols });
-      canvas.style.width = `${Math.min(340, cols * out.w * (cols <= 4 ? 3 : 2))}px`;
+      canvas.style.width = `${gridWidth(cols, out.w)}px`;
     } else {
       const view = await pointsView(url);
       canvas.classList.add('points');

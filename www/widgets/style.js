@@ -24,6 +24,7 @@ const CSS = `
     border-radius: 4px; max-width: 100%; height: auto; }
   canvas.points { image-rendering: auto; background: #fff; border: 1px solid var(--_border); }
   canvas[hidden], figure[hidden], .hide { display: none; }
+  .reserved { visibility: hidden; }
   canvas.pad { touch-action: none; cursor: crosshair; }
   .row { display: flex; gap: 8px 10px; align-items: center; flex-wrap: wrap; justify-content: center; max-width: 100%; }
   figure { margin: 0; display: flex; flex-direction: column; align-items: center; gap: 4px; max-width: 100%; }
