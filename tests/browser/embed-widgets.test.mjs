@@ -194,6 +194,8 @@ test('the GAN and the VAE trainers train side by side with progress events', asy
   });
   assert.deepEqual(progress, { gan: 0, vae: 0 });
   await page.setViewportSize({ width: 1280, height: 4000 }); // both in view at once
+  const height = (id) => page.evaluate((i) => document.getElementById(i).getBoundingClientRect().height, id);
+  const idleHeight = await height('demo-vae');
   await page.locator('#demo-gan button.play').click();
   await page.locator('#demo-vae button.play').click();
   await page.waitForFunction(() => Number(document.getElementById('demo-gan').dataset.previews) >= 3 && Number(document.getElementById('demo-vae').dataset.previews) >= 2, null, { timeout: 120_000 });
@@ -203,6 +205,9 @@ test('the GAN and the VAE trainers train side by side with progress events', asy
   assert.ok(heat.variance > 100, 'scatter over the heat map');
   const samples = await canvasStats(page.locator('#demo-vae canvas.samples'));
   assert.ok(samples.variance > 100, `VAE samples variance ${samples.variance}`);
+  // Its previews drew where it had kept room for them.
+  const previewHeight = await height('demo-vae');
+  assert.ok(Math.abs(previewHeight - idleHeight) <= 24, `VAE trainer: ${idleHeight} px idle, ${previewHeight} px with previews`);
   // Scrolled out of view, a running trainer pauses; back in view, it resumes.
   await page.setViewportSize({ width: 1280, height: 1000 });
   await page.evaluate(() => window.scrollTo(0, 0));

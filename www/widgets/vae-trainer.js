@@ -5,6 +5,11 @@
 import { drawImageGrid, drawScatter } from '../ui.js';
 import { LatentLabTrainer, trainerAttributes } from './trainer.js';
 
+// The data catalog's image sets (IMAGE_DATASETS in src/data/catalog.rs); the others are 2-D points.
+const IMAGE_SETS = ['mnist', 'fashion-mnist'];
+// A preview's layout (worker.js): 32 samples in 8 columns, 8 test images over their reconstructions.
+const PREVIEW_COLS = 8;
+
 export class LatentLabVaeTrainer extends LatentLabTrainer {
   static attributes = {
     ...trainerAttributes({ trainingSet: 'mnist', lr: 1e-3, batchSize: 64, maxSteps: 3000, previewEvery: 50 }),
@@ -42,6 +47,24 @@ export class LatentLabVaeTrainer extends LatentLabTrainer {
     this.$('.recon').setAttribute('aria-label', this.t('vaeRecon'));
   }
 
+  reserve() {
+    const samples = this.$('.samples');
+    if (!IMAGE_SETS.includes(this.trainingSet)) {
+      samples.width = samples.height = 480;
+      samples.style.width = '320px';
+      return;
+    }
+    const grid = (canvas, rows) => {
+      canvas.width = PREVIEW_COLS * 29 - 1;
+      canvas.height = rows * 29 - 1;
+      canvas.style.width = '300px';
+    };
+    grid(samples, 4);
+    grid(this.$('.recon'), 2);
+    this.$('.recon-fig').hidden = false;
+    this.$('.recon-fig').classList.add('reserved');
+  }
+
   spec(v, base) {
     return { model: { ...base, latent_dim: v.latentDim, beta: v.beta }, lr: v.lr, batch_size: v.batchSize };
   }
@@ -50,7 +73,7 @@ export class LatentLabVaeTrainer extends LatentLabTrainer {
     const samples = this.$('.samples');
     if (p.samples.kind === 'images') {
       samples.classList.remove('points');
-      drawImageGrid(samples, p.samples, { cols: p.columns ?? 8 });
+      drawImageGrid(samples, p.samples, { cols: p.columns ?? PREVIEW_COLS });
       samples.style.width = '300px';
     } else {
       samples.classList.add('points');
@@ -64,6 +87,7 @@ export class LatentLabVaeTrainer extends LatentLabTrainer {
     }
     const fig = this.$('.recon-fig');
     fig.hidden = !p.recon;
+    fig.classList.remove('reserved');
     if (p.recon) {
       const both = new Uint8Array(p.originals.rgba.length + p.recon.rgba.length);
       both.set(p.originals.rgba, 0);
