@@ -167,6 +167,8 @@ test('bad sources and bad attributes show in their own widget; the others keep w
     await settled(`#bad-${i}`, 'data-error');
     assert.match(await page.locator(`#bad-${i} .error`).textContent(), re);
   }
+  // The reconstruct widget that cannot show this model gives up the room it kept for the posterior.
+  assert.equal(await page.locator('#bad-3').evaluate((el) => el.shadowRoot.querySelector('.posterior-fig').hidden), true);
   // The error stayed in those widgets: the good ones still answer.
   const n = await page.locator('#demo-sampler canvas').evaluate((c) => Number(c.dataset.rendered));
   await page.locator('#demo-sampler button.resample').click();

@@ -159,6 +159,8 @@ export class LatentLabElement extends HTMLElement {
     this.statusEl.textContent = '';
     this.removeAttribute('data-ready');
     this.setAttribute('data-error', message);
+    // Room kept for a figure that will not be drawn now.
+    for (const el of this.shadowRoot.querySelectorAll('.reserved')) el.hidden = true;
     this.emit('latentlab-error', { message });
   }
 
