@@ -11,17 +11,26 @@ function mark(canvas) {
 }
 
 /**
+ * Sizes `canvas` for drawImageGrid's grid of `count` images of `h` × `w` (28 × 28 by default:
+ * the widgets reserve room with it before they draw); returns {W, H}.
+ */
+export function sizeImageGrid(canvas, count, { cols = 8, gap = 1, h = 28, w = 28 } = {}) {
+  const rows = Math.ceil(count / cols);
+  const W = cols * w + (cols - 1) * gap;
+  const H = rows * h + (rows - 1) * gap;
+  if (canvas.width !== W) canvas.width = W;
+  if (canvas.height !== H) canvas.height = H;
+  return { W, H };
+}
+
+/**
  * Draws `out` ({n, h, w, rgba}) as a grid with `cols` columns and a `gap`-pixel gutter, one
  * canvas pixel per image pixel (CSS scales it up with image-rendering: pixelated).
  * `first`/`count` pick a range of the images; `highlight` is {index: css colour}.
  */
 export function drawImageGrid(canvas, out, { cols = 8, gap = 1, first = 0, count = out.n - first } = {}) {
   const { h, w, rgba } = out;
-  const rows = Math.ceil(count / cols);
-  const W = cols * w + (cols - 1) * gap;
-  const H = rows * h + (rows - 1) * gap;
-  if (canvas.width !== W) canvas.width = W;
-  if (canvas.height !== H) canvas.height = H;
+  const { W, H } = sizeImageGrid(canvas, count, { cols, gap, h, w });
   const img = new ImageData(W, H);
   const d = img.data;
   for (let i = 0; i < d.length; i += 4) {

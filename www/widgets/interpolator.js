@@ -2,7 +2,7 @@
 // between two random codes: a strip of frames and a slider that scrubs a dense path.
 
 import { sharedRpc } from '../rpc.js';
-import { drawImageGrid, drawOneImage, drawScatter } from '../ui.js';
+import { drawImageGrid, drawOneImage, drawScatter, sizeImageGrid } from '../ui.js';
 import { LatentLabElement } from './base.js';
 import { LATENT_ATTRIBUTES, classFor, pointsView } from './sampler.js';
 
@@ -49,8 +49,7 @@ export class LatentLabInterpolator extends LatentLabElement {
 
   reserve() {
     const strip = this.$('.strip');
-    strip.width = this.steps * 30 - 2;
-    strip.height = 28;
+    sizeImageGrid(strip, this.steps, { cols: this.steps, gap: 2 });
     strip.style.width = `${stripWidth(this.steps)}px`;
     this.$('.frame').style.width = '140px';
   }

@@ -3,7 +3,7 @@
 // test images coloured by class.
 
 import { sharedRpc } from '../rpc.js';
-import { classColor, drawImageGrid, drawScatter } from '../ui.js';
+import { classColor, drawImageGrid, drawScatter, sizeImageGrid } from '../ui.js';
 import { LatentLabElement } from './base.js';
 import { LATENT_ATTRIBUTES, classFor, pointsView } from './sampler.js';
 
@@ -29,7 +29,7 @@ export class LatentLabLatentMap extends LatentLabElement {
 
   reserve() {
     const plane = this.$('canvas.plane');
-    plane.width = plane.height = this.grid * 28;
+    sizeImageGrid(plane, this.grid * this.grid, { cols: this.grid, gap: 0 });
     plane.style.width = '300px';
     this.$('.plane-caption').textContent = this.t('planeCaption', this.range);
   }

@@ -3,7 +3,7 @@
 // moves to the next seed. Fires latentlab-sample with the latent codes.
 
 import { sharedRpc } from '../rpc.js';
-import { drawImageGrid, drawScatter } from '../ui.js';
+import { drawImageGrid, drawScatter, sizeImageGrid } from '../ui.js';
 import { LatentLabElement } from './base.js';
 
 /** The latent-code attributes the sampler and the interpolator share. */
@@ -69,10 +69,8 @@ export class LatentLabSampler extends LatentLabElement {
   reserve() {
     const n = this.count ?? 16;
     const cols = Math.ceil(Math.sqrt(n));
-    const rows = Math.ceil(n / cols);
     const canvas = this.$('canvas');
-    canvas.width = cols * 29 - 1;
-    canvas.height = rows * 29 - 1;
+    sizeImageGrid(canvas, n, { cols });
     canvas.style.width = `${gridWidth(cols, 28)}px`;
   }
 

@@ -2,7 +2,7 @@
 // autoplay>: a small MLP VAE trains live on an image subset (or a 2-D toy): samples from the
 // prior and test-digit reconstructions as it learns; β weighs the KL term (β-VAE).
 
-import { drawImageGrid, drawScatter } from '../ui.js';
+import { drawImageGrid, drawScatter, sizeImageGrid } from '../ui.js';
 import { LatentLabTrainer, trainerAttributes } from './trainer.js';
 
 // The data catalog's image sets (IMAGE_DATASETS in src/data/catalog.rs); the others are 2-D points.
@@ -54,13 +54,10 @@ export class LatentLabVaeTrainer extends LatentLabTrainer {
       samples.style.width = '320px';
       return;
     }
-    const grid = (canvas, rows) => {
-      canvas.width = PREVIEW_COLS * 29 - 1;
-      canvas.height = rows * 29 - 1;
+    for (const [canvas, n] of [[samples, 32], [this.$('.recon'), 16]]) {
+      sizeImageGrid(canvas, n, { cols: PREVIEW_COLS });
       canvas.style.width = '300px';
-    };
-    grid(samples, 4);
-    grid(this.$('.recon'), 2);
+    }
     this.$('.recon-fig').hidden = false;
     this.$('.recon-fig').classList.add('reserved');
   }
