@@ -196,6 +196,12 @@ pub struct GanConfig {
     /// without labels.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub info: bool,
+    /// Self-conditioned GAN (Liu et al. 2020): the `num_classes` are k-means clusters of the
+    /// training samples, given to both networks as a conditional GAN's labels; this holds
+    /// each cluster's share of the training set, by which sampling without a class draws
+    /// them. Trained without labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_prior: Option<Vec<f32>>,
 }
 
 impl GanConfig {
@@ -330,6 +336,15 @@ impl ModelConfig {
         }
     }
 
+    /// A self-conditioned GAN's cluster shares ([`GanConfig::cluster_prior`]); `None` for
+    /// every other model.
+    pub fn cluster_prior(&self) -> Option<&[f32]> {
+        match self {
+            ModelConfig::Gan(c) => c.cluster_prior.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Checks every field; a config read from a file must pass this before a model is built.
     pub fn validate(&self) -> Result<()> {
         let shape = self.sample_shape();
@@ -358,6 +373,21 @@ impl ModelConfig {
                         "an InfoGAN needs a number of codes (num_classes) and takes no packing"
                             .into(),
                     ));
+                }
+                if let Some(p) = &c.cluster_prior {
+                    let sum: f32 = p.iter().sum();
+                    if c.info
+                        || c.num_classes != Some(p.len())
+                        || p.iter().any(|v| !(v.is_finite() && *v >= 0.0))
+                        || (sum - 1.0).abs() > 1e-3
+                    {
+                        return Err(Error::Config(format!(
+                            "cluster_prior must hold num_classes ({:?}) shares summing to 1, \
+                             without InfoGAN codes; got {} values summing to {sum}",
+                            c.num_classes,
+                            p.len()
+                        )));
+                    }
                 }
                 Ok(())
             }
@@ -395,6 +425,7 @@ impl ModelConfig {
         }
         match (self.info_codes(), self.num_classes()) {
             (Some(k), _) => s += &format!(", {k} InfoGAN codes"),
+            (None, Some(k)) if self.cluster_prior().is_some() => s += &format!(", {k} clusters"),
             (None, Some(k)) => s += &format!(", {k} classes"),
             (None, None) => {}
         }

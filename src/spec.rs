@@ -10,7 +10,7 @@ use crate::config::{
     GanUpdate, Likelihood, LrSchedule, ModelConfig, ModelKind, TrainConfig, VaeConfig,
     VaeGanConfig, WeightInit,
 };
-use crate::data::DataInfo;
+use crate::data::{Clusters, DataInfo, Dataset};
 use crate::train::Session;
 use crate::{Error, Result};
 
@@ -59,6 +59,10 @@ pub struct ModelSpec {
     /// InfoGAN: this many categorical latent codes, learned without labels (GANs only).
     #[serde(default)]
     pub info_codes: Option<usize>,
+    /// Self-conditioned GAN: condition on this many k-means clusters of the training data,
+    /// which must be clustered first ([`TrainSpec::prepare_data`]; GANs only).
+    #[serde(default)]
+    pub cluster_classes: Option<usize>,
 }
 
 impl ModelSpec {
@@ -81,6 +85,7 @@ impl ModelSpec {
             init: None,
             conditional: false,
             info_codes: None,
+            cluster_classes: None,
         }
     }
 
@@ -95,7 +100,8 @@ impl ModelSpec {
     pub fn build(&self, data: &DataInfo) -> Result<ModelConfig> {
         let shape = data.sample_shape.clone();
         let images = shape.len() == 3;
-        let num_classes = if self.conditional {
+        let cluster_prior = self.cluster_prior(data)?;
+        let num_classes = if self.conditional || cluster_prior.is_some() {
             if data.class_names.is_empty() {
                 return Err(Error::Config(format!(
                     "--conditional needs labelled data; {} has no labels",
@@ -199,6 +205,7 @@ impl ModelSpec {
                         WeightInit::Uniform
                     }),
                     info: self.info_codes.is_some(),
+                    cluster_prior,
                 })
             }
             ModelKind::VaeGan => {
@@ -235,6 +242,28 @@ impl ModelSpec {
         };
         cfg.validate()?;
         Ok(cfg)
+    }
+
+    /// With `cluster_classes`, the shares of `data`'s clusters; an error unless this is a GAN
+    /// without other labels or codes and `data` is clustered into that many.
+    fn cluster_prior(&self, data: &DataInfo) -> Result<Option<Vec<f32>>> {
+        let Some(k) = self.cluster_classes else {
+            return Ok(None);
+        };
+        if self.kind != ModelKind::Gan || self.conditional || self.info_codes.is_some() {
+            return Err(Error::Config(
+                "cluster classes (--cluster-classes) are for GANs without --conditional or \
+                 --info-codes"
+                    .into(),
+            ));
+        }
+        match &data.clusters {
+            Some(c) if c.k == k => Ok(Some(c.shares())),
+            _ => Err(Error::Config(format!(
+                "a GAN on {k} clusters needs its data clustered into {k} first \
+                 (TrainSpec::prepare_data)"
+            ))),
+        }
     }
 
     /// The optimizer a kind trains with by default: Adam(1e-3) for likelihood models and the
@@ -332,6 +361,15 @@ impl TrainSpec {
             lr_schedule: self.lr_schedule.unwrap_or_default(),
             d_lr: self.d_lr,
             seed: self.seed,
+        }
+    }
+
+    /// `data` as this spec trains on it: labelled by its k-means clusters (seeded from the
+    /// run's seed) when the model asks for `cluster_classes`, else as it is.
+    pub fn prepare_data(&self, data: Dataset) -> Result<Dataset> {
+        match self.model.cluster_classes {
+            Some(k) => data.clustered(k, Clusters::seed_for_run(self.seed)),
+            None => Ok(data),
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod augment;
 pub mod catalog;
+pub mod clusters;
 pub mod idx;
 pub mod toy;
 
@@ -10,6 +11,7 @@ use candle::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 pub use catalog::{catalog, DatasetEntry, IMAGE_DATASETS};
+pub use clusters::Clusters;
 pub use toy::Toy;
 
 use crate::config::ModelConfig;
@@ -32,6 +34,9 @@ pub struct DataInfo {
     /// Class names by label; empty without labels.
     #[serde(default)]
     pub class_names: Vec<String>,
+    /// Set when the labels are k-means clusters ([`Dataset::clustered`]), not the data's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clusters: Option<Clusters>,
 }
 
 impl DataInfo {
@@ -109,6 +114,7 @@ impl Dataset {
                 normalization: "pixel / 255".into(),
                 dynamic_binarization: false,
                 class_names: names,
+                clusters: None,
             },
             x: pixels.iter().map(|&p| p as f32 / 255.0).collect(),
             labels: Some(labels.into_iter().map(u32::from).collect()),
@@ -139,6 +145,7 @@ impl Dataset {
                 normalization: "none".into(),
                 dynamic_binarization: false,
                 class_names: Vec::new(),
+                clusters: None,
             },
             x: points,
             labels: None,

@@ -96,8 +96,8 @@ pub enum FrechetReport {
         /// the class they were drawn for (each class equally often).
         #[serde(skip_serializing_if = "Option::is_none")]
         class_agreement: Option<f64>,
-        /// For an InfoGAN: share of the samples labelled with their code's most frequent
-        /// class (each code equally often).
+        /// For an InfoGAN or a self-conditioned GAN: share of the samples labelled with
+        /// their code's (cluster's) most frequent class.
         #[serde(skip_serializing_if = "Option::is_none")]
         code_purity: Option<f64>,
     },
@@ -216,8 +216,9 @@ fn frechet(
     }
     let (gen_g, gen) = fit(&Tensor::cat(&generated, 0)?)?;
     let k = clf.config().num_classes().unwrap_or(0);
-    // An InfoGAN's labels are its codes, which name no class.
-    let info = net.config().info_codes().is_some();
+    // An InfoGAN's labels are its codes, a self-conditioned GAN's its clusters: they name
+    // no class.
+    let info = net.config().info_codes().is_some() || net.config().cluster_prior().is_some();
     Ok(FrechetReport::Measured {
         classifier: source,
         generated_vs_test: frechet_distance(&gen_g, &test_g)?,

@@ -28,6 +28,7 @@ pub use vae_gan::VaeGan;
 
 use crate::budget;
 use crate::config::{ModelConfig, WeightInit};
+use crate::data::clusters;
 use crate::latent::{self, InterpolationMode};
 use crate::rng::Rng;
 use crate::{Error, Result};
@@ -318,7 +319,7 @@ impl Network {
     }
 
     /// `n` samples from the prior at `temperature` (z ~ N(0, T²·I)). For a conditional model
-    /// `class` fixes the class, else classes cycle `0, 1, …, K−1, 0, …`.
+    /// `class` fixes the class, else they come as [`Self::sample_labels`] says.
     ///
     /// # Shapes
     /// → `(samples [n, *sample_shape], z [n, L])`
@@ -347,11 +348,15 @@ impl Network {
     }
 
     /// The classes [`Self::sample`] draws `n` samples for: `class` for every one, else
-    /// `0, 1, …, K−1, 0, …`; `None` for an unconditional model.
+    /// `0, 1, …, K−1, 0, …`, or for a self-conditioned GAN its clusters in proportion to their
+    /// shares ([`clusters::stratified_labels`]); `None` for an unconditional model.
     pub fn sample_labels(&self, n: usize, class: Option<u32>) -> Option<Vec<u32>> {
-        self.config
-            .num_classes()
-            .map(|k| (0..n).map(|i| class.unwrap_or((i % k) as u32)).collect())
+        let k = self.config.num_classes()?;
+        Some(match (class, self.config.cluster_prior()) {
+            (Some(c), _) => vec![c; n],
+            (None, Some(prior)) => clusters::stratified_labels(n, prior),
+            (None, None) => (0..n).map(|i| (i % k) as u32).collect(),
+        })
     }
 
     /// Posterior mean and log-variance (the autoencoder returns its code and no log-variance).

@@ -231,6 +231,17 @@ impl Session {
                 data.info.sample_shape, self.data.sample_shape
             )));
         }
+        let clustering = |info: &DataInfo| info.clusters.as_ref().map(|c| (c.k, c.seed));
+        if clustering(&data.info) != clustering(&self.data) {
+            return Err(Error::Data(format!(
+                "this run trains on {} labelled {} (see Dataset::labelled_like)",
+                self.data.name,
+                match &self.data.clusters {
+                    Some(c) => format!("by {} k-means clusters", c.k),
+                    None => "by its own classes".into(),
+                }
+            )));
+        }
         let bs = self.train.batch_size;
         if self.batcher.as_ref().map(|b| b.len()) != Some(data.len()) {
             self.batcher = Some(Batcher::new(data.len(), bs)?);

@@ -151,6 +151,7 @@ mod tests {
             normalization: "none".into(),
             dynamic_binarization: false,
             class_names: vec![],
+            clusters: None,
         };
         let mut rng = Rng::new(4);
         let net = Network::new(spec.build(&info).unwrap(), &Device::Cpu, &mut rng).unwrap();

@@ -44,6 +44,7 @@ pub fn mnist_info(classes: bool) -> DataInfo {
         } else {
             vec![]
         },
+        clusters: None,
     }
 }
 

@@ -53,6 +53,11 @@ pub struct TrainArgs {
     /// discriminator gets a head that guesses the code (GANs only).
     #[arg(long, value_name = "K")]
     info_codes: Option<usize>,
+    /// Self-conditioned GAN: condition on K k-means clusters of the training images instead
+    /// of labels (clustered at the start of the run, seeded by --seed); samples draw the
+    /// clusters by their share of the data (GANs only).
+    #[arg(long, value_name = "K", conflicts_with_all = ["conditional", "info_codes"])]
+    cluster_classes: Option<usize>,
     /// PacGAN packing degree.
     #[arg(long)]
     pack: Option<usize>,
@@ -212,6 +217,7 @@ impl TrainArgs {
                 }),
                 conditional: self.conditional,
                 info_codes: self.info_codes,
+                cluster_classes: self.cluster_classes,
                 ..ModelSpec::new(kind.into())
             },
             batch_size: Some(self.batch_size),
@@ -253,7 +259,7 @@ impl TrainArgs {
         };
         if let Some(path) = &self.resume {
             let ckpt = checkpoint::load_file(path, &dev)?;
-            let data = open(&ckpt.data.name)?;
+            let data = open(&ckpt.data.name)?.labelled_like(&ckpt.data)?;
             let mut s = Session::from_checkpoint(ckpt)?;
             if let Some(lr) = self.lr {
                 s.set_lr(lr)?;
@@ -263,8 +269,9 @@ impl TrainArgs {
         let (Some(kind), Some(name)) = (self.model, self.dataset.as_deref()) else {
             bail!("--model and --dataset are required without --resume");
         };
-        let data = open(name)?;
-        Ok((self.spec(kind).start(&data.info, &dev)?, data))
+        let spec = self.spec(kind);
+        let data = spec.prepare_data(open(name)?)?;
+        Ok((spec.start(&data.info, &dev)?, data))
     }
 
     /// Steps to run: `--steps`, else `--epochs` (rounded up), else one epoch.
