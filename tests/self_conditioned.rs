@@ -89,6 +89,8 @@ fn a_gan_on_the_rings_clusters_draws_each_cluster_on_its_own_mode() {
     let ckpt = checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap();
     assert_eq!(ckpt.network.config(), &cfg);
     assert_eq!(ckpt.data.clusters.as_ref(), Some(&clusters));
+    let card = ckpt.network.capabilities(&ckpt.data);
+    assert!(card.clusters && !card.info_codes && card.num_classes == Some(8));
     let again = raw.clone().labelled_like(&ckpt.data).unwrap();
     assert_eq!(again.labels, data.labels);
     let mut resumed = Session::from_checkpoint(ckpt).unwrap();

@@ -241,6 +241,41 @@ fn an_infogan_trains_in_wasm_and_loads_with_its_codes() {
     assert!(model.sample(8, 1, 1.0, Some(4)).is_err(), "code 4 of 4");
 }
 
+#[wasm_bindgen_test]
+fn a_self_conditioned_gan_loads_and_samples_its_clusters_by_share() {
+    use latentlab::data::{Dataset, Toy};
+    use latentlab::spec::TrainSpec;
+    let spec: TrainSpec = serde_json::from_str(
+        r#"{"model": {"kind": "gan", "cluster_classes": 3, "hidden": [16, 16]}, "batch_size": 50}"#,
+    )
+    .unwrap();
+    let raw = Dataset::toy_for_run(Toy::Ring8, Some(400), 0).unwrap();
+    // The page's trainer does not cluster: the spec is refused with its reason.
+    let mut t = LatentTrainer::new(&serde_json::to_string(&spec).unwrap(), 3).unwrap();
+    let Err(e) = t.set_toy("ring8", Some(400), 0) else {
+        panic!("a spec on clusters started on unclustered data")
+    };
+    assert!(message(e).contains("clustered into 3 first"));
+    // Trained by the library (as the CLI does), it loads and samples in wasm.
+    let data = spec.prepare_data(raw).unwrap();
+    let shares = data.info.clusters.as_ref().unwrap().shares();
+    let s = spec.start(&data.info, &candle::Device::Cpu).unwrap();
+    let info = s.train_info("cpu", String::new(), 0.0);
+    let model = LatentModel::load(&s.to_bytes(&info, Default::default()).unwrap()).unwrap();
+    let card: serde_json::Value = serde_json::from_str(&model.info().unwrap()).unwrap();
+    assert_eq!(
+        (card["num_classes"].as_u64(), card["clusters"].as_bool()),
+        (Some(3), Some(true))
+    );
+    let labels = model.sample_labels(300, None).unwrap().unwrap();
+    for (c, share) in shares.iter().enumerate() {
+        let got = labels.iter().filter(|&&l| l == c as u32).count() as f32 / 300.0;
+        assert!((got - share).abs() < 0.02, "cluster {c}: {got} vs {share}");
+    }
+    assert_eq!(model.sample_labels(4, Some(2)).unwrap(), Some(vec![2; 4]));
+    assert_eq!(model.sample(8, 1, 1.0, None).unwrap().len(), 16);
+}
+
 /// The single-thread build has no pool: rayon (which the kernels use on every target) runs its
 /// work on the calling thread, with the same results as a sequential loop.
 #[wasm_bindgen_test]

@@ -69,12 +69,14 @@ const select = $('model-select');
 
 function describeModel(i) {
   // An InfoGAN's summary already names its codes ("10 InfoGAN codes").
-  const cond = i.num_classes && !i.info_codes ? ` · conditional on ${i.num_classes} classes` : '';
+  // An InfoGAN's and a self-conditioned GAN's summary already name their codes or clusters.
+  const cond = i.num_classes && !i.info_codes && !i.clusters ? ` · conditional on ${i.num_classes} classes` : '';
   $('meta-summary').textContent = `${i.summary}${cond}`;
   $('meta-params').textContent = `${fmtCount(i.parameters)}${i.bytes ? ` (${fmtBytes(i.bytes)} file)` : ''}`;
   const d = i.data ?? {};
   const shape = (i.sample_shape ?? []).join(' × ');
-  $('meta-data').textContent = `${d.name ?? '?'} (${shape}${d.class_names?.length ? `, ${d.class_names.length} classes` : ''})`;
+  const labels = d.clusters ? `, ${d.clusters.k} k-means clusters` : d.class_names?.length ? `, ${d.class_names.length} classes` : '';
+  $('meta-data').textContent = `${d.name ?? '?'} (${shape}${labels})`;
   const t = i.train;
   if (!t) {
     $('meta-train').textContent = 'no training record';
@@ -268,12 +270,12 @@ const ctx = {
     // An InfoGAN's codes are its own, whatever the data's labels are.
     const names = i.info_codes ? Array.from({ length: i.num_classes }, (_, k) => `code ${k}`) : i.data?.class_names ?? [];
     names.slice(0, i.num_classes ?? 0).forEach((name, k) => {
-      const text = i.info_codes || name === String(k) ? name : `${k}: ${name}`;
+      const text = i.info_codes || i.clusters || name === String(k) ? name : `${k}: ${name}`;
       selectEl.append(el('option', { value: String(k), text }));
     });
     if ([...selectEl.options].some((o) => o.value === prev)) selectEl.value = prev;
     const label = selectEl.closest('label')?.firstChild;
-    if (label?.nodeType === Node.TEXT_NODE) label.textContent = i.info_codes ? 'Code ' : 'Class ';
+    if (label?.nodeType === Node.TEXT_NODE) label.textContent = i.info_codes ? 'Code ' : i.clusters ? 'Cluster ' : 'Class ';
     for (const wrap of [selectEl.closest('.cond-only')]) if (wrap) wrap.hidden = !i.num_classes;
   },
 };

@@ -15,7 +15,8 @@
 //   loadModel     {slot, url | bytes, name} → info (the checkpoint's description)
 //   modelInfo     {slot}                    → info
 //   sample        {slot, n, seed, temperature, class?, labels?} → Output + {ms}
-//   discriminate  {slot, bounds, size}      → {size, bounds, p: Float32Array size×size} (2-D data)
+//   discriminate  {slot, bounds, size, class?} → {size, bounds, p: Float32Array size×size} (2-D
+//                 data; `class` for a conditional discriminator)
 //   interpolate   {slot, mode, steps, dense, seed, temperature, class?, a?, b?, images?}
 //                                           → {a, b, strip: Output, dense: Output}
 //   encode        {slot, x, labels?}        → {mu, logvar}
@@ -230,7 +231,11 @@ const handlers = {
     if (!info.is_points) throw new Error('the heat map is for models of 2-D points');
     const size = p.size ?? 64;
     const bounds = p.bounds ?? info.view_bounds;
-    const prob = model.discriminate(gridPoints(bounds, size));
+    // A conditional discriminator judges the points as samples of one class.
+    const cls = optClass(p.class);
+    if (info.num_classes && !info.info_codes && cls === undefined) throw new Error('a conditional discriminator needs the class to judge the points as');
+    const labels = cls === undefined ? undefined : new Uint32Array(size * size).fill(cls);
+    const prob = model.discriminate(gridPoints(bounds, size), labels);
     return { size, bounds, p: prob };
   },
 
@@ -472,7 +477,9 @@ Object.assign(handlers, {
     const t0 = performance.now();
     const z = model.randomLatents(n, p.seed >>> 0, Number(p.temperature ?? 1));
     const cls = optClass(p.class);
-    const labels = info.num_classes ? new Uint32Array(n).fill(cls ?? 0) : undefined;
+    // A conditional model's class, 0 when none is asked for; a self-conditioned GAN's clusters
+    // by their shares then.
+    const labels = info.num_classes ? model.sampleLabels(n, info.clusters ? cls : (cls ?? 0)) : undefined;
     const out = output(model.decode(z, labels), info, n);
     out.z = Float32Array.from(z);
     out.ms = performance.now() - t0;

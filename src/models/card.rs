@@ -25,6 +25,9 @@ pub struct ModelCard {
     pub num_classes: Option<usize>,
     /// The `num_classes` are InfoGAN codes the model learned, not the data's labels.
     pub info_codes: bool,
+    /// The `num_classes` are k-means clusters of the training data (a self-conditioned GAN),
+    /// which sampling without a class draws by their shares.
+    pub clusters: bool,
     pub sample_shape: Vec<usize>,
     /// For 2-D points: a square view `[x0, x1, y0, y1]` around the data.
     pub view_bounds: Option<[f32; 4]>,
@@ -63,6 +66,7 @@ impl Network {
             latent_dim: cfg.latent_dim(),
             num_classes: cfg.num_classes(),
             info_codes: cfg.info_codes().is_some(),
+            clusters: cfg.cluster_prior().is_some(),
             sample_shape: shape,
             view_bounds,
             batch_hint: if conv { 100 } else { 500 },

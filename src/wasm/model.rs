@@ -72,6 +72,15 @@ impl LatentModel {
         super::sample_values(&self.ckpt.network, n, seed, temperature, class)
     }
 
+    /// The labels [`Self::sample`] gives `n` samples: `class` for each, else the model's own
+    /// mix (classes in turn; a self-conditioned GAN's clusters by their shares); `undefined`
+    /// for an unconditional model.
+    #[wasm_bindgen(js_name = sampleLabels)]
+    pub fn sample_labels(&self, n: usize, class: Option<u32>) -> Result<Option<Vec<u32>>, JsError> {
+        crate::budget::check_rows("labels", n, 1)?;
+        Ok(self.ckpt.network.sample_labels(n, class))
+    }
+
     /// Latent codes (`B × latent_dim`) → data-space samples. `labels` (one per code) for
     /// conditional models.
     pub fn decode(&self, z: &[f32], labels: Option<Vec<u32>>) -> Result<Vec<f32>, JsError> {

@@ -280,6 +280,33 @@ test('an InfoGAN from the Load view: its codes are named codes, and each draws i
   await shot('sample-infogan');
 });
 
+test('a self-conditioned GAN from the Load view: named clusters, and samples by share unless one is picked', async () => {
+  // tests/fixtures/tiny-selfcond-ring8.safetensors: `latentlab train --model gan --dataset ring8
+  // --hidden 32,32 --cluster-classes 4 --lr 1e-3 --batch-size 100 --steps 300 --seed 1`, exported f16.
+  await goto('load');
+  const bytes = readFileSync(join(ROOT, 'tests', 'fixtures', 'tiny-selfcond-ring8.safetensors'));
+  await page.locator('#load-file').setInputFiles({ name: 'selfcond.safetensors', mimeType: 'application/octet-stream', buffer: bytes });
+  await page.waitForFunction(() => /selfcond\.safetensors/.test(document.querySelector('#model-select option:checked')?.textContent ?? ''));
+  await page.waitForFunction(() => document.getElementById('view-load').dataset.state === 'ready');
+  assert.match(await page.locator('#meta-summary').textContent(), /, 4 clusters\)$/);
+  assert.match(await page.locator('#meta-data').textContent(), /, 4 k-means clusters\)$/);
+  await goto('sample');
+  const options = await page.locator('#sample-class option').allTextContents();
+  assert.deepEqual(options, ['Any, by share of the data', 'Each cluster (one per column)', 'cluster 1', 'cluster 2', 'cluster 3', 'cluster 4']);
+  assert.match(await page.locator('#sample-class').locator('xpath=..').textContent(), /^Cluster/);
+  const scatters = [];
+  for (const choice of ['share', '0', '2']) {
+    const before = await rendered(page, '#sample-scatter');
+    if ((await page.locator('#sample-class').inputValue()) !== choice) await page.locator('#sample-class').selectOption(choice);
+    else await page.locator('#sample-new-seed').click();
+    await waitRendered(page, '#sample-scatter', before);
+    assert.ok((await orangePixels(page, '#sample-scatter')) > 100, `${choice}: samples on the scatter`);
+    scatters.push(await page.locator('#sample-scatter').evaluate((c) => c.toDataURL()));
+  }
+  assert.equal(new Set(scatters).size, 3, 'by share, cluster 1 and cluster 3 draw different points');
+  await shot('sample-selfcond');
+});
+
 test('the other manifest models: an image GAN grid and a 2-D GAN over its heat map', async () => {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'www', 'weights', 'manifest.json'), 'utf8'));
   await goto('sample');

@@ -51,7 +51,7 @@ export function createSampleView(ctx) {
       if (classSel.value === 'each') {
         cols = info.num_classes;
         payload = { labels: Array.from({ length: cols * size }, (_, i) => i % cols), seed, temperature: T };
-      } else payload.class = Number(classSel.value);
+      } else if (classSel.value !== 'share') payload.class = Number(classSel.value);
     }
     const t0 = performance.now();
     const out = await ctx.call('sample', payload);
@@ -66,14 +66,15 @@ export function createSampleView(ctx) {
     const t0 = performance.now();
     const payload = { n: 1000, seed, temperature: T };
     // A 2-D InfoGAN: one code's points, or (each) all codes in turn.
-    if (info.num_classes && classSel.value !== 'each') payload.class = Number(classSel.value);
+    if (info.num_classes && !['each', 'share'].includes(classSel.value)) payload.class = Number(classSel.value);
     const out = await ctx.call('sample', payload);
     const roundTrip = performance.now() - t0;
     const real = await realPoints(info.data?.name);
     let heat = null;
     let bounds = real?.bounds;
-    if (info.has_discriminator) {
-      heat = await ctx.call('discriminate', { size: 64, bounds });
+    // A conditional discriminator judges points as one class: no heat map for a mix of classes.
+    if (info.has_discriminator && (!info.num_classes || info.info_codes || payload.class !== undefined)) {
+      heat = await ctx.call('discriminate', { size: 64, bounds, class: payload.class });
       bounds = heat.bounds;
     }
     if (!bounds) {
@@ -139,7 +140,8 @@ export function createSampleView(ctx) {
   return {
     render,
     modelChanged(info) {
-      if (info.num_classes) ctx.fillClasses(classSel, info, [['each', info.info_codes ? 'Each code (one per column)' : 'Each class (one per column)']]);
+      if (info.clusters) ctx.fillClasses(classSel, info, [['share', 'Any, by share of the data'], ['each', 'Each cluster (one per column)']]);
+      else if (info.num_classes) ctx.fillClasses(classSel, info, [['each', info.info_codes ? 'Each code (one per column)' : 'Each class (one per column)']]);
       else classSel.closest('.cond-only').hidden = true;
       grid.hidden = !info.is_image;
       scatter.hidden = !info.is_points;

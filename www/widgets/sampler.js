@@ -78,7 +78,8 @@ export class LatentLabSampler extends LatentLabElement {
     const canvas = this.$('canvas');
     const n = values.count ?? (info.is_points ? 1000 : 16);
     const { seed, temperature } = values;
-    const cls = classFor(info, values.modelClass);
+    // Unset on a self-conditioned GAN: its clusters by their shares, as the data mixes them.
+    const cls = info.clusters && values.modelClass === null ? null : classFor(info, values.modelClass);
     const out = await sharedRpc().call('sampleLatents', { slot: url, n, seed, temperature, class: cls });
     if (out.kind === 'images') {
       const cols = Math.ceil(Math.sqrt(n));
