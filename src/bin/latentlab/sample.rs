@@ -72,9 +72,10 @@ pub fn sample(a: SampleArgs) -> Result<()> {
     let net = &ckpt.network;
     let (x, _) = net.sample(a.n, &mut Rng::new(a.seed), a.temperature, a.class)?;
     let values = x.flatten_all()?.to_vec1::<f32>()?;
-    // A conditional model cycles through its classes: one class per column.
+    // A conditional model cycles through its classes: one class per column (a self-conditioned
+    // GAN draws its clusters by share instead, in no order).
     let cols = match (net.config().num_classes(), a.class) {
-        (Some(k), None) => k,
+        (Some(k), None) if net.config().cluster_prior().is_none() => k,
         _ => (a.n as f64).sqrt().ceil() as usize,
     };
     samples_png(net, &values, cols)?.save_png(&a.out)?;
