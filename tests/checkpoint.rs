@@ -211,3 +211,81 @@ fn atomic_save_replaces_the_file_and_leaves_no_temporary() {
         .unwrap();
     assert!(e.to_string().contains("absent.safetensors"));
 }
+
+/// `latentlab export --without-discriminator`: a GAN file without its discriminator samples
+/// exactly as the full one, is smaller, says what it lacks, and refuses to judge or train.
+#[test]
+fn a_gan_exported_without_its_discriminator_samples_the_same_and_refuses_to_judge_or_train() {
+    let full_bytes = common::shipped("cdcgan-mnist");
+    let full = checkpoint::from_bytes(&full_bytes, &Device::Cpu).unwrap();
+    let mut lean = checkpoint::from_bytes(&full_bytes, &Device::Cpu).unwrap();
+    lean.network.drop_discriminator().unwrap();
+    let bytes = checkpoint::to_bytes(
+        &lean.network,
+        &lean.data,
+        lean.train.as_ref(),
+        &[],
+        DType::F16,
+    )
+    .unwrap();
+    assert!(
+        bytes.len() * 100 < full_bytes.len() * 85,
+        "{} vs {}",
+        bytes.len(),
+        full_bytes.len()
+    );
+    let meta = checkpoint::read_metadata(&bytes).unwrap();
+    assert!(meta.without_discriminator);
+    assert!(meta
+        .tensors
+        .iter()
+        .all(|(n, _, _)| n.starts_with("generator.")));
+    let loaded = checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap();
+    let draw = |net: &latentlab::Network| {
+        let (x, _) = net.sample(20, &mut Rng::new(4), 1.0, None).unwrap();
+        x.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+    };
+    assert_eq!(draw(&loaded.network), draw(&full.network));
+    assert!(!loaded.network.capabilities(&loaded.data).has_discriminator);
+    assert!(full.network.capabilities(&full.data).has_discriminator);
+    let x = Tensor::zeros((2, 1, 28, 28), DType::F32, &Device::Cpu).unwrap();
+    let e = loaded.network.discriminate(&x, Some(&[1, 2])).unwrap_err();
+    assert!(e.to_string().contains("without its discriminator"), "{e}");
+    let e = Session::from_checkpoint(loaded).err().unwrap().to_string();
+    assert!(e.contains("cannot be trained"), "{e}");
+
+    // The mark and the tensors must agree, and the mark must be one we know.
+    let retag = |from: &str, to: Option<&str>, bytes: &[u8]| {
+        let st = safetensors::SafeTensors::deserialize(bytes).unwrap();
+        let (_, header) = safetensors::SafeTensors::read_metadata(bytes).unwrap();
+        let mut meta = header.metadata().clone().unwrap();
+        assert!(from.is_empty() || meta.remove(from).is_some());
+        if let Some(v) = to {
+            meta.insert("latentlab.without".into(), v.into());
+        }
+        let views: Vec<(String, safetensors::tensor::TensorView)> = st.tensors();
+        safetensors::serialize(views, Some(meta)).unwrap()
+    };
+    let unmarked = retag("latentlab.without", None, &bytes);
+    let e = checkpoint::from_bytes(&unmarked, &Device::Cpu)
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string().contains("missing tensor `discriminator."),
+        "{e}"
+    );
+    let marked_full = retag("", Some("discriminator"), &full_bytes);
+    let e = checkpoint::from_bytes(&marked_full, &Device::Cpu)
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string().contains("unexpected tensor `discriminator."),
+        "{e}"
+    );
+    let odd = retag("", Some("encoder"), &bytes);
+    let e = checkpoint::from_bytes(&odd, &Device::Cpu).err().unwrap();
+    assert!(e.to_string().contains("only \"discriminator\""), "{e}");
+    let mut vae =
+        checkpoint::from_bytes(&common::shipped("vae-mnist-conv16"), &Device::Cpu).unwrap();
+    assert!(vae.network.drop_discriminator().is_err());
+}

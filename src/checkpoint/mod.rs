@@ -32,6 +32,8 @@ const KEY_FORMAT: &str = "latentlab.format";
 const KEY_MODEL: &str = "latentlab.model";
 const KEY_DATA: &str = "latentlab.data";
 const KEY_TRAIN: &str = "latentlab.train";
+/// Present (value `discriminator`) when a GAN or VAE-GAN was saved without its discriminator.
+const KEY_WITHOUT: &str = "latentlab.without";
 
 /// A loaded checkpoint.
 pub struct Checkpoint {
@@ -53,6 +55,9 @@ pub struct Metadata {
     pub train: Option<TrainInfo>,
     /// `(name, dtype, shape)` of every tensor, sorted by name.
     pub tensors: Vec<(String, String, Vec<usize>)>,
+    /// The file leaves the discriminator out (`latentlab export --without-discriminator`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub without_discriminator: bool,
 }
 
 impl Metadata {
@@ -111,6 +116,9 @@ pub fn to_bytes(
     if let Some(t) = train {
         meta.insert(KEY_TRAIN.to_string(), serde_json::to_string(t)?);
     }
+    if net.is_without_discriminator() {
+        meta.insert(KEY_WITHOUT.to_string(), "discriminator".to_string());
+    }
     safetensors::serialize(tensors, Some(meta))
         .map_err(|e| Error::Checkpoint(format!("cannot serialize: {e}")))
 }
@@ -162,6 +170,15 @@ pub fn read_metadata(bytes: &[u8]) -> Result<Metadata> {
         .map_err(|e| Error::Checkpoint(format!("the metadata contradicts itself: {e}")))?;
     crate::budget::check_model(&model)?;
     let train: Option<TrainInfo> = json_entry(&meta, KEY_TRAIN)?;
+    let without_discriminator = match meta.get(KEY_WITHOUT).map(String::as_str) {
+        None => false,
+        Some("discriminator") => true,
+        Some(other) => {
+            return Err(Error::Checkpoint(format!(
+                "metadata `{KEY_WITHOUT}` is {other:?}; only \"discriminator\" can be left out"
+            )))
+        }
+    };
     let st = SafeTensors::deserialize(bytes)
         .map_err(|e| Error::Checkpoint(format!("corrupt or truncated tensor data: {e}")))?;
     let mut tensors: Vec<(String, String, Vec<usize>)> = st
@@ -182,6 +199,7 @@ pub fn read_metadata(bytes: &[u8]) -> Result<Metadata> {
         data,
         train,
         tensors,
+        without_discriminator,
     })
 }
 
@@ -207,7 +225,7 @@ pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<Checkpoint> {
         .filter(|(n, _)| n.starts_with("optim."))
         .map(|(n, t)| (n.clone(), t.clone()))
         .collect();
-    let network = Network::from_tensors(meta.model, &tensors, device)?;
+    let network = Network::from_tensors(meta.model, &tensors, device, !meta.without_discriminator)?;
     Ok(Checkpoint {
         network,
         data: meta.data,

@@ -5,7 +5,7 @@
 use candle::Tensor;
 use serde::Serialize;
 
-use super::{Model, Network};
+use super::Network;
 use crate::config::{Arch, ModelConfig, ModelKind};
 use crate::data::{DataInfo, Toy};
 use crate::latent;
@@ -60,7 +60,7 @@ impl Network {
         ModelCard {
             kind: cfg.kind(),
             has_encoder: self.model().vae().is_some(),
-            has_discriminator: matches!(self.model(), Model::Gan(_) | Model::VaeGan(_)),
+            has_discriminator: self.has_discriminator(),
             is_image: shape.len() == 3,
             is_points,
             latent_dim: cfg.latent_dim(),

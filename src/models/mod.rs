@@ -81,7 +81,12 @@ pub struct Network {
     model: Model,
     device: Device,
     phase: Phase,
+    /// Set by [`Self::drop_discriminator`]: the discriminator's variables are gone.
+    without_discriminator: bool,
 }
+
+/// The name prefix of every discriminator variable (GAN and VAE-GAN).
+const DISCRIMINATOR: &str = "discriminator.";
 
 impl Network {
     /// The model's variables as built (not yet initialized from our RNG).
@@ -101,6 +106,7 @@ impl Network {
             model,
             device: device.clone(),
             phase,
+            without_discriminator: false,
         })
     }
 
@@ -111,15 +117,21 @@ impl Network {
         Ok(net)
     }
 
-    /// A model whose every variable is taken from `tensors` (converted to f32 on `device`).
-    /// A missing tensor, a wrong shape or a non-finite value is an error naming it; extra
-    /// tensors are an error too unless their name starts with `optim.` (optimizer state).
+    /// A model whose every variable is taken from `tensors` (converted to f32 on `device`);
+    /// without `discriminator`, one exported without its discriminator
+    /// ([`Self::drop_discriminator`]). A missing tensor, a wrong shape or a non-finite value is
+    /// an error naming it; extra tensors are an error too unless their name starts with
+    /// `optim.` (optimizer state).
     pub fn from_tensors(
         config: ModelConfig,
         tensors: &HashMap<String, Tensor>,
         device: &Device,
+        discriminator: bool,
     ) -> Result<Self> {
-        let net = Self::build(config, device)?;
+        let mut net = Self::build(config, device)?;
+        if !discriminator {
+            net.drop_discriminator()?;
+        }
         {
             let vars = net.varmap.data().lock().expect("varmap lock poisoned");
             let mut names: Vec<&String> = vars.keys().collect();
@@ -192,6 +204,33 @@ impl Network {
 
     pub fn is_frozen(&self) -> bool {
         self.phase.frozen()
+    }
+
+    /// Forgets the discriminator of a GAN or VAE-GAN for deployment: sampling, encoding and
+    /// decoding need only the other networks, and the checkpoint written from here on leaves
+    /// its variables out (a third of a conditional DCGAN's). Judging samples and training are
+    /// errors from then on. An error for a model without a discriminator.
+    pub fn drop_discriminator(&mut self) -> Result<()> {
+        if !matches!(self.model, Model::Gan(_) | Model::VaeGan(_)) {
+            return Err(Error::Argument(format!(
+                "a {} has no discriminator to leave out",
+                self.config.kind()
+            )));
+        }
+        let mut vars = self.varmap.data().lock().expect("varmap lock poisoned");
+        vars.retain(|name, _| !name.starts_with(DISCRIMINATOR));
+        self.without_discriminator = true;
+        Ok(())
+    }
+
+    /// Whether the model has a discriminator it can use: a GAN's or VAE-GAN's, unless dropped.
+    pub fn has_discriminator(&self) -> bool {
+        matches!(self.model, Model::Gan(_) | Model::VaeGan(_)) && !self.without_discriminator
+    }
+
+    /// Whether [`Self::drop_discriminator`] left the discriminator out.
+    pub fn is_without_discriminator(&self) -> bool {
+        self.without_discriminator
     }
 
     /// Every variable by name, sorted by name.
@@ -417,6 +456,11 @@ impl Network {
     /// - `x`: `[B, *sample_shape]` in data space → `[B]`
     pub fn discriminate(&self, x: &Tensor, labels: Option<&[u32]>) -> Result<Tensor> {
         let b = x.dim(0)?;
+        if self.without_discriminator {
+            return Err(Error::Argument(
+                "this model was exported without its discriminator".into(),
+            ));
+        }
         budget::check_batch(&self.config, "judging", b)?;
         let (d, x, pack) = match &self.model {
             Model::Gan(g) => (

@@ -34,6 +34,13 @@ pub trait Trainer: Send {
 
 /// The trainer for `net`'s kind.
 pub fn trainer_for(net: &Network, train: &TrainConfig) -> Result<Box<dyn Trainer>> {
+    if net.is_without_discriminator() {
+        return Err(Error::Argument(
+            "this model was exported without its discriminator and cannot be trained; resume \
+             from the full checkpoint"
+                .into(),
+        ));
+    }
     if net.is_frozen() {
         return Err(Error::Argument(
             "this network is frozen for inference (Network::freeze) and cannot be trained".into(),

@@ -96,6 +96,7 @@ fn describe(net: &Network, data: &DataInfo, train: Option<&TrainInfo>) -> Result
             .into_iter()
             .map(|(n, t)| (n, "f32".to_string(), t.dims().to_vec()))
             .collect(),
+        without_discriminator: net.is_without_discriminator(),
     };
     let mut v = serde_json::to_value(&meta)?;
     // The capabilities (kind, has_encoder, is_image, view_bounds, …) at the top level.

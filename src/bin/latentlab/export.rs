@@ -1,5 +1,5 @@
 //! `latentlab export`: a checkpoint rewritten for deployment (another dtype, optimizer state
-//! dropped unless kept).
+//! dropped unless kept, the discriminator left out if asked).
 
 use std::path::PathBuf;
 
@@ -15,8 +15,12 @@ pub struct ExportArgs {
     #[arg(long, value_enum, default_value = "f16")]
     dtype: DtypeArg,
     /// Keep the optimizer moments (for resuming); dropped by default.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "without_discriminator")]
     keep_optimizer: bool,
+    /// GAN, VAE-GAN: leave the discriminator out. Sampling, encoding and decoding do not need
+    /// it; the file then cannot judge samples (the page's heat map) or train.
+    #[arg(long)]
+    without_discriminator: bool,
     #[arg(long)]
     out: PathBuf,
 }
@@ -39,7 +43,10 @@ impl From<DtypeArg> for DType {
 }
 
 pub fn run(a: ExportArgs) -> Result<()> {
-    let ckpt = checkpoint::load_file(&a.file, &Device::Cpu)?;
+    let mut ckpt = checkpoint::load_file(&a.file, &Device::Cpu)?;
+    if a.without_discriminator {
+        ckpt.network.drop_discriminator()?;
+    }
     let optim: Vec<_> = if a.keep_optimizer {
         let mut v: Vec<_> = ckpt.optimizer.into_iter().collect();
         v.sort_by(|x, y| x.0.cmp(&y.0));
