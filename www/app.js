@@ -68,8 +68,8 @@ let loadToken = 0;
 const select = $('model-select');
 
 function describeModel(i) {
-  // An InfoGAN's summary already names its codes ("10 InfoGAN codes").
-  // An InfoGAN's and a self-conditioned GAN's summary already name their codes or clusters.
+  // An InfoGAN's and a self-conditioned GAN's summaries already name their codes or clusters
+  // ("10 InfoGAN codes", "50 clusters").
   const cond = i.num_classes && !i.info_codes && !i.clusters ? ` · conditional on ${i.num_classes} classes` : '';
   $('meta-summary').textContent = `${i.summary}${cond}`;
   $('meta-params').textContent = `${fmtCount(i.parameters)}${i.bytes ? ` (${fmtBytes(i.bytes)} file)` : ''}`;

@@ -94,41 +94,48 @@ test('the sample grid is not blank and changes with the seed', async () => {
     const t = await tileStats(page, '#sample-canvas', i, { cols: 8 });
     assert.ok(t.variance > 100, `tile ${i} variance ${t.variance}`);
   }
+  // The grid on the canvas is the one the status names: a render of an earlier choice may
+  // still be in flight when the next is asked for (filling the seed field can fire `change`
+  // too), and its completion alone must not pass for the next one's.
+  const drawn = async (before, seed, T) => {
+    await waitRendered(page, '#sample-canvas', before);
+    await page.waitForFunction(
+      ([s, t]) => document.getElementById('sample-status').textContent.includes(`seed ${s} · T = ${t}`),
+      [String(seed), T],
+    );
+    return canvasStats(page, '#sample-canvas');
+  };
   // A typed seed…
   let before = await rendered(page, '#sample-canvas');
   await page.locator('#sample-seed').fill('2');
   await page.locator('#sample-seed').dispatchEvent('change');
-  await waitRendered(page, '#sample-canvas', before);
-  const b = await canvasStats(page, '#sample-canvas');
+  const b = await drawn(before, 2, '1.00');
   assert.notEqual(b.hash, a.hash, 'seed 2 draws other samples');
   assert.ok(b.variance > 500);
-  assert.match(await page.locator('#sample-status').textContent(), /seed 2\b/);
   // …and the button.
   before = await rendered(page, '#sample-canvas');
   await page.locator('#sample-new-seed').click();
-  await waitRendered(page, '#sample-canvas', before);
-  const c = await canvasStats(page, '#sample-canvas');
+  const c = await drawn(before, await page.locator('#sample-seed').inputValue(), '1.00');
   assert.notEqual(c.hash, b.hash);
   // Same seed, same samples.
   before = await rendered(page, '#sample-canvas');
   await page.locator('#sample-seed').fill('1');
   await page.locator('#sample-seed').dispatchEvent('change');
-  await waitRendered(page, '#sample-canvas', before);
-  assert.equal((await canvasStats(page, '#sample-canvas')).hash, a.hash, 'seed 1 again gives the first grid');
+  assert.equal((await drawn(before, 1, '1.00')).hash, a.hash, 'seed 1 again gives the first grid');
   // Temperature 0 puts every z at the origin: 64 copies of one image.
   before = await rendered(page, '#sample-canvas');
   await page.locator('#sample-temp').evaluate((e) => {
     e.value = '0';
     e.dispatchEvent(new Event('input', { bubbles: true }));
   });
-  await waitRendered(page, '#sample-canvas', before);
+  await drawn(before, 1, '0.00');
   assert.ok((await tileDiff('#sample-canvas', 0, 63, { cols: 8, w: 28, h: 28, gap: 1 })) < 1, 'T = 0: identical tiles');
   before = await rendered(page, '#sample-canvas');
   await page.locator('#sample-temp').evaluate((e) => {
     e.value = '1';
     e.dispatchEvent(new Event('input', { bubbles: true }));
   });
-  await waitRendered(page, '#sample-canvas', before);
+  await drawn(before, 1, '1.00');
 });
 
 test('the interpolation strip renders, its frames differ, and the slider scrubs', async () => {
