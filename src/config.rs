@@ -254,6 +254,10 @@ fn one_usize() -> usize {
     1
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// The kind names as they appear in JSON and on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -525,6 +529,10 @@ pub struct TrainConfig {
     /// `optimizer`'s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub d_lr: Option<f64>,
+    /// VAE only: the KL term's weight rises linearly from β/N at the first step to β at step
+    /// N ("deterministic warm-up", Sønderby et al. 2016); 0 gives β from the start.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub kl_warmup: u64,
     pub seed: u64,
 }
 
@@ -610,6 +618,7 @@ impl Default for TrainConfig {
             gan_loss: GanLoss::default(),
             lr_schedule: LrSchedule::default(),
             d_lr: None,
+            kl_warmup: 0,
             seed: 0,
         }
     }
@@ -646,6 +655,17 @@ impl TrainConfig {
             if !(d_lr > 0.0 && d_lr.is_finite()) {
                 return Err(Error::Config(format!("d_lr must be > 0, got {d_lr}")));
             }
+        }
+        if self.kl_warmup > 0 && !(matches!(model, ModelConfig::Vae(_)) && self.iwae_k == 1) {
+            return Err(Error::Config(format!(
+                "a KL warm-up weighs the ELBO's KL term, which a {}{} does not train on",
+                model.kind(),
+                if self.iwae_k > 1 {
+                    " on the IWAE bound"
+                } else {
+                    ""
+                }
+            )));
         }
         if let ModelConfig::Gan(g) = model {
             if !self.batch_size.is_multiple_of(g.pack) {

@@ -308,6 +308,9 @@ pub struct TrainSpec {
     /// GAN, VAE-GAN: the discriminator's learning rate, when not `lr`.
     #[serde(default)]
     pub d_lr: Option<f64>,
+    /// VAE: steps over which the KL term's weight rises to β (none by default).
+    #[serde(default)]
+    pub kl_warmup: Option<u64>,
     #[serde(default)]
     pub seed: u64,
 }
@@ -338,6 +341,7 @@ impl TrainSpec {
             gan_update: None,
             gan_loss: None,
             d_lr: None,
+            kl_warmup: None,
             seed: 0,
         }
     }
@@ -360,6 +364,7 @@ impl TrainSpec {
             gan_loss: self.gan_loss.unwrap_or_default(),
             lr_schedule: self.lr_schedule.unwrap_or_default(),
             d_lr: self.d_lr,
+            kl_warmup: self.kl_warmup.unwrap_or(0),
             seed: self.seed,
         }
     }

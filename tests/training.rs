@@ -118,6 +118,64 @@ fn iwae_training_reports_the_bound() {
 }
 
 #[test]
+fn kl_warm_up_raises_the_kl_weight_linearly_to_beta_and_resumes_where_it_stopped() {
+    let data = common::mnist(Split::Train, 256);
+    let train = TrainConfig {
+        kl_warmup: 4,
+        ..train_config(32, 0)
+    };
+    let mut s = session(common::tiny_vae(4, None), train, &data);
+    let step = |s: &mut Session, t: u64| {
+        let m = s.train_steps(&data, 1).unwrap();
+        let w = m.get("kl_weight").unwrap();
+        assert_eq!(w, t.min(4) as f32 / 4.0, "step {t}");
+        let (loss, recon, kl) = (
+            m.get("loss").unwrap(),
+            m.get("recon").unwrap(),
+            m.get("kl").unwrap(),
+        );
+        assert!(
+            (loss - (recon + w * kl)).abs() <= 1e-4 * loss.abs(),
+            "step {t}: {}",
+            m.line()
+        );
+    };
+    for t in 1..=2 {
+        step(&mut s, t);
+    }
+    // The weight comes from the optimizer's step count, which a checkpoint keeps.
+    let info = s.train_info("cpu", "t".into(), 0.0);
+    let bytes = s.to_bytes(&info, SaveOptions::default()).unwrap();
+    let mut s =
+        Session::from_checkpoint(checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap()).unwrap();
+    for t in 3..=6 {
+        step(&mut s, t);
+    }
+}
+
+#[test]
+fn kl_warm_up_is_refused_where_no_kl_term_is_trained() {
+    let data = common::mnist(Split::Train, 64);
+    let gan = ModelSpec::new(ModelKind::Gan).build(&data.info).unwrap();
+    let warm = TrainConfig {
+        kl_warmup: 10,
+        ..train_config(32, 0)
+    };
+    let err = warm.validate(&gan).unwrap_err().to_string();
+    assert!(err.contains("KL warm-up") && err.contains("gan"), "{err}");
+    let iwae = TrainConfig {
+        iwae_k: 5,
+        ..warm.clone()
+    };
+    let err = iwae
+        .validate(&common::tiny_vae(4, None))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("IWAE bound"), "{err}");
+    assert!(warm.validate(&common::tiny_vae(4, None)).is_ok());
+}
+
+#[test]
 fn gan_on_the_ring_trains_with_pacgan_packing() {
     let data = Dataset::toy(Toy::Ring8, 2000, &mut Rng::new(0)).unwrap();
     let spec = ModelSpec {

@@ -14,6 +14,7 @@ pub struct VaeTrainer {
     opt: Adam,
     beta: f64,
     iwae_k: usize,
+    kl_warmup: u64,
 }
 
 impl VaeTrainer {
@@ -27,7 +28,18 @@ impl VaeTrainer {
             opt: Adam::new(net.vars_with_prefix(&["encoder.", "decoder."]), opt)?,
             beta: cfg.beta,
             iwae_k: train.iwae_k,
+            kl_warmup: train.kl_warmup,
         })
+    }
+
+    /// The KL term's weight in the coming step: β, or during a warm-up of N steps β·t/N at
+    /// the t-th step (counted by the optimizer, so a resumed run goes on where it stopped).
+    fn kl_weight(&self) -> f64 {
+        if self.kl_warmup == 0 {
+            return self.beta;
+        }
+        let t = self.opt.steps() + 1;
+        self.beta * (t.min(self.kl_warmup) as f64 / self.kl_warmup as f64)
     }
 }
 
@@ -58,12 +70,16 @@ impl Trainer for VaeTrainer {
                     reconstruction_nll(&vae.decode_raw(&z, y.as_ref())?, x, vae.likelihood())?
                         .mean_all()?;
                 let kl = kl_standard_normal(&mu, &logvar)?.mean_all()?;
-                let loss = (&recon + (&kl * self.beta)?)?;
+                let weight = self.kl_weight();
+                let loss = (&recon + (&kl * weight)?)?;
                 let (r, k) = (recon.to_scalar::<f32>()?, kl.to_scalar::<f32>()?);
                 m.push("loss", loss.to_scalar()?);
                 m.push("recon", r);
                 m.push("kl", k);
                 m.push("elbo", -(r + k));
+                if self.kl_warmup > 0 {
+                    m.push("kl_weight", weight as f32);
+                }
                 loss
             }
             (true, k) => {

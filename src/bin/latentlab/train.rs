@@ -112,6 +112,10 @@ pub struct TrainArgs {
     /// VAE: train on the IWAE bound with K importance samples.
     #[arg(long, default_value_t = TrainSpec::DEFAULT_IWAE_K)]
     iwae_k: usize,
+    /// VAE: raise the KL term's weight linearly to β over the first N steps (Sønderby et al.
+    /// 2016's warm-up)
+    #[arg(long, value_name = "N")]
+    kl_warmup: Option<u64>,
     /// GAN: discriminator steps per generator step.
     #[arg(long, default_value_t = TrainSpec::DEFAULT_D_STEPS)]
     d_steps: usize,
@@ -232,6 +236,7 @@ impl TrainArgs {
             }),
             binarize: self.binarize,
             iwae_k: Some(self.iwae_k),
+            kl_warmup: self.kl_warmup,
             d_steps: Some(self.d_steps),
             gan_update: self.gan_update.map(|u| match u {
                 GanUpdateArg::Alternating => GanUpdate::Alternating,
