@@ -266,6 +266,59 @@ impl ModelSpec {
         }
     }
 
+    /// The spec that builds `config` again (on the data it was built for): every choice the
+    /// config holds made explicit. A resumed run compares the flags it is given with it.
+    pub fn of(config: &ModelConfig) -> Self {
+        let generative = |b: &Backbone| Self {
+            arch: Some(b.arch),
+            hidden: Some(b.hidden.clone()),
+            activation: Some(b.activation),
+            batch_norm: Some(b.batch_norm),
+            ..Self::new(config.kind())
+        };
+        let discriminator = |spec: Self, d: &Backbone| Self {
+            d_hidden: Some(d.hidden.clone()),
+            d_batch_norm: Some(d.batch_norm),
+            d_maxout: d.maxout,
+            d_spectral_norm: Some(d.spectral_norm),
+            ..spec
+        };
+        let vae = |c: &VaeConfig| Self {
+            latent_dim: Some(c.latent_dim),
+            likelihood: Some(c.likelihood),
+            beta: Some(c.beta),
+            init: Some(c.init),
+            conditional: c.num_classes.is_some(),
+            ..generative(&c.backbone)
+        };
+        match config {
+            ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => vae(c),
+            ModelConfig::Gan(c) => discriminator(
+                Self {
+                    latent_dim: Some(c.latent_dim),
+                    pack: Some(c.pack),
+                    init: Some(c.init),
+                    conditional: c.label_classes().is_some() && c.cluster_prior.is_none(),
+                    info_codes: c.info_codes(),
+                    cluster_classes: c.cluster_prior.as_ref().map(Vec::len),
+                    ..generative(&c.generator)
+                },
+                &c.discriminator,
+            ),
+            ModelConfig::VaeGan(c) => discriminator(
+                Self {
+                    gamma: Some(c.gamma),
+                    ..vae(&c.vae)
+                },
+                &c.discriminator,
+            ),
+            ModelConfig::Classifier(c) => Self {
+                init: Some(c.init),
+                ..generative(&c.backbone)
+            },
+        }
+    }
+
     /// The optimizer a kind trains with by default: Adam(1e-3) for likelihood models and the
     /// classifier, DCGAN's Adam(2e-4, β₁ = 0.5) for adversarial ones.
     pub fn default_optimizer(&self) -> AdamConfig {
@@ -367,6 +420,85 @@ impl TrainSpec {
             kl_warmup: self.kl_warmup.unwrap_or(0),
             seed: self.seed,
         }
+    }
+
+    /// The spec of a run that trains `model` with `train`, every choice explicit
+    /// ([`ModelSpec::of`]).
+    pub fn of(model: &ModelConfig, train: &TrainConfig) -> Self {
+        let adam = &train.optimizer;
+        Self {
+            model: ModelSpec::of(model),
+            batch_size: Some(train.batch_size),
+            lr: Some(adam.lr),
+            beta1: Some(adam.beta1),
+            weight_decay: Some(adam.weight_decay),
+            eps: Some(adam.eps),
+            lr_schedule: Some(train.lr_schedule),
+            binarize: train.dynamic_binarization,
+            iwae_k: Some(train.iwae_k),
+            d_steps: Some(train.d_steps),
+            gan_update: Some(train.gan_update),
+            gan_loss: Some(train.gan_loss),
+            d_lr: train.d_lr,
+            kl_warmup: Some(train.kl_warmup),
+            seed: train.seed,
+        }
+    }
+
+    /// The choices this spec makes (its `Some` fields, its switches that are on, its seed) that
+    /// `run` makes otherwise, each as `--flag value (the run's: value)`: what a resumed run
+    /// cannot take from flags. `run` is complete ([`Self::of`]); a choice that does not
+    /// apply to its kind counts as made otherwise.
+    pub fn disagreements(&self, run: &Self) -> Vec<String> {
+        fn show<T: Serialize>(v: &T) -> String {
+            match serde_json::to_string(v).unwrap_or_default().as_str() {
+                "true" => "on".into(),
+                "false" => "off".into(),
+                json => json.trim_matches(['"', '[', ']']).replace('_', "-"),
+            }
+        }
+        let mut out = Vec::new();
+        let mut compare = |flag: &str, given: Option<String>, had: Option<String>| {
+            if given.is_some() && given != had {
+                let had = had.unwrap_or_else(|| "none".into());
+                out.push(format!(
+                    "{flag} {} (the run's: {had})",
+                    given.unwrap_or_default()
+                ));
+            }
+        };
+        macro_rules! fields {
+            ($($flag:literal: $($field:ident).+),* $(,)?) => {$(
+                compare($flag, self.$($field).+.as_ref().map(show), run.$($field).+.as_ref().map(show));
+            )*};
+        }
+        let switch = |on: bool| on.then(|| show(&on));
+        compare(
+            "--model",
+            Some(show(&self.model.kind)),
+            Some(show(&run.model.kind)),
+        );
+        fields!(
+            "--arch": model.arch, "--latent-dim": model.latent_dim, "--hidden": model.hidden,
+            "--d-hidden": model.d_hidden, "--activation": model.activation,
+            "--likelihood": model.likelihood, "--beta": model.beta, "--gamma": model.gamma,
+            "--pack": model.pack, "--batch-norm": model.batch_norm,
+            "--d-batch-norm": model.d_batch_norm, "--d-maxout": model.d_maxout,
+            "--d-spectral-norm": model.d_spectral_norm, "--init": model.init,
+            "--info-codes": model.info_codes, "--cluster-classes": model.cluster_classes,
+            "--batch-size": batch_size, "--lr": lr, "--beta1": beta1,
+            "--weight-decay": weight_decay, "--adam-eps": eps, "--lr-schedule": lr_schedule,
+            "--iwae-k": iwae_k, "--d-steps": d_steps, "--gan-update": gan_update,
+            "--gan-loss": gan_loss, "--d-lr": d_lr, "--kl-warmup": kl_warmup,
+        );
+        compare(
+            "--conditional",
+            switch(self.model.conditional),
+            switch(run.model.conditional),
+        );
+        compare("--binarize", switch(self.binarize), switch(run.binarize));
+        compare("--seed", Some(show(&self.seed)), Some(show(&run.seed)));
+        out
     }
 
     /// `data` as this spec trains on it: labelled by its k-means clusters (seeded from the

@@ -4,25 +4,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn latentlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_latentlab"))
-        .args(args)
-        .current_dir(common::repo())
-        .output()
-        .expect("run latentlab")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = latentlab(args);
-    assert!(
-        out.status.success(),
-        "latentlab {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use common::{latentlab, ok};
 
 fn png_size(path: &Path) -> (u32, u32) {
     let bytes = std::fs::read(path).unwrap();

@@ -2,12 +2,33 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 use std::path::PathBuf;
+use std::process::{Command, Output};
 
 use latentlab::config::{Activation, Backbone, Likelihood, ModelConfig, VaeConfig, WeightInit};
 use latentlab::data::{DataInfo, Dataset, Split};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `latentlab ARGS…` run from the repository root.
+pub fn latentlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_latentlab"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("run latentlab")
+}
+
+/// The stdout of `latentlab ARGS…`, which must succeed.
+pub fn ok(args: &[&str]) -> String {
+    let out = latentlab(args);
+    assert!(
+        out.status.success(),
+        "latentlab {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// The first `n` MNIST training (or test) images. `pkg-scripts/fetch-data` lays them out;

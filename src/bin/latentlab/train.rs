@@ -8,8 +8,11 @@ use anyhow::{bail, Result};
 use clap::ValueEnum;
 
 use latentlab::checkpoint::{self, SaveOptions};
-use latentlab::config::{Activation, Arch, GanLoss, GanUpdate, Likelihood, LrSchedule, WeightInit};
-use latentlab::data::{Dataset, Split};
+use latentlab::config::{
+    Activation, Arch, GanLoss, GanUpdate, Likelihood, LrSchedule, ModelConfig, ModelKind,
+    TrainConfig, WeightInit,
+};
+use latentlab::data::{DataInfo, Dataset, Split};
 use latentlab::image::{self, Rgba};
 use latentlab::metrics::Metrics;
 use latentlab::spec::TrainSpec;
@@ -80,8 +83,9 @@ pub struct TrainArgs {
     epochs: Option<f64>,
     #[arg(long)]
     steps: Option<u64>,
-    #[arg(long, default_value_t = TrainSpec::DEFAULT_BATCH)]
-    batch_size: usize,
+    /// Samples per step (default 128).
+    #[arg(long)]
+    batch_size: Option<usize>,
     #[arg(long)]
     lr: Option<f64>,
     /// GAN, VAE-GAN: the discriminator's learning rate when it differs from --lr (Heusel et
@@ -90,8 +94,9 @@ pub struct TrainArgs {
     d_lr: Option<f64>,
     #[arg(long)]
     beta1: Option<f64>,
-    #[arg(long, default_value_t = TrainSpec::DEFAULT_WEIGHT_DECAY)]
-    weight_decay: f64,
+    /// Decoupled weight decay (AdamW; default 0, Adam).
+    #[arg(long)]
+    weight_decay: Option<f64>,
     /// Adam's ε (default 1e-8).
     #[arg(long)]
     adam_eps: Option<f64>,
@@ -109,24 +114,28 @@ pub struct TrainArgs {
     /// Draw binary pixels afresh per batch (images).
     #[arg(long)]
     binarize: bool,
-    /// VAE: train on the IWAE bound with K importance samples.
-    #[arg(long, default_value_t = TrainSpec::DEFAULT_IWAE_K)]
-    iwae_k: usize,
+    /// VAE: train on the IWAE bound with K importance samples (default 1, the ELBO).
+    #[arg(long)]
+    iwae_k: Option<usize>,
     /// VAE: raise the KL term's weight linearly to β over the first N steps (Sønderby et al.
     /// 2016's warm-up)
     #[arg(long, value_name = "N")]
     kl_warmup: Option<u64>,
-    /// GAN: discriminator steps per generator step.
-    #[arg(long, default_value_t = TrainSpec::DEFAULT_D_STEPS)]
-    d_steps: usize,
+    /// GAN: discriminator steps per generator step (default 1).
+    #[arg(long)]
+    d_steps: Option<usize>,
     /// Use only the first N training samples (images) or draw N points (toys).
     #[arg(long)]
     train_size: Option<usize>,
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    /// Seeds the weights, the noise, the shuffle and the 2-D points (default 0; a resumed run
+    /// keeps its own).
+    #[arg(long)]
+    seed: Option<u64>,
     #[arg(long, default_value = "cpu")]
     device: String,
-    /// Continue a run from its checkpoint (weights, optimizer moments, step, RNG).
+    /// Continue a run from its checkpoint (weights, optimizer moments, step, RNG, data). The
+    /// model and training flags may repeat the run's choices but not change them; --lr and
+    /// --train-size may.
     #[arg(long)]
     resume: Option<PathBuf>,
     /// Write a checkpoint every N steps (atomically, to --out).
@@ -189,7 +198,7 @@ enum LikelihoodArg {
 
 impl TrainArgs {
     /// The spec the flags describe (for a fresh run).
-    fn spec(&self, kind: KindArg) -> TrainSpec {
+    fn spec(&self, kind: ModelKind) -> TrainSpec {
         TrainSpec {
             model: ModelSpec {
                 arch: self.arch.map(|x| match x {
@@ -222,22 +231,22 @@ impl TrainArgs {
                 conditional: self.conditional,
                 info_codes: self.info_codes,
                 cluster_classes: self.cluster_classes,
-                ..ModelSpec::new(kind.into())
+                ..ModelSpec::new(kind)
             },
-            batch_size: Some(self.batch_size),
+            batch_size: self.batch_size,
             lr: self.lr,
             d_lr: self.d_lr,
             beta1: self.beta1,
-            weight_decay: Some(self.weight_decay),
+            weight_decay: self.weight_decay,
             eps: self.adam_eps,
             lr_schedule: self.lr_schedule.map(|s| match s {
                 LrScheduleArg::Constant => LrSchedule::Constant,
                 LrScheduleArg::Burda => LrSchedule::Burda,
             }),
             binarize: self.binarize,
-            iwae_k: Some(self.iwae_k),
+            iwae_k: self.iwae_k,
             kl_warmup: self.kl_warmup,
-            d_steps: Some(self.d_steps),
+            d_steps: self.d_steps,
             gan_update: self.gan_update.map(|u| match u {
                 GanUpdateArg::Alternating => GanUpdate::Alternating,
                 GanUpdateArg::Simultaneous => GanUpdate::Simultaneous,
@@ -246,25 +255,27 @@ impl TrainArgs {
                 GanLossArg::Standard => GanLoss::Standard,
                 GanLossArg::Hinge => GanLoss::Hinge,
             }),
-            seed: self.seed,
+            seed: self.seed.unwrap_or_default(),
         }
     }
 
     /// The session to train and its data: resumed from `--resume`, or fresh from the flags.
     fn session(&self) -> Result<(Session, Dataset)> {
         let dev = device(&self.device)?;
-        let open = |name: &str| {
-            Dataset::open(
-                name,
-                Split::Train,
-                self.train_size,
-                &self.data_dir,
-                self.seed,
-            )
+        let open = |name: &str, size: Option<usize>, seed: u64| {
+            Dataset::open(name, Split::Train, size, &self.data_dir, seed)
         };
         if let Some(path) = &self.resume {
             let ckpt = checkpoint::load_file(path, &dev)?;
-            let data = open(&ckpt.data.name)?.labelled_like(&ckpt.data)?;
+            let (size, seed) = match &ckpt.train {
+                Some(train) => {
+                    self.refuse_changes(path, ckpt.network.config(), &ckpt.data, &train.config)?;
+                    let run_size = train.batcher.as_ref().map(|b| b.len);
+                    (self.train_size.or(run_size), train.config.seed)
+                }
+                None => (self.train_size, 0),
+            };
+            let data = open(&ckpt.data.name, size, seed)?.labelled_like(&ckpt.data)?;
             let mut s = Session::from_checkpoint(ckpt)?;
             if let Some(lr) = self.lr {
                 s.set_lr(lr)?;
@@ -274,9 +285,39 @@ impl TrainArgs {
         let (Some(kind), Some(name)) = (self.model, self.dataset.as_deref()) else {
             bail!("--model and --dataset are required without --resume");
         };
-        let spec = self.spec(kind);
-        let data = spec.prepare_data(open(name)?)?;
+        let spec = self.spec(kind.into());
+        let data = spec.prepare_data(open(name, self.train_size, spec.seed)?)?;
         Ok((spec.start(&data.info, &dev)?, data))
+    }
+
+    /// An error naming the flags that would change the run `path` holds: a resumed run keeps
+    /// its model, data, optimizer and seed (only `--lr` and `--train-size` may differ).
+    fn refuse_changes(
+        &self,
+        path: &Path,
+        model: &ModelConfig,
+        data: &DataInfo,
+        train: &TrainConfig,
+    ) -> Result<()> {
+        let run = TrainSpec::of(model, train);
+        let given = TrainSpec {
+            lr: None,
+            seed: self.seed.unwrap_or(run.seed),
+            ..self.spec(self.model.map_or(run.model.kind, ModelKind::from))
+        };
+        let mut changes = given.disagreements(&run);
+        if let Some(name) = self.dataset.as_deref().filter(|n| *n != data.name) {
+            changes.insert(0, format!("--dataset {name} (the run's: {})", data.name));
+        }
+        if !changes.is_empty() {
+            bail!(
+                "{} resumes its own run, which these flags would change: {}. Drop them, or \
+                 start a new run without --resume",
+                path.display(),
+                changes.join(", ")
+            );
+        }
+        Ok(())
     }
 
     /// Steps to run: `--steps`, else `--epochs` (rounded up), else one epoch.
