@@ -105,6 +105,17 @@ fn absurd_arguments_are_errors_and_the_model_keeps_working() {
         "0 steps",
         "",
     );
+    // A class asked of a model without classes is refused, not ignored.
+    assert_err(
+        net.sample(2, &mut rng, 1.0, Some(3)),
+        "class of a VAE",
+        "class 3 asked of a vae without classes",
+    );
+    assert_err(
+        net.interpolate(&[0.0, 0.0], &[1.0, 1.0], 5, lerp, Some(3)),
+        "class of a VAE path",
+        "without classes",
+    );
     assert_err(net.latent_grid(0, 3.0, None), "side 0", "side");
     assert_err(net.latent_grid(8, f32::NAN, None), "NaN extent", "extent");
     assert_err(net.latent_grid(8, -1.0, None), "negative extent", "extent");

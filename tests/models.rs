@@ -66,7 +66,7 @@ fn generative_models_sample_decode_and_encode_with_the_right_shapes() {
                         &[1.0; 5],
                         7,
                         latentlab::latent::InterpolationMode::Slerp,
-                        Some(3),
+                        conditional.then_some(3),
                     )
                     .unwrap();
                 assert_eq!(frames.dims(), &[7, 1, 28, 28], "{what}");

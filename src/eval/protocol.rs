@@ -212,7 +212,7 @@ fn frechet(
         let len = (n - chunk).min(500);
         let (x, _) = net.sample(len, rng, 1.0, None)?;
         generated.push(x);
-        labels.extend(net.sample_labels(len, None).unwrap_or_default());
+        labels.extend(net.sample_labels(len, None)?.unwrap_or_default());
     }
     let (gen_g, gen) = fit(&Tensor::cat(&generated, 0)?)?;
     let k = clf.config().num_classes().unwrap_or(0);

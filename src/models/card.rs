@@ -115,10 +115,7 @@ impl Network {
             (side * side, 2),
             self.device(),
         )?;
-        let labels = self
-            .config()
-            .num_classes()
-            .map(|_| vec![class.unwrap_or(0); side * side]);
+        let labels = self.fixed_labels(side * side, class)?;
         self.decode(&z, labels.as_deref())
     }
 }

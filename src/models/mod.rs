@@ -380,22 +380,38 @@ impl Network {
         }
         // Before the codes are drawn.
         budget::check_decode("samples", n, self.sample_len(), l)?;
+        let labels = self.sample_labels(n, class)?;
         let z = rng.normal_tensor(&[n, l], temperature, &self.device)?;
-        let labels = self.sample_labels(n, class);
         let x = self.decode(&z, labels.as_deref())?;
         Ok((x, z))
     }
 
     /// The classes [`Self::sample`] draws `n` samples for: `class` for every one, else
     /// `0, 1, …, K−1, 0, …`, or for a self-conditioned GAN its clusters in proportion to their
-    /// shares ([`clusters::stratified_labels`]); `None` for an unconditional model.
-    pub fn sample_labels(&self, n: usize, class: Option<u32>) -> Option<Vec<u32>> {
-        let k = self.config.num_classes()?;
-        Some(match (class, self.config.cluster_prior()) {
-            (Some(c), _) => vec![c; n],
-            (None, Some(prior)) => clusters::stratified_labels(n, prior),
-            (None, None) => (0..n).map(|i| (i % k) as u32).collect(),
-        })
+    /// shares ([`clusters::stratified_labels`]); `None` for an unconditional model, which
+    /// refuses a `class`.
+    pub fn sample_labels(&self, n: usize, class: Option<u32>) -> Result<Option<Vec<u32>>> {
+        let (Some(k), None) = (self.config.num_classes(), class) else {
+            return self.fixed_labels(n, class);
+        };
+        Ok(Some(match self.config.cluster_prior() {
+            Some(prior) => clusters::stratified_labels(n, prior),
+            None => (0..n).map(|i| (i % k) as u32).collect(),
+        }))
+    }
+
+    /// `n` labels of `class` (0 if none is given) for a model with classes; `None` for one
+    /// without, which refuses a `class` rather than ignore it.
+    pub(crate) fn fixed_labels(&self, n: usize, class: Option<u32>) -> Result<Option<Vec<u32>>> {
+        match (self.config.num_classes(), class) {
+            (None, Some(c)) => Err(Error::Argument(format!(
+                "class {c} asked of a {} without classes: only a conditional model, an InfoGAN \
+                 or a self-conditioned GAN draws a class",
+                self.config.kind()
+            ))),
+            (None, None) => Ok(None),
+            (Some(_), c) => Ok(Some(vec![c.unwrap_or(0); n])),
+        }
     }
 
     /// Posterior mean and log-variance (the autoencoder returns its code and no log-variance).
@@ -420,7 +436,8 @@ impl Network {
         vae.encode(x, y.as_ref())
     }
 
-    /// Decoded frames along a path from `a` to `b` in latent space.
+    /// Decoded frames along a path from `a` to `b` in latent space, of class `class` (0 if
+    /// none is given) for a model with classes.
     ///
     /// # Shapes
     /// - `a`, `b`: `[L]` → `[steps, *sample_shape]`
@@ -442,10 +459,7 @@ impl Network {
         }
         budget::check_decode("interpolation frames", steps, self.sample_len(), l)?;
         let z = Tensor::from_vec(latent::path(a, b, steps, mode)?, (steps, l), &self.device)?;
-        let labels = self
-            .config
-            .num_classes()
-            .map(|_| vec![class.unwrap_or(0); steps]);
+        let labels = self.fixed_labels(steps, class)?;
         self.decode(&z, labels.as_deref())
     }
 

@@ -61,7 +61,8 @@ impl LatentModel {
     }
 
     /// `n` samples in data space, flattened (`n × sample_len` values). Same seed, same
-    /// samples as `latentlab sample --seed`.
+    /// samples as `latentlab sample --seed`. `class` only for a model with classes (an
+    /// error otherwise).
     pub fn sample(
         &self,
         n: usize,
@@ -78,7 +79,7 @@ impl LatentModel {
     #[wasm_bindgen(js_name = sampleLabels)]
     pub fn sample_labels(&self, n: usize, class: Option<u32>) -> Result<Option<Vec<u32>>, JsError> {
         crate::budget::check_rows("labels", n, 1)?;
-        Ok(self.ckpt.network.sample_labels(n, class))
+        Ok(self.ckpt.network.sample_labels(n, class)?)
     }
 
     /// Latent codes (`B × latent_dim`) → data-space samples. `labels` (one per code) for
@@ -135,7 +136,7 @@ impl LatentModel {
 
     /// The decoded `side × side` grid of a 2-D latent space over `[-extent, extent]²`, row 0
     /// at the top (the points are `latentGridPoints(side, extent)`); `class` for conditional
-    /// models.
+    /// models (an error for others).
     #[wasm_bindgen(js_name = latentGrid)]
     pub fn latent_grid(
         &self,
