@@ -292,7 +292,12 @@ impl ModelSpec {
             ..generative(&c.backbone)
         };
         match config {
-            ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => vae(c),
+            // An autoencoder has no KL term to weigh.
+            ModelConfig::Autoencoder(c) => Self {
+                beta: None,
+                ..vae(c)
+            },
+            ModelConfig::Vae(c) => vae(c),
             ModelConfig::Gan(c) => discriminator(
                 Self {
                     latent_dim: Some(c.latent_dim),
@@ -423,9 +428,13 @@ impl TrainSpec {
     }
 
     /// The spec of a run that trains `model` with `train`, every choice explicit
-    /// ([`ModelSpec::of`]).
+    /// ([`ModelSpec::of`]) but those its kind does not use (a VAE's `d_steps`, a GAN's
+    /// `iwae_k`), which are `None`.
     pub fn of(model: &ModelConfig, train: &TrainConfig) -> Self {
         let adam = &train.optimizer;
+        let kind = model.kind();
+        let vae = kind == ModelKind::Vae;
+        let gan = kind == ModelKind::Gan;
         Self {
             model: ModelSpec::of(model),
             batch_size: Some(train.batch_size),
@@ -435,21 +444,20 @@ impl TrainSpec {
             eps: Some(adam.eps),
             lr_schedule: Some(train.lr_schedule),
             binarize: train.dynamic_binarization,
-            iwae_k: Some(train.iwae_k),
-            d_steps: Some(train.d_steps),
-            gan_update: Some(train.gan_update),
-            gan_loss: Some(train.gan_loss),
+            iwae_k: vae.then_some(train.iwae_k),
+            d_steps: gan.then_some(train.d_steps),
+            gan_update: gan.then_some(train.gan_update),
+            gan_loss: gan.then_some(train.gan_loss),
             d_lr: train.d_lr,
-            kl_warmup: Some(train.kl_warmup),
+            kl_warmup: vae.then_some(train.kl_warmup),
             seed: train.seed,
         }
     }
 
     /// The choices this spec makes (its `Some` fields, its switches that are on, its seed) that
-    /// `run` makes otherwise, each as `--flag value (the run's: value)`: what a resumed run
-    /// cannot take from flags. `run` is complete ([`Self::of`]); a choice that does not
-    /// apply to its kind counts as made otherwise.
-    pub fn disagreements(&self, run: &Self) -> Vec<String> {
+    /// `other` makes otherwise: for a resumed run, what flags would change; against the spec
+    /// of the run this spec builds ([`Self::of`]), the choices its kind does not use.
+    pub fn disagreements(&self, other: &Self) -> Vec<Disagreement> {
         fn show<T: Serialize>(v: &T) -> String {
             match serde_json::to_string(v).unwrap_or_default().as_str() {
                 "true" => "on".into(),
@@ -458,25 +466,25 @@ impl TrainSpec {
             }
         }
         let mut out = Vec::new();
-        let mut compare = |flag: &str, given: Option<String>, had: Option<String>| {
-            if given.is_some() && given != had {
-                let had = had.unwrap_or_else(|| "none".into());
-                out.push(format!(
-                    "{flag} {} (the run's: {had})",
-                    given.unwrap_or_default()
-                ));
+        let mut compare = |flag: &'static str, given: Option<String>, had: Option<String>| {
+            if let Some(given) = given.filter(|g| Some(g) != had.as_ref()) {
+                out.push(Disagreement {
+                    flag,
+                    given,
+                    other: had.unwrap_or_else(|| "none".into()),
+                });
             }
         };
         macro_rules! fields {
             ($($flag:literal: $($field:ident).+),* $(,)?) => {$(
-                compare($flag, self.$($field).+.as_ref().map(show), run.$($field).+.as_ref().map(show));
+                compare($flag, self.$($field).+.as_ref().map(show), other.$($field).+.as_ref().map(show));
             )*};
         }
         let switch = |on: bool| on.then(|| show(&on));
         compare(
             "--model",
             Some(show(&self.model.kind)),
-            Some(show(&run.model.kind)),
+            Some(show(&other.model.kind)),
         );
         fields!(
             "--arch": model.arch, "--latent-dim": model.latent_dim, "--hidden": model.hidden,
@@ -494,10 +502,10 @@ impl TrainSpec {
         compare(
             "--conditional",
             switch(self.model.conditional),
-            switch(run.model.conditional),
+            switch(other.model.conditional),
         );
-        compare("--binarize", switch(self.binarize), switch(run.binarize));
-        compare("--seed", Some(show(&self.seed)), Some(show(&run.seed)));
+        compare("--binarize", switch(self.binarize), switch(other.binarize));
+        compare("--seed", Some(show(&self.seed)), Some(show(&other.seed)));
         out
     }
 
@@ -511,11 +519,48 @@ impl TrainSpec {
     }
 
     /// A fresh run of this spec on `data`: the model built for the data's shape and classes,
-    /// on `device`, seeded by `seed`.
+    /// on `device`, seeded by `seed`. A choice the model does not use (β for a GAN, packing
+    /// for a VAE, binarized 2-D points) is an error rather than ignored.
     pub fn start(&self, data: &DataInfo, device: &Device) -> Result<Session> {
+        if self.binarize && data.sample_shape.len() != 3 {
+            return Err(Error::Config(format!(
+                "--binarize draws binary pixels from images; {} is 2-D points",
+                data.name
+            )));
+        }
         let mut info = data.clone();
         info.dynamic_binarization = self.binarize;
         let model = self.model.build(&info)?;
-        Session::new(model, self.train_config(), info, device)
+        let train = self.train_config();
+        let unused = self.disagreements(&Self::of(&model, &train));
+        if !unused.is_empty() {
+            let list: Vec<String> = unused.iter().map(|d| d.choice()).collect();
+            let kind = model.kind().to_string();
+            let article = if kind.starts_with('a') { "an" } else { "a" };
+            return Err(Error::Config(format!(
+                "{article} {kind} does not use {}: leave {} out",
+                list.join(", "),
+                if list.len() == 1 { "it" } else { "them" }
+            )));
+        }
+        Session::new(model, train, info, device)
+    }
+}
+
+/// A choice two specs make differently ([`TrainSpec::disagreements`]), as the CLI's flags
+/// name it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disagreement {
+    pub flag: &'static str,
+    /// The value the spec gives (`on` for a switch).
+    pub given: String,
+    /// The other spec's value, `none` where it makes no such choice.
+    pub other: String,
+}
+
+impl Disagreement {
+    /// `--flag value`.
+    pub fn choice(&self) -> String {
+        format!("{} {}", self.flag, self.given)
     }
 }

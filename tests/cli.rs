@@ -8,6 +8,15 @@ use std::process::{Command, Stdio};
 
 use common::{latentlab, ok};
 
+/// `latentlab ARGS…` fails with exit `code` and a message holding `needle`, not a panic.
+fn refused(args: &[&str], code: i32, needle: &str) {
+    let out = latentlab(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    assert!(err.contains(needle), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+}
+
 fn png_size(path: &Path) -> (u32, u32) {
     let bytes = std::fs::read(path).unwrap();
     assert_eq!(
@@ -220,12 +229,110 @@ fn errors_are_messages_with_a_nonzero_exit() {
             "CUDA",
         ),
     ] {
-        let out = latentlab(&args);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
-        assert!(err.contains(needle), "{args:?}: {err}");
-        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        refused(&args, 1, needle);
     }
+}
+
+/// Arguments that would do nothing, or not what they say, are refused rather than ignored or
+/// clamped: exit 1 with the reason, or 2 for a value clap's parser rules out.
+#[test]
+fn arguments_that_would_be_ignored_or_clamped_are_refused() {
+    let vae_ring = |extra: &[&'static str]| -> Vec<&'static str> {
+        let mut v = vec![
+            "train",
+            "--model",
+            "vae",
+            "--dataset",
+            "ring8",
+            "--hidden",
+            "8",
+            "--out",
+            "/tmp/latentlab-refused.safetensors",
+        ];
+        v.extend_from_slice(extra);
+        v
+    };
+    let ring_gan = "www/weights/gan-ring8.safetensors";
+    for (args, code, needle) in [
+        (vae_ring(&["--steps", "0"]), 1, "--steps must be ≥ 1"),
+        (
+            vae_ring(&["--epochs", "inf"]),
+            1,
+            "--epochs must be a positive number, got inf",
+        ),
+        (
+            vae_ring(&["--epochs=-1"]),
+            1,
+            "--epochs must be a positive number, got -1",
+        ),
+        (
+            vae_ring(&["--gamma", "2"]),
+            1,
+            "a vae does not use --gamma 2.0: leave it out",
+        ),
+        (vae_ring(&["--binarize"]), 1, "ring8 is 2-D points"),
+        (vae_ring(&["--log-every", "0"]), 2, "--log-every"),
+        (
+            vec![
+                "train",
+                "--model",
+                "vae",
+                "--dataset",
+                "mnist",
+                "--train-size",
+                "70000",
+                "--out",
+                "/tmp/latentlab-refused.safetensors",
+            ],
+            1,
+            "--train-size 70000: mnist has 60000 training samples",
+        ),
+        (
+            vec![
+                "sample",
+                "www/weights/vae-mnist-2d.safetensors",
+                "--class",
+                "3",
+                "--out",
+                "/tmp/x.png",
+            ],
+            1,
+            "class 3 asked of a vae without classes",
+        ),
+        (
+            vec![
+                "interpolate",
+                ring_gan,
+                "--rows",
+                "0",
+                "--out",
+                "/tmp/x.png",
+            ],
+            2,
+            "--rows",
+        ),
+        (
+            vec![
+                "export",
+                ring_gan,
+                "--keep-optimizer",
+                "--out",
+                "/tmp/latentlab-refused.safetensors",
+            ],
+            1,
+            "has no optimizer state to keep",
+        ),
+    ] {
+        refused(&args, code, needle);
+    }
+    // A run that cannot start is not told to lower its learning rate.
+    let out = latentlab(&vae_ring(&["--train-size", "10"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("batch size 128") && !err.contains("--lr"),
+        "{err}"
+    );
+    assert!(!std::path::Path::new("/tmp/latentlab-refused.safetensors").exists());
 }
 
 /// `latentlab info FILE | head -1`: a reader that goes away ends the output quietly, as it does

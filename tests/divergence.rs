@@ -78,7 +78,7 @@ fn spec(kind: ModelKind, arch: Arch, conditional: bool) -> ModelSpec {
         Arch::Mlp => vec![16],
         Arch::Conv => vec![4, 8],
     });
-    m.latent_dim = Some(3);
+    m.latent_dim = (kind != ModelKind::Classifier).then_some(3);
     m.conditional = conditional;
     m
 }
@@ -128,9 +128,10 @@ fn a_nan_in_the_batch_stops_every_kind_with_nothing_updated() {
     // the NaN-weight test below covers it.)
     for (model, metric, k) in cases {
         let what = format!("{model:?} k={k}");
+        let kind = model.kind;
         let (mut s, mut rng) = started(model, |t| {
-            t.iwae_k = Some(k);
-            t.d_steps = Some(2);
+            t.iwae_k = (kind == ModelKind::Vae).then_some(k);
+            t.d_steps = (kind == ModelKind::Gan).then_some(2);
         });
         let b = batch(&mut rng, Some(300));
         assert_diverges_untouched(&mut s, &b, metric, &what);
@@ -186,7 +187,7 @@ fn batch_norm_statistics_and_simultaneous_updates_are_undone_too() {
     let normalized = |kind, arch| {
         let mut m = spec(kind, arch, false);
         m.batch_norm = Some(true);
-        m.d_batch_norm = Some(true);
+        m.d_batch_norm = (kind == ModelKind::Gan).then_some(true);
         m
     };
     let cases = [
@@ -209,7 +210,8 @@ fn batch_norm_statistics_and_simultaneous_updates_are_undone_too() {
             ModelKind::Gan => "d_loss",
             _ => "loss",
         };
-        let (mut s, mut rng) = started(model, |t| t.gan_update = Some(update));
+        let gan = model.kind == ModelKind::Gan;
+        let (mut s, mut rng) = started(model, |t| t.gan_update = gan.then_some(update));
         let b = batch(&mut rng, Some(300));
         assert_diverges_untouched(&mut s, &b, metric, &what);
         s.step(&batch(&mut rng, None)).unwrap();

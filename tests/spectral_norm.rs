@@ -227,5 +227,8 @@ fn spectral_norm_and_the_hinge_loss_are_refused_where_they_do_not_apply() {
         .err()
         .unwrap()
         .to_string();
-    assert!(err.contains("GAN loss is for GANs"), "{err}");
+    assert!(
+        err.contains("a vaegan does not use --gan-loss hinge"),
+        "{err}"
+    );
 }

@@ -9,6 +9,7 @@ use latentlab::config::{AdamConfig, Arch, ModelKind, TrainConfig};
 use latentlab::data::{Batch, Dataset, Split, Toy};
 use latentlab::metrics::Metrics;
 use latentlab::rng::Rng;
+use latentlab::spec::TrainSpec;
 use latentlab::train::Session;
 use latentlab::{Error, ModelSpec};
 
@@ -173,6 +174,155 @@ fn kl_warm_up_is_refused_where_no_kl_term_is_trained() {
         .to_string();
     assert!(err.contains("IWAE bound"), "{err}");
     assert!(warm.validate(&common::tiny_vae(4, None)).is_ok());
+}
+
+#[test]
+fn choices_a_kind_does_not_use_are_refused_when_a_run_starts() {
+    let mnist = common::mnist_info(true);
+    let ring = Dataset::toy(Toy::Ring8, 200, &mut Rng::new(0))
+        .unwrap()
+        .info;
+    let spec = |model: ModelSpec| TrainSpec::new(model);
+    let vae = || ModelSpec::new(ModelKind::Vae);
+    let gan = || ModelSpec::new(ModelKind::Gan);
+    let cases = [
+        (
+            spec(ModelSpec {
+                gamma: Some(5.0),
+                pack: Some(2),
+                ..vae()
+            }),
+            &mnist,
+            "a vae does not use --gamma 5.0, --pack 2: leave them out",
+        ),
+        (
+            spec(ModelSpec {
+                beta: Some(4.0),
+                ..ModelSpec::new(ModelKind::Autoencoder)
+            }),
+            &mnist,
+            "an autoencoder does not use --beta 4.0",
+        ),
+        (
+            spec(ModelSpec {
+                likelihood: Some(latentlab::config::Likelihood::Bernoulli),
+                ..gan()
+            }),
+            &ring,
+            "--likelihood bernoulli",
+        ),
+        (
+            spec(ModelSpec {
+                d_batch_norm: Some(true),
+                ..vae()
+            }),
+            &ring,
+            "--d-batch-norm on",
+        ),
+        (
+            spec(ModelSpec {
+                latent_dim: Some(7),
+                conditional: true,
+                ..ModelSpec::new(ModelKind::Classifier)
+            }),
+            &mnist,
+            "--latent-dim 7, --conditional on",
+        ),
+        (
+            TrainSpec {
+                d_steps: Some(5),
+                ..spec(vae())
+            },
+            &ring,
+            "--d-steps 5",
+        ),
+        (
+            TrainSpec {
+                iwae_k: Some(5),
+                ..spec(gan())
+            },
+            &ring,
+            "--iwae-k 5",
+        ),
+        (
+            TrainSpec {
+                binarize: true,
+                ..spec(vae())
+            },
+            &ring,
+            "--binarize draws binary pixels from images; ring8 is 2-D points",
+        ),
+    ];
+    for (spec, data, needle) in cases {
+        let err = spec.start(data, &Device::Cpu).err().unwrap().to_string();
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+    // Each kind's own choices pass, defaults included when they are given explicitly.
+    let own = TrainSpec {
+        d_steps: Some(2),
+        ..spec(ModelSpec {
+            pack: Some(2),
+            d_hidden: Some(vec![16]),
+            hidden: Some(vec![16]),
+            ..gan()
+        })
+    };
+    own.start(&ring, &Device::Cpu).unwrap();
+    let own = TrainSpec {
+        iwae_k: Some(1),
+        kl_warmup: Some(10),
+        ..spec(ModelSpec {
+            beta: Some(1.0),
+            hidden: Some(vec![16]),
+            ..vae()
+        })
+    };
+    own.start(&ring, &Device::Cpu).unwrap();
+}
+
+/// What the page's Train form builds (`www/views/train-form.js` buildSpec) from each preset's
+/// recipe starts on each dataset the preset offers.
+#[test]
+fn every_train_view_recipe_starts() {
+    use latentlab::presets::{presets, view_recipe};
+    let ring = Dataset::toy(Toy::Ring8, 200, &mut Rng::new(0))
+        .unwrap()
+        .info;
+    let mnist = common::mnist_info(true);
+    for p in presets() {
+        for (name, data, arch) in [
+            ("ring8", &ring, Arch::Mlp),
+            ("mnist", &mnist, Arch::Mlp),
+            ("mnist", &mnist, Arch::Conv),
+        ] {
+            if p.images_only && name == "ring8" {
+                continue;
+            }
+            let r = view_recipe(p.id, name, arch).unwrap();
+            let mut model = ModelSpec {
+                arch: Some(arch),
+                hidden: r.hidden.clone(),
+                ..p.spec.clone()
+            };
+            model.batch_norm = r.batch_norm.then_some(true);
+            model.d_batch_norm = r.d_batch_norm.then_some(true);
+            if p.fields.contains(&"beta") {
+                model.beta = Some(4.0);
+            }
+            if p.fields.contains(&"pack") && r.pack > 1 {
+                model.pack = Some(r.pack);
+            }
+            let spec = TrainSpec {
+                lr: Some(r.lr),
+                batch_size: Some(r.batch_size),
+                binarize: name == "mnist",
+                ..TrainSpec::new(model)
+            };
+            if let Err(e) = spec.start(data, &Device::Cpu) {
+                panic!("{} on {name} ({arch:?}): {e}", p.id);
+            }
+        }
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use candle::{DType, Device};
 use clap::ValueEnum;
 
@@ -46,6 +46,12 @@ pub fn run(a: ExportArgs) -> Result<()> {
     let mut ckpt = checkpoint::load_file(&a.file, &Device::Cpu)?;
     if a.without_discriminator {
         ckpt.network.drop_discriminator()?;
+    }
+    if a.keep_optimizer && ckpt.optimizer.is_empty() {
+        bail!(
+            "{} has no optimizer state to keep (it was exported without it)",
+            a.file.display()
+        );
     }
     let optim: Vec<_> = if a.keep_optimizer {
         let mut v: Vec<_> = ckpt.optimizer.into_iter().collect();

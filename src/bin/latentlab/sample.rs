@@ -43,8 +43,8 @@ pub struct InterpolateArgs {
     #[arg(long, default_value = "slerp")]
     mode: InterpolationMode,
     /// Rows of independent endpoint pairs.
-    #[arg(long, default_value_t = 1)]
-    rows: usize,
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    rows: u16,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[arg(long)]
@@ -99,7 +99,7 @@ pub fn interpolate(a: InterpolateArgs) -> Result<()> {
         .context("this model has no latent space to interpolate in")?;
     let mut rng = Rng::new(a.seed);
     let mut values = Vec::new();
-    for _ in 0..a.rows.max(1) {
+    for _ in 0..a.rows {
         let (z0, z1) = (rng.normal_vec(l), rng.normal_vec(l));
         let frames = net.interpolate(&z0, &z1, a.steps, a.mode, a.class)?;
         values.extend(frames.flatten_all()?.to_vec1::<f32>()?);

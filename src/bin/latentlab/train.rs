@@ -138,11 +138,11 @@ pub struct TrainArgs {
     /// --train-size may.
     #[arg(long)]
     resume: Option<PathBuf>,
-    /// Write a checkpoint every N steps (atomically, to --out).
+    /// Write a checkpoint every N steps (atomically, to --out); 0 writes only the last.
     #[arg(long, default_value_t = 1000)]
     checkpoint_every: u64,
     /// Steps between progress updates and JSON lines.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
     log_every: u64,
     #[arg(long, default_value = "data")]
     data_dir: PathBuf,
@@ -262,8 +262,15 @@ impl TrainArgs {
     /// The session to train and its data: resumed from `--resume`, or fresh from the flags.
     fn session(&self) -> Result<(Session, Dataset)> {
         let dev = device(&self.device)?;
-        let open = |name: &str, size: Option<usize>, seed: u64| {
-            Dataset::open(name, Split::Train, size, &self.data_dir, seed)
+        let open = |name: &str, size: Option<usize>, seed: u64| -> Result<Dataset> {
+            let data = Dataset::open(name, Split::Train, size, &self.data_dir, seed)?;
+            if let Some(n) = size.filter(|&n| n > data.len()) {
+                bail!(
+                    "--train-size {n}: {name} has {} training samples",
+                    data.len()
+                );
+            }
+            Ok(data)
         };
         if let Some(path) = &self.resume {
             let ckpt = checkpoint::load_file(path, &dev)?;
@@ -305,7 +312,11 @@ impl TrainArgs {
             seed: self.seed.unwrap_or(run.seed),
             ..self.spec(self.model.map_or(run.model.kind, ModelKind::from))
         };
-        let mut changes = given.disagreements(&run);
+        let mut changes: Vec<String> = given
+            .disagreements(&run)
+            .iter()
+            .map(|d| format!("{} (the run's: {})", d.choice(), d.other))
+            .collect();
         if let Some(name) = self.dataset.as_deref().filter(|n| *n != data.name) {
             changes.insert(0, format!("--dataset {name} (the run's: {})", data.name));
         }
@@ -320,20 +331,24 @@ impl TrainArgs {
         Ok(())
     }
 
-    /// Steps to run: `--steps`, else `--epochs` (rounded up), else one epoch.
-    fn total_steps(&self, session: &Session, data: &Dataset) -> u64 {
+    /// Steps to run: `--steps`, else `--epochs` (rounded up), else one epoch; at least one.
+    fn total_steps(&self, session: &Session, data: &Dataset) -> Result<u64> {
         let per_epoch = (data.len() / session.train_config().batch_size).max(1) as u64;
         match (self.steps, self.epochs) {
-            (Some(s), _) => s,
-            (None, Some(e)) => (e * per_epoch as f64).ceil() as u64,
-            (None, None) => per_epoch,
+            (Some(0), _) => bail!("--steps must be ≥ 1"),
+            (Some(s), _) => Ok(s),
+            (None, Some(e)) if !(e > 0.0 && e.is_finite()) => {
+                bail!("--epochs must be a positive number, got {e}")
+            }
+            (None, Some(e)) => Ok((e * per_epoch as f64).ceil() as u64),
+            (None, None) => Ok(per_epoch),
         }
     }
 }
 
 pub fn run(a: TrainArgs) -> Result<()> {
     let (mut session, data) = a.session()?;
-    let total = a.total_steps(&session, &data);
+    let total = a.total_steps(&session, &data)?;
     if !a.json {
         eprintln!(
             "training {} on {} ({} samples, {} params) for {total} steps on {}",
@@ -383,7 +398,7 @@ fn train_loop(
     let mut done = 0u64;
     let mut last_saved: Option<u64> = None;
     while done < total {
-        let k = a.log_every.min(total - done).max(1);
+        let k = a.log_every.min(total - done);
         let m = match session.train_steps(data, k as usize) {
             Ok(m) => m,
             Err(e) => {
@@ -393,7 +408,11 @@ fn train_loop(
                     None if a.out.exists() => format!("{} is untouched", a.out.display()),
                     None => "no checkpoint was written by this run".to_string(),
                 };
-                bail!("{e}; {kept}. Try a lower --lr.");
+                let hint = match e {
+                    latentlab::Error::Diverged { .. } => " Try a lower --lr.",
+                    _ => "",
+                };
+                bail!("{e}; {kept}.{hint}");
             }
         };
         done += k;
