@@ -14,8 +14,10 @@ use crate::data::{Clusters, DataInfo, Dataset};
 use crate::train::Session;
 use crate::{Error, Result};
 
-/// User choices; `None` means "the default for this data".
+/// User choices; `None` means "the default for this data". An unknown key in its JSON is an
+/// error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ModelSpec {
     pub kind: ModelKind,
     #[serde(default)]
@@ -240,6 +242,20 @@ impl ModelSpec {
                 })
             }
         };
+        let discriminator = match &cfg {
+            ModelConfig::Gan(c) => Some(&c.discriminator),
+            ModelConfig::VaeGan(c) => Some(&c.discriminator),
+            _ => None,
+        };
+        if discriminator.is_some_and(|d| d.batch_norm && d.arch == Arch::Mlp && d.hidden.len() < 2)
+        {
+            return Err(Error::Config(
+                "--d-batch-norm normalizes every discriminator layer but the first, which reads \
+                 the data, and this discriminator has one: give it two (--d-hidden) or leave \
+                 the flag out"
+                    .into(),
+            ));
+        }
         cfg.validate()?;
         Ok(cfg)
     }
@@ -336,8 +352,9 @@ impl ModelSpec {
 
 /// Everything a training run is started from: the model choices plus optimizer and data
 /// options, `None` meaning the kind's default. The CLI's `train` flags and the browser's
-/// trainer both build one.
+/// trainer both build one. An unknown key in its JSON is an error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TrainSpec {
     pub model: ModelSpec,
     #[serde(default)]

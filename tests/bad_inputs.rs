@@ -182,6 +182,22 @@ fn absurd_arguments_are_errors_and_the_model_keeps_working() {
         let r: Result<TrainSpec, _> = serde_json::from_str(spec);
         assert!(r.is_err(), "{spec}");
     }
+    // A misspelt key is named, not dropped for the default.
+    for (spec, key) in [
+        (
+            "{\"model\":{\"kind\":\"vae\",\"latentDim\":2}}",
+            "latentDim",
+        ),
+        (
+            "{\"model\":{\"kind\":\"vae\"},\"batchSize\":64}",
+            "batchSize",
+        ),
+    ] {
+        let err = serde_json::from_str::<TrainSpec>(spec)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("unknown field `{key}`")), "{err}");
+    }
     let r: Result<ModelConfig, _> =
         serde_json::from_str("{\"kind\":\"vae\",\"sample_shape\":[1e999]}");
     assert!(r.is_err());

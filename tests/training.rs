@@ -252,6 +252,15 @@ fn choices_a_kind_does_not_use_are_refused_when_a_run_starts() {
             &ring,
             "--binarize draws binary pixels from images; ring8 is 2-D points",
         ),
+        (
+            spec(ModelSpec {
+                d_batch_norm: Some(true),
+                hidden: Some(vec![16]),
+                ..gan()
+            }),
+            &ring,
+            "this discriminator has one",
+        ),
     ];
     for (spec, data, needle) in cases {
         let err = spec.start(data, &Device::Cpu).err().unwrap().to_string();
