@@ -322,6 +322,30 @@ fn arguments_that_would_be_ignored_or_clamped_are_refused() {
             1,
             "has no optimizer state to keep",
         ),
+        (
+            vec![
+                "eval",
+                ring_gan,
+                "--k",
+                "10",
+                "--test-size",
+                "5",
+                "--classifier",
+                "/nonexistent",
+            ],
+            1,
+            "the evaluation of a gan on ring8 does not use --k, --test-size, --classifier",
+        ),
+        (
+            vec![
+                "eval",
+                "results/lenet-mnist.safetensors",
+                "--samples",
+                "100",
+            ],
+            1,
+            "does not use --samples: leave it out",
+        ),
     ] {
         refused(&args, code, needle);
     }

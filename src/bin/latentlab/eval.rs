@@ -4,33 +4,36 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use candle::Device;
 use indicatif::ProgressBar;
 
 use latentlab::checkpoint;
-use latentlab::data::{Dataset, Split};
+use latentlab::config::ModelKind;
+use latentlab::data::{Dataset, Split, IMAGE_DATASETS};
 use latentlab::eval::{self, EvalOptions, FeatureClassifier};
+use latentlab::Network;
 
 use crate::args::device;
 
 #[derive(clap::Args)]
 pub struct EvalArgs {
     file: PathBuf,
-    /// Importance samples for the IWAE bound (Burda et al. report k = 5000); 0 skips the
-    /// likelihood.
-    #[arg(long, default_value_t = EvalOptions::DEFAULT_K)]
-    k: usize,
-    /// Evaluate on the first N test images (default: all 10000).
+    /// VAEs: importance samples for the IWAE bound (default 5000, as Burda et al. report);
+    /// 0 skips the likelihood.
+    #[arg(long)]
+    k: Option<usize>,
+    /// Image models: evaluate on the first N test images (default: all 10000).
     #[arg(long)]
     test_size: Option<usize>,
-    #[arg(long, default_value_t = EvalOptions::DEFAULT_BATCH)]
-    batch_size: usize,
+    /// Image models: images per forward pass (default 100).
+    #[arg(long)]
+    batch_size: Option<usize>,
     /// Generated samples for mode coverage (PacGAN: 2500) and the Fréchet distance (10000).
     #[arg(long)]
     samples: Option<usize>,
-    /// Classifier checkpoint whose features define the Fréchet distance
-    /// (default: results/lenet-<dataset>.safetensors).
+    /// Generative image models: the classifier checkpoint whose features define the Fréchet
+    /// distance (default: results/lenet-<dataset>.safetensors).
     #[arg(long)]
     classifier: Option<PathBuf>,
     #[arg(long, default_value_t = 0)]
@@ -46,10 +49,11 @@ pub struct EvalArgs {
 pub fn run(a: EvalArgs) -> Result<()> {
     let dev = device(&a.device)?;
     let ckpt = checkpoint::load_file(&a.file, &dev)?;
+    refuse_unused(&a, &ckpt.network, &ckpt.data.name)?;
     let opts = EvalOptions {
-        k: a.k,
+        k: a.k.unwrap_or(EvalOptions::DEFAULT_K),
         test_size: a.test_size,
-        batch_size: a.batch_size,
+        batch_size: a.batch_size.unwrap_or(EvalOptions::DEFAULT_BATCH),
         samples: a.samples,
         seed: a.seed,
     };
@@ -74,6 +78,34 @@ pub fn run(a: EvalArgs) -> Result<()> {
     Ok(())
 }
 
+/// An error naming the flags the model's protocol would not use: 2-D points are scored by
+/// their modes alone; only a VAE has a likelihood to bound (`--k 0` is always allowed); the
+/// Fréchet distance is for generative image models.
+fn refuse_unused(a: &EvalArgs, net: &Network, data: &str) -> Result<()> {
+    let kind = net.config().kind();
+    let images = IMAGE_DATASETS.contains(&data);
+    let likelihood = images && net.model().vae().is_some_and(|v| v.is_variational());
+    let frechet = images && !matches!(kind, ModelKind::Classifier | ModelKind::Autoencoder);
+    let unused: Vec<&str> = [
+        ("--k", a.k.is_some_and(|k| k > 0) && !likelihood),
+        ("--test-size", a.test_size.is_some() && !images),
+        ("--batch-size", a.batch_size.is_some() && !images),
+        ("--samples", a.samples.is_some() && images && !frechet),
+        ("--classifier", a.classifier.is_some() && !frechet),
+    ]
+    .into_iter()
+    .filter_map(|(flag, unused)| unused.then_some(flag))
+    .collect();
+    if !unused.is_empty() {
+        bail!(
+            "the evaluation of a {kind} on {data} does not use {}: leave {} out",
+            unused.join(", "),
+            if unused.len() == 1 { "it" } else { "them" }
+        );
+    }
+    Ok(())
+}
+
 /// The files `eval` reads: datasets under `--data-dir`, the classifier at `--classifier` or
 /// `results/lenet-<dataset>.safetensors`.
 struct EvalFiles<'a> {
@@ -89,7 +121,14 @@ impl eval::EvalData for EvalFiles<'_> {
         split: Split,
         size: Option<usize>,
     ) -> latentlab::Result<Dataset> {
-        Dataset::open(name, split, size, &self.args.data_dir, self.args.seed)
+        let data = Dataset::open(name, split, size, &self.args.data_dir, self.args.seed)?;
+        match size.filter(|&n| n > data.len()) {
+            Some(n) => Err(latentlab::Error::Argument(format!(
+                "{n} images asked of the {name} {split:?} split, which has {}",
+                data.len()
+            ))),
+            None => Ok(data),
+        }
     }
 
     fn classifier(&mut self, name: &str) -> latentlab::Result<FeatureClassifier> {
