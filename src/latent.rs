@@ -85,16 +85,27 @@ pub fn path(a: &[f32], b: &[f32], steps: usize, mode: InterpolationMode) -> Resu
     Ok(out)
 }
 
+/// An error unless `temperature`, the scale of the prior's codes, is finite and ≥ 0.
+pub fn check_temperature(temperature: f32) -> Result<()> {
+    if temperature.is_finite() && temperature >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::Argument(format!(
+            "temperature must be ≥ 0, got {temperature}"
+        )))
+    }
+}
+
 /// A `side × side` grid of 2-D latent points covering `[-extent, extent]²`, row-major with the
-/// first coordinate along columns and the second decreasing down the rows (as a plot reads).
-pub fn grid_2d(side: usize, extent: f32) -> Vec<f32> {
-    let at = |i: usize| {
-        if side == 1 {
-            0.0
-        } else {
-            -extent + 2.0 * extent * i as f32 / (side - 1) as f32
-        }
-    };
+/// first coordinate along columns and the second decreasing down the rows (as a plot reads);
+/// an error unless side ≥ 2 and the extent is positive.
+pub fn grid_2d(side: usize, extent: f32) -> Result<Vec<f32>> {
+    if side < 2 || !(extent.is_finite() && extent > 0.0) {
+        return Err(Error::Argument(format!(
+            "a latent grid needs side ≥ 2 and a positive extent, got {side} and {extent}"
+        )));
+    }
+    let at = |i: usize| -extent + 2.0 * extent * i as f32 / (side - 1) as f32;
     let mut out = Vec::with_capacity(side * side * 2);
     for r in 0..side {
         for c in 0..side {
@@ -102,7 +113,7 @@ pub fn grid_2d(side: usize, extent: f32) -> Vec<f32> {
             out.push(at(side - 1 - r));
         }
     }
-    out
+    Ok(out)
 }
 
 /// The mean of the rows of `a` minus the mean of the rows of `b` (rows of `dim` values): the

@@ -265,7 +265,12 @@ fn reconstruct_and_the_latent_grid_decode_what_they_say() {
 
     let grid = vae.latent_grid(3, 2.0, None).unwrap();
     assert_eq!(grid.dims(), &[9, 1, 28, 28]);
-    let z = Tensor::from_vec(latentlab::latent::grid_2d(3, 2.0), (9, 2), &Device::Cpu).unwrap();
+    let z = Tensor::from_vec(
+        latentlab::latent::grid_2d(3, 2.0).unwrap(),
+        (9, 2),
+        &Device::Cpu,
+    )
+    .unwrap();
     assert_eq!(
         grid.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
         vae.decode(&z, None)

@@ -79,6 +79,18 @@ fn bad_input_is_an_error_and_the_module_keeps_working() {
     );
     let cgan = LatentModel::load(CGAN).unwrap();
     assert!(cgan.sample(2, 0, 1.0, Some(10)).is_err(), "class 10 of 10");
+    assert!(
+        model.sample(2, 0, 1.0, Some(3)).is_err(),
+        "a class of an unconditional VAE"
+    );
+    assert!(
+        model.random_latents(2, 0, f32::NAN).is_err(),
+        "NaN temperature"
+    );
+    assert!(
+        latentlab::wasm::latent_grid_points(1, 2.0).is_err(),
+        "a grid of one point"
+    );
     // Still alive: the same calls with good arguments work.
     let (n, seed, temperature, class, want) = golden("tiny-vae-mlp");
     assert_close(
@@ -208,6 +220,12 @@ fn a_browser_trained_checkpoint_is_the_native_format() {
     );
     // And it resumes, in wasm, at step 10.
     let mut resumed = LatentTrainer::from_checkpoint(&bytes).unwrap();
+    // Other data of the same shape is not this run's.
+    let e = message(resumed.set_toy("grid25", Some(500), 0).err().unwrap());
+    assert!(
+        e.contains("this run trains on ring8, the new data is grid25"),
+        "{e}"
+    );
     resumed.set_toy("ring8", Some(500), 0).unwrap();
     let r: serde_json::Value = serde_json::from_str(&resumed.train_steps(2).unwrap()).unwrap();
     assert_eq!(r["step"], 12);

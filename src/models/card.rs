@@ -99,11 +99,6 @@ impl Network {
                 }
             )));
         }
-        if side < 2 || !(extent.is_finite() && extent > 0.0) {
-            return Err(Error::Argument(format!(
-                "a latent grid needs side ≥ 2 and a positive extent, got {side} and {extent}"
-            )));
-        }
         crate::budget::check_decode(
             "latent grid",
             side.saturating_mul(side),
@@ -111,7 +106,7 @@ impl Network {
             2,
         )?;
         let z = Tensor::from_vec(
-            latent::grid_2d(side, extent),
+            latent::grid_2d(side, extent)?,
             (side * side, 2),
             self.device(),
         )?;

@@ -373,11 +373,7 @@ impl Network {
         if n == 0 {
             return Err(Error::Argument("n must be ≥ 1".into()));
         }
-        if !(temperature.is_finite() && temperature >= 0.0) {
-            return Err(Error::Argument(format!(
-                "temperature must be ≥ 0, got {temperature}"
-            )));
-        }
+        latent::check_temperature(temperature)?;
         // Before the codes are drawn.
         budget::check_decode("samples", n, self.sample_len(), l)?;
         let labels = self.sample_labels(n, class)?;

@@ -75,11 +75,12 @@ pub fn catalog() -> Result<String, JsError> {
     })?)
 }
 
-/// The `side × side` latent points `LatentModel.latentGrid` decodes, flattened `[z1, z2, …]`.
+/// The `side × side` latent points `LatentModel.latentGrid` decodes, flattened `[z1, z2, …]`
+/// (side ≥ 2, extent > 0).
 #[wasm_bindgen(js_name = latentGridPoints)]
 pub fn latent_grid_points(side: usize, extent: f32) -> Result<Vec<f32>, JsError> {
     crate::budget::check_rows("latent grid points", side, side.saturating_mul(2))?;
-    Ok(crate::latent::grid_2d(side, extent))
+    Ok(crate::latent::grid_2d(side, extent)?)
 }
 
 /// An IDX image file and its IDX labels (uncompressed), read as `Dataset::from_idx` reads

@@ -52,6 +52,7 @@ impl LatentModel {
             .latent_dim()
             .ok_or_else(|| JsError::new("this model has no latent space"))?;
         crate::budget::check_rows("latent codes", n, l)?;
+        crate::latent::check_temperature(temperature)?;
         let mut rng = Rng::new(seed as u64);
         Ok(rng
             .normal_vec(n * l)

@@ -111,6 +111,12 @@ impl LatentTrainer {
         match (&self.session, &self.spec) {
             (Some(s), _) => {
                 let want = s.data_info();
+                if want.name != data.info.name {
+                    return Err(JsError::new(&format!(
+                        "this run trains on {}, the new data is {}",
+                        want.name, data.info.name
+                    )));
+                }
                 if want.sample_shape != data.info.sample_shape {
                     return Err(JsError::new(&format!(
                         "this model trains on samples of shape {:?}, the new data has {:?}",
