@@ -87,6 +87,12 @@ fn bad_input_is_an_error_and_the_module_keeps_working() {
         model.random_latents(2, 0, f32::NAN).is_err(),
         "NaN temperature"
     );
+    let e = message(model.decode(&[0.0; 2], Some(vec![1])).err().unwrap());
+    assert!(
+        e.contains("labels given to a vae network without classes"),
+        "{e}"
+    );
+    assert!(model.reconstruct(&[0.5; 784], Some(vec![1])).is_err());
     assert!(
         latentlab::wasm::latent_grid_points(1, 2.0).is_err(),
         "a grid of one point"

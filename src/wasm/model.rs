@@ -87,6 +87,7 @@ impl LatentModel {
     /// conditional models.
     pub fn decode(&self, z: &[f32], labels: Option<Vec<u32>>) -> Result<Vec<f32>, JsError> {
         let net = &self.ckpt.network;
+        let labels = self.labels(labels, net.config().num_classes())?;
         values(&net.decode(&net.codes_from_slice(z)?, labels.as_deref())?)
     }
 
@@ -94,6 +95,7 @@ impl LatentModel {
     /// null for an autoencoder).
     pub fn encode(&self, x: &[f32], labels: Option<Vec<u32>>) -> Result<JsValue, JsError> {
         let net = &self.ckpt.network;
+        let labels = self.labels(labels, net.config().num_classes())?;
         let (mu, logvar) = net.encode(&net.batch_from_slice(x)?, labels.as_deref())?;
         let array = |t: &Tensor| -> Result<JsValue, JsError> {
             Ok(js_sys::Float32Array::from(values(t)?.as_slice()).into())
@@ -132,6 +134,7 @@ impl LatentModel {
     /// Data-space samples encoded to their posterior mean and decoded (`B × sample_len`).
     pub fn reconstruct(&self, x: &[f32], labels: Option<Vec<u32>>) -> Result<Vec<f32>, JsError> {
         let net = &self.ckpt.network;
+        let labels = self.labels(labels, net.config().num_classes())?;
         values(&net.reconstruct(&net.batch_from_slice(x)?, labels.as_deref())?)
     }
 
@@ -151,6 +154,8 @@ impl LatentModel {
     /// Probability of "real" for each data-space sample (GAN and VAE-GAN).
     pub fn discriminate(&self, x: &[f32], labels: Option<Vec<u32>>) -> Result<Vec<f32>, JsError> {
         let net = &self.ckpt.network;
+        // An InfoGAN's discriminator takes no label: its codes are the generator's.
+        let labels = self.labels(labels, net.config().data_classes())?;
         values(&net.discriminate(&net.batch_from_slice(x)?, labels.as_deref())?)
     }
 
@@ -165,6 +170,7 @@ impl LatentModel {
         iterations: Option<usize>,
     ) -> Result<Vec<f32>, JsError> {
         let net = &self.ckpt.network;
+        let labels = self.labels(labels, net.config().num_classes())?;
         let x = net.batch_from_slice(x)?;
         values(&net.inpaint(&x, known, labels.as_deref(), iterations)?)
     }
@@ -179,6 +185,8 @@ impl LatentModel {
         labels_b: Option<Vec<u32>>,
     ) -> Result<Vec<f32>, JsError> {
         let net = &self.ckpt.network;
+        let labels_a = self.labels(labels_a, net.config().num_classes())?;
+        let labels_b = self.labels(labels_b, net.config().num_classes())?;
         Ok(net.attribute_vector(
             &net.batch_from_slice(a)?,
             labels_a.as_deref(),
@@ -197,6 +205,7 @@ impl LatentModel {
         alpha: f32,
     ) -> Result<Vec<f32>, JsError> {
         let net = &self.ckpt.network;
+        let labels = self.labels(labels, net.config().num_classes())?;
         values(&net.shift_decode(&net.batch_from_slice(x)?, labels.as_deref(), v, alpha)?)
     }
 
@@ -206,5 +215,23 @@ impl LatentModel {
     pub fn decode_across_classes(&self, z: &[f32]) -> Result<Vec<f32>, JsError> {
         let net = &self.ckpt.network;
         values(&net.decode_across_classes(&net.codes_from_slice(z)?)?)
+    }
+}
+
+impl LatentModel {
+    /// `labels` as given, or an error when the network they would go to takes none
+    /// (`classes` is `None`) rather than dropping them.
+    fn labels(
+        &self,
+        labels: Option<Vec<u32>>,
+        classes: Option<usize>,
+    ) -> Result<Option<Vec<u32>>, JsError> {
+        match (labels, classes) {
+            (Some(_), None) => Err(JsError::new(&format!(
+                "labels given to a {} network without classes",
+                self.ckpt.network.config().kind()
+            ))),
+            (labels, _) => Ok(labels),
+        }
     }
 }
