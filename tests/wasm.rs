@@ -209,6 +209,12 @@ fn a_browser_trained_checkpoint_is_the_native_format() {
     assert_eq!(report["step"], 10);
     assert!(report["metrics"]["d_loss"].as_f64().unwrap().is_finite());
     assert_eq!(t.discriminate(&[0.0, 0.0, 1.0, 0.0]).unwrap().len(), 2);
+    // A VAE trainer reconstructs from one to all of its training samples, no more.
+    let mut v = LatentTrainer::new(r#"{"model": {"kind": "vae", "hidden": [16]}}"#, 1).unwrap();
+    v.set_toy("ring8", Some(300), 0).unwrap();
+    assert_eq!(v.reconstruct(4).unwrap().len(), 8);
+    let e = message(v.reconstruct(301).err().unwrap());
+    assert!(e.contains("from 1 to the 300 training samples"), "{e}");
     // The CLI's eval protocol on the live weights scores the very points `sample` draws.
     let r: serde_json::Value =
         serde_json::from_str(&t.evaluate(r#"{"samples": 300, "seed": 5}"#).unwrap()).unwrap();

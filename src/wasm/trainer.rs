@@ -186,7 +186,13 @@ impl LatentTrainer {
             .data
             .as_ref()
             .ok_or_else(|| JsError::new("no training data yet"))?;
-        let idx: Vec<usize> = (0..n.min(data.len())).collect();
+        if n == 0 || n > data.len() {
+            return Err(JsError::new(&format!(
+                "n must be from 1 to the {} training samples, got {n}",
+                data.len()
+            )));
+        }
+        let idx: Vec<usize> = (0..n).collect();
         let batch = data.batch(&idx, false, &mut Rng::new(0), &Device::Cpu)?;
         Ok(s.network()
             .reconstruct(&batch.x, batch.labels.as_deref())?
