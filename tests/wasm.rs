@@ -89,7 +89,7 @@ fn bad_input_is_an_error_and_the_module_keeps_working() {
     );
     let e = message(model.decode(&[0.0; 2], Some(vec![1])).err().unwrap());
     assert!(
-        e.contains("labels given to a vae network without classes"),
+        e.contains("labels given to a vae network that takes none"),
         "{e}"
     );
     assert!(model.reconstruct(&[0.5; 784], Some(vec![1])).is_err());

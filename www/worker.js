@@ -231,8 +231,9 @@ const handlers = {
     if (!info.is_points) throw new Error('the heat map is for models of 2-D points');
     const size = p.size ?? 64;
     const bounds = p.bounds ?? info.view_bounds;
-    // A conditional discriminator judges the points as samples of one class.
-    const cls = optClass(p.class);
+    // A conditional discriminator judges the points as samples of one class; an InfoGAN's
+    // takes no code (the page's code picker only chooses which samples are drawn).
+    const cls = info.info_codes ? undefined : optClass(p.class);
     if (info.num_classes && !info.info_codes && cls === undefined) throw new Error('a conditional discriminator needs the class to judge the points as');
     const labels = cls === undefined ? undefined : new Uint32Array(size * size).fill(cls);
     const prob = model.discriminate(gridPoints(bounds, size), labels);

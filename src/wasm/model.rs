@@ -228,7 +228,7 @@ impl LatentModel {
     ) -> Result<Option<Vec<u32>>, JsError> {
         match (labels, classes) {
             (Some(_), None) => Err(JsError::new(&format!(
-                "labels given to a {} network without classes",
+                "labels given to a {} network that takes none",
                 self.ckpt.network.config().kind()
             ))),
             (labels, _) => Ok(labels),
