@@ -8,7 +8,7 @@ use latentlab::config::{ModelKind, TrainConfig};
 use latentlab::data::{Dataset, Split, Toy};
 use latentlab::eval::{
     active_units, evaluate, frechet_distance, likelihood_bounds, mode_coverage, EvalData,
-    EvalOptions, FeatureClassifier, Gaussian,
+    EvalOptions, FeatureClassifier, Gaussian, Protocol,
 };
 use latentlab::rng::Rng;
 use latentlab::spec::TrainSpec;
@@ -189,6 +189,47 @@ fn evaluate_runs_each_kind_on_its_protocol() {
     let mut other = data.info.clone();
     other.name = "points".into();
     assert!(evaluate(vae.network(), &other, &opts, &mut InMemory { lenet: false }).is_err());
+}
+
+#[test]
+fn each_kind_has_its_protocol() {
+    let mnist = common::mnist(Split::Train, 100).info;
+    let ring = Dataset::toy_for_run(Toy::Ring8, Some(500), 0).unwrap().info;
+    let protocol = |kind: ModelKind, info: &latentlab::data::DataInfo| {
+        let s = TrainSpec::new(ModelSpec::new(kind))
+            .start(info, &Device::Cpu)
+            .unwrap();
+        let p = Protocol::of(s.network(), &info.name).unwrap();
+        (p.likelihood, p.frechet, p.accuracy)
+    };
+    // (likelihood, Fréchet distance, accuracy) on images.
+    for (kind, measures) in [
+        (ModelKind::Vae, (true, true, false)),
+        (ModelKind::Gan, (false, true, false)),
+        (ModelKind::VaeGan, (true, true, false)),
+        (ModelKind::Classifier, (false, false, true)),
+        (ModelKind::Autoencoder, (false, false, false)),
+    ] {
+        assert_eq!(protocol(kind, &mnist), measures, "{kind}");
+    }
+    let s = TrainSpec::new(ModelSpec::new(ModelKind::Autoencoder))
+        .start(&mnist, &Device::Cpu)
+        .unwrap();
+    let p = Protocol::of(s.network(), "mnist").unwrap();
+    assert!(!p.reads_test_split() && !p.generates() && p.modes.is_none());
+    // 2-D points: modes alone, from samples.
+    let p = Protocol::of(
+        TrainSpec::new(ModelSpec::new(ModelKind::Gan))
+            .start(&ring, &Device::Cpu)
+            .unwrap()
+            .network(),
+        "ring8",
+    )
+    .unwrap();
+    assert_eq!(p.modes, Some(Toy::Ring8));
+    assert!(p.generates() && !p.reads_test_split());
+    let e = Protocol::of(s.network(), "points").unwrap_err().to_string();
+    assert!(e.contains("no evaluation protocol"), "{e}");
 }
 
 #[test]

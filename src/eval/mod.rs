@@ -11,4 +11,6 @@ pub mod protocol;
 pub use frechet::{class_histogram, features, frechet_distance, Features, Gaussian};
 pub use likelihood::{active_units, likelihood_bounds, LikelihoodReport};
 pub use modes::{mode_coverage, ModeReport};
-pub use protocol::{evaluate, EvalData, EvalOptions, EvalReport, FeatureClassifier, FrechetReport};
+pub use protocol::{
+    evaluate, EvalData, EvalOptions, EvalReport, FeatureClassifier, FrechetReport, Protocol,
+};

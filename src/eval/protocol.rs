@@ -121,7 +121,56 @@ pub struct EvalReport {
     pub frechet: Option<FrechetReport>,
 }
 
-/// Evaluates `net`, trained on `trained_on`, on its kind's protocol.
+/// What [`evaluate`] measures of a model, by its kind and the data it was trained on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Protocol {
+    /// 2-D points: the mode coverage of generated samples, and nothing else.
+    pub modes: Option<Toy>,
+    /// VAEs on images: the likelihood bounds on the test split.
+    pub likelihood: bool,
+    /// Generative image models: the classifier Fréchet distance to the test split.
+    pub frechet: bool,
+    /// Classifiers: the accuracy on the test split.
+    pub accuracy: bool,
+}
+
+impl Protocol {
+    /// The protocol of `net` trained on the data named `data`; an error for data without one.
+    pub fn of(net: &Network, data: &str) -> Result<Self> {
+        if let Ok(toy) = data.parse::<Toy>() {
+            return Ok(Self {
+                modes: Some(toy),
+                likelihood: false,
+                frechet: false,
+                accuracy: false,
+            });
+        }
+        if !IMAGE_DATASETS.contains(&data) {
+            return Err(Error::Argument(format!(
+                "no evaluation protocol for data {data:?}"
+            )));
+        }
+        let kind = net.config().kind();
+        Ok(Self {
+            modes: None,
+            likelihood: net.model().vae().is_some_and(|v| v.is_variational()),
+            frechet: !matches!(kind, ModelKind::Classifier | ModelKind::Autoencoder),
+            accuracy: kind == ModelKind::Classifier,
+        })
+    }
+
+    /// Whether it reads the test split (and so uses a test size and a batch size).
+    pub fn reads_test_split(&self) -> bool {
+        self.likelihood || self.frechet || self.accuracy
+    }
+
+    /// Whether it draws samples from the model (and so uses a sample count).
+    pub fn generates(&self) -> bool {
+        self.modes.is_some() || self.frechet
+    }
+}
+
+/// Evaluates `net`, trained on `trained_on`, on its [`Protocol`].
 pub fn evaluate(
     net: &Network,
     trained_on: &DataInfo,
@@ -129,6 +178,7 @@ pub fn evaluate(
     data: &mut dyn EvalData,
 ) -> Result<EvalReport> {
     let name = trained_on.name.as_str();
+    let protocol = Protocol::of(net, name)?;
     let mut report = EvalReport {
         model: net.config().summary(),
         dataset: name.to_string(),
@@ -138,20 +188,16 @@ pub fn evaluate(
         frechet: None,
     };
     let mut rng = Rng::new(opts.seed);
-    if let Ok(toy) = name.parse::<Toy>() {
+    if let Some(toy) = protocol.modes {
         let n = opts.samples.unwrap_or(EvalOptions::DEFAULT_MODE_SAMPLES);
         let (x, _) = net.sample(n, &mut rng, 1.0, None)?;
         report.modes = Some(mode_coverage(&x.flatten_all()?.to_vec1::<f32>()?, toy)?);
+    }
+    if !protocol.reads_test_split() {
         return Ok(report);
     }
-    if !IMAGE_DATASETS.contains(&name) {
-        return Err(Error::Argument(format!(
-            "no evaluation protocol for data {name:?}"
-        )));
-    }
     let test = data.images(name, Split::Test, opts.test_size)?;
-    let variational = net.model().vae().is_some_and(|v| v.is_variational());
-    if variational && opts.k > 0 {
+    if protocol.likelihood && opts.k > 0 {
         let total = test.len();
         let binarize = trained_on.dynamic_binarization;
         report.likelihood = Some(likelihood_bounds(
@@ -164,15 +210,14 @@ pub fn evaluate(
             |done| data.progress(done, total),
         )?);
     }
-    match net.config().kind() {
-        ModelKind::Classifier => {
-            let (x, labels) = all_samples(&test, net)?;
-            let preds = features(net, &x, opts.batch_size)?.preds;
-            let hits = preds.iter().zip(&labels).filter(|(p, l)| p == l).count();
-            report.test_accuracy = Some(hits as f64 / labels.len() as f64);
-        }
-        ModelKind::Autoencoder => {}
-        _ => report.frechet = Some(frechet(net, &test, opts, data, &mut rng)?),
+    if protocol.accuracy {
+        let (x, labels) = all_samples(&test, net)?;
+        let preds = features(net, &x, opts.batch_size)?.preds;
+        let hits = preds.iter().zip(&labels).filter(|(p, l)| p == l).count();
+        report.test_accuracy = Some(hits as f64 / labels.len() as f64);
+    }
+    if protocol.frechet {
+        report.frechet = Some(frechet(net, &test, opts, data, &mut rng)?);
     }
     Ok(report)
 }

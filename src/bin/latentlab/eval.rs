@@ -9,9 +9,8 @@ use candle::Device;
 use indicatif::ProgressBar;
 
 use latentlab::checkpoint;
-use latentlab::config::ModelKind;
-use latentlab::data::{Dataset, Split, IMAGE_DATASETS};
-use latentlab::eval::{self, EvalOptions, FeatureClassifier};
+use latentlab::data::{Dataset, Split};
+use latentlab::eval::{self, EvalOptions, FeatureClassifier, Protocol};
 use latentlab::Network;
 
 use crate::args::device;
@@ -78,27 +77,30 @@ pub fn run(a: EvalArgs) -> Result<()> {
     Ok(())
 }
 
-/// An error naming the flags the model's protocol would not use: 2-D points are scored by
-/// their modes alone; only a VAE has a likelihood to bound (`--k 0` is always allowed); the
-/// Fréchet distance is for generative image models.
+/// An error naming the flags the model's [`Protocol`] would not use (`--k 0` is always
+/// allowed: it asks for no likelihood).
 fn refuse_unused(a: &EvalArgs, net: &Network, data: &str) -> Result<()> {
-    let kind = net.config().kind();
-    let images = IMAGE_DATASETS.contains(&data);
-    let likelihood = images && net.model().vae().is_some_and(|v| v.is_variational());
-    let frechet = images && !matches!(kind, ModelKind::Classifier | ModelKind::Autoencoder);
+    let p = Protocol::of(net, data)?;
     let unused: Vec<&str> = [
-        ("--k", a.k.is_some_and(|k| k > 0) && !likelihood),
-        ("--test-size", a.test_size.is_some() && !images),
-        ("--batch-size", a.batch_size.is_some() && !images),
-        ("--samples", a.samples.is_some() && images && !frechet),
-        ("--classifier", a.classifier.is_some() && !frechet),
+        ("--k", a.k.is_some_and(|k| k > 0) && !p.likelihood),
+        (
+            "--test-size",
+            a.test_size.is_some() && !p.reads_test_split(),
+        ),
+        (
+            "--batch-size",
+            a.batch_size.is_some() && !p.reads_test_split(),
+        ),
+        ("--samples", a.samples.is_some() && !p.generates()),
+        ("--classifier", a.classifier.is_some() && !p.frechet),
     ]
     .into_iter()
     .filter_map(|(flag, unused)| unused.then_some(flag))
     .collect();
     if !unused.is_empty() {
         bail!(
-            "the evaluation of a {kind} on {data} does not use {}: leave {} out",
+            "the evaluation of a {} on {data} does not use {}: leave {} out",
+            net.config().kind(),
             unused.join(", "),
             if unused.len() == 1 { "it" } else { "them" }
         );
