@@ -285,7 +285,7 @@ fn arguments_that_would_be_ignored_or_clamped_are_refused() {
                 "/tmp/latentlab-refused.safetensors",
             ],
             1,
-            "--train-size 70000: mnist has 60000 training samples",
+            "70000 samples asked of mnist, which has 60000",
         ),
         (
             vec![
@@ -335,6 +335,16 @@ fn arguments_that_would_be_ignored_or_clamped_are_refused() {
             ],
             1,
             "the evaluation of a gan on ring8 does not use --k, --test-size, --classifier",
+        ),
+        (
+            vec![
+                "eval",
+                "results/lenet-mnist.safetensors",
+                "--test-size",
+                "10001",
+            ],
+            1,
+            "10001 samples asked of mnist, which has 10000",
         ),
         (
             vec![

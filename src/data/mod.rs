@@ -180,10 +180,10 @@ impl Dataset {
             return Self::toy_for_run(toy, size, seed);
         }
         let ds = Self::load(name, split, data_dir)?;
-        Ok(match size {
+        match size {
             Some(n) => ds.take(n),
-            None => ds,
-        })
+            None => Ok(ds),
+        }
     }
 
     /// Reads `mnist` or `fashion-mnist` from `data_dir/<name>/` (files laid there by
@@ -225,14 +225,20 @@ impl Dataset {
         self.info.sample_shape.iter().product()
     }
 
-    /// The first `n` samples (all if fewer).
-    pub fn take(mut self, n: usize) -> Self {
-        let n = n.min(self.len());
+    /// The first `n` samples; an error if it has fewer.
+    pub fn take(mut self, n: usize) -> Result<Self> {
+        if n > self.len() {
+            return Err(Error::Data(format!(
+                "{n} samples asked of {}, which has {}",
+                self.info.name,
+                self.len()
+            )));
+        }
         self.x.truncate(n * self.sample_len());
         if let Some(l) = &mut self.labels {
             l.truncate(n);
         }
-        self
+        Ok(self)
     }
 
     /// Gathers samples `indices` into a batch; with `binarize`, each pixel becomes 1 with

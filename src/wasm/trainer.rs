@@ -235,7 +235,7 @@ impl EvalData for PageData<'_> {
     fn images(&mut self, name: &str, split: Split, size: Option<usize>) -> crate::Result<Dataset> {
         match (split, self.0) {
             (Split::Test, Some(d)) if d.info.name == name => {
-                Ok(size.map_or_else(|| d.clone(), |n| d.clone().take(n)))
+                size.map_or_else(|| Ok(d.clone()), |n| d.clone().take(n))
             }
             _ => Err(crate::Error::Data(format!(
                 "no {split:?} images of {name} here: give the test split with setTestImages first"

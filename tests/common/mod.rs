@@ -37,6 +37,7 @@ pub fn mnist(split: Split, n: usize) -> Dataset {
     Dataset::load("mnist", split, &repo().join("data"))
         .unwrap_or_else(|e| panic!("{e} (pkg-scripts/test runs fetch-data first)"))
         .take(n)
+        .unwrap()
 }
 
 /// A small MLP VAE on 28×28 images.

@@ -262,15 +262,8 @@ impl TrainArgs {
     /// The session to train and its data: resumed from `--resume`, or fresh from the flags.
     fn session(&self) -> Result<(Session, Dataset)> {
         let dev = device(&self.device)?;
-        let open = |name: &str, size: Option<usize>, seed: u64| -> Result<Dataset> {
-            let data = Dataset::open(name, Split::Train, size, &self.data_dir, seed)?;
-            if let Some(n) = size.filter(|&n| n > data.len()) {
-                bail!(
-                    "--train-size {n}: {name} has {} training samples",
-                    data.len()
-                );
-            }
-            Ok(data)
+        let open = |name: &str, size: Option<usize>, seed: u64| {
+            Dataset::open(name, Split::Train, size, &self.data_dir, seed)
         };
         if let Some(path) = &self.resume {
             let ckpt = checkpoint::load_file(path, &dev)?;
