@@ -31,7 +31,7 @@ const LEAK: f32 = 0.2;
 
 impl Act {
     fn apply_chunk(self, y: &mut [f32]) {
-        wide(|| match self {
+        wide!(match self {
             Act::Identity => {}
             Act::Relu => y.iter_mut().for_each(|v| *v = v.max(0.0)),
             Act::LeakyRelu => y
@@ -82,7 +82,7 @@ impl Act {
             return grad.to_vec();
         }
         let fill = |out: &mut [f32], grad: &[f32], y: &[f32]| {
-            wide(|| {
+            wide!({
                 for ((o, &g), &y) in out.iter_mut().zip(grad).zip(y) {
                     *o = g * self.derivative(y);
                 }
@@ -122,7 +122,7 @@ impl candle::CustomOp1 for Sigmoid {
     ) -> candle::Result<(candle::CpuStorage, candle::Shape)> {
         let x = super::slice(s, l, "x")?;
         let fill = |y: &mut [f32], x: &[f32]| {
-            wide(|| {
+            wide!({
                 y.iter_mut()
                     .zip(x)
                     .for_each(|(o, &v)| *o = super::fastmath::sigmoid(v))

@@ -50,7 +50,7 @@ impl AdamStep {
         let (b1, b2) = (self.beta1, self.beta2);
         let (c1, c2) = (1.0 - b1, 1.0 - b2);
         let eps = self.eps;
-        wide(|| {
+        wide!({
             for (((t, &g), m), v) in theta.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
                 *m = flush_subnormal(b1 * *m + c1 * g);
                 *v = flush_subnormal(b2 * *v + c2 * g * g);

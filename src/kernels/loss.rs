@@ -70,7 +70,7 @@ impl CustomOp2 for BceWithLogits {
 fn row_nll(l: &[f32], y: &[f32]) -> f32 {
     const W: usize = 8;
     let term = |l: f32, y: f32| softplus(l) - l * y;
-    wide(|| {
+    wide!({
         let mut acc = [0f32; W];
         let (lc, lr) = l.split_at(l.len() - l.len() % W);
         let (yc, yr) = y.split_at(lc.len());
@@ -88,7 +88,7 @@ fn bce_grad(l: &[f32], y: &[f32], g: &[f32], d: usize) -> Vec<f32> {
     let d = d.max(1);
     let mut dl = vec![0f32; l.len()];
     let row = |dl: &mut [f32], l: &[f32], y: &[f32], g: f32| {
-        wide(|| {
+        wide!({
             for ((o, &l), &y) in dl.iter_mut().zip(l).zip(y) {
                 *o = g * (sigmoid(l) - y);
             }

@@ -87,7 +87,7 @@ fn per_channel_map(
     f: impl Fn(f32, usize) -> f32,
 ) -> Vec<f32> {
     let mut out = vec![0f32; v.len()];
-    wide(|| {
+    wide!({
         for (o, x) in out.chunks_exact_mut(c * s).zip(v.chunks_exact(c * s)) {
             for (j, (o, x)) in o.chunks_exact_mut(s).zip(x.chunks_exact(s)).enumerate() {
                 for (o, &x) in o.iter_mut().zip(x) {
@@ -184,7 +184,7 @@ impl CustomOp3 for BatchNormOp {
                 }
                 let n = (d.0 * d.2) as f32;
                 let mut dx = vec![0f32; x.len()];
-                wide(|| {
+                wide!({
                     for ((o, gs), hs) in dx
                         .chunks_exact_mut(c * d.2)
                         .zip(g.chunks_exact(c * d.2))

@@ -2,16 +2,30 @@
 //! the baseline of its target (on x86-64: SSE2, four lanes), so a loop that vectorizes gets
 //! four lanes unless it runs inside a function compiled with more features. [`wide`] runs a
 //! closure inside such a function, chosen at run time: AVX-512 (sixteen lanes), else AVX2
-//! (eight), else the baseline. The closure must inline into it, so its hot callees are
-//! `#[inline(always)]`.
+//! (eight), else the baseline. The closure must inline into it, and so must its hot callees
+//! (`#[inline(always)]`): a closure LLVM keeps out of line is compiled for the baseline (the
+//! loss and activation loops were, until [`wide!`] marked every closure it makes).
 //!
 //! The results are bit for bit those of the baseline: Rust never fuses a multiply and an add
 //! on its own, and a loop's own order of operations (our eight-lane sums) does not depend on
 //! how many lanes a register holds.
 
+/// Evaluates `$body` (an expression, a block as a rule) compiled for AVX-512 or AVX2 when this
+/// CPU has them: the body of an `#[inline(always)]` closure handed to [`dispatch`].
+macro_rules! wide {
+    ($body:expr) => {
+        $crate::kernels::wide::dispatch(
+            #[inline(always)]
+            || $body,
+        )
+    };
+}
+pub(crate) use wide;
+
 /// Runs `f`, compiled for AVX-512 or AVX2 when this CPU has them (x86-64; elsewhere, `f()`).
+/// Use [`wide!`], which marks its closure `#[inline(always)]`.
 #[inline(always)]
-pub fn wide<R>(f: impl FnOnce() -> R) -> R {
+pub fn dispatch<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {
@@ -41,7 +55,6 @@ mod x86 {
 
 #[cfg(test)]
 mod tests {
-    use super::wide;
     use crate::kernels::fastmath::{exp, sigmoid, softplus, tanh};
 
     /// The same loop, compiled for the baseline and run through [`wide`], gives the same bits.
@@ -54,7 +67,7 @@ mod tests {
                 .collect()
         };
         let plain = f(&x);
-        let widened = wide(|| f(&x));
+        let widened = wide!(f(&x));
         let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&plain), bits(&widened));
     }
