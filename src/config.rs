@@ -656,15 +656,10 @@ impl TrainConfig {
                 return Err(Error::Config(format!("d_lr must be > 0, got {d_lr}")));
             }
         }
-        if self.kl_warmup > 0 && !(matches!(model, ModelConfig::Vae(_)) && self.iwae_k == 1) {
+        if self.kl_warmup > 0 && !matches!(model, ModelConfig::Vae(_)) {
             return Err(Error::Config(format!(
-                "a KL warm-up weighs the ELBO's KL term, which a {}{} does not train on",
-                model.kind(),
-                if self.iwae_k > 1 {
-                    " on the IWAE bound"
-                } else {
-                    ""
-                }
+                "a KL warm-up weighs a VAE's KL term, which a {} does not train on",
+                model.kind()
             )));
         }
         if let ModelConfig::Gan(g) = model {

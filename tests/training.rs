@@ -164,16 +164,73 @@ fn kl_warm_up_is_refused_where_no_kl_term_is_trained() {
     };
     let err = warm.validate(&gan).unwrap_err().to_string();
     assert!(err.contains("KL warm-up") && err.contains("gan"), "{err}");
-    let iwae = TrainConfig {
-        iwae_k: 5,
-        ..warm.clone()
-    };
-    let err = iwae
-        .validate(&common::tiny_vae(4, None))
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("IWAE bound"), "{err}");
     assert!(warm.validate(&common::tiny_vae(4, None)).is_ok());
+}
+
+#[test]
+fn the_kl_weight_scales_each_importance_weights_prior_and_posterior_terms() {
+    use latentlab::models::iwae::log_weights;
+    let data = common::mnist(Split::Train, 8);
+    let net = session(common::tiny_vae(4, None), train_config(8, 0), &data);
+    let vae = net.network().model().vae().unwrap();
+    let x = data
+        .batch(
+            &(0..8).collect::<Vec<_>>(),
+            false,
+            &mut Rng::new(0),
+            &Device::Cpu,
+        )
+        .unwrap()
+        .x;
+    // The same draws at each weight: log p(x|z) + w·(log p(z) − log q(z|x)) is linear in w.
+    let lw = |w: f64| -> Vec<Vec<f32>> {
+        log_weights(vae, &x, None, 3, w, &mut Rng::new(7))
+            .unwrap()
+            .to_vec2()
+            .unwrap()
+    };
+    let (at0, at1, at_half, at2) = (lw(0.0), lw(1.0), lw(0.5), lw(2.0));
+    for i in 0..3 {
+        for j in 0..8 {
+            let (a, b) = (at0[i][j], at1[i][j]);
+            assert!(a < 0.0, "w = 0 leaves log p(x|z) of binary pixels: {a}");
+            assert!((at_half[i][j] - (a + b) / 2.0).abs() < 1e-3, "{i},{j}");
+            assert!((at2[i][j] - (2.0 * b - a)).abs() < 1e-3, "{i},{j}");
+            assert!((a - b).abs() > 1e-3, "the prior/posterior term is not 0");
+        }
+    }
+}
+
+#[test]
+fn iwae_training_warms_up_and_reports_the_bound_only_at_weight_one() {
+    let data = common::mnist(Split::Train, 256);
+    let train = TrainConfig {
+        iwae_k: 5,
+        kl_warmup: 2,
+        ..train_config(32, 0)
+    };
+    let mut s = session(common::tiny_vae(4, None), train.clone(), &data);
+    let m = s.train_steps(&data, 1).unwrap();
+    assert_eq!(m.get("kl_weight"), Some(0.5));
+    assert!(m.get("iwae_bound").is_none(), "{}", m.line());
+    let m = s.train_steps(&data, 1).unwrap();
+    assert_eq!(m.get("kl_weight"), Some(1.0));
+    assert!((m.get("loss").unwrap() + m.get("iwae_bound").unwrap()).abs() < 1e-3);
+    // β weighs the same terms: a β-VAE on the IWAE bound trains another objective.
+    let loss_at = |beta: f64| {
+        let mut cfg = common::tiny_vae(4, None);
+        if let latentlab::ModelConfig::Vae(v) = &mut cfg {
+            v.beta = beta;
+        }
+        let train = TrainConfig {
+            kl_warmup: 0,
+            ..train.clone()
+        };
+        let m = session(cfg, train, &data).train_steps(&data, 1).unwrap();
+        m.get("loss").unwrap()
+    };
+    let (one, four) = (loss_at(1.0), loss_at(4.0));
+    assert!((four - one).abs() > 0.1, "β = 4: {four}, β = 1: {one}");
 }
 
 #[test]

@@ -74,7 +74,7 @@ pub fn likelihood_bounds(
         let mut left = k;
         while left > 0 {
             let kc = left.min(k_chunk);
-            let lw = log_weights(vae, &b.x, y.as_ref(), kc, rng)?; // [kc, B]
+            let lw = log_weights(vae, &b.x, y.as_ref(), kc, 1.0, rng)?; // [kc, B]
             sum_elbo -= lw
                 .to_dtype(candle::DType::F64)?
                 .sum_all()?

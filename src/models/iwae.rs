@@ -8,8 +8,10 @@ use crate::losses::{log_posterior, log_standard_normal, log_sum_exp, reconstruct
 use crate::rng::Rng;
 use crate::{Error, Result};
 
-/// The `k`-sample importance weights `log p(x, zᵢ) − log q(zᵢ|x)` (Burda et al. 2016).
-/// `k = 1` gives the ELBO's single-sample estimate.
+/// The `k`-sample importance weights `log p(x|zᵢ) + w·(log p(zᵢ) − log q(zᵢ|x))` (Burda et al.
+/// 2016). `w = 1` gives `log p(x, zᵢ) − log q(zᵢ|x)`, the weights of the bound on log p(x); a
+/// training step passes the KL term's weight (β, or a warm-up's ramp). `k = 1` gives the
+/// ELBO's single-sample estimate.
 ///
 /// # Shapes
 /// - `x`: `[B, …]`, `labels`: `[B, K]` → `[k, B]`
@@ -18,6 +20,7 @@ pub fn log_weights(
     x: &Tensor,
     labels: Option<&Tensor>,
     k: usize,
+    kl_weight: f64,
     rng: &mut Rng,
 ) -> Result<Tensor> {
     let (mu, logvar) = vae.encode(x, labels)?;
@@ -36,7 +39,14 @@ pub fn log_weights(
     let labels_k = labels.map(rep).transpose()?;
     let raw = vae.decode_raw(&z, labels_k.as_ref())?;
     let nll = reconstruction_nll(&raw, &rep(x)?, vae.likelihood())?; // [k·B]
-    let log_w = ((log_standard_normal(&z)? - nll)? - log_posterior(&eps, &logvar_k)?)?;
+    let (prior, posterior) = (log_standard_normal(&z)?, log_posterior(&eps, &logvar_k)?);
+    // At w = 1 no product is formed: the weights are bit for bit the bound's.
+    let (prior, posterior) = if kl_weight == 1.0 {
+        (prior, posterior)
+    } else {
+        ((prior * kl_weight)?, (posterior * kl_weight)?)
+    };
+    let log_w = ((prior - nll)? - posterior)?;
     Ok(log_w.reshape((k, b))?)
 }
 

@@ -83,10 +83,19 @@ impl Trainer for VaeTrainer {
                 loss
             }
             (true, k) => {
-                let bound = iwae_bound(&log_weights(vae, x, y.as_ref(), k, rng)?)?.mean_all()?;
+                // The KL term's weight multiplies each sample's log p(z) − log q(z|x).
+                let weight = self.kl_weight();
+                let log_w = log_weights(vae, x, y.as_ref(), k, weight, rng)?;
+                let bound = iwae_bound(&log_w)?.mean_all()?;
                 let loss = bound.neg()?;
                 m.push("loss", loss.to_scalar()?);
-                m.push("iwae_bound", bound.to_scalar()?);
+                // Weighted otherwise, it bounds no likelihood.
+                if weight == 1.0 {
+                    m.push("iwae_bound", bound.to_scalar()?);
+                }
+                if self.kl_warmup > 0 {
+                    m.push("kl_weight", weight as f32);
+                }
                 loss
             }
         };

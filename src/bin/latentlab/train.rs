@@ -118,7 +118,7 @@ pub struct TrainArgs {
     #[arg(long)]
     iwae_k: Option<usize>,
     /// VAE: raise the KL term's weight linearly to β over the first N steps (Sønderby et al.
-    /// 2016's warm-up)
+    /// 2016's warm-up; on the IWAE bound, the weight of each sample's log p(z) − log q(z|x))
     #[arg(long, value_name = "N")]
     kl_warmup: Option<u64>,
     /// GAN: discriminator steps per generator step (default 1).
