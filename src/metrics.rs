@@ -52,31 +52,48 @@ impl<'de> Deserialize<'de> for Metrics {
     }
 }
 
-/// Running means of metrics over several steps.
+/// Running means of metrics over several steps, each over the steps that reported it (a
+/// metric a step leaves out, such as the IWAE bound during a warm-up, is not counted as 0).
 #[derive(Debug, Clone, Default)]
 pub struct RunningMean {
-    sums: Vec<(String, f64)>,
-    count: usize,
+    /// Name, sum, and how many steps reported it.
+    sums: Vec<(String, f64, usize)>,
 }
 
 impl RunningMean {
     pub fn add(&mut self, m: &Metrics) {
         for (name, v) in &m.0 {
-            match self.sums.iter_mut().find(|(n, _)| n == name) {
-                Some((_, s)) => *s += *v as f64,
-                None => self.sums.push((name.clone(), *v as f64)),
+            match self.sums.iter_mut().find(|(n, _, _)| n == name) {
+                Some((_, s, count)) => {
+                    *s += *v as f64;
+                    *count += 1;
+                }
+                None => self.sums.push((name.clone(), *v as f64, 1)),
             }
         }
-        self.count += 1;
     }
 
     pub fn mean(&self) -> Metrics {
-        let n = self.count.max(1) as f64;
         Metrics(
             self.sums
                 .iter()
-                .map(|(k, s)| (k.clone(), (s / n) as f32))
+                .map(|(k, s, n)| (k.clone(), (s / *n as f64) as f32))
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Metrics, RunningMean};
+
+    #[test]
+    fn each_metric_is_averaged_over_the_steps_that_reported_it() {
+        let mut mean = RunningMean::default();
+        mean.add(&Metrics(vec![("loss".into(), 4.0)]));
+        mean.add(&Metrics(vec![("loss".into(), 2.0), ("bound".into(), -2.0)]));
+        assert_eq!(mean.mean().get("loss"), Some(3.0));
+        assert_eq!(mean.mean().get("bound"), Some(-2.0));
+        assert_eq!(RunningMean::default().mean(), Metrics::default());
     }
 }
