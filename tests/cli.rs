@@ -285,7 +285,7 @@ fn arguments_that_would_be_ignored_or_clamped_are_refused() {
                 "/tmp/latentlab-refused.safetensors",
             ],
             1,
-            "70000 samples asked of mnist, which has 60000",
+            "70000 samples asked of the mnist training split, which has 60000",
         ),
         (
             vec![
@@ -344,7 +344,7 @@ fn arguments_that_would_be_ignored_or_clamped_are_refused() {
                 "10001",
             ],
             1,
-            "10001 samples asked of mnist, which has 10000",
+            "10001 samples asked of the mnist test split, which has 10000",
         ),
         (
             vec![

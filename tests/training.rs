@@ -193,7 +193,10 @@ fn the_kl_weight_scales_each_importance_weights_prior_and_posterior_terms() {
     for i in 0..3 {
         for j in 0..8 {
             let (a, b) = (at0[i][j], at1[i][j]);
-            assert!(a < 0.0, "w = 0 leaves log p(x|z) of binary pixels: {a}");
+            assert!(
+                a < 0.0,
+                "w = 0 leaves log p(x|z), below 0 for pixels in [0, 1]: {a}"
+            );
             assert!((at_half[i][j] - (a + b) / 2.0).abs() < 1e-3, "{i},{j}");
             assert!((at2[i][j] - (2.0 * b - a)).abs() < 1e-3, "{i},{j}");
             assert!((a - b).abs() > 1e-3, "the prior/posterior term is not 0");

@@ -75,6 +75,15 @@ pub enum Split {
     Test,
 }
 
+impl std::fmt::Display for Split {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Split::Train => "training",
+            Split::Test => "test",
+        })
+    }
+}
+
 /// A dataset in memory.
 #[derive(Debug, Clone)]
 pub struct Dataset {
@@ -167,7 +176,7 @@ impl Dataset {
 
     /// A dataset by name as the CLI gives it: a toy drawn for a run seeded `seed`
     /// ([`Self::toy_for_run`]; the split does not matter), or `split` of an image dataset
-    /// under `data_dir`; `size` keeps the first samples.
+    /// under `data_dir`; `size` keeps the first samples (an error if the split has fewer).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn open(
         name: &str,
@@ -180,10 +189,14 @@ impl Dataset {
             return Self::toy_for_run(toy, size, seed);
         }
         let ds = Self::load(name, split, data_dir)?;
-        match size {
-            Some(n) => ds.take(n),
-            None => Ok(ds),
+        let Some(n) = size else { return Ok(ds) };
+        if n > ds.len() {
+            return Err(Error::Data(format!(
+                "{n} samples asked of the {name} {split} split, which has {}",
+                ds.len()
+            )));
         }
+        ds.take(n)
     }
 
     /// Reads `mnist` or `fashion-mnist` from `data_dir/<name>/` (files laid there by
@@ -225,13 +238,12 @@ impl Dataset {
         self.info.sample_shape.iter().product()
     }
 
-    /// The first `n` samples; an error if it has fewer.
+    /// The first `n` samples; an error if it has fewer, or for none.
     pub fn take(mut self, n: usize) -> Result<Self> {
-        if n > self.len() {
+        if n == 0 || n > self.len() {
+            let (name, len) = (&self.info.name, self.len());
             return Err(Error::Data(format!(
-                "{n} samples asked of {}, which has {}",
-                self.info.name,
-                self.len()
+                "{n} samples asked of {name}, which has {len}: ask for 1 to {len}"
             )));
         }
         self.x.truncate(n * self.sample_len());

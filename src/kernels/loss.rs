@@ -65,11 +65,16 @@ impl CustomOp2 for BceWithLogits {
     }
 }
 
+/// One pixel's `softplus(l) − l·y`.
+#[inline(always)]
+fn term(l: f32, y: f32) -> f32 {
+    softplus(l) - l * y
+}
+
 /// `Σⱼ softplus(lⱼ) − lⱼ·yⱼ` over one sample, in 8 lanes so that the loop vectorizes (a
 /// single running sum would have to add in order, one value at a time).
 fn row_nll(l: &[f32], y: &[f32]) -> f32 {
     const W: usize = 8;
-    let term = |l: f32, y: f32| softplus(l) - l * y;
     wide!({
         let mut acc = [0f32; W];
         let (lc, lr) = l.split_at(l.len() - l.len() % W);

@@ -145,9 +145,12 @@ impl CustomOp3 for BatchNormOp {
             .collect();
         let stats = BatchStats { mean, var };
         let inv = self.inv_std(&stats);
-        let mut y = per_channel_map(x, d, |v, j| {
-            (v - stats.mean[j]) * inv[j] * gamma[j] + beta[j]
-        });
+        let mut y = per_channel_map(
+            x,
+            d,
+            #[inline(always)]
+            |v, j| (v - stats.mean[j]) * inv[j] * gamma[j] + beta[j],
+        );
         self.act.apply(&mut y);
         *self.stats.lock().expect("batch-norm stats poisoned") = stats;
         Ok((CpuStorage::F32(y), lx.shape().clone()))
@@ -172,7 +175,12 @@ impl CustomOp3 for BatchNormOp {
         let d = dims(x.dims(), c)?;
         let (dx, dgamma, dbeta) = with_values(x, |x| {
             with_values(scale, |gamma| {
-                let xhat = per_channel_map(x, d, |v, j| (v - stats.mean[j]) * inv[j]);
+                let xhat = per_channel_map(
+                    x,
+                    d,
+                    #[inline(always)]
+                    |v, j| (v - stats.mean[j]) * inv[j],
+                );
                 let dbeta = channel_sums(&g, d, |v, _| v);
                 // Σ g·x̂ per channel, over the paired buffers.
                 let mut dgamma = vec![0f32; c];

@@ -1,8 +1,9 @@
 //! Our elementwise loops compiled for the widest vectors the CPU has. The crate is built for
 //! the baseline of its target (on x86-64: SSE2, four lanes), so a loop that vectorizes gets
-//! four lanes unless it runs inside a function compiled with more features. [`wide`] runs a
-//! closure inside such a function, chosen at run time: AVX-512 (sixteen lanes), else AVX2
-//! (eight), else the baseline. The closure must inline into it, and so must its hot callees
+//! four lanes unless it runs inside a function compiled with more features. [`wide!`] runs its
+//! body as a closure inside such a function ([`dispatch`]), chosen at run time: AVX-512 (sixteen
+//! lanes), else AVX2 (eight), else the baseline. The closure must inline into it, and so must
+//! its hot callees
 //! (`#[inline(always)]`): a closure LLVM keeps out of line is compiled for the baseline (the
 //! loss and activation loops were, until [`wide!`] marked every closure it makes).
 //!
@@ -61,11 +62,13 @@ mod tests {
     #[test]
     fn wide_loops_give_the_baseline_bits() {
         let x: Vec<f32> = (0..4099).map(|i| (i as f32 - 2049.0) * 0.0371).collect();
-        let f = |x: &[f32]| -> Vec<f32> {
+        // Inlined where it is called, so `wide!` compiles its own copy for the wider vectors.
+        #[inline(always)]
+        fn f(x: &[f32]) -> Vec<f32> {
             x.iter()
                 .map(|&v| exp(v * 0.25) + softplus(v) * sigmoid(v) - tanh(v) / (v * v).sqrt())
                 .collect()
-        };
+        }
         let plain = f(&x);
         let widened = wide!(f(&x));
         let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();

@@ -22,10 +22,12 @@ pub struct EvalArgs {
     /// 0 skips the likelihood.
     #[arg(long)]
     k: Option<usize>,
-    /// Image models: evaluate on the first N test images (default: all 10000).
+    /// VAEs, image generators and classifiers (not autoencoders, which have no protocol and
+    /// get a report of their name alone): evaluate on the first N test images (default: all
+    /// 10000).
     #[arg(long)]
     test_size: Option<usize>,
-    /// Image models: images per forward pass (default 100).
+    /// VAEs, image generators and classifiers: images per forward pass (default 100).
     #[arg(long)]
     batch_size: Option<usize>,
     /// Generated samples for mode coverage (PacGAN: 2500) and the Fréchet distance (10000).
