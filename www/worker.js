@@ -636,7 +636,7 @@ function liveEval(r, force) {
   }
   r.evalS = (performance.now() - t0) / 1000;
   r.evalAt = r.wallS;
-  if (!report.modes && !report.likelihood) {
+  if (!report.modes && !report.likelihood && !report.reconstruction) {
     r.evalSkipped = `no live metric for a ${r.info.kind} (the page has no feature classifier for the Fréchet distance)`;
     return { skipped: r.evalSkipped };
   }

@@ -4,6 +4,7 @@
 use candle::Tensor;
 use serde::Serialize;
 
+use super::test_batches::for_each_batch;
 use crate::data::Dataset;
 use crate::losses::log_sum_exp;
 use crate::models::iwae::log_weights;
@@ -60,12 +61,8 @@ pub fn likelihood_bounds(
     )?;
     let (mut sum_elbo, mut sum_nll) = (0.0f64, 0.0f64);
     let mut mus: Vec<f32> = Vec::new();
-    let mut done = 0;
-    while done < n {
-        let idx: Vec<usize> = (done..(done + batch).min(n)).collect();
-        let b = data.batch(&idx, binarize, rng, net.device())?;
-        let y = net.labels(b.labels.as_deref(), idx.len())?;
-        let (mu, _) = vae.encode(&b.x, y.as_ref())?;
+    for_each_batch(net, data, batch, binarize, rng, |b, y, rng, done| {
+        let (mu, _) = vae.encode(&b.x, y)?;
         mus.extend(mu.flatten_all()?.to_vec1::<f32>()?);
 
         // log mean_i w_i over k samples, accumulated chunk by chunk as a running log-sum-exp;
@@ -74,7 +71,7 @@ pub fn likelihood_bounds(
         let mut left = k;
         while left > 0 {
             let kc = left.min(k_chunk);
-            let lw = log_weights(vae, &b.x, y.as_ref(), kc, 1.0, rng)?; // [kc, B]
+            let lw = log_weights(vae, &b.x, y, kc, 1.0, rng)?; // [kc, B]
             sum_elbo -= lw
                 .to_dtype(candle::DType::F64)?
                 .sum_all()?
@@ -92,9 +89,9 @@ pub fn likelihood_bounds(
             .to_dtype(candle::DType::F64)?
             .sum_all()?
             .to_scalar::<f64>()?;
-        done += idx.len();
         progress(done);
-    }
+        Ok(())
+    })?;
     let l = net.config().latent_dim().unwrap_or(0);
     Ok(LikelihoodReport {
         neg_elbo: sum_elbo / n as f64,

@@ -1,7 +1,8 @@
 //! [`evaluate`]: the protocol of each model kind in one call — likelihood bounds for VAEs,
-//! mode coverage for 2-D models, the classifier Fréchet distance (with its train-vs-test floor
-//! and class histogram) for image generators, test accuracy for classifiers. Front ends load
-//! files through [`EvalData`] and print the [`EvalReport`].
+//! held-out reconstruction for models with an encoder, mode coverage for 2-D models, the
+//! classifier Fréchet distance (with its train-vs-test floor and class histogram) for image
+//! generators, test accuracy for classifiers. Front ends load files through [`EvalData`] and
+//! print the [`EvalReport`].
 
 use candle::Tensor;
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ use super::frechet::{
 const CONFIDENT: f32 = 0.9;
 use super::likelihood::{likelihood_bounds, LikelihoodReport};
 use super::modes::{mode_coverage, ModeReport};
+use super::reconstruction::{reconstruction_error, ReconstructionReport};
 use crate::config::ModelKind;
 use crate::data::{DataInfo, Dataset, Split, Toy, IMAGE_DATASETS};
 use crate::models::Network;
@@ -116,6 +118,8 @@ pub struct EvalReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub likelihood: Option<LikelihoodReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconstruction: Option<ReconstructionReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub test_accuracy: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frechet: Option<FrechetReport>,
@@ -128,6 +132,9 @@ pub struct Protocol {
     pub modes: Option<Toy>,
     /// VAEs on images: the likelihood bounds on the test split.
     pub likelihood: bool,
+    /// Models with an encoder (autoencoders, VAEs, VAE-GANs) on images: the test split's
+    /// reconstruction.
+    pub reconstruction: bool,
     /// Generative image models: the classifier Fréchet distance to the test split.
     pub frechet: bool,
     /// Classifiers: the accuracy on the test split.
@@ -141,6 +148,7 @@ impl Protocol {
             return Ok(Self {
                 modes: Some(toy),
                 likelihood: false,
+                reconstruction: false,
                 frechet: false,
                 accuracy: false,
             });
@@ -154,6 +162,7 @@ impl Protocol {
         Ok(Self {
             modes: None,
             likelihood: net.model().vae().is_some_and(|v| v.is_variational()),
+            reconstruction: net.model().vae().is_some(),
             frechet: !matches!(kind, ModelKind::Classifier | ModelKind::Autoencoder),
             accuracy: kind == ModelKind::Classifier,
         })
@@ -161,7 +170,13 @@ impl Protocol {
 
     /// Whether it reads the test split (and so uses a test size and a batch size).
     pub fn reads_test_split(&self) -> bool {
-        self.likelihood || self.frechet || self.accuracy
+        self.likelihood || self.reconstruction || self.frechet || self.accuracy
+    }
+
+    /// Whether it looks for the feature classifier: the Fréchet distance, and the labels of
+    /// reconstructions.
+    pub fn uses_classifier(&self) -> bool {
+        self.frechet || self.reconstruction
     }
 
     /// Whether it draws samples from the model (and so uses a sample count).
@@ -184,6 +199,7 @@ pub fn evaluate(
         dataset: name.to_string(),
         modes: None,
         likelihood: None,
+        reconstruction: None,
         test_accuracy: None,
         frechet: None,
     };
@@ -197,9 +213,9 @@ pub fn evaluate(
         return Ok(report);
     }
     let test = data.images(name, Split::Test, opts.test_size)?;
+    let binarize = trained_on.dynamic_binarization;
     if protocol.likelihood && opts.k > 0 {
         let total = test.len();
-        let binarize = trained_on.dynamic_binarization;
         report.likelihood = Some(likelihood_bounds(
             net,
             &test,
@@ -216,22 +232,43 @@ pub fn evaluate(
         let hits = preds.iter().zip(&labels).filter(|(p, l)| p == l).count();
         report.test_accuracy = Some(hits as f64 / labels.len() as f64);
     }
-    if protocol.frechet {
-        report.frechet = Some(frechet(net, &test, opts, data, &mut rng)?);
+    let classifier = protocol
+        .uses_classifier()
+        .then(|| data.classifier(name))
+        .transpose()?;
+    if protocol.reconstruction {
+        let clf = match &classifier {
+            Some(FeatureClassifier::Found { network, .. }) => Some(network.as_ref()),
+            _ => None,
+        };
+        // Its own stream: the likelihood's and the Fréchet distance's draws stay as they were.
+        let mut rng = Rng::new(opts.seed);
+        report.reconstruction = Some(reconstruction_error(
+            net,
+            &test,
+            opts.batch_size,
+            binarize,
+            clf,
+            &mut rng,
+        )?);
+    }
+    if let (true, Some(clf)) = (protocol.frechet, &classifier) {
+        report.frechet = Some(frechet(net, &test, opts, clf, data, &mut rng)?);
     }
     Ok(report)
 }
 
-/// The Fréchet distance of `net`'s samples to `test` in a classifier's feature space.
+/// The Fréchet distance of `net`'s samples to `test` in `classifier`'s feature space.
 fn frechet(
     net: &Network,
     test: &Dataset,
     opts: &EvalOptions,
+    classifier: &FeatureClassifier,
     data: &mut dyn EvalData,
     rng: &mut Rng,
 ) -> Result<FrechetReport> {
     let name = test.info.name.as_str();
-    let (clf, source) = match data.classifier(name)? {
+    let (clf, source) = match classifier {
         FeatureClassifier::Found { network, source } => (network, source),
         FeatureClassifier::Missing { expected_at } => {
             return Ok(FrechetReport::Skipped {
@@ -245,7 +282,7 @@ fn frechet(
     let n = opts.samples.unwrap_or(EvalOptions::DEFAULT_FRECHET_SAMPLES);
     let train = data.images(name, Split::Train, Some(n))?;
     let fit = |x: &Tensor| -> Result<(Gaussian, Features)> {
-        let f = features(&clf, x, opts.batch_size)?;
+        let f = features(clf, x, opts.batch_size)?;
         let dim = f.values.len() / x.dim(0)?;
         Ok((Gaussian::fit(&f.values, dim)?, f))
     };
@@ -265,7 +302,7 @@ fn frechet(
     // no class.
     let info = net.config().info_codes().is_some() || net.config().cluster_prior().is_some();
     Ok(FrechetReport::Measured {
-        classifier: source,
+        classifier: source.clone(),
         generated_vs_test: frechet_distance(&gen_g, &test_g)?,
         floor_train_vs_test: frechet_distance(&train_g, &test_g)?,
         samples: n,

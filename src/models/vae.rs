@@ -80,10 +80,14 @@ impl Vae {
 
     /// Mean of p(x|z) in data space.
     pub fn decode(&self, z: &Tensor, labels: Option<&Tensor>) -> Result<Tensor> {
-        let raw = self.decode_raw(z, labels)?;
+        self.link(&self.decode_raw(z, labels)?)
+    }
+
+    /// The likelihood's link from a [`Self::decode_raw`] output to the mean of p(x|z).
+    pub fn link(&self, raw: &Tensor) -> Result<Tensor> {
         Ok(match self.likelihood {
-            Likelihood::Bernoulli => super::layers::sigmoid(&raw)?,
-            Likelihood::Gaussian => raw,
+            Likelihood::Bernoulli => super::layers::sigmoid(raw)?,
+            Likelihood::Gaussian => raw.clone(),
         })
     }
 

@@ -97,9 +97,10 @@ impl LatentTrainer {
     /// `EvalOptions` (`{k, test_size, batch_size, samples, seed}`, each defaulting as the CLI's
     /// flags do); returns the `EvalReport` as JSON: `modes` for a 2-D toy (from `samples`
     /// points drawn with `seed`, the points `sample(samples, seed, 1)` returns), `likelihood`
-    /// for a VAE (on the first `test_size` images given to `setTestImages`; an error if it gave
-    /// fewer). The page has no
-    /// feature classifier, so image generators get no Fréchet distance here.
+    /// for a VAE and `reconstruction` for a model with an encoder (on the first `test_size`
+    /// images given to `setTestImages`; an error if it gave fewer). The page has no feature
+    /// classifier, so image generators get no Fréchet distance here, and reconstructions no
+    /// `label_agreement`.
     pub fn evaluate(&self, options_json: &str) -> Result<String, JsError> {
         let opts: EvalOptions = serde_json::from_str(options_json)?;
         let s = self.session()?;

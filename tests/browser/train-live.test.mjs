@@ -3,8 +3,8 @@
 // for the heaviest allowed model, whose first step shows its running time instead of "Step 0");
 // the other views are never blocked by training (it has a worker of its own); Reset is
 // immediate; the live paper metric equals `latentlab eval` on the downloaded checkpoint (mode
-// count of a 2-D GAN, held-out ELBO of a VAE); notes after a download stay, and "Use in other
-// views" lands on the top of the page.
+// count of a 2-D GAN, held-out ELBO of a VAE, held-out reconstruction of an autoencoder);
+// notes after a download stay, and "Use in other views" lands on the top of the page.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -192,6 +192,29 @@ test('a VAE: the live held-out ELBO and the IWAE bound are latentlab eval on the
   assert.equal(l.samples, cli.likelihood.samples);
   assert.ok(Math.abs(l.neg_elbo - cli.likelihood.neg_elbo) < 0.05, `−ELBO ${l.neg_elbo} vs ${cli.likelihood.neg_elbo}`);
   assert.ok(Math.abs(iwae.report.likelihood.nll - cli50.likelihood.nll) < 0.05, `IWAE ${iwae.report.likelihood.nll} vs ${cli50.likelihood.nll}`);
+});
+
+test('an autoencoder: the live held-out reconstruction is latentlab eval on the same checkpoint', async (t) => {
+  await setForm({ dataset: 'mnist', kind: 'autoencoder', batch: 64, stop: 100, preview: 50 });
+  await page.locator('#train-start').click();
+  await page.waitForFunction(() => window.__latentlab.train?.state === 'paused' && window.__latentlab.train.step === 100, null, { timeout: 120_000 });
+  await page.waitForFunction(() => window.__latentlab.train.eval?.step === 100);
+  const live = await lab(() => window.__latentlab.train.eval);
+  assert.match(await page.locator('#train-metric').textContent(), /Held-out reconstruction at step 100: −log p\(x \| z = μ\(x\)\) [\d.]+ nats/);
+  const file = await download('autoencoder-mnist');
+  const o = live.options;
+  const cli = cliEval(t, file, ['--test-size', String(o.test_size), '--seed', String(o.seed)]);
+  if (!cli) return;
+  const r = live.report.reconstruction;
+  console.log(
+    `MNIST autoencoder, step 100: page ${r.nll.toFixed(3)} nats, squared error ${r.mse.toFixed(5)}; latentlab eval ` +
+      `${cli.reconstruction.nll.toFixed(3)} nats, ${cli.reconstruction.mse.toFixed(5)}, LeNet names ` +
+      `${(100 * cli.reconstruction.label_agreement).toFixed(1)} % of the digits (first ${o.test_size} test images)`,
+  );
+  assert.equal(r.samples, cli.reconstruction.samples);
+  assert.ok(Math.abs(r.nll - cli.reconstruction.nll) < 0.05, `${r.nll} vs ${cli.reconstruction.nll}`);
+  assert.ok(Math.abs(r.mse - cli.reconstruction.mse) < 1e-5, `${r.mse} vs ${cli.reconstruction.mse}`);
+  assert.equal(r.label_agreement, undefined, 'the page has no classifier to label with');
 });
 
 test('"Use in other views" lands on the top of the Sample view', async () => {

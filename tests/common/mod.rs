@@ -42,7 +42,17 @@ pub fn mnist(split: Split, n: usize) -> Dataset {
 
 /// A small MLP VAE on 28×28 images.
 pub fn tiny_vae(latent: usize, classes: Option<usize>) -> ModelConfig {
-    ModelConfig::Vae(VaeConfig {
+    ModelConfig::Vae(tiny_mlp(latent, classes))
+}
+
+/// A small MLP autoencoder on 28×28 images.
+pub fn tiny_autoencoder(latent: usize) -> ModelConfig {
+    ModelConfig::Autoencoder(tiny_mlp(latent, None))
+}
+
+/// The networks of [`tiny_vae`] and [`tiny_autoencoder`].
+fn tiny_mlp(latent: usize, classes: Option<usize>) -> VaeConfig {
+    VaeConfig {
         sample_shape: vec![1, 28, 28],
         latent_dim: latent,
         num_classes: classes,
@@ -50,7 +60,7 @@ pub fn tiny_vae(latent: usize, classes: Option<usize>) -> ModelConfig {
         likelihood: Likelihood::Bernoulli,
         beta: 1.0,
         init: WeightInit::Uniform,
-    })
+    }
 }
 
 /// What a checkpoint records for (unlabelled or labelled) MNIST.

@@ -182,6 +182,11 @@ export function createTrainView(ctx) {
       metricEl.textContent =
         `PacGAN protocol at step ${e.step}: ${m.modes_covered} / ${m.modes} modes covered, ${m.high_quality_pct.toFixed(1)} % high quality ` +
         `(the ${m.samples} plotted samples; as latentlab eval --samples ${o.samples} --seed ${o.seed} on this checkpoint)`;
+    } else if (!r.likelihood) {
+      const c = r.reconstruction;
+      metricEl.textContent =
+        `Held-out reconstruction at step ${e.step}: −log p(x | z = μ(x)) ${c.nll.toFixed(2)} nats, squared error ${c.mse.toFixed(4)} a pixel ` +
+        `on the first ${c.samples} test images (as latentlab eval --test-size ${o.test_size} --seed ${o.seed} on this checkpoint)`;
     } else {
       const l = r.likelihood;
       const bound = l.k > 1 ? ` · IWAE-${l.k} −log p(x) ≤ ${l.nll.toFixed(2)} nats` : '';

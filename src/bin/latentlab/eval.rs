@@ -22,19 +22,18 @@ pub struct EvalArgs {
     /// 0 skips the likelihood.
     #[arg(long)]
     k: Option<usize>,
-    /// VAEs, image generators and classifiers (not autoencoders, which have no protocol and
-    /// get a report of their name alone): evaluate on the first N test images (default: all
-    /// 10000).
+    /// Image models (not 2-D ones): evaluate on the first N test images (default: all 10000).
     #[arg(long)]
     test_size: Option<usize>,
-    /// VAEs, image generators and classifiers: images per forward pass (default 100).
+    /// Image models: images per forward pass (default 100).
     #[arg(long)]
     batch_size: Option<usize>,
     /// Generated samples for mode coverage (PacGAN: 2500) and the Fréchet distance (10000).
     #[arg(long)]
     samples: Option<usize>,
-    /// Generative image models: the classifier checkpoint whose features define the Fréchet
-    /// distance (default: results/lenet-<dataset>.safetensors).
+    /// Image models but classifiers: the classifier checkpoint whose features define the
+    /// Fréchet distance and label the reconstructions (default:
+    /// results/lenet-<dataset>.safetensors).
     #[arg(long)]
     classifier: Option<PathBuf>,
     #[arg(long, default_value_t = 0)]
@@ -94,7 +93,10 @@ fn refuse_unused(a: &EvalArgs, net: &Network, data: &str) -> Result<()> {
             a.batch_size.is_some() && !p.reads_test_split(),
         ),
         ("--samples", a.samples.is_some() && !p.generates()),
-        ("--classifier", a.classifier.is_some() && !p.frechet),
+        (
+            "--classifier",
+            a.classifier.is_some() && !p.uses_classifier(),
+        ),
     ]
     .into_iter()
     .filter_map(|(flag, unused)| unused.then_some(flag))
@@ -138,7 +140,8 @@ impl eval::EvalData for EvalFiles<'_> {
         let path = self.args.classifier.clone().unwrap_or(default);
         let clf = checkpoint::load_file(&path, &self.device).map_err(|e| {
             latentlab::Error::Checkpoint(format!(
-                "the Fréchet distance needs a classifier for {name}: {e}"
+                "the feature classifier for {name} ({}): {e}",
+                path.display()
             ))
         })?;
         Ok(FeatureClassifier::Found {
