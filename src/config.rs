@@ -533,6 +533,11 @@ pub struct TrainConfig {
     /// N ("deterministic warm-up", Sønderby et al. 2016); 0 gives β from the start.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub kl_warmup: u64,
+    /// Packed GAN with a BatchNorm generator: the generator makes each pack slot's samples in
+    /// a pass of its own, so BatchNorm's batch statistics are over one slot's samples, as in
+    /// PacGAN's code (one `decoder.apply` per slot); else one pass over the whole batch.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub generate_per_slot: bool,
     pub seed: u64,
 }
 
@@ -619,6 +624,7 @@ impl Default for TrainConfig {
             lr_schedule: LrSchedule::default(),
             d_lr: None,
             kl_warmup: 0,
+            generate_per_slot: false,
             seed: 0,
         }
     }
@@ -661,6 +667,15 @@ impl TrainConfig {
                 "a KL warm-up weighs a VAE's KL term, which a {} does not train on",
                 model.kind()
             )));
+        }
+        if self.generate_per_slot
+            && !matches!(model, ModelConfig::Gan(g) if g.pack > 1 && g.generator.batch_norm)
+        {
+            return Err(Error::Config(
+                "generating per pack slot changes only a packed GAN's generator BatchNorm \
+                 statistics: it needs pack ≥ 2 and a generator with BatchNorm"
+                    .into(),
+            ));
         }
         if let ModelConfig::Gan(g) = model {
             if !self.batch_size.is_multiple_of(g.pack) {

@@ -386,6 +386,9 @@ pub struct TrainSpec {
     /// VAE: steps over which the KL term's weight rises to β (none by default).
     #[serde(default)]
     pub kl_warmup: Option<u64>,
+    /// Packed GAN: one generator pass per pack slot (BatchNorm statistics per slot).
+    #[serde(default)]
+    pub generate_per_slot: bool,
     #[serde(default)]
     pub seed: u64,
 }
@@ -417,6 +420,7 @@ impl TrainSpec {
             gan_loss: None,
             d_lr: None,
             kl_warmup: None,
+            generate_per_slot: false,
             seed: 0,
         }
     }
@@ -440,6 +444,7 @@ impl TrainSpec {
             lr_schedule: self.lr_schedule.unwrap_or_default(),
             d_lr: self.d_lr,
             kl_warmup: self.kl_warmup.unwrap_or(0),
+            generate_per_slot: self.generate_per_slot,
             seed: self.seed,
         }
     }
@@ -467,6 +472,7 @@ impl TrainSpec {
             gan_loss: gan.then_some(train.gan_loss),
             d_lr: train.d_lr,
             kl_warmup: vae.then_some(train.kl_warmup),
+            generate_per_slot: train.generate_per_slot,
             seed: train.seed,
         }
     }
@@ -522,6 +528,11 @@ impl TrainSpec {
             switch(other.model.conditional),
         );
         compare("--binarize", switch(self.binarize), switch(other.binarize));
+        compare(
+            "--generate-per-slot",
+            switch(self.generate_per_slot),
+            switch(other.generate_per_slot),
+        );
         compare("--seed", Some(show(&self.seed)), Some(show(&other.seed)));
         out
     }

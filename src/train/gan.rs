@@ -12,7 +12,7 @@ use crate::data::Batch;
 use crate::losses::{cross_entropy, discriminator_loss, generator_loss};
 use crate::metrics::Metrics;
 use crate::models::layers::Weights;
-use crate::models::{one_hot, Discriminator, Gan, Model, Network};
+use crate::models::{one_hot, Discriminator, Gan, Generator, Model, Network};
 use crate::rng::Rng;
 use crate::{Error, Result};
 
@@ -25,6 +25,9 @@ pub struct GanTrainer {
     latent_dim: usize,
     /// InfoGAN: the number of codes.
     info_codes: Option<usize>,
+    /// The pack size when the generator runs once per pack slot
+    /// ([`TrainConfig::generate_per_slot`]).
+    slots: Option<usize>,
 }
 
 /// InfoGAN codes for one generator pass: one-hot `[B, K]` for the generator, indices `[B]`
@@ -49,7 +52,35 @@ impl GanTrainer {
             objective: train.gan_loss,
             latent_dim: cfg.latent_dim,
             info_codes: cfg.info_codes(),
+            slots: train.generate_per_slot.then_some(cfg.pack),
         })
+    }
+
+    /// The generator's samples for noise `z` and its conditioning `c`: one pass, or one per
+    /// pack slot (slot `s` holds rows `s, s + p, s + 2p, …`), each with BatchNorm statistics of
+    /// its own, interleaved back into packs.
+    ///
+    /// # Shapes
+    /// - `z`: `[B, L]`, `c`: `[B, K]` → `[B, *sample_shape]`
+    fn generate(&self, g: &Generator, z: &Tensor, c: Option<&Tensor>) -> Result<Tensor> {
+        let Some(p) = self.slots else {
+            return g.forward(z, c);
+        };
+        let b = z.dim(0)?;
+        let slot = |t: &Tensor, s: usize| -> Result<Tensor> {
+            let cols = t.dim(1)?;
+            Ok(t.reshape((b / p, p, cols))?
+                .narrow(1, s, 1)?
+                .squeeze(1)?
+                .contiguous()?)
+        };
+        let slots = (0..p)
+            .map(|s| g.forward(&slot(z, s)?, c.map(|c| slot(c, s)).transpose()?.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
+        let x = Tensor::stack(&slots, 1)?; // [B/p, p, *sample_shape]
+        let mut shape = vec![b];
+        shape.extend(&x.dims()[2..]);
+        Ok(x.reshape(shape)?)
     }
 
     /// `b` codes drawn uniformly (InfoGAN), else `None`.
@@ -114,8 +145,8 @@ impl GanTrainer {
         for _ in 0..self.d_steps {
             let z = rng.normal_tensor(&[b, self.latent_dim], 1.0, real.device())?;
             let codes = self.draw_codes(b, rng, real)?;
-            let fake = g
-                .forward(&z, codes.as_ref().map(|c| &c.one_hot).or(y))?
+            let fake = self
+                .generate(g, &z, codes.as_ref().map(|c| &c.one_hot).or(y))?
                 .detach();
             let (lr, _) = d.forward(real, y, Weights::Trained)?;
             let (lf, features) = d.forward(&fake, y, Weights::Trained)?;
@@ -136,7 +167,7 @@ impl GanTrainer {
         let z = rng.normal_tensor(&[b, self.latent_dim], 1.0, real.device())?;
         let codes = self.draw_codes(b, rng, real)?;
         // The discriminator is frozen: only the generator's gradients are computed.
-        let fake = g.forward(&z, codes.as_ref().map(|c| &c.one_hot).or(y))?;
+        let fake = self.generate(g, &z, codes.as_ref().map(|c| &c.one_hot).or(y))?;
         let (lf, features) = d.forward(&fake, y, Weights::Frozen)?;
         let info = info_loss(d, &features, codes.as_ref(), Weights::Frozen)?;
         let g_loss = plus(generator_loss(&lf, self.objective)?, info.as_ref())?;
@@ -172,7 +203,7 @@ impl GanTrainer {
         let b = real.dim(0)?;
         let z = rng.normal_tensor(&[b, self.latent_dim], 1.0, real.device())?;
         let codes = self.draw_codes(b, rng, real)?;
-        let fake = g.forward(&z, codes.as_ref().map(|c| &c.one_hot).or(y))?;
+        let fake = self.generate(g, &z, codes.as_ref().map(|c| &c.one_hot).or(y))?;
         let (lr, _) = d.forward(real, y, Weights::Trained)?;
         let (lf, features) = d.forward(&fake.detach(), y, Weights::Trained)?;
         let d_info = info_loss(d, &features, codes.as_ref(), Weights::Trained)?;
@@ -226,5 +257,88 @@ impl Trainer for GanTrainer {
             ("generator", &mut self.g_opt),
             ("discriminator", &mut self.d_opt),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use candle::{Device, D};
+
+    use super::*;
+    use crate::config::{ModelConfig, ModelKind};
+    use crate::data::{Dataset, Toy};
+    use crate::spec::ModelSpec;
+
+    /// Per slot, the fakes of pack slot `s` (rows `s, s + 2, …`) are the generator's training
+    /// pass over that slot's noise alone; over the whole batch, BatchNorm's statistics mix
+    /// the slots and the same noise gives other samples.
+    #[test]
+    fn generating_per_slot_normalizes_each_slot_on_its_own() {
+        let mut spec = ModelSpec::new(ModelKind::Gan);
+        spec.pack = Some(2);
+        spec.batch_norm = Some(true);
+        spec.hidden = Some(vec![16, 16]);
+        let info = Dataset::toy_for_run(Toy::Ring8, Some(100), 0).unwrap().info;
+        let config = spec.build(&info).unwrap();
+        let ModelConfig::Gan(cfg) = &config else {
+            unreachable!("a GAN spec builds a GAN")
+        };
+        let net = Network::new(config.clone(), &Device::Cpu, &mut Rng::new(1)).unwrap();
+        let train = TrainConfig {
+            generate_per_slot: true,
+            batch_size: 8,
+            ..TrainConfig::default()
+        };
+        train.validate(&config).unwrap();
+        let trainer = GanTrainer::new(&net, cfg, &train, train.optimizer).unwrap();
+        let Model::Gan(gan) = net.model() else {
+            unreachable!("a GAN config builds a GAN")
+        };
+        net.set_training(true);
+        let z = Rng::new(2)
+            .normal_tensor(&[8, 2], 1.0, &Device::Cpu)
+            .unwrap();
+        let fakes = trainer.generate(&gan.generator, &z, None).unwrap();
+        let z_pairs = z.reshape((4, 2, 2)).unwrap();
+        let fake_pairs = fakes.reshape((4, 2, 2)).unwrap();
+        let max_diff = |a: &Tensor, b: &Tensor| -> f32 {
+            (a - b)
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_keepdim(D::Minus1)
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .max(0)
+                .unwrap()
+                .to_scalar()
+                .unwrap()
+        };
+        for s in 0..2 {
+            let z_s = z_pairs.narrow(1, s, 1).unwrap().squeeze(1).unwrap();
+            let alone = gan
+                .generator
+                .forward(&z_s.contiguous().unwrap(), None)
+                .unwrap();
+            let got = fake_pairs.narrow(1, s, 1).unwrap().squeeze(1).unwrap();
+            assert!(max_diff(&got, &alone) < 1e-6, "slot {s}");
+        }
+        let whole = gan.generator.forward(&z, None).unwrap();
+        assert!(max_diff(&fakes, &whole) > 1e-3);
+
+        // Without BatchNorm in the generator, or without packing, it would change nothing:
+        // refused.
+        let mut plain = spec.clone();
+        plain.batch_norm = Some(false);
+        let e = train.validate(&plain.build(&info).unwrap()).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("pack ≥ 2 and a generator with BatchNorm"),
+            "{e}"
+        );
+        let mut single = spec;
+        single.pack = Some(1);
+        assert!(train.validate(&single.build(&info).unwrap()).is_err());
     }
 }

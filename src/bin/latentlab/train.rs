@@ -111,6 +111,10 @@ pub struct TrainArgs {
     /// GAN: the adversarial loss, standard (cross-entropy, non-saturating generator) or hinge.
     #[arg(long, value_enum)]
     gan_loss: Option<GanLossArg>,
+    /// Packed GAN with --batch-norm: one generator pass per pack slot, so BatchNorm's batch
+    /// statistics are over each slot's samples (PacGAN's code); else one pass over the batch.
+    #[arg(long)]
+    generate_per_slot: bool,
     /// Draw binary pixels afresh per batch (images).
     #[arg(long)]
     binarize: bool,
@@ -255,6 +259,7 @@ impl TrainArgs {
                 GanLossArg::Standard => GanLoss::Standard,
                 GanLossArg::Hinge => GanLoss::Hinge,
             }),
+            generate_per_slot: self.generate_per_slot,
             seed: self.seed.unwrap_or_default(),
         }
     }
