@@ -171,6 +171,27 @@ pub struct VaeConfig {
     #[serde(default = "one")]
     pub beta: f64,
     pub init: WeightInit,
+    /// A density over the codes fitted after training ([`crate::models::code_prior`]):
+    /// random codes are drawn from it instead of N(0, I).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_prior: Option<CodePriorConfig>,
+}
+
+/// A Gaussian mixture over the latent codes, fitted to the encoder's codes of the training
+/// set after training (Ghosh et al. 2020's ex-post density estimation).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CodePriorConfig {
+    /// Mixture components (diagonal Gaussians).
+    pub components: usize,
+    /// Training codes it was fitted to.
+    pub codes: usize,
+    /// Seed of the codes' noise and of the fit's k-means start.
+    pub seed: u64,
+}
+
+impl CodePriorConfig {
+    /// The most components a fit may ask for.
+    pub const MAX_COMPONENTS: usize = 4096;
 }
 
 /// GAN: generator and discriminator.
@@ -340,6 +361,16 @@ impl ModelConfig {
         }
     }
 
+    /// The fitted density random codes come from ([`VaeConfig::code_prior`]); `None` for a
+    /// model without one, whose codes are N(0, I).
+    pub fn code_prior(&self) -> Option<&CodePriorConfig> {
+        match self {
+            ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => c.code_prior.as_ref(),
+            ModelConfig::VaeGan(c) => c.vae.code_prior.as_ref(),
+            _ => None,
+        }
+    }
+
     /// A self-conditioned GAN's cluster shares ([`GanConfig::cluster_prior`]); `None` for
     /// every other model.
     pub fn cluster_prior(&self) -> Option<&[f32]> {
@@ -433,6 +464,9 @@ impl ModelConfig {
             (None, Some(k)) => s += &format!(", {k} classes"),
             (None, None) => {}
         }
+        if let Some(p) = self.code_prior() {
+            s += &format!(", codes from a {}-component mixture", p.components);
+        }
         s + ")"
     }
 }
@@ -447,6 +481,19 @@ impl VaeConfig {
                 "beta must be ≥ 0, got {}",
                 self.beta
             )));
+        }
+        if let Some(p) = &self.code_prior {
+            if !(1..=CodePriorConfig::MAX_COMPONENTS).contains(&p.components)
+                || p.codes < p.components
+            {
+                return Err(Error::Config(format!(
+                    "a code prior takes 1 to {} components, and at least as many codes; got {} \
+                     components fitted to {} codes",
+                    CodePriorConfig::MAX_COMPONENTS,
+                    p.components,
+                    p.codes
+                )));
+            }
         }
         Ok(())
     }

@@ -169,6 +169,7 @@ impl ModelSpec {
             }),
             beta: self.beta.unwrap_or(1.0),
             init: self.init.unwrap_or(WeightInit::Uniform),
+            code_prior: None,
         };
         let cfg = match self.kind {
             ModelKind::Autoencoder => ModelConfig::Autoencoder(vae(16, 20)),

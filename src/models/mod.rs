@@ -5,6 +5,7 @@
 pub mod arithmetic;
 pub mod card;
 pub mod classifier;
+pub mod code_prior;
 pub mod gan;
 pub mod inpaint;
 pub mod iwae;
@@ -357,7 +358,22 @@ impl Network {
         }
     }
 
-    /// `n` samples from the prior at `temperature` (z ~ N(0, T²·I)). For a conditional model
+    /// `n` random codes at `temperature`: from the fitted code prior when the model has one
+    /// ([`code_prior`]), else z ~ N(0, T²·I).
+    ///
+    /// # Shapes
+    /// → `[n, L]`
+    pub fn random_codes(&self, n: usize, rng: &mut Rng, temperature: f32) -> Result<Tensor> {
+        let l = self.latent_dim_or_err()?;
+        latent::check_temperature(temperature)?;
+        budget::check_rows("latent codes", n, l)?;
+        match self.model.vae().and_then(Vae::code_prior) {
+            Some(prior) => prior.sample(n, rng, temperature),
+            None => rng.normal_tensor(&[n, l], temperature, &self.device),
+        }
+    }
+
+    /// `n` samples from [`Self::random_codes`] at `temperature`. For a conditional model
     /// `class` fixes the class, else they come as [`Self::sample_labels`] says.
     ///
     /// # Shapes
@@ -373,11 +389,10 @@ impl Network {
         if n == 0 {
             return Err(Error::Argument("n must be ≥ 1".into()));
         }
-        latent::check_temperature(temperature)?;
         // Before the codes are drawn.
         budget::check_decode("samples", n, self.sample_len(), l)?;
         let labels = self.sample_labels(n, class)?;
-        let z = rng.normal_tensor(&[n, l], temperature, &self.device)?;
+        let z = self.random_codes(n, rng, temperature)?;
         let x = self.decode(&z, labels.as_deref())?;
         Ok((x, z))
     }

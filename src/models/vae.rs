@@ -5,6 +5,7 @@
 use candle::Tensor;
 use candle_nn::VarBuilder;
 
+use super::code_prior::CodePrior;
 use super::layers::{with_labels, Decoder, Dense, Encoder, Weights};
 use super::norm::Phase;
 use crate::config::{Likelihood, VaeConfig};
@@ -17,11 +18,14 @@ pub struct Vae {
     logvar: Option<Dense>,
     decoder: Decoder,
     likelihood: Likelihood,
+    /// Where random codes come from when it was fitted; N(0, I) otherwise.
+    prior: Option<CodePrior>,
 }
 
 impl Vae {
     /// `variational = false` builds the plain autoencoder (no `encoder.logvar`).
-    /// Parameters: `encoder.*`, `encoder.mu` (`encoder.logvar`), `decoder.*`.
+    /// Parameters: `encoder.*`, `encoder.mu` (`encoder.logvar`), `decoder.*`, and with a
+    /// fitted code prior `prior.*`.
     pub fn new(cfg: &VaeConfig, variational: bool, phase: &Phase, vb: VarBuilder) -> Result<Self> {
         let venc = vb.pp("encoder");
         let encoder = Encoder::new(&cfg.sample_shape, &cfg.backbone, phase, venc.clone())?;
@@ -40,12 +44,18 @@ impl Vae {
             phase,
             vb.pp("decoder"),
         )?;
+        let prior = cfg
+            .code_prior
+            .as_ref()
+            .map(|p| CodePrior::new(p, cfg.latent_dim, vb.pp("prior")))
+            .transpose()?;
         Ok(Self {
             encoder,
             mu,
             logvar,
             decoder,
             likelihood: cfg.likelihood,
+            prior,
         })
     }
 
@@ -93,6 +103,11 @@ impl Vae {
 
     pub fn likelihood(&self) -> Likelihood {
         self.likelihood
+    }
+
+    /// The fitted density random codes come from, if any.
+    pub fn code_prior(&self) -> Option<&CodePrior> {
+        self.prior.as_ref()
     }
 
     pub fn is_variational(&self) -> bool {

@@ -41,6 +41,14 @@ pub fn trainer_for(net: &Network, train: &TrainConfig) -> Result<Box<dyn Trainer
                 .into(),
         ));
     }
+    if net.config().code_prior().is_some() {
+        return Err(Error::Argument(
+            "this model's code prior was fitted to its codes after training (latentlab export \
+             --fit-prior); training would leave it stale: resume from the checkpoint it was \
+             fitted to"
+                .into(),
+        ));
+    }
     if net.is_frozen() {
         return Err(Error::Argument(
             "this network is frozen for inference (Network::freeze) and cannot be trained".into(),

@@ -37,7 +37,9 @@ impl LatentModel {
         )
     }
 
-    /// `n × latent_dim` standard-normal values scaled by `temperature`, from `seed`.
+    /// `n × latent_dim` random codes at `temperature`, from `seed`: from the model's fitted
+    /// code prior when it has one, else standard-normal values scaled by `temperature`
+    /// (`Network::random_codes`).
     #[wasm_bindgen(js_name = randomLatents)]
     pub fn random_latents(
         &self,
@@ -45,20 +47,12 @@ impl LatentModel {
         seed: u32,
         temperature: f32,
     ) -> Result<Vec<f32>, JsError> {
-        let l = self
-            .ckpt
-            .network
-            .config()
-            .latent_dim()
-            .ok_or_else(|| JsError::new("this model has no latent space"))?;
-        crate::budget::check_rows("latent codes", n, l)?;
-        crate::latent::check_temperature(temperature)?;
-        let mut rng = Rng::new(seed as u64);
-        Ok(rng
-            .normal_vec(n * l)
-            .into_iter()
-            .map(|z| z * temperature)
-            .collect())
+        let net = &self.ckpt.network;
+        if net.config().latent_dim().is_none() {
+            return Err(JsError::new("this model has no latent space"));
+        }
+        let z = net.random_codes(n, &mut Rng::new(seed as u64), temperature)?;
+        Ok(z.flatten_all()?.to_vec1::<f32>()?)
     }
 
     /// `n` samples in data space, flattened (`n × sample_len` values). Same seed, same

@@ -60,6 +60,7 @@ fn tiny_mlp(latent: usize, classes: Option<usize>) -> VaeConfig {
         likelihood: Likelihood::Bernoulli,
         beta: 1.0,
         init: WeightInit::Uniform,
+        code_prior: None,
     }
 }
 

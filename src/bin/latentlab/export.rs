@@ -1,5 +1,5 @@
 //! `latentlab export`: a checkpoint rewritten for deployment (another dtype, optimizer state
-//! dropped unless kept, the discriminator left out if asked).
+//! dropped unless kept, the discriminator left out if asked, a code prior fitted if asked).
 
 use std::path::PathBuf;
 
@@ -8,6 +8,7 @@ use candle::{DType, Device};
 use clap::ValueEnum;
 
 use latentlab::checkpoint;
+use latentlab::data::{Dataset, Split};
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
@@ -21,6 +22,17 @@ pub struct ExportArgs {
     /// it; the file then cannot judge samples (the page's heat map) or train.
     #[arg(long)]
     without_discriminator: bool,
+    /// Models with an encoder: fit a mixture of this many diagonal Gaussians to the codes of
+    /// the training set, and draw random codes from it instead of N(0, I) (README:
+    /// "Sampling from the codes' own density"). The file then cannot train.
+    #[arg(long, value_name = "COMPONENTS", conflicts_with = "keep_optimizer")]
+    fit_prior: Option<usize>,
+    /// With `--fit-prior`: where the training set is (`pkg-scripts/fetch-data` lays it out).
+    #[arg(long, default_value = "data", requires = "fit_prior")]
+    data_dir: PathBuf,
+    /// With `--fit-prior`: seeds the codes' noise and the fit.
+    #[arg(long, default_value_t = 1, requires = "fit_prior")]
+    seed: u64,
     #[arg(long)]
     out: PathBuf,
 }
@@ -46,6 +58,19 @@ pub fn run(a: ExportArgs) -> Result<()> {
     let mut ckpt = checkpoint::load_file(&a.file, &Device::Cpu)?;
     if a.without_discriminator {
         ckpt.network.drop_discriminator()?;
+    }
+    if let Some(components) = a.fit_prior {
+        // A 2-D toy set is drawn for the run's seed, as it trained on.
+        let run_seed = ckpt.train.as_ref().map_or(0, |t| t.config.seed);
+        let data = Dataset::open(&ckpt.data.name, Split::Train, None, &a.data_dir, run_seed)?;
+        let binarize = ckpt.data.dynamic_binarization;
+        ckpt.network = ckpt
+            .network
+            .with_fitted_code_prior(&data, binarize, components, a.seed)?;
+        eprintln!(
+            "fitted a {components}-component code prior to {} training codes",
+            data.len()
+        );
     }
     if a.keep_optimizer && ckpt.optimizer.is_empty() {
         bail!(

@@ -93,15 +93,16 @@ pub fn sample(a: SampleArgs) -> Result<()> {
 pub fn interpolate(a: InterpolateArgs) -> Result<()> {
     let ckpt = checkpoint::load_file(&a.file, &Device::Cpu)?;
     let net = &ckpt.network;
-    let l = net
-        .config()
+    net.config()
         .latent_dim()
         .context("this model has no latent space to interpolate in")?;
     let mut rng = Rng::new(a.seed);
     let mut values = Vec::new();
     for _ in 0..a.rows {
-        let (z0, z1) = (rng.normal_vec(l), rng.normal_vec(l));
-        let frames = net.interpolate(&z0, &z1, a.steps, a.mode, a.class)?;
+        let z = net.random_codes(2, &mut rng, 1.0)?;
+        let z = z.to_vec2::<f32>()?;
+        let (z0, z1) = (&z[0], &z[1]);
+        let frames = net.interpolate(z0, z1, a.steps, a.mode, a.class)?;
         values.extend(frames.flatten_all()?.to_vec1::<f32>()?);
     }
     samples_png(net, &values, a.steps)?.save_png(&a.out)?;
