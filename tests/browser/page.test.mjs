@@ -122,14 +122,24 @@ test('the sample grid is not blank and changes with the seed', async () => {
   await page.locator('#sample-seed').fill('1');
   await page.locator('#sample-seed').dispatchEvent('change');
   assert.equal((await drawn(before, 1, '1.00')).hash, a.hash, 'seed 1 again gives the first grid');
-  // Temperature 0 puts every z at the origin: 64 copies of one image.
+  // Temperature 0 puts every code at its component's mean (the shipped VAEs draw codes from
+  // a 200-component mixture fitted to their codes): 64 draws repeat components, so the grid
+  // repeats tiles exactly, yet shows more than one.
   before = await rendered(page, '#sample-canvas');
   await page.locator('#sample-temp').evaluate((e) => {
     e.value = '0';
     e.dispatchEvent(new Event('input', { bubbles: true }));
   });
   await drawn(before, 1, '0.00');
-  assert.ok((await tileDiff('#sample-canvas', 0, 63, { cols: 8, w: 28, h: 28, gap: 1 })) < 1, 'T = 0: identical tiles');
+  const distinct = await page.locator('#sample-canvas').evaluate((c) => {
+    const tiles = new Set();
+    for (let k = 0; k < 64; k++) {
+      const d = c.getContext('2d').getImageData((k % 8) * 29, Math.floor(k / 8) * 29, 28, 28).data;
+      tiles.add(Array.from(d.filter((_, i) => i % 4 === 0)).join(','));
+    }
+    return tiles.size;
+  });
+  assert.ok(distinct > 1 && distinct < 64, `T = 0: ${distinct} distinct tiles of 64`);
   before = await rendered(page, '#sample-canvas');
   await page.locator('#sample-temp').evaluate((e) => {
     e.value = '1';

@@ -23,6 +23,8 @@ pub struct SampleArgs {
     /// Class to draw, for a conditional model (default: cycle through the classes).
     #[arg(long)]
     class: Option<u32>,
+    /// The random codes' spread: z ~ N(0, T²·I), or for a model with a fitted code prior
+    /// (`export --fit-prior`) each mixture component's standard deviation times T.
     #[arg(long, default_value_t = 1.0)]
     temperature: f32,
     #[arg(long, default_value = "cpu")]
