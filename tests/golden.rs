@@ -10,8 +10,10 @@ use latentlab::latent::Rng;
 use serde_json::{json, Value};
 
 /// (fixture, n, seed, temperature, class)
-const CASES: [(&str, usize, u64, f32, Option<u32>); 2] = [
+const CASES: [(&str, usize, u64, f32, Option<u32>); 3] = [
     ("tiny-vae-mlp", 4, 3, 1.0, None),
+    // The same VAE with a 4-component code prior (`latentlab export --fit-prior 4 --seed 2`).
+    ("tiny-vae-prior", 4, 3, 0.7, None),
     ("tiny-cgan-conv", 3, 5, 0.8, Some(7)),
 ];
 

@@ -15,6 +15,7 @@ use wasm_bindgen_test::*;
 const GOLDEN: &str = include_str!("fixtures/golden.json");
 const VAE: &[u8] = include_bytes!("fixtures/tiny-vae-mlp.safetensors");
 const CGAN: &[u8] = include_bytes!("fixtures/tiny-cgan-conv.safetensors");
+const VAE_PRIOR: &[u8] = include_bytes!("fixtures/tiny-vae-prior.safetensors");
 
 fn golden(name: &str) -> (usize, u32, f32, Option<u32>, Vec<f32>) {
     let v: serde_json::Value = serde_json::from_str(GOLDEN).unwrap();
@@ -49,7 +50,11 @@ fn assert_close(got: &[f32], want: &[f32], tol: f32) {
 
 #[wasm_bindgen_test]
 fn samples_equal_the_native_build_within_1e_4() {
-    for (name, bytes) in [("tiny-vae-mlp", VAE), ("tiny-cgan-conv", CGAN)] {
+    for (name, bytes) in [
+        ("tiny-vae-mlp", VAE),
+        ("tiny-cgan-conv", CGAN),
+        ("tiny-vae-prior", VAE_PRIOR),
+    ] {
         let (n, seed, temperature, class, want) = golden(name);
         let model = LatentModel::load(bytes).unwrap();
         assert_close(
