@@ -7,7 +7,7 @@ mod common;
 
 use candle::{DType, Device, Tensor};
 use latentlab::data::Split;
-use latentlab::eval::frechet;
+use latentlab::eval::{frechet, Protocol};
 use latentlab::rng::Rng;
 use latentlab::{checkpoint, Network};
 
@@ -94,6 +94,9 @@ fn the_file_keeps_the_prior_and_refuses_to_train() {
     let ae = Network::new(common::tiny_autoencoder(3), &Device::Cpu, &mut Rng::new(1)).unwrap();
     let train = common::mnist(Split::Train, 600);
     let fitted = ae.with_fitted_code_prior(&train, false, 4, 2).unwrap();
+    // With a density over its codes an autoencoder samples, so it is scored as a sampler too.
+    assert!(!Protocol::of(&ae, "mnist").unwrap().frechet);
+    assert!(Protocol::of(&fitted, "mnist").unwrap().frechet);
     let info = common::mnist_info(false);
     for dtype in [DType::F32, DType::F16] {
         let bytes = checkpoint::to_bytes(&fitted, &info, None, &[], dtype).unwrap();

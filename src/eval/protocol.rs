@@ -163,7 +163,12 @@ impl Protocol {
             modes: None,
             likelihood: net.model().vae().is_some_and(|v| v.is_variational()),
             reconstruction: net.model().vae().is_some(),
-            frechet: !matches!(kind, ModelKind::Classifier | ModelKind::Autoencoder),
+            // An autoencoder samples once a code prior is fitted to its codes.
+            frechet: match kind {
+                ModelKind::Classifier => false,
+                ModelKind::Autoencoder => net.config().code_prior().is_some(),
+                _ => true,
+            },
             accuracy: kind == ModelKind::Classifier,
         })
     }
