@@ -220,6 +220,16 @@ fn a_browser_trained_checkpoint_is_the_native_format() {
     assert_eq!(v.reconstruct(4).unwrap().len(), 8);
     let e = message(v.reconstruct(301).err().unwrap());
     assert!(e.contains("from 1 to the 300 training samples"), "{e}");
+    // Its checkpoint with a code prior fitted to its training codes samples from the mixture
+    // and does not resume.
+    v.train_steps(5).unwrap();
+    let fitted = v.checkpoint(false, 1.0, Some(3)).unwrap();
+    let info: serde_json::Value =
+        serde_json::from_str(&LatentModel::load(&fitted).unwrap().info().unwrap()).unwrap();
+    assert_eq!(info["model"]["code_prior"]["components"], 3);
+    let e = message(LatentTrainer::from_checkpoint(&fitted).err().unwrap());
+    assert!(e.contains("code prior was fitted"), "{e}");
+    assert!(v.checkpoint(false, 1.0, Some(301)).is_err(), "more components than samples");
     // The CLI's eval protocol on the live weights scores the very points `sample` draws.
     let r: serde_json::Value =
         serde_json::from_str(&t.evaluate(r#"{"samples": 300, "seed": 5}"#).unwrap()).unwrap();
@@ -227,7 +237,7 @@ fn a_browser_trained_checkpoint_is_the_native_format() {
     let want = latentlab::eval::mode_coverage(&points, latentlab::data::Toy::Ring8).unwrap();
     assert_eq!(r["modes"]["samples"], 300);
     assert_eq!(r["modes"]["counts"], serde_json::json!(want.counts));
-    let bytes = t.checkpoint(false, 1.0).unwrap();
+    let bytes = t.checkpoint(false, 1.0, None).unwrap();
     let ck = latentlab::checkpoint::from_bytes(&bytes, &candle::Device::Cpu).unwrap();
     assert_eq!(ck.train.as_ref().unwrap().steps, 10);
     assert_eq!(ck.train.as_ref().unwrap().device, "wasm");
@@ -260,7 +270,7 @@ fn an_infogan_trains_in_wasm_and_loads_with_its_codes() {
     let report: serde_json::Value = serde_json::from_str(&t.train_steps(5).unwrap()).unwrap();
     assert!(report["metrics"]["info_loss"].as_f64().unwrap().is_finite());
     assert_eq!(t.discriminate(&[0.0, 0.0, 1.0, 0.0]).unwrap().len(), 2);
-    let model = LatentModel::load(&t.checkpoint(false, 1.0).unwrap()).unwrap();
+    let model = LatentModel::load(&t.checkpoint(false, 1.0, None).unwrap()).unwrap();
     let info: serde_json::Value = serde_json::from_str(&model.info().unwrap()).unwrap();
     assert_eq!(
         (info["num_classes"].as_u64(), info["info_codes"].as_bool()),

@@ -37,7 +37,8 @@
 //   trainPause, trainResume, trainReset, trainStatus  {run?} → {state, step}
 //   trainSetLr    {run?, lr}                → {lr}
 //   trainSetPreview {run?, previewEvery}    → {previewEvery}
-//   trainCheckpoint {run?, f16}             → {bytes: Uint8Array, filename, step}
+//   trainCheckpoint {run?, f16, codePrior?}  → {bytes: Uint8Array, filename, step}; codePrior: a
+//                                             number of components, fitted to the training codes
 //   trainEvaluate {run?, k, testSize}       → {report, options, step}: the CLI's eval on the live weights
 //                                             (an IWAE-k bound on demand)
 //   (`run` names a training run, default "main": several runs train side by side, e.g. a
@@ -442,9 +443,9 @@ const handlers = {
   },
 
   trainCheckpoint(p) {
-    const { f16 = false } = p;
+    const { f16 = false, codePrior } = p;
     const r = needRun(p);
-    const bytes = r.trainer.checkpoint(Boolean(f16), r.wallS);
+    const bytes = r.trainer.checkpoint(Boolean(f16), r.wallS, codePrior == null ? undefined : codePrior >>> 0);
     return { bytes, filename: `latentlab-${r.info.kind}-${r.dataset}.safetensors`, step: r.trainer.steps() };
   },
 };

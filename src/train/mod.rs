@@ -172,6 +172,26 @@ impl Session {
         checkpoint::to_bytes(&self.net, &self.data, Some(info), &optim, opts.dtype)
     }
 
+    /// The run's model with a code prior of `components` Gaussians fitted to its codes of
+    /// `data` (its training set, binarized as the run binarizes, seeded by the run's seed;
+    /// [`Network::with_fitted_code_prior`]), as checkpoint bytes without optimizer state: a
+    /// file that samples from its codes' own density and no longer resumes.
+    pub fn to_bytes_with_code_prior(
+        &self,
+        info: &TrainInfo,
+        dtype: candle::DType,
+        data: &Dataset,
+        components: usize,
+    ) -> Result<Vec<u8>> {
+        let net = self.net.with_fitted_code_prior(
+            data,
+            self.train.dynamic_binarization,
+            components,
+            self.train.seed,
+        )?;
+        checkpoint::to_bytes(&net, &self.data, Some(info), &[], dtype)
+    }
+
     pub fn network(&self) -> &Network {
         &self.net
     }

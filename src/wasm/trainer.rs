@@ -218,12 +218,26 @@ impl LatentTrainer {
     }
 
     /// The checkpoint, byte for byte the native format; `f16` halves it (and drops the
-    /// optimizer state, which only resuming needs).
-    pub fn checkpoint(&self, f16: bool, wall_s: f64) -> Result<Vec<u8>, JsError> {
+    /// optimizer state, which only resuming needs). With `code_prior` (a number of components)
+    /// the model carries a mixture fitted to its codes of the training images, as `latentlab
+    /// export --fit-prior` makes one: it samples better and no longer resumes.
+    pub fn checkpoint(
+        &self,
+        f16: bool,
+        wall_s: f64,
+        code_prior: Option<usize>,
+    ) -> Result<Vec<u8>, JsError> {
         let s = self.session()?;
         let info = s.train_info("wasm", super::now_rfc3339(), wall_s);
+        let dtype = if f16 { DType::F16 } else { DType::F32 };
+        if let Some(k) = code_prior {
+            let data = self.data.as_ref().ok_or_else(|| {
+                JsError::new("a code prior is fitted to the training data: none was given")
+            })?;
+            return Ok(s.to_bytes_with_code_prior(&info, dtype, data, k)?);
+        }
         let opts = SaveOptions {
-            dtype: if f16 { DType::F16 } else { DType::F32 },
+            dtype,
             include_optimizer: !f16,
         };
         Ok(s.to_bytes(&info, opts)?)

@@ -142,6 +142,21 @@ test('"Use in other views" makes the trained model current', async () => {
   });
 });
 
+test('with a code prior, "Use in other views" samples from a mixture fitted to the training codes', async () => {
+  await page.waitForFunction(() => document.documentElement.dataset.view === 'train');
+  await page.locator('#train-code-prior').check();
+  const before = await rendered(page, '#sample-canvas');
+  await page.locator('#train-use').click();
+  await page.waitForFunction(() => document.documentElement.dataset.view === 'sample');
+  await waitRendered(page, '#sample-canvas', before);
+  assert.match(await page.locator('#meta-summary').textContent(), /codes from a 50-component mixture/);
+  assert.ok((await canvasStats(page, '#sample-canvas')).variance > 300);
+  await page.evaluate(() => {
+    location.hash = 'train';
+  });
+  await page.locator('#train-code-prior').uncheck();
+});
+
 test('resume past the limit, pause and reset', async () => {
   await page.locator('#train-pause').click(); // "Resume": lifts the step limit
   await waitTrain(() => window.__latentlab.train?.state === 'running' && window.__latentlab.train.step > 210, null, 60_000);

@@ -42,6 +42,11 @@ export function createTrainView(ctx) {
     use: $('train-use'),
     iwae: $('train-iwae'),
   };
+  // Download and Use with a code prior (models with an encoder): `latentlab export --fit-prior`.
+  const codePrior = $('train-code-prior');
+  const codePriorLabel = $('train-code-prior-label');
+  const CODE_PRIOR_COMPONENTS = 50;
+  const checkpointOptions = () => ({ f16: false, codePrior: codePrior.checked && !codePriorLabel.hidden ? CODE_PRIOR_COMPONENTS : undefined });
   const statusEl = $('train-status');
   const noteEl = $('train-note');
   const metricEl = $('train-metric');
@@ -83,6 +88,7 @@ export function createTrainView(ctx) {
     btn.reset.disabled = !active && s !== 'starting';
     btn.download.disabled = !active;
     btn.use.disabled = !active;
+    codePriorLabel.hidden = !(active && run?.info?.has_encoder);
   }
 
   const { applyConstraints, buildSpec, datasetChanged, fillMenus, presetLabel } = createTrainForm(f, view, hint);
@@ -400,7 +406,7 @@ export function createTrainView(ctx) {
 
   btn.download.addEventListener('click', async () => {
     try {
-      const { bytes, filename, step } = await call('trainCheckpoint', { f16: false });
+      const { bytes, filename, step } = await call('trainCheckpoint', checkpointOptions());
       const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
       const a = el('a', { href: url, download: filename, hidden: true });
       document.body.append(a);
@@ -415,7 +421,7 @@ export function createTrainView(ctx) {
 
   btn.use.addEventListener('click', async () => {
     try {
-      const { bytes, step } = await call('trainCheckpoint', { f16: false });
+      const { bytes, step } = await call('trainCheckpoint', checkpointOptions());
       const info = run?.info;
       const title = `Trained here: ${info?.summary ?? 'model'} on ${run?.dataset ?? '?'}, step ${step}`;
       await ctx.addModel({ title, bytes });
