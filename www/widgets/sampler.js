@@ -1,6 +1,7 @@
-// <latent-lab-sampler src seed count temperature model-class>: samples from the prior, drawn
-// as an image grid, or for a model of 2-D points as a scatter over the real data; "Resample"
-// moves to the next seed. Fires latentlab-sample with the latent codes.
+// <latent-lab-sampler src seed count temperature model-class>: samples from the prior (or the
+// model's fitted code prior), drawn as an image grid, or for a model of 2-D points as a scatter
+// over the real data; "Resample" moves to the next seed. Fires latentlab-sample with the latent
+// codes.
 
 import { sharedRpc } from '../rpc.js';
 import { drawImageGrid, drawScatter, sizeImageGrid } from '../ui.js';
