@@ -229,7 +229,10 @@ fn a_browser_trained_checkpoint_is_the_native_format() {
     assert_eq!(info["model"]["code_prior"]["components"], 3);
     let e = message(LatentTrainer::from_checkpoint(&fitted).err().unwrap());
     assert!(e.contains("code prior was fitted"), "{e}");
-    assert!(v.checkpoint(false, 1.0, Some(301)).is_err(), "more components than samples");
+    assert!(
+        v.checkpoint(false, 1.0, Some(301)).is_err(),
+        "more components than samples"
+    );
     // The CLI's eval protocol on the live weights scores the very points `sample` draws.
     let r: serde_json::Value =
         serde_json::from_str(&t.evaluate(r#"{"samples": 300, "seed": 5}"#).unwrap()).unwrap();
