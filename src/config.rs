@@ -181,8 +181,12 @@ pub struct VaeConfig {
 /// set after training (Ghosh et al. 2020's ex-post density estimation).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CodePriorConfig {
-    /// Mixture components (diagonal Gaussians).
+    /// Mixture components (diagonal Gaussians), per class when `classes` is set.
     pub components: usize,
+    /// A class-conditional model's prior is one mixture per class, fitted to that class's
+    /// codes: `Some(C)` with C the model's classes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<usize>,
     /// Training codes it was fitted to.
     pub codes: usize,
     /// Seed of the codes' noise and of the fit's k-means start.
@@ -464,8 +468,15 @@ impl ModelConfig {
             (None, Some(k)) => s += &format!(", {k} classes"),
             (None, None) => {}
         }
-        if let Some(p) = self.code_prior() {
-            s += &format!(", codes from a {}-component mixture", p.components);
+        match self.code_prior() {
+            Some(p) if p.classes.is_some() => {
+                s += &format!(
+                    ", codes from a {}-component mixture per class",
+                    p.components
+                )
+            }
+            Some(p) => s += &format!(", codes from a {}-component mixture", p.components),
+            None => {}
         }
         s + ")"
     }
@@ -483,15 +494,22 @@ impl VaeConfig {
             )));
         }
         if let Some(p) = &self.code_prior {
+            let blocks = p.classes.unwrap_or(1);
             if !(1..=CodePriorConfig::MAX_COMPONENTS).contains(&p.components)
-                || p.codes < p.components
+                || p.codes < p.components * blocks
             {
                 return Err(Error::Config(format!(
-                    "a code prior takes 1 to {} components, and at least as many codes; got {} \
-                     components fitted to {} codes",
+                    "a code prior takes 1 to {} components (a class), and at least as many \
+                     codes; got {} components fitted to {} codes",
                     CodePriorConfig::MAX_COMPONENTS,
                     p.components,
                     p.codes
+                )));
+            }
+            if p.classes.is_some() && p.classes != self.num_classes {
+                return Err(Error::Config(format!(
+                    "a code prior per class needs the model's classes ({:?}), got {:?}",
+                    self.num_classes, p.classes
                 )));
             }
         }

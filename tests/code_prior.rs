@@ -45,10 +45,57 @@ fn samples_from_the_fitted_prior_read_as_digits_more_often() {
 
     // Its random codes are not N(0, I)'s: the fitted codes' spread is narrower than 1 in
     // most directions (the aggregate posterior of a KL-regularized encoder).
-    let z = fitted.random_codes(4000, &mut Rng::new(4), 1.0).unwrap();
+    let z = fitted
+        .random_codes(4000, &mut Rng::new(4), 1.0, None)
+        .unwrap();
     let var = z.var_keepdim(0).unwrap().mean_all().unwrap();
     let var: f32 = var.to_scalar().unwrap();
     assert!(var < 0.95 && var > 0.3, "{var}");
+}
+
+#[test]
+fn a_conditional_models_prior_is_fitted_class_by_class() {
+    let lenet = network("results/lenet-mnist.safetensors");
+    let cvae = network("www/weights/cvae-mnist.safetensors");
+    let train = common::mnist(Split::Train, 5000);
+    let fitted = cvae.with_fitted_code_prior(&train, false, 5, 1).unwrap();
+    let prior = fitted.config().code_prior().unwrap();
+    assert_eq!((prior.components, prior.classes), (5, Some(10)));
+    assert!(fitted
+        .config()
+        .summary()
+        .contains("5-component mixture per class"));
+    // Drawn from its own class's mixture, a code decodes as that class more often than one
+    // drawn from the mixture of all classes' codes (the shipped file's).
+    let agreement = |net: &Network| {
+        let (x, _) = net.sample(1000, &mut Rng::new(3), 1.0, None).unwrap();
+        let labels = net.sample_labels(1000, None).unwrap().unwrap();
+        frechet::features(&lenet, &x, 250)
+            .unwrap()
+            .agreement(&labels)
+    };
+    let (pooled, per_class) = (agreement(&cvae), agreement(&fitted));
+    eprintln!("samples of the asked-for class: {pooled:.3} pooled, {per_class:.3} per class");
+    assert!(per_class > pooled + 0.1, "{pooled} → {per_class}");
+    // Every code of class 3 comes from class 3's mixture: its codes near class 3's means.
+    let z = fitted
+        .random_codes(3, &mut Rng::new(1), 0.0, Some(&[3, 3, 3]))
+        .unwrap();
+    let three = fitted
+        .random_codes(200, &mut Rng::new(2), 0.0, Some(&[3; 200]))
+        .unwrap();
+    let (z, three) = (z.to_vec2::<f32>().unwrap(), three.to_vec2::<f32>().unwrap());
+    assert!(
+        z.iter().all(|c| three.contains(c)),
+        "T = 0: class 3's component means"
+    );
+    // A class the model does not have is refused.
+    let err = fitted
+        .random_codes(1, &mut Rng::new(1), 1.0, Some(&[10]))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("classes of 0..10"), "{err}");
 }
 
 /// Distance (L2 over pixels in [0, 1]) from each of `x`'s images to its nearest image in
@@ -104,8 +151,10 @@ fn the_file_keeps_the_prior_and_refuses_to_train() {
             .unwrap()
             .network;
         assert_eq!(back.config(), fitted.config());
-        let a = fitted.random_codes(64, &mut Rng::new(9), 0.7).unwrap();
-        let b = back.random_codes(64, &mut Rng::new(9), 0.7).unwrap();
+        let a = fitted
+            .random_codes(64, &mut Rng::new(9), 0.7, None)
+            .unwrap();
+        let b = back.random_codes(64, &mut Rng::new(9), 0.7, None).unwrap();
         let tol = if dtype == DType::F32 { 0.0 } else { 0.05 };
         assert!(common::max_abs_diff(&a, &b) <= tol, "{dtype:?}");
     }

@@ -89,7 +89,7 @@ fn bad_input_is_an_error_and_the_module_keeps_working() {
         "a class of an unconditional VAE"
     );
     assert!(
-        model.random_latents(2, 0, f32::NAN).is_err(),
+        model.random_latents(2, 0, f32::NAN, None).is_err(),
         "NaN temperature"
     );
     let e = message(model.decode(&[0.0; 2], Some(vec![1])).err().unwrap());
@@ -457,7 +457,7 @@ fn absurd_sizes_are_refused_before_allocating() {
     };
     over(model.sample(usize::MAX, 0, 1.0, None), "sample 2^32-1");
     over(
-        model.random_latents(usize::MAX, 0, 1.0),
+        model.random_latents(usize::MAX, 0, 1.0, None),
         "randomLatents 2^32-1",
     );
     over(model.latent_grid(1 << 20, 3.0, None), "latentGrid 2^20");

@@ -217,7 +217,8 @@ const handlers = {
     const t0 = performance.now();
     let values;
     if (Array.isArray(p.labels) && p.labels.length) {
-      values = model.decode(model.randomLatents(p.labels.length, p.seed >>> 0, t), Uint32Array.from(p.labels));
+      const labels = Uint32Array.from(p.labels);
+      values = model.decode(model.randomLatents(labels.length, p.seed >>> 0, t, labels), labels);
     } else {
       values = model.sample(n, p.seed >>> 0, t, optClass(p.class));
     }
@@ -257,7 +258,9 @@ const handlers = {
       a = Float32Array.from(post.mu.slice(0, l));
       b = Float32Array.from(post.mu.slice(l, 2 * l));
     } else if (!a || !b) {
-      const z = model.randomLatents(2, p.seed >>> 0, Number(p.temperature ?? 1));
+      // Both ends from the class the path is decoded as (a code prior per class needs it).
+      const ends = info.num_classes ? Uint32Array.from([cls ?? 0, cls ?? 0]) : undefined;
+      const z = model.randomLatents(2, p.seed >>> 0, Number(p.temperature ?? 1), ends);
       a = z.slice(0, z.length / 2);
       b = z.slice(z.length / 2);
     }
@@ -477,11 +480,11 @@ Object.assign(handlers, {
     if (!info.latent_dim) throw new Error(`a ${info.kind} has no latent space to sample from`);
     const n = Math.max(1, Math.min(4096, p.n | 0 || 64));
     const t0 = performance.now();
-    const z = model.randomLatents(n, p.seed >>> 0, Number(p.temperature ?? 1));
     const cls = optClass(p.class);
     // A conditional model's class, 0 when none is asked for; a self-conditioned GAN's clusters
     // by their shares then.
     const labels = info.num_classes ? model.sampleLabels(n, info.clusters ? cls : (cls ?? 0)) : undefined;
+    const z = model.randomLatents(n, p.seed >>> 0, Number(p.temperature ?? 1), labels);
     const out = output(model.decode(z, labels), info, n);
     out.z = Float32Array.from(z);
     out.ms = performance.now() - t0;

@@ -28,11 +28,16 @@ const MIN_VARIANCE: f64 = 1e-4;
 /// Images encoded at once.
 const ENCODE_BATCH: usize = 500;
 
-/// The fitted mixture as it lives in the model.
+/// The fitted mixture as it lives in the model: one, or for a class-conditional model one
+/// per class (the rows of class `y` are `y·K .. (y+1)·K`).
 pub struct CodePrior {
     log_weights: Var,
     means: Var,
     log_vars: Var,
+    /// Components per mixture.
+    components: usize,
+    /// One mixture per class.
+    classes: Option<usize>,
 }
 
 /// A fitted mixture's values (f64), `K` components of width `L`, row-major.
@@ -45,9 +50,10 @@ pub struct Mixture {
 }
 
 impl CodePrior {
-    /// Parameters `log_weights [K]`, `means [K, L]`, `log_vars [K, L]` under `vb`.
+    /// Parameters `log_weights [R]`, `means [R, L]`, `log_vars [R, L]` under `vb`, with
+    /// `R = K` or, per class, `K · C`.
     pub fn new(cfg: &CodePriorConfig, latent_dim: usize, vb: VarBuilder) -> Result<Self> {
-        let (k, l) = (cfg.components, latent_dim);
+        let (k, l) = (cfg.components * cfg.classes.unwrap_or(1), latent_dim);
         let var = |name: &str, dims: &[usize]| -> Result<Var> {
             let t = vb.get_with_hints(dims, name, candle_nn::Init::Const(0.0))?;
             Ok(Var::from_tensor(&t)?)
@@ -56,34 +62,70 @@ impl CodePrior {
             log_weights: var("log_weights", &[k])?,
             means: var("means", &[k, l])?,
             log_vars: var("log_vars", &[k, l])?,
+            components: cfg.components,
+            classes: cfg.classes,
         })
     }
 
-    /// `n` codes: a component drawn by its weight, then its mean plus `temperature` times
-    /// its standard deviation times N(0, 1) noise. Per code, one uniform draw then `L`
-    /// normal ones, from `rng`.
+    /// Whether it holds one mixture per class (and so needs each code's class to draw it).
+    pub fn is_per_class(&self) -> bool {
+        self.classes.is_some()
+    }
+
+    /// `n` codes: a component drawn by its weight (among its class's, per class), then its
+    /// mean plus `temperature` times its standard deviation times N(0, 1) noise. Per code,
+    /// one uniform draw then `L` normal ones, from `rng`. `labels` (`n` classes) only, and
+    /// always, for a prior per class.
     ///
     /// # Shapes
     /// → `[n, L]`
-    pub fn sample(&self, n: usize, rng: &mut Rng, temperature: f32) -> Result<Tensor> {
+    pub fn sample(
+        &self,
+        n: usize,
+        rng: &mut Rng,
+        temperature: f32,
+        labels: Option<&[u32]>,
+    ) -> Result<Tensor> {
+        let k = self.components;
+        let block = |i: usize| -> Result<usize> {
+            match (self.classes, labels) {
+                (None, None) => Ok(0),
+                (Some(c), Some(y)) if y.len() == n && (y[i] as usize) < c => Ok(y[i] as usize),
+                (Some(c), _) => Err(Error::Argument(format!(
+                    "a code prior per class draws codes for {n} classes of 0..{c}, got {labels:?}"
+                ))),
+                (None, Some(_)) => Err(Error::Argument(
+                    "classes given to a code prior of one mixture".into(),
+                )),
+            }
+        };
         let lw: Vec<f32> = self.log_weights.as_tensor().to_vec1()?;
         let means: Vec<f32> = self.means.as_tensor().flatten_all()?.to_vec1()?;
         let log_vars: Vec<f32> = self.log_vars.as_tensor().flatten_all()?.to_vec1()?;
         let l = means.len() / lw.len();
-        let top = lw.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let w: Vec<f64> = lw.iter().map(|v| ((v - top) as f64).exp()).collect();
-        let total: f64 = w.iter().sum();
+        // Each mixture's weights, from its log-weights (any finite values).
+        let w: Vec<f64> = lw
+            .chunks_exact(k)
+            .flat_map(|m| {
+                let top = m.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let w: Vec<f64> = m.iter().map(|v| ((v - top) as f64).exp()).collect();
+                let total: f64 = w.iter().sum();
+                w.into_iter().map(move |v| v / total)
+            })
+            .collect();
         let mut z = Vec::with_capacity(n * l);
-        for _ in 0..n {
-            let u = rng.uniform() as f64 * total;
+        for i in 0..n {
+            let b = block(i)?;
+            let u = rng.uniform() as f64;
             let mut acc = 0.0;
-            let c = w
-                .iter()
-                .position(|wc| {
-                    acc += wc;
-                    u < acc
-                })
-                .unwrap_or(w.len() - 1);
+            let c = b * k
+                + w[b * k..(b + 1) * k]
+                    .iter()
+                    .position(|wc| {
+                        acc += wc;
+                        u < acc
+                    })
+                    .unwrap_or(k - 1);
             let eps = rng.normal_vec(l);
             let row = c * l..(c + 1) * l;
             z.extend(
@@ -103,6 +145,16 @@ impl CodePrior {
 }
 
 impl Mixture {
+    /// Mixtures of one width stacked, one after the other (a prior per class).
+    fn concat(parts: &[Mixture]) -> Mixture {
+        Mixture {
+            weights: parts.iter().flat_map(|m| m.weights.clone()).collect(),
+            means: parts.iter().flat_map(|m| m.means.clone()).collect(),
+            vars: parts.iter().flat_map(|m| m.vars.clone()).collect(),
+            dim: parts[0].dim,
+        }
+    }
+
     /// The tensors a model with this mixture holds (`prior.*`), on `device`.
     fn tensors(&self, device: &Device) -> Result<Vec<(String, Tensor)>> {
         let k = self.weights.len();
@@ -241,6 +293,19 @@ impl Network {
                 CodePriorConfig::MAX_COMPONENTS
             )));
         }
+        // A class-conditional model's codes are fitted class by class.
+        let classes = self.config().num_classes();
+        let labels = match (classes, &data.labels) {
+            (None, _) => None,
+            (Some(_), Some(y)) => Some(y),
+            (Some(_), None) => {
+                return Err(Error::Argument(
+                    "a class-conditional model's code prior is fitted class by class: the \
+                     training data has no labels"
+                        .into(),
+                ))
+            }
+        };
         let mut rng = Rng::new(seed);
         let mut codes = Vec::with_capacity(n * l);
         for start in (0..n).step_by(ENCODE_BATCH) {
@@ -256,9 +321,32 @@ impl Network {
             };
             codes.extend(z.flatten_all()?.to_vec1::<f32>()?);
         }
-        let mixture = fit_mixture(&codes, l, components, seed)?;
+        let mixture = match (classes, labels) {
+            (Some(c), Some(y)) => {
+                let mut parts = Vec::with_capacity(c);
+                for class in 0..c {
+                    let own: Vec<f32> = codes
+                        .chunks_exact(l)
+                        .zip(y.iter())
+                        .filter(|(_, &label)| label as usize == class)
+                        .flat_map(|(z, _)| z.iter().copied())
+                        .collect();
+                    if own.len() < components * l {
+                        return Err(Error::Argument(format!(
+                            "class {class} has {} training samples, fewer than the {components} \
+                             components its mixture would need",
+                            own.len() / l
+                        )));
+                    }
+                    parts.push(fit_mixture(&own, l, components, seed + class as u64)?);
+                }
+                Mixture::concat(&parts)
+            }
+            _ => fit_mixture(&codes, l, components, seed)?,
+        };
         let prior = CodePriorConfig {
             components,
+            classes,
             codes: n,
             seed,
         };
@@ -351,6 +439,7 @@ mod tests {
         let varmap = candle_nn::VarMap::new();
         let cfg = CodePriorConfig {
             components: 2,
+            classes: None,
             codes: 2,
             seed: 0,
         };
@@ -369,7 +458,7 @@ mod tests {
         set(&prior.means, &[-10.0, 10.0], &[2, 1]);
         set(&prior.log_vars, &[0.25f32.ln(), 4f32.ln()], &[2, 1]);
         let z: Vec<f32> = prior
-            .sample(20_000, &mut Rng::new(5), 0.5)
+            .sample(20_000, &mut Rng::new(5), 0.5, None)
             .unwrap()
             .flatten_all()
             .unwrap()

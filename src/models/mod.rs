@@ -359,16 +359,31 @@ impl Network {
     }
 
     /// `n` random codes at `temperature`: from the fitted code prior when the model has one
-    /// ([`code_prior`]), else z ~ N(0, T²·I).
+    /// ([`code_prior`]), else z ~ N(0, T²·I). A prior per class draws each code from the
+    /// mixture of its class in `labels`, or without them of the classes
+    /// [`Self::sample_labels`] gives; other models ignore `labels`.
     ///
     /// # Shapes
     /// → `[n, L]`
-    pub fn random_codes(&self, n: usize, rng: &mut Rng, temperature: f32) -> Result<Tensor> {
+    pub fn random_codes(
+        &self,
+        n: usize,
+        rng: &mut Rng,
+        temperature: f32,
+        labels: Option<&[u32]>,
+    ) -> Result<Tensor> {
         let l = self.latent_dim_or_err()?;
         latent::check_temperature(temperature)?;
         budget::check_rows("latent codes", n, l)?;
         match self.model.vae().and_then(Vae::code_prior) {
-            Some(prior) => prior.sample(n, rng, temperature),
+            Some(prior) if prior.is_per_class() => {
+                let drawn = match labels {
+                    Some(y) => y.to_vec(),
+                    None => self.sample_labels(n, None)?.unwrap_or_default(),
+                };
+                prior.sample(n, rng, temperature, Some(&drawn))
+            }
+            Some(prior) => prior.sample(n, rng, temperature, None),
             None => rng.normal_tensor(&[n, l], temperature, &self.device),
         }
     }
@@ -392,7 +407,7 @@ impl Network {
         // Before the codes are drawn.
         budget::check_decode("samples", n, self.sample_len(), l)?;
         let labels = self.sample_labels(n, class)?;
-        let z = self.random_codes(n, rng, temperature)?;
+        let z = self.random_codes(n, rng, temperature, labels.as_deref())?;
         let x = self.decode(&z, labels.as_deref())?;
         Ok((x, z))
     }
@@ -413,7 +428,7 @@ impl Network {
 
     /// `n` labels of `class` (0 if none is given) for a model with classes; `None` for one
     /// without, which refuses a `class` rather than ignore it.
-    pub(crate) fn fixed_labels(&self, n: usize, class: Option<u32>) -> Result<Option<Vec<u32>>> {
+    pub fn fixed_labels(&self, n: usize, class: Option<u32>) -> Result<Option<Vec<u32>>> {
         match (self.config.num_classes(), class) {
             (None, Some(c)) => Err(Error::Argument(format!(
                 "class {c} asked of a {} without classes: only a conditional model, an InfoGAN \

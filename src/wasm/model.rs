@@ -38,20 +38,27 @@ impl LatentModel {
     }
 
     /// `n × latent_dim` random codes at `temperature`, from `seed`: from the model's fitted
-    /// code prior when it has one, else standard-normal values scaled by `temperature`
-    /// (`Network::random_codes`).
+    /// code prior when it has one (a prior per class: each code from its class in `labels`,
+    /// or the model's own mix of classes without them), else standard-normal values scaled
+    /// by `temperature` (`Network::random_codes`).
     #[wasm_bindgen(js_name = randomLatents)]
     pub fn random_latents(
         &self,
         n: usize,
         seed: u32,
         temperature: f32,
+        labels: Option<Vec<u32>>,
     ) -> Result<Vec<f32>, JsError> {
         let net = &self.ckpt.network;
         if net.config().latent_dim().is_none() {
             return Err(JsError::new("this model has no latent space"));
         }
-        let z = net.random_codes(n, &mut Rng::new(seed as u64), temperature)?;
+        let z = net.random_codes(
+            n,
+            &mut Rng::new(seed as u64),
+            temperature,
+            labels.as_deref(),
+        )?;
         Ok(z.flatten_all()?.to_vec1::<f32>()?)
     }
 

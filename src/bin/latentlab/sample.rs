@@ -101,7 +101,9 @@ pub fn interpolate(a: InterpolateArgs) -> Result<()> {
     let mut rng = Rng::new(a.seed);
     let mut values = Vec::new();
     for _ in 0..a.rows {
-        let z = net.random_codes(2, &mut rng, 1.0)?;
+        // Both ends of the class the path is decoded as.
+        let labels = net.fixed_labels(2, a.class)?;
+        let z = net.random_codes(2, &mut rng, 1.0, labels.as_deref())?;
         let z = z.to_vec2::<f32>()?;
         let (z0, z1) = (&z[0], &z[1]);
         let frames = net.interpolate(z0, z1, a.steps, a.mode, a.class)?;
