@@ -90,9 +90,15 @@ impl CodePrior {
         let block = |i: usize| -> Result<usize> {
             match (self.classes, labels) {
                 (None, None) => Ok(0),
-                (Some(c), Some(y)) if y.len() == n && (y[i] as usize) < c => Ok(y[i] as usize),
-                (Some(c), _) => Err(Error::Argument(format!(
-                    "a code prior per class draws codes for {n} classes of 0..{c}, got {labels:?}"
+                (Some(c), Some(y)) if y.len() == n => match y[i] as usize {
+                    class if class < c => Ok(class),
+                    class => Err(Error::Argument(format!(
+                        "class {class} asked of a code prior with classes of 0..{c}"
+                    ))),
+                },
+                (Some(_), _) => Err(Error::Argument(format!(
+                    "a code prior per class needs the class of each of the {n} codes, got {}",
+                    labels.map_or("none".into(), |y| format!("{} classes", y.len()))
                 ))),
                 (None, Some(_)) => Err(Error::Argument(
                     "classes given to a code prior of one mixture".into(),
