@@ -375,6 +375,17 @@ impl ModelConfig {
         }
     }
 
+    /// This config with its code prior replaced (`None`: random codes from N(0, I)); a model
+    /// without an encoder has none and comes back as it is.
+    pub fn with_code_prior(mut self, prior: Option<CodePriorConfig>) -> Self {
+        match &mut self {
+            ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => c.code_prior = prior,
+            ModelConfig::VaeGan(c) => c.vae.code_prior = prior,
+            ModelConfig::Gan(_) | ModelConfig::Classifier(_) => {}
+        }
+        self
+    }
+
     /// A self-conditioned GAN's cluster shares ([`GanConfig::cluster_prior`]); `None` for
     /// every other model.
     pub fn cluster_prior(&self) -> Option<&[f32]> {

@@ -58,11 +58,7 @@ fn a_conditional_models_prior_is_fitted_class_by_class() {
     let lenet = network("results/lenet-mnist.safetensors");
     let shipped = network("www/weights/cvae-mnist.safetensors");
     // The shipped weights without their prior: codes from N(0, I).
-    let mut config = shipped.config().clone();
-    let latentlab::config::ModelConfig::Vae(c) = &mut config else {
-        unreachable!("the CVAE is a VAE")
-    };
-    c.code_prior = None;
+    let config = shipped.config().clone().with_code_prior(None);
     let tensors: std::collections::HashMap<_, _> = shipped
         .named_tensors()
         .into_iter()

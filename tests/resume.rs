@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use candle::Device;
 use latentlab::checkpoint;
-use latentlab::config::ModelConfig;
 use latentlab::rng::Rng;
 use latentlab::spec::{ModelSpec, TrainSpec};
 
@@ -44,12 +43,7 @@ fn the_spec_of_every_committed_run_rebuilds_its_configs() {
         let meta = checkpoint::read_metadata(&std::fs::read(&path).unwrap()).unwrap();
         // A code prior is fitted after training (`export --fit-prior`), not part of the run's
         // spec: the spec rebuilds the model it was fitted to.
-        let mut trained = meta.model.clone();
-        match &mut trained {
-            ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => c.code_prior = None,
-            ModelConfig::VaeGan(c) => c.vae.code_prior = None,
-            _ => {}
-        }
+        let trained = meta.model.clone().with_code_prior(None);
         let spec = ModelSpec::of(&meta.model);
         assert_eq!(
             spec.build(&meta.data).unwrap(),

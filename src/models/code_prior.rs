@@ -15,7 +15,7 @@ use candle::{Device, Tensor, Var};
 use candle_nn::VarBuilder;
 
 use super::Network;
-use crate::config::{CodePriorConfig, ModelConfig};
+use crate::config::CodePriorConfig;
 use crate::data::{clusters, Dataset};
 use crate::rng::Rng;
 use crate::{Error, Result};
@@ -356,12 +356,7 @@ impl Network {
             codes: n,
             seed,
         };
-        let mut config = self.config().clone();
-        match &mut config {
-            ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => c.code_prior = Some(prior),
-            ModelConfig::VaeGan(c) => c.vae.code_prior = Some(prior),
-            _ => unreachable!("checked above: the model has an encoder"),
-        }
+        let config = self.config().clone().with_code_prior(Some(prior));
         let mut tensors: HashMap<String, Tensor> = self
             .named_tensors()
             .into_iter()
