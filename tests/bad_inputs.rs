@@ -173,12 +173,12 @@ fn absurd_arguments_are_errors_and_the_model_keeps_working() {
         "",
     );
     assert_err(
-        Dataset::from_points("p", vec![0.0; 4]).unwrap().take(3),
+        Dataset::from_points("p", vec![0.0; 4]).unwrap().first(3),
         "3 of 2 points",
         "3 samples asked of p, which has 2: ask for 1 to 2",
     );
     assert_err(
-        Dataset::from_points("p", vec![0.0; 4]).unwrap().take(0),
+        Dataset::from_points("p", vec![0.0; 4]).unwrap().first(0),
         "none of 2 points",
         "0 samples asked of p",
     );

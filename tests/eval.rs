@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::rc::Rc;
+
 use candle::Device;
 use latentlab::config::{ModelKind, TrainConfig};
 use latentlab::data::{Dataset, Split, Toy};
@@ -136,7 +138,7 @@ impl EvalData for InMemory {
         }
         let path = common::repo().join("results/lenet-mnist.safetensors");
         Ok(FeatureClassifier::Found {
-            network: Box::new(checkpoint::load_file(&path, &Device::Cpu)?.network),
+            network: Rc::new(checkpoint::load_file(&path, &Device::Cpu)?.network),
             source: path.display().to_string(),
         })
     }

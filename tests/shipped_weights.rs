@@ -4,8 +4,11 @@
 
 mod common;
 
-use candle::Device;
+use candle::{DType, Device};
 use latentlab::checkpoint;
+use latentlab::config::ModelKind;
+use latentlab::data::{Dataset, Split, IMAGE_DATASETS};
+use latentlab::eval::features;
 use latentlab::latent::Rng;
 
 #[test]
@@ -66,5 +69,50 @@ fn every_shipped_checkpoint_loads_samples_and_is_in_the_manifest() {
                 "{file}: implausible mean intensity {mean}"
             );
         }
+    }
+}
+
+/// The page's feature classifiers (`www/weights/classifiers/`, one per image dataset) are
+/// `latentlab eval`'s own (`results/lenet-<dataset>.safetensors`) in f16: on the first 2000
+/// test images they name the class the f32 file names for all but a handful, and are as
+/// accurate.
+#[test]
+fn every_image_dataset_has_a_shipped_feature_classifier_that_matches_evals() {
+    let dir = common::repo().join("www/weights/classifiers");
+    for name in IMAGE_DATASETS {
+        let load = |path: std::path::PathBuf| {
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            checkpoint::from_bytes_of_kind(&bytes, ModelKind::Classifier, &Device::Cpu)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        };
+        let shipped = load(dir.join(format!("lenet-{name}.safetensors")));
+        let reference = load(common::repo().join(format!("results/lenet-{name}.safetensors")));
+        assert_eq!(shipped.data.name, *name);
+        assert!(shipped.optimizer.is_empty(), "{name}: no optimizer state");
+        assert_eq!(shipped.stored_dtype, DType::F16, "{name}: shipped in f16");
+        let test = Dataset::load(name, Split::Test, &common::repo().join("data"))
+            .unwrap()
+            .first(2000)
+            .unwrap();
+        let idx: Vec<usize> = (0..test.len()).collect();
+        let batch = test
+            .batch(&idx, false, &mut Rng::new(0), &Device::Cpu)
+            .unwrap();
+        let truth = batch.labels.unwrap();
+        let preds =
+            |ck: &checkpoint::Checkpoint| features(&ck.network, &batch.x, 500).unwrap().preds;
+        let (ours, theirs) = (preds(&shipped), preds(&reference));
+        let differ = ours.iter().zip(&theirs).filter(|(a, b)| a != b).count();
+        let hits = |p: &[u32]| p.iter().zip(&truth).filter(|(a, b)| a == b).count();
+        assert!(
+            differ <= 4,
+            "{name}: {differ} of 2000 labels differ from the f32 classifier's"
+        );
+        assert!(
+            hits(&ours).abs_diff(hits(&theirs)) <= 4,
+            "{name}: {} vs {} right",
+            hits(&ours),
+            hits(&theirs)
+        );
     }
 }

@@ -261,6 +261,86 @@ fn a_browser_trained_checkpoint_is_the_native_format() {
     assert_eq!(r["step"], 12);
 }
 
+/// IDX bytes of `n` 28×28 images of random pixels, and their labels `i % 10`.
+fn idx_images(n: usize, seed: u64) -> (Vec<u8>, Vec<u8>) {
+    let mut rng = latentlab::rng::Rng::new(seed);
+    let mut images = [0x0803_u32, n as u32, 28, 28]
+        .iter()
+        .flat_map(|v| v.to_be_bytes())
+        .collect::<Vec<u8>>();
+    images.extend((0..n * 784).map(|_| rng.below(256) as u8));
+    let mut labels = [0x0801_u32, n as u32]
+        .iter()
+        .flat_map(|v| v.to_be_bytes())
+        .collect::<Vec<u8>>();
+    labels.extend((0..n).map(|i| (i % 10) as u8));
+    (images, labels)
+}
+
+#[wasm_bindgen_test]
+fn an_image_gan_gets_a_frechet_distance_once_given_the_pages_classifier() {
+    const LENET: &[u8] = include_bytes!("../www/weights/classifiers/lenet-mnist.safetensors");
+    let (images, labels) = idx_images(200, 1);
+    let gan = |name: &str| {
+        let mut t = LatentTrainer::new(
+            r#"{"model": {"kind": "gan", "arch": "mlp", "hidden": [32]}}"#,
+            3,
+        )
+        .unwrap();
+        t.set_images(name, &images, &labels).unwrap();
+        // The test images are the training images: the floor must come out 0.
+        t.set_test_images(name, &images, &labels).unwrap();
+        t.train_steps(2).unwrap();
+        t
+    };
+    let options = r#"{"samples": 100, "test_size": 100, "seed": 0}"#;
+    let report = |t: &LatentTrainer| -> serde_json::Value {
+        serde_json::from_str(&t.evaluate(options).unwrap()).unwrap()
+    };
+    let mut t = gan("mnist");
+    let before = report(&t);
+    assert!(
+        before["frechet"]["skipped"]
+            .as_str()
+            .unwrap()
+            .contains("setFeatureClassifier"),
+        "{before}"
+    );
+    let e = message(
+        t.set_feature_classifier(b"junk", "junk.safetensors")
+            .err()
+            .unwrap(),
+    );
+    assert!(e.contains("the feature classifier junk.safetensors"), "{e}");
+    let e = message(
+        t.set_feature_classifier(VAE, "vae.safetensors")
+            .err()
+            .unwrap(),
+    );
+    assert!(e.contains("expected a classifier checkpoint"), "{e}");
+    t.set_feature_classifier(LENET, "lenet-mnist.safetensors")
+        .unwrap();
+    let f = &report(&t)["frechet"];
+    assert_eq!(f["classifier"], "lenet-mnist.safetensors");
+    assert_eq!(f["samples"], 100);
+    assert!(f["generated_vs_test"].as_f64().unwrap() > 1.0, "{f}");
+    assert!(
+        f["floor_train_vs_test"].as_f64().unwrap().abs() < 1e-2,
+        "{f}"
+    );
+    assert_eq!(f["class_histogram"]["counts"].as_array().unwrap().len(), 10);
+    // A classifier of other data is refused when it would be used.
+    let mut other = gan("fashion-mnist");
+    other
+        .set_feature_classifier(LENET, "lenet-mnist.safetensors")
+        .unwrap();
+    let e = message(other.evaluate(options).err().unwrap());
+    assert!(
+        e.contains("classifies mnist, this model makes fashion-mnist"),
+        "{e}"
+    );
+}
+
 #[wasm_bindgen_test]
 fn an_infogan_trains_in_wasm_and_loads_with_its_codes() {
     let mut t = LatentTrainer::new(

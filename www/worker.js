@@ -133,6 +133,24 @@ function loadImages(name, split) {
   return idxCache.get(key);
 }
 
+// The page's feature classifiers (www/weights/classifiers/, from pkg-scripts/train-weights): the
+// live Fréchet distance of image GANs. The npm package has none (its widgets show no live
+// metric): the URL's base is a variable so that bundlers leave it alone, and a missing file
+// means no metric, with the reason.
+const classifierCache = new Map();
+
+/** {bytes, source} of the LeNet-style classifier of an image dataset. */
+function loadClassifier(name) {
+  if (!classifierCache.has(name)) {
+    const here = import.meta.url;
+    const url = new URL(`./weights/classifiers/lenet-${name}.safetensors`, here);
+    const p = fetchBytes(url).then((bytes) => ({ bytes, source: url.pathname }));
+    p.catch(() => classifierCache.delete(name));
+    classifierCache.set(name, p);
+  }
+  return classifierCache.get(name);
+}
+
 /** Images `start … start + count` of a set, as a copy (replies transfer their buffers). */
 function imageValues(set, start, count) {
   const d = set.c * set.h * set.w;
@@ -361,6 +379,18 @@ const handlers = {
       throw err;
     }
     const info = JSON.parse(trainer.info());
+    // An image GAN has no likelihood to show live: the classifier gives it a Fréchet distance.
+    let classifier = null;
+    if (info.needs_classifier) {
+      try {
+        const c = await loadClassifier(dataset);
+        trainer.setFeatureClassifier(c.bytes, c.source);
+        classifier = { source: c.source };
+      } catch (err) {
+        if (moduleTrapped(err)) throw err;
+        classifier = { error: err.message };
+      }
+    }
     const r = {
       key,
       trainer,
@@ -377,6 +407,7 @@ const handlers = {
       evalS: 0, // how long the last live evaluation took
       evalAt: 0, // and the run's wall time when it ran (the first waits for a tenth of the run to cover its cost)
       evalSkipped: null,
+      classifier, // {source} or {error} for an image GAN, else null
       // The first 1000 of the very points being trained on (same mixture, same seed).
       real: info.is_points ? toyPoints(dataset, 1000, p.seed >>> 0) : null,
       bounds: info.view_bounds,
@@ -612,14 +643,18 @@ const MAX_CHUNK = 256;
 
 // The live paper metric (the CLI's `eval`, on the preview's samples): PacGAN's mode count on
 // PREVIEW_POINTS points of seed PREVIEW_SEED for 2-D toys, the held-out ELBO (k = 1) on the
-// first LIVE_TEST_SIZE test images for VAEs; at most EVAL_SHARE of the run's time.
+// first LIVE_TEST_SIZE test images for VAEs, the LeNet Fréchet distance of LIVE_SAMPLES samples
+// to them for image GANs; at most EVAL_SHARE of the run's time.
 const PREVIEW_SEED = 12345;
 const PREVIEW_POINTS = 2500;
 const LIVE_TEST_SIZE = 500;
+const LIVE_SAMPLES = 500;
 const EVAL_SHARE = 0.1;
 
 function liveEvalOptions(r) {
-  return r.info.is_points ? { samples: PREVIEW_POINTS, seed: PREVIEW_SEED } : { k: 1, test_size: LIVE_TEST_SIZE, seed: 0 };
+  if (r.info.is_points) return { samples: PREVIEW_POINTS, seed: PREVIEW_SEED };
+  if (r.classifier?.source) return { samples: LIVE_SAMPLES, test_size: LIVE_TEST_SIZE, seed: 0 };
+  return { k: 1, test_size: LIVE_TEST_SIZE, seed: 0 };
 }
 
 /** The live metric for a preview, when its share of the run's time allows (else undefined). */
@@ -640,8 +675,10 @@ function liveEval(r, force) {
   }
   r.evalS = (performance.now() - t0) / 1000;
   r.evalAt = r.wallS;
-  if (!report.modes && !report.likelihood && !report.reconstruction) {
-    r.evalSkipped = `no live metric for a ${r.info.kind} (the page has no feature classifier for the Fréchet distance)`;
+  if (!report.modes && !report.likelihood && !report.reconstruction && report.frechet?.generated_vs_test === undefined) {
+    r.evalSkipped = r.classifier?.error
+      ? `the feature classifier for the Fréchet distance could not be loaded: ${r.classifier.error}`
+      : `no live metric for a ${r.info.kind}`;
     return { skipped: r.evalSkipped };
   }
   return { report, options, ms: r.evalS * 1000 };

@@ -196,7 +196,7 @@ impl Dataset {
                 ds.len()
             )));
         }
-        ds.take(n)
+        ds.first(n)
     }
 
     /// Reads `mnist` or `fashion-mnist` from `data_dir/<name>/` (files laid there by
@@ -238,19 +238,19 @@ impl Dataset {
         self.info.sample_shape.iter().product()
     }
 
-    /// The first `n` samples; an error if it has fewer, or for none.
-    pub fn take(mut self, n: usize) -> Result<Self> {
+    /// A copy of the first `n` samples (of them alone); an error if it has fewer, or for none.
+    pub fn first(&self, n: usize) -> Result<Self> {
         if n == 0 || n > self.len() {
             let (name, len) = (&self.info.name, self.len());
             return Err(Error::Data(format!(
                 "{n} samples asked of {name}, which has {len}: ask for 1 to {len}"
             )));
         }
-        self.x.truncate(n * self.sample_len());
-        if let Some(l) = &mut self.labels {
-            l.truncate(n);
-        }
-        Ok(self)
+        Ok(Self {
+            info: self.info.clone(),
+            x: self.x[..n * self.sample_len()].to_vec(),
+            labels: self.labels.as_ref().map(|l| l[..n].to_vec()),
+        })
     }
 
     /// Gathers samples `indices` into a batch; with `binarize`, each pixel becomes 1 with

@@ -4,6 +4,8 @@
 //! generators, test accuracy for classifiers. Front ends load files through [`EvalData`] and
 //! print the [`EvalReport`].
 
+use std::rc::Rc;
+
 use candle::Tensor;
 use serde::{Deserialize, Serialize};
 
@@ -62,7 +64,8 @@ impl Default for EvalOptions {
 /// The classifier whose features define the Fréchet distance.
 pub enum FeatureClassifier {
     Found {
-        network: Box<Network>,
+        /// Shared: the page keeps one for every evaluation of a run.
+        network: Rc<Network>,
         /// Where it came from (a path), for the report.
         source: String,
     },
@@ -182,6 +185,12 @@ impl Protocol {
     /// reconstructions.
     pub fn uses_classifier(&self) -> bool {
         self.frechet || self.reconstruction
+    }
+
+    /// Whether it measures nothing without the feature classifier: the Fréchet distance is
+    /// all it has (an image GAN).
+    pub fn classifier_only(&self) -> bool {
+        self.frechet && !(self.likelihood || self.reconstruction || self.accuracy)
     }
 
     /// Whether it draws samples from the model (and so uses a sample count).

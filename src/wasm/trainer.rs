@@ -1,12 +1,16 @@
 //! Training in the browser. JavaScript owns the loop: it calls `trainSteps(k)` from a Web
 //! Worker, checks its pause flag and posts progress between calls.
 
+use std::rc::Rc;
+
 use candle::{DType, Device, Tensor};
 use wasm_bindgen::prelude::*;
 
 use crate::checkpoint::{self, SaveOptions};
+use crate::config::ModelKind;
 use crate::data::{Dataset, Split};
 use crate::eval::{self, EvalData, EvalOptions, FeatureClassifier};
+use crate::models::Network;
 use crate::presets::VIEW_LIMITS;
 use crate::rng::Rng;
 use crate::spec::TrainSpec;
@@ -20,6 +24,15 @@ pub struct LatentTrainer {
     data: Option<Dataset>,
     /// Held-out images for `evaluate`'s likelihood bounds.
     test: Option<Dataset>,
+    /// The feature classifier for `evaluate`'s Fréchet distance.
+    classifier: Option<PageClassifier>,
+}
+
+/// A feature classifier the page gave: the network, the data it classifies, where it came from.
+struct PageClassifier {
+    network: Rc<Network>,
+    data: String,
+    source: String,
 }
 
 #[wasm_bindgen]
@@ -39,6 +52,7 @@ impl LatentTrainer {
             session: None,
             data: None,
             test: None,
+            classifier: None,
         })
     }
 
@@ -52,6 +66,7 @@ impl LatentTrainer {
             session: Some(session),
             data: None,
             test: None,
+            classifier: None,
         })
     }
 
@@ -93,18 +108,37 @@ impl LatentTrainer {
         Ok(())
     }
 
+    /// The feature classifier (checkpoint bytes of a `classifier`, as `latentlab eval
+    /// --classifier` reads) that gives `evaluate` its Fréchet distance for image generators;
+    /// `source` names it in the report. Until one is given the distance is skipped.
+    #[wasm_bindgen(js_name = setFeatureClassifier)]
+    pub fn set_feature_classifier(&mut self, bytes: &[u8], source: &str) -> Result<(), JsError> {
+        let ck = checkpoint::from_bytes_of_kind(bytes, ModelKind::Classifier, &Device::Cpu)
+            .map_err(|e| JsError::new(&format!("the feature classifier {source}: {e}")))?;
+        self.classifier = Some(PageClassifier {
+            network: Rc::new(ck.network),
+            data: ck.data.name,
+            source: source.to_string(),
+        });
+        Ok(())
+    }
+
     /// The CLI's `eval` (`eval::evaluate`) on the current weights. `options_json` is
     /// `EvalOptions` (`{k, test_size, batch_size, samples, seed}`, each defaulting as the CLI's
     /// flags do); returns the `EvalReport` as JSON: `modes` for a 2-D toy (from `samples`
     /// points drawn with `seed`, the points `sample(samples, seed, 1)` returns), `likelihood`
     /// for a VAE and `reconstruction` for a model with an encoder (on the first `test_size`
-    /// images given to `setTestImages`; an error if it gave fewer). The page has no feature
-    /// classifier, so image generators get no Fréchet distance here, and reconstructions no
-    /// `label_agreement`.
+    /// images given to `setTestImages`; an error if it gave fewer), and `frechet` for an image
+    /// generator once `setFeatureClassifier` gave a classifier (`samples` samples against the
+    /// first `test_size` test images, its floor from the first `samples` training images).
     pub fn evaluate(&self, options_json: &str) -> Result<String, JsError> {
         let opts: EvalOptions = serde_json::from_str(options_json)?;
         let s = self.session()?;
-        let mut data = PageData(self.test.as_ref());
+        let mut data = PageData {
+            train: self.data.as_ref(),
+            test: self.test.as_ref(),
+            classifier: self.classifier.as_ref(),
+        };
         let report = eval::evaluate(s.network(), s.data_info(), &opts, &mut data)?;
         Ok(serde_json::to_string(&report)?)
     }
@@ -244,24 +278,40 @@ impl LatentTrainer {
     }
 }
 
-/// What `evaluate` reads: the test images the page gave, no classifier.
-struct PageData<'a>(Option<&'a Dataset>);
+/// What `evaluate` reads: the images and the feature classifier the page gave.
+struct PageData<'a> {
+    train: Option<&'a Dataset>,
+    test: Option<&'a Dataset>,
+    classifier: Option<&'a PageClassifier>,
+}
 
 impl EvalData for PageData<'_> {
     fn images(&mut self, name: &str, split: Split, size: Option<usize>) -> crate::Result<Dataset> {
-        match (split, self.0) {
-            (Split::Test, Some(d)) if d.info.name == name => {
-                size.map_or_else(|| Ok(d.clone()), |n| d.clone().take(n))
-            }
+        let (given, call) = match split {
+            Split::Train => (self.train, "setImages"),
+            Split::Test => (self.test, "setTestImages"),
+        };
+        match given {
+            Some(d) if d.info.name == name => d.first(size.unwrap_or(d.len())),
             _ => Err(crate::Error::Data(format!(
-                "no {split:?} images of {name} here: give the test split with setTestImages first"
+                "no {split:?} images of {name} here: give them with {call} first"
             ))),
         }
     }
 
-    fn classifier(&mut self, _name: &str) -> crate::Result<FeatureClassifier> {
-        Ok(FeatureClassifier::Missing {
-            expected_at: "the page (it ships no feature classifier)".into(),
-        })
+    fn classifier(&mut self, name: &str) -> crate::Result<FeatureClassifier> {
+        match self.classifier {
+            None => Ok(FeatureClassifier::Missing {
+                expected_at: "the page (none given with setFeatureClassifier)".into(),
+            }),
+            Some(c) if c.data != name => Err(crate::Error::Argument(format!(
+                "the feature classifier {} classifies {}, this model makes {name}",
+                c.source, c.data
+            ))),
+            Some(c) => Ok(FeatureClassifier::Found {
+                network: Rc::clone(&c.network),
+                source: c.source.clone(),
+            }),
+        }
     }
 }

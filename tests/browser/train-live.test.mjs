@@ -3,7 +3,8 @@
 // for the heaviest allowed model, whose first step shows its running time instead of "Step 0");
 // the other views are never blocked by training (it has a worker of its own); Reset is
 // immediate; the live paper metric equals `latentlab eval` on the downloaded checkpoint (mode
-// count of a 2-D GAN, held-out ELBO of a VAE, held-out reconstruction of an autoencoder);
+// count of a 2-D GAN, held-out ELBO of a VAE, held-out reconstruction of an autoencoder, LeNet
+// Fréchet distance of an image GAN);
 // notes after a download stay, and "Use in other views" lands on the top of the page.
 
 import assert from 'node:assert/strict';
@@ -214,7 +215,33 @@ test('an autoencoder: the live held-out reconstruction is latentlab eval on the 
   assert.equal(r.samples, cli.reconstruction.samples);
   assert.ok(Math.abs(r.nll - cli.reconstruction.nll) < 0.05, `${r.nll} vs ${cli.reconstruction.nll}`);
   assert.ok(Math.abs(r.mse - cli.reconstruction.mse) < 1e-5, `${r.mse} vs ${cli.reconstruction.mse}`);
-  assert.equal(r.label_agreement, undefined, 'the page has no classifier to label with');
+  assert.equal(r.label_agreement, undefined, 'the page gives its classifier to image GANs alone');
+});
+
+test('an image GAN: the live LeNet Fréchet distance is latentlab eval on the same checkpoint', async (t) => {
+  await setForm({ dataset: 'mnist', kind: 'gan', batch: 64, stop: 100, preview: 50 });
+  await page.locator('#train-start').click();
+  await page.waitForFunction(() => window.__latentlab.train?.state === 'paused' && window.__latentlab.train.step === 100, null, { timeout: 120_000 });
+  await page.waitForFunction(() => window.__latentlab.train.eval?.step === 100);
+  const live = await lab(() => window.__latentlab.train.eval);
+  const text = await page.locator('#train-metric').textContent();
+  assert.match(text, /LeNet Fréchet distance at step 100: [\d.]+ \(real training images: [\d.]+\); \d+ % of 500 samples recognizable/);
+  assert.match(text, /--classifier www\/weights\/classifiers\/lenet-mnist\.safetensors/);
+  const file = await download('gan-mnist');
+  const o = live.options;
+  const classifier = join(ROOT, 'www', 'weights', 'classifiers', 'lenet-mnist.safetensors');
+  const cli = cliEval(t, file, ['--samples', String(o.samples), '--test-size', String(o.test_size), '--seed', String(o.seed), '--classifier', classifier]);
+  if (!cli) return;
+  const [f, c] = [live.report.frechet, cli.frechet];
+  console.log(
+    `MNIST MLP GAN, step 100 (live metric took ${live.ms.toFixed(0)} ms): page Fréchet ${f.generated_vs_test.toFixed(3)} (floor ${f.floor_train_vs_test.toFixed(3)}), ` +
+      `${(100 * f.confident_share).toFixed(1)} % confident; latentlab eval ${c.generated_vs_test.toFixed(3)} (floor ${c.floor_train_vs_test.toFixed(3)}), ` +
+      `${(100 * c.confident_share).toFixed(1)} % (${c.samples} samples, first ${o.test_size} test images)`,
+  );
+  assert.equal(f.samples, c.samples);
+  assert.ok(Math.abs(f.generated_vs_test - c.generated_vs_test) <= 0.01 * c.generated_vs_test, `${f.generated_vs_test} vs ${c.generated_vs_test}`);
+  assert.ok(Math.abs(f.floor_train_vs_test - c.floor_train_vs_test) <= 0.01 * c.floor_train_vs_test, `${f.floor_train_vs_test} vs ${c.floor_train_vs_test}`);
+  assert.ok(Math.abs(f.confident_share - c.confident_share) <= 2 / 500, `${f.confident_share} vs ${c.confident_share}`);
 });
 
 test('"Use in other views" lands on the top of the Sample view', async () => {

@@ -36,7 +36,7 @@ pub fn ok(args: &[&str]) -> String {
 pub fn mnist(split: Split, n: usize) -> Dataset {
     Dataset::load("mnist", split, &repo().join("data"))
         .unwrap_or_else(|e| panic!("{e} (pkg-scripts/test runs fetch-data first)"))
-        .take(n)
+        .first(n)
         .unwrap()
 }
 

@@ -188,6 +188,14 @@ export function createTrainView(ctx) {
       metricEl.textContent =
         `PacGAN protocol at step ${e.step}: ${m.modes_covered} / ${m.modes} modes covered, ${m.high_quality_pct.toFixed(1)} % high quality ` +
         `(the ${m.samples} plotted samples; as latentlab eval --samples ${o.samples} --seed ${o.seed} on this checkpoint)`;
+    } else if (r.frechet?.generated_vs_test !== undefined) {
+      const f = r.frechet;
+      const h = f.class_histogram;
+      const asked = f.class_agreement === undefined ? '' : `, ${(100 * f.class_agreement).toFixed(0)} % of the class asked for`;
+      metricEl.textContent =
+        `LeNet Fréchet distance at step ${e.step}: ${f.generated_vs_test.toFixed(1)} (real training images: ${f.floor_train_vs_test.toFixed(1)}); ` +
+        `${(100 * f.confident_share).toFixed(0)} % of ${f.samples} samples recognizable (classifier ≥ 0.9), each class ${h.min_share_pct.toFixed(1)}–${h.max_share_pct.toFixed(1)} %${asked} ` +
+        `(as latentlab eval --samples ${o.samples} --test-size ${o.test_size} --seed ${o.seed} --classifier www/weights/classifiers/lenet-${run.dataset}.safetensors on this checkpoint)`;
     } else if (!r.likelihood) {
       const c = r.reconstruction;
       metricEl.textContent =

@@ -2,6 +2,7 @@
 //! its report (with the checkpoint path and the wall time) as JSON.
 
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
@@ -145,7 +146,7 @@ impl eval::EvalData for EvalFiles<'_> {
             ))
         })?;
         Ok(FeatureClassifier::Found {
-            network: Box::new(clf.network),
+            network: Rc::new(clf.network),
             source: path.display().to_string(),
         })
     }
