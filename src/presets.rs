@@ -138,7 +138,8 @@ pub struct ViewRecipe {
 ///   step 1500 with `--hidden 256,256 --pack 2 --lr 1e-3 --batch-size 100`). The paper's
 ///   networks stay the CLI's default.
 /// - The DCGAN: Radford et al.'s layout (BatchNorm in both networks, batch 64) at 32-64
-///   channels and lr 1e-3: 1000 steps took the page 174 s, after which its samples score a
+///   channels and lr 1e-3: 1000 steps took the page 174 s (a 2-core Xeon; 78 s on a 2-core
+///   EPYC on 2026-12-05), after which its samples score a
 ///   LeNet Fréchet distance of 170 and 190 (seeds 1, 2; 61 and 57 % labelled with confidence
 ///   ≥ 0.9), where 64-128 channels at lr 2e-4 make 400 steps in that time and 396 (42 %).
 ///   At batch 16 without BatchNorm it collapsed within 90 s while the discriminator won. The

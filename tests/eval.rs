@@ -133,7 +133,7 @@ impl EvalData for InMemory {
     fn classifier(&mut self, _name: &str) -> latentlab::Result<FeatureClassifier> {
         if !self.lenet {
             return Ok(FeatureClassifier::Missing {
-                expected_at: "nowhere.safetensors".into(),
+                why: "no classifier at nowhere.safetensors".into(),
             });
         }
         let path = common::repo().join("results/lenet-mnist.safetensors");

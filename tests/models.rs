@@ -232,10 +232,10 @@ fn the_model_card_says_what_each_network_can_do() {
         (Some(2), vec![1, 28, 28])
     );
     assert_eq!(card.view_bounds, None);
-    assert!(!card.needs_classifier, "a VAE has its likelihood");
+    assert!(!card.frechet_only, "a VAE has its likelihood");
     // An image GAN is measured by the classifier Fréchet distance alone.
     let image_gan = net(ModelSpec::new(ModelKind::Gan), &images);
-    assert!(image_gan.capabilities(&images).needs_classifier);
+    assert!(image_gan.capabilities(&images).frechet_only);
 
     let ring = Dataset::toy(Toy::Ring8, 100, &mut Rng::new(0))
         .unwrap()
@@ -245,7 +245,7 @@ fn the_model_card_says_what_each_network_can_do() {
     assert!(!card.has_encoder && card.has_discriminator && card.is_points && !card.is_image);
     assert!(card.num_classes.is_none() && !card.info_codes);
     assert_eq!(card.view_bounds, Some([-1.6, 1.6, -1.6, 1.6]));
-    assert!(!card.needs_classifier, "a 2-D GAN has its mode count");
+    assert!(!card.frechet_only, "a 2-D GAN has its mode count");
     assert!(gan
         .reconstruct(
             &Tensor::zeros((1, 2), candle::DType::F32, &Device::Cpu).unwrap(),

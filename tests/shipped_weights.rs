@@ -74,8 +74,8 @@ fn every_shipped_checkpoint_loads_samples_and_is_in_the_manifest() {
 
 /// The page's feature classifiers (`www/weights/classifiers/`, one per image dataset) are
 /// `latentlab eval`'s own (`results/lenet-<dataset>.safetensors`) in f16: on the first 2000
-/// test images they name the class the f32 file names for all but a handful, and are as
-/// accurate.
+/// test images they name the class the f32 file names for all but a handful (none, when this
+/// test was written).
 #[test]
 fn every_image_dataset_has_a_shipped_feature_classifier_that_matches_evals() {
     let dir = common::repo().join("www/weights/classifiers");
@@ -91,28 +91,20 @@ fn every_image_dataset_has_a_shipped_feature_classifier_that_matches_evals() {
         assert!(shipped.optimizer.is_empty(), "{name}: no optimizer state");
         assert_eq!(shipped.stored_dtype, DType::F16, "{name}: shipped in f16");
         let test = Dataset::load(name, Split::Test, &common::repo().join("data"))
-            .unwrap()
+            .unwrap_or_else(|e| panic!("{e} (pkg-scripts/test runs fetch-data first)"))
             .first(2000)
             .unwrap();
         let idx: Vec<usize> = (0..test.len()).collect();
         let batch = test
             .batch(&idx, false, &mut Rng::new(0), &Device::Cpu)
             .unwrap();
-        let truth = batch.labels.unwrap();
         let preds =
             |ck: &checkpoint::Checkpoint| features(&ck.network, &batch.x, 500).unwrap().preds;
         let (ours, theirs) = (preds(&shipped), preds(&reference));
         let differ = ours.iter().zip(&theirs).filter(|(a, b)| a != b).count();
-        let hits = |p: &[u32]| p.iter().zip(&truth).filter(|(a, b)| a == b).count();
         assert!(
             differ <= 4,
             "{name}: {differ} of 2000 labels differ from the f32 classifier's"
-        );
-        assert!(
-            hits(&ours).abs_diff(hits(&theirs)) <= 4,
-            "{name}: {} vs {} right",
-            hits(&ours),
-            hits(&theirs)
         );
     }
 }

@@ -279,17 +279,18 @@ fn idx_images(n: usize, seed: u64) -> (Vec<u8>, Vec<u8>) {
 
 #[wasm_bindgen_test]
 fn an_image_gan_gets_a_frechet_distance_once_given_the_pages_classifier() {
+    use latentlab::eval::{features, frechet_distance, Gaussian};
     const LENET: &[u8] = include_bytes!("../www/weights/classifiers/lenet-mnist.safetensors");
-    let (images, labels) = idx_images(200, 1);
+    let (train, train_labels) = idx_images(200, 1);
+    let (test, test_labels) = idx_images(100, 2);
     let gan = |name: &str| {
         let mut t = LatentTrainer::new(
             r#"{"model": {"kind": "gan", "arch": "mlp", "hidden": [32]}}"#,
             3,
         )
         .unwrap();
-        t.set_images(name, &images, &labels).unwrap();
-        // The test images are the training images: the floor must come out 0.
-        t.set_test_images(name, &images, &labels).unwrap();
+        t.set_images(name, &train, &train_labels).unwrap();
+        t.set_test_images(name, &test, &test_labels).unwrap();
         t.train_steps(2).unwrap();
         t
     };
@@ -324,11 +325,35 @@ fn an_image_gan_gets_a_frechet_distance_once_given_the_pages_classifier() {
     assert_eq!(f["classifier"], "lenet-mnist.safetensors");
     assert_eq!(f["samples"], 100);
     assert!(f["generated_vs_test"].as_f64().unwrap() > 1.0, "{f}");
-    assert!(
-        f["floor_train_vs_test"].as_f64().unwrap().abs() < 1e-2,
-        "{f}"
-    );
     assert_eq!(f["class_histogram"]["counts"].as_array().unwrap().len(), 10);
+    // The floor is the first 100 training images (setImages) against the 100 test images
+    // (setTestImages), in the classifier's features.
+    let clf = latentlab::checkpoint::from_bytes(LENET, &candle::Device::Cpu)
+        .unwrap()
+        .network;
+    let fit = |images: &[u8], labels: &[u8]| {
+        let data = latentlab::data::Dataset::from_idx("mnist", images, labels)
+            .unwrap()
+            .first(100)
+            .unwrap();
+        let idx: Vec<usize> = (0..100).collect();
+        let batch = data
+            .batch(
+                &idx,
+                false,
+                &mut latentlab::rng::Rng::new(0),
+                &candle::Device::Cpu,
+            )
+            .unwrap();
+        let values = features(&clf, &batch.x, 100).unwrap().values;
+        Gaussian::fit(&values, values.len() / 100).unwrap()
+    };
+    let floor = frechet_distance(&fit(&train, &train_labels), &fit(&test, &test_labels)).unwrap();
+    let got = f["floor_train_vs_test"].as_f64().unwrap();
+    assert!(
+        floor > 1.0 && (got - floor).abs() < 1e-6 * floor,
+        "{got} vs {floor}"
+    );
     // A classifier of other data is refused when it would be used.
     let mut other = gan("fashion-mnist");
     other

@@ -381,7 +381,7 @@ const handlers = {
     const info = JSON.parse(trainer.info());
     // An image GAN has no likelihood to show live: the classifier gives it a Fréchet distance.
     let classifier = null;
-    if (info.needs_classifier) {
+    if (info.frechet_only) {
       try {
         const c = await loadClassifier(dataset);
         trainer.setFeatureClassifier(c.bytes, c.source);
@@ -391,6 +391,9 @@ const handlers = {
         classifier = { error: err.message };
       }
     }
+    // Another start of this run name may have finished while this one waited for its files:
+    // the later one wins, and no replaced run keeps training unlisted.
+    if (runs.has(key)) await stopRun(key, 'replaced');
     const r = {
       key,
       trainer,

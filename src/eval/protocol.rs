@@ -69,8 +69,9 @@ pub enum FeatureClassifier {
         /// Where it came from (a path), for the report.
         source: String,
     },
-    /// None where it was looked for: the distance is skipped with a how-to.
-    Missing { expected_at: String },
+    /// None: the distance is skipped, and the report says `why` (where the front end looked,
+    /// what to do).
+    Missing { why: String },
 }
 
 /// Where [`evaluate`] gets its data: the front end's files (or the page's fetches).
@@ -187,9 +188,9 @@ impl Protocol {
         self.frechet || self.reconstruction
     }
 
-    /// Whether it measures nothing without the feature classifier: the Fréchet distance is
-    /// all it has (an image GAN).
-    pub fn classifier_only(&self) -> bool {
+    /// Whether the classifier Fréchet distance is all it measures (an image GAN): without the
+    /// feature classifier it measures nothing.
+    pub fn frechet_only(&self) -> bool {
         self.frechet && !(self.likelihood || self.reconstruction || self.accuracy)
     }
 
@@ -284,12 +285,9 @@ fn frechet(
     let name = test.info.name.as_str();
     let (clf, source) = match classifier {
         FeatureClassifier::Found { network, source } => (network, source),
-        FeatureClassifier::Missing { expected_at } => {
+        FeatureClassifier::Missing { why } => {
             return Ok(FrechetReport::Skipped {
-                skipped: format!(
-                    "no classifier at {expected_at} (make one: latentlab train --model classifier \
-                     --dataset {name} --epochs 2 --out {expected_at}, or pass --classifier)"
-                ),
+                skipped: why.clone(),
             })
         }
     };

@@ -34,9 +34,9 @@ pub struct ModelCard {
     /// Samples per encode or decode call that keep a browser responsive (convolutional
     /// models are about five times slower per sample).
     pub batch_hint: usize,
-    /// Its evaluation on `data` measures nothing without the feature classifier (an image
-    /// GAN: [`crate::eval::Protocol::classifier_only`]), so a live metric needs one.
-    pub needs_classifier: bool,
+    /// Its evaluation on `data` is the classifier Fréchet distance alone (an image GAN:
+    /// [`crate::eval::Protocol::frechet_only`]), so a live metric needs the feature classifier.
+    pub frechet_only: bool,
 }
 
 impl Network {
@@ -73,8 +73,8 @@ impl Network {
             sample_shape: shape,
             view_bounds,
             batch_hint: if conv { 100 } else { 500 },
-            needs_classifier: crate::eval::Protocol::of(self, &data.name)
-                .is_ok_and(|p| p.classifier_only()),
+            frechet_only: crate::eval::Protocol::of(self, &data.name)
+                .is_ok_and(|p| p.frechet_only()),
         }
     }
 

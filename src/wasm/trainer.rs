@@ -302,7 +302,7 @@ impl EvalData for PageData<'_> {
     fn classifier(&mut self, name: &str) -> crate::Result<FeatureClassifier> {
         match self.classifier {
             None => Ok(FeatureClassifier::Missing {
-                expected_at: "the page (none given with setFeatureClassifier)".into(),
+                why: "no feature classifier given (setFeatureClassifier)".into(),
             }),
             Some(c) if c.data != name => Err(crate::Error::Argument(format!(
                 "the feature classifier {} classifies {}, this model makes {name}",

@@ -70,7 +70,7 @@ export function createTrainForm(f, view, hint) {
     view.querySelector('.image-data-only').hidden = toy;
     const r = recipe();
     const notes = [];
-    if (conv) notes.push('Convolutional steps cost more than MLP steps: on 2 threads the defaults take about 10 ms (a VAE at batch 16) to 60 ms (the DCGAN at batch 64) a step.');
+    if (conv) notes.push('Convolutional steps cost more than MLP steps: on 2 threads the defaults take from about 10 ms (a VAE at batch 16) to 60–170 ms (the DCGAN at batch 64) a step, by machine.');
     if (r?.note) notes.push(r.note);
     if (toy) notes.push('2-D toys train MLPs only; some models need images.');
     if (p?.note) notes.push(p.note);

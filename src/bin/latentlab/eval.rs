@@ -134,8 +134,12 @@ impl eval::EvalData for EvalFiles<'_> {
     fn classifier(&mut self, name: &str) -> latentlab::Result<FeatureClassifier> {
         let default = PathBuf::from(format!("results/lenet-{name}.safetensors"));
         if self.args.classifier.is_none() && !default.exists() {
+            let at = default.display();
             return Ok(FeatureClassifier::Missing {
-                expected_at: default.display().to_string(),
+                why: format!(
+                    "no classifier at {at} (make one: latentlab train --model classifier \
+                     --dataset {name} --epochs 2 --out {at}, or pass --classifier)"
+                ),
             });
         }
         let path = self.args.classifier.clone().unwrap_or(default);
