@@ -87,12 +87,16 @@ pub fn kmeans(x: &[f32], dim: usize, k: usize, seed: u64) -> Result<KMeans> {
 fn sq_distances(xt: &Tensor, norms: &[f32], centroids: &Tensor) -> Result<Vec<f32>> {
     let c_norms: Vec<f32> = centroids.sqr()?.sum(1)?.to_vec1()?;
     let dots: Vec<f32> = xt.matmul(&centroids.t()?)?.flatten_all()?.to_vec1()?;
-    let k = c_norms.len();
-    Ok(dots
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (norms[i / k] - 2.0 * d + c_norms[i % k]).max(0.0))
-        .collect())
+    // Row by row: an index's `/ k` and `% k` per value cost more than the arithmetic.
+    let mut out = Vec::with_capacity(dots.len());
+    for (row, &xn) in dots.chunks_exact(c_norms.len()).zip(norms) {
+        out.extend(
+            row.iter()
+                .zip(&c_norms)
+                .map(|(d, cn)| (xn - 2.0 * d + cn).max(0.0)),
+        );
+    }
+    Ok(out)
 }
 
 /// k-means++ seeding: each next centroid a sample drawn with probability proportional to its

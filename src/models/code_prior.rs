@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use candle::{Device, Tensor, Var};
 use candle_nn::VarBuilder;
+use rayon::prelude::*;
 
 use super::Network;
 use crate::config::CodePriorConfig;
@@ -181,26 +182,55 @@ impl Mixture {
         ])
     }
 
-    /// Fills `lp[c]` with log(w_c · N(z; μ_c, σ²_c)) and returns log Σ_c of their
-    /// exponentials (log p(z)).
-    fn log_joint(&self, z: &[f32], lp: &mut [f64]) -> f64 {
+    /// What [`Self::log_joint`] needs of each component, computed once rather than per code.
+    fn log_density_terms(&self) -> LogDensityTerms {
         let d = self.dim;
         let half_log_2pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
+        LogDensityTerms {
+            inv_vars: self.vars.iter().map(|v| 1.0 / v).collect(),
+            consts: (0..self.weights.len())
+                .map(|c| {
+                    let log_det: f64 = self.vars[c * d..(c + 1) * d].iter().map(|v| v.ln()).sum();
+                    self.weights[c].ln() - 0.5 * log_det - d as f64 * half_log_2pi
+                })
+                .collect(),
+        }
+    }
+
+    /// Fills `lp[c]` with log(w_c · N(z; μ_c, σ²_c)) and returns log Σ_c of their
+    /// exponentials (log p(z)); `terms` are this mixture's [`Self::log_density_terms`].
+    fn log_joint(&self, terms: &LogDensityTerms, z: &[f32], lp: &mut [f64]) -> f64 {
+        let d = self.dim;
         for (c, out) in lp.iter_mut().enumerate() {
-            let (m, v) = (
+            let (m, iv) = (
                 &self.means[c * d..(c + 1) * d],
-                &self.vars[c * d..(c + 1) * d],
+                &terms.inv_vars[c * d..(c + 1) * d],
             );
-            let mut s = self.weights[c].ln();
-            for ((&x, &mu), &var) in z.iter().zip(m).zip(v) {
-                let e = x as f64 - mu;
-                s -= 0.5 * (e * e / var + var.ln()) + half_log_2pi;
+            // Four running sums, so that the compiler can keep them in one vector register.
+            let mut q = [0.0f64; 4];
+            let (zc, mc, ic) = (z.chunks_exact(4), m.chunks_exact(4), iv.chunks_exact(4));
+            let (zr, mr, ir) = (zc.remainder(), mc.remainder(), ic.remainder());
+            for ((z4, m4), i4) in zc.zip(mc).zip(ic) {
+                for j in 0..4 {
+                    let e = z4[j] as f64 - m4[j];
+                    q[j] += e * e * i4[j];
+                }
             }
-            *out = s;
+            for ((&x, &mu), &iv) in zr.iter().zip(mr).zip(ir) {
+                let e = x as f64 - mu;
+                q[0] += e * e * iv;
+            }
+            *out = terms.consts[c] - 0.5 * ((q[0] + q[1]) + (q[2] + q[3]));
         }
         let top = lp.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         top + lp.iter().map(|v| (v - top).exp()).sum::<f64>().ln()
     }
+}
+
+/// Per component of a [`Mixture`]: 1/σ² (`K × L`) and log w_c − ½ Σ_i log σ²_ci − (L/2) log 2π.
+struct LogDensityTerms {
+    inv_vars: Vec<f64>,
+    consts: Vec<f64>,
 }
 
 /// Fits a mixture of `k` diagonal Gaussians to `codes` (`n × dim` values): k-means (seeded
@@ -222,14 +252,19 @@ pub fn fit_mixture(codes: &[f32], dim: usize, k: usize, seed: u64) -> Result<Mix
     };
     for iteration in 0..=EM_ITERATIONS {
         if iteration > 0 {
-            // E step.
-            let mut lp = vec![0.0; k];
-            for (z, row) in codes.chunks_exact(dim).zip(resp.chunks_exact_mut(k)) {
-                let total = mix.log_joint(z, &mut lp);
-                for (r, l) in row.iter_mut().zip(&lp) {
-                    *r = (l - total).exp();
-                }
-            }
+            // E step: each code's responsibilities on their own (in parallel, the same bits).
+            let terms = mix.log_density_terms();
+            resp.par_chunks_mut(k)
+                .zip(codes.par_chunks_exact(dim))
+                .for_each_init(
+                    || vec![0.0; k],
+                    |lp, (row, z)| {
+                        let total = mix.log_joint(&terms, z, lp);
+                        for (r, l) in row.iter_mut().zip(lp.iter()) {
+                            *r = (l - total).exp();
+                        }
+                    },
+                );
         }
         maximize(codes, &resp, &mut mix);
     }
@@ -380,9 +415,10 @@ mod tests {
     fn mean_log_density(mix: &Mixture, codes: &[f32]) -> f64 {
         let n = codes.len() / mix.dim;
         let mut lp = vec![0.0; mix.weights.len()];
+        let terms = mix.log_density_terms();
         codes
             .chunks_exact(mix.dim)
-            .map(|z| mix.log_joint(z, &mut lp))
+            .map(|z| mix.log_joint(&terms, z, &mut lp))
             .sum::<f64>()
             / n as f64
     }
