@@ -1,7 +1,8 @@
 //! A code prior fitted after training (`Network::with_fitted_code_prior`, `latentlab export
 //! --fit-prior`): the VAE-GAN's random codes drawn from it decode to samples the LeNet
-//! classifier reads as digits far more often than codes drawn from N(0, I); the file keeps it
-//! (f32 and f16) and refuses to train; bad requests are refused with the reason.
+//! classifier reads as digits far more often than codes drawn from N(0, I); removed again, the
+//! model samples as before the fit; the file keeps it (f32 and f16) and refuses to train; bad
+//! requests are refused with the reason.
 
 mod common;
 
@@ -51,6 +52,20 @@ fn samples_from_the_fitted_prior_read_as_digits_more_often() {
     let var = z.var_keepdim(0).unwrap().mean_all().unwrap();
     let var: f32 = var.to_scalar().unwrap();
     assert!(var < 0.95 && var > 0.3, "{var}");
+
+    // Without its prior it is the model it was before the fit, sample for sample.
+    let plain = fitted.without_code_prior().unwrap();
+    assert!(plain.config().code_prior().is_none());
+    assert!(plain
+        .named_tensors()
+        .iter()
+        .all(|(n, _)| !n.starts_with("prior.")));
+    let draw = |net: &Network| -> Vec<f32> {
+        let (x, _) = net.sample(8, &mut Rng::new(9), 1.0, None).unwrap();
+        x.flatten_all().unwrap().to_vec1().unwrap()
+    };
+    assert_eq!(draw(&plain), draw(&vaegan));
+    assert_ne!(draw(&fitted), draw(&vaegan));
 }
 
 #[test]

@@ -66,6 +66,26 @@ fn samples_equal_the_native_build_within_1e_4() {
 }
 
 #[wasm_bindgen_test]
+fn dropping_the_code_prior_gives_standard_normal_codes() {
+    let mut model = LatentModel::load(VAE_PRIOR).unwrap();
+    let fitted = model.random_latents(64, 5, 1.0, None).unwrap();
+    let info = |m: &LatentModel| -> serde_json::Value {
+        serde_json::from_str(&m.info().unwrap()).unwrap()
+    };
+    assert!(info(&model)["model"]["code_prior"].is_object());
+    model.drop_code_prior().unwrap();
+    assert!(info(&model)["model"]["code_prior"].is_null());
+    // The codes are then N(0, I)'s, drawn from the seed as for a model that never had a prior.
+    let standard = model.random_latents(64, 5, 1.0, None).unwrap();
+    let want = latentlab::rng::Rng::new(5).normal_vec(standard.len());
+    assert_eq!(standard, want);
+    assert_ne!(standard, fitted);
+    // Dropping it again changes nothing.
+    model.drop_code_prior().unwrap();
+    assert_eq!(model.random_latents(64, 5, 1.0, None).unwrap(), want);
+}
+
+#[wasm_bindgen_test]
 fn bad_input_is_an_error_and_the_module_keeps_working() {
     assert!(LatentModel::load(b"definitely not safetensors").is_err());
     assert!(LatentModel::load(&VAE[..VAE.len() / 2]).is_err());

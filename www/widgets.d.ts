@@ -22,7 +22,7 @@ export interface ModelInfo {
 }
 
 /** Loads the checkpoint at an absolute URL into the shared worker, once per page. */
-export declare function loadModel(url: string): Promise<ModelInfo>;
+export declare function loadModel(url: string, options?: { codePrior?: boolean }): Promise<ModelInfo>;
 
 export interface LatentLabReadyDetail { info: ModelInfo | null }
 export interface LatentLabErrorDetail { message: string }
@@ -76,6 +76,15 @@ export interface LatentAttributes {
   modelClass: number | null;
 }
 
+/** The sampler's and the interpolator's source of random codes. */
+export interface CodePriorAttribute {
+  /**
+   * Attribute `code-prior`: "fitted" (default), the file's fitted code prior when it has one,
+   * else N(0, I); "standard-normal", N(0, I) always, as the model was trained.
+   */
+  codePrior: 'fitted' | 'standard-normal';
+}
+
 /** `<latent-lab-sampler>`: a grid of samples, or a scatter of 2-D points over the real data. */
 export declare class LatentLabSampler extends LatentLabElement {
   /** How many samples, 1–4096. Default 16 for images, 1000 for 2-D points (null when unset). */
@@ -83,7 +92,7 @@ export declare class LatentLabSampler extends LatentLabElement {
   /** Scale of the latent codes, 0–10 (1 is the prior). Default 1. */
   temperature: number;
 }
-export interface LatentLabSampler extends LatentAttributes {}
+export interface LatentLabSampler extends LatentAttributes, CodePriorAttribute {}
 
 /** `<latent-lab-interpolator>`: a decoded path between two random codes. */
 export declare class LatentLabInterpolator extends LatentLabElement {
@@ -92,7 +101,7 @@ export declare class LatentLabInterpolator extends LatentLabElement {
   /** Frames in the strip, 2–24. Default 10. */
   steps: number;
 }
-export interface LatentLabInterpolator extends LatentAttributes {}
+export interface LatentLabInterpolator extends LatentAttributes, CodePriorAttribute {}
 
 /** `<latent-lab-latent-map>`: a 2-D latent plane, decoded, and the encoded test set. */
 export declare class LatentLabLatentMap extends LatentLabElement {

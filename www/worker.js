@@ -12,7 +12,8 @@
 //   catalog                                → {presets, datasets, fallback, recipes} (the library's menus)
 //   setMemoryLimit {bytes}                 → {bytes}: the budget past which requests are refused
 //                                              before allocating (default 1 GiB; see README, Safety)
-//   loadModel     {slot, url | bytes, name} → info (the checkpoint's description)
+//   loadModel     {slot, url | bytes, name, codePrior?} → info (the checkpoint's description);
+//                 codePrior: false drops a fitted code prior (random codes from N(0, I))
 //   modelInfo     {slot}                    → info
 //   sample        {slot, n, seed, temperature, class?, labels?} → Output + {ms}
 //   discriminate  {slot, bounds, size, class?} → {size, bounds, p: Float32Array size×size} (2-D
@@ -199,7 +200,7 @@ const handlers = {
     return { build: capabilities(), browser: browserCaps(), wasm: wasmInfo };
   },
 
-  async loadModel({ slot = 'main', url, bytes, name }, _progress, prefetched) {
+  async loadModel({ slot = 'main', url, bytes, name, codePrior = true }, _progress, prefetched) {
     const data = bytes ? new Uint8Array(bytes) : await (prefetched ?? fetchBytes(url));
     let model;
     try {
@@ -207,6 +208,7 @@ const handlers = {
     } catch (err) {
       throw new Error(`${name ?? url ?? 'this file'} is not a Latent Lab checkpoint: ${err.message}`);
     }
+    if (!codePrior) model.dropCodePrior();
     const info = JSON.parse(model.info());
     info.bytes = data.byteLength;
     info.source = name ?? url ?? null;

@@ -391,16 +391,32 @@ impl Network {
             codes: n,
             seed,
         };
-        let config = self.config().clone().with_code_prior(Some(prior));
-        let mut tensors: HashMap<String, Tensor> = self
+        self.with_prior_tensors(Some(prior), mixture.tensors(self.device())?)
+    }
+
+    /// This model with its code prior removed: random codes come from N(0, I) again, as it was
+    /// trained (the tutorial's widgets show that). The same model when it has none.
+    pub fn without_code_prior(&self) -> Result<Network> {
+        self.with_prior_tensors(None, Vec::new())
+    }
+
+    /// A copy of this model whose code prior is `prior`, held in
+    /// `tensors` (`prior.*`; none for `None`).
+    fn with_prior_tensors(
+        &self,
+        prior: Option<CodePriorConfig>,
+        tensors: Vec<(String, Tensor)>,
+    ) -> Result<Network> {
+        let config = self.config().clone().with_code_prior(prior);
+        let mut all: HashMap<String, Tensor> = self
             .named_tensors()
             .into_iter()
             .filter(|(name, _)| !name.starts_with("prior."))
             .collect();
-        tensors.extend(mixture.tensors(self.device())?);
+        all.extend(tensors);
         Network::from_tensors(
             config,
-            &tensors,
+            &all,
             self.device(),
             !self.is_without_discriminator(),
         )

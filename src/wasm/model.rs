@@ -28,6 +28,18 @@ impl LatentModel {
         Ok(Self { ckpt })
     }
 
+    /// Drops the model's fitted code prior, if it has one: random codes (`randomLatents`,
+    /// `sample`, `interpolate`'s endpoints) then come from N(0, I), as it was trained.
+    #[wasm_bindgen(js_name = dropCodePrior)]
+    pub fn drop_code_prior(&mut self) -> Result<(), JsError> {
+        if self.ckpt.network.config().code_prior().is_some() {
+            let net = self.ckpt.network.without_code_prior()?;
+            net.freeze();
+            self.ckpt.network = net;
+        }
+        Ok(())
+    }
+
     /// JSON: config, data, training record, parameter count, tensor list.
     pub fn info(&self) -> Result<String, JsError> {
         super::describe(

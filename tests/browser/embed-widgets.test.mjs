@@ -116,12 +116,12 @@ test('attributes are reflected as properties; latentlab-sample carries the laten
   const detail = await page.evaluate(async () => {
     const el = document.querySelector('#demo-sampler');
     const got = new Promise((resolve) => el.addEventListener('latentlab-sample', (e) => resolve(e.detail), { once: true }));
-    const props = { count: el.count, seed: el.seed, temperature: el.temperature, modelClass: el.modelClass };
+    const props = { count: el.count, seed: el.seed, temperature: el.temperature, modelClass: el.modelClass, codePrior: el.codePrior };
     el.count = 9;
     const d = await got;
     return { props, attr: el.getAttribute('count'), n: d.n, latentDim: d.latentDim, latents: d.latents.length, finite: Array.from(d.latents).every(Number.isFinite) };
   });
-  assert.deepEqual(detail.props, { count: 16, seed: 1, temperature: 1, modelClass: null });
+  assert.deepEqual(detail.props, { count: 16, seed: 1, temperature: 1, modelClass: null, codePrior: 'fitted' });
   assert.equal(detail.attr, '9');
   assert.equal(detail.n, 9);
   assert.equal(detail.latentDim, 2);
@@ -135,6 +135,43 @@ test('the resample button works from the keyboard', async () => {
   await page.locator('#demo-sampler button.resample').focus();
   await page.keyboard.press('Enter');
   await page.waitForFunction((s) => document.querySelector('#demo-sampler').seed === s + 1, seed);
+});
+
+test('code-prior="standard-normal" draws N(0, I) codes from a file with a fitted code prior', async () => {
+  // The sampler's checkpoint (vae-mnist-2d) carries a fitted 200-component code prior.
+  const codes = await page.evaluate(async () => {
+    const el = document.querySelector('#demo-sampler');
+    // The codes of the next draw of `seed` (a redraw still under way has another seed).
+    const drawn = (seed) =>
+      new Promise((resolve) => {
+        const on = (e) => {
+          if (e.detail.seed !== seed) return;
+          el.removeEventListener('latentlab-sample', on);
+          resolve(Array.from(e.detail.latents));
+        };
+        el.addEventListener('latentlab-sample', on);
+      });
+    const seed = el.seed + 10;
+    let next = drawn(seed);
+    el.seed = seed;
+    await next;
+    next = drawn(seed);
+    el.codePrior = 'standard-normal';
+    const standard = await next;
+    next = drawn(seed);
+    el.codePrior = 'fitted';
+    const fitted = await next;
+    return { standard, fitted };
+  });
+  assert.equal(codes.standard.length, codes.fitted.length);
+  assert.notDeepEqual(codes.standard, codes.fitted, 'the same seed, other codes');
+  // A value it does not know is an error in that widget, naming the choices.
+  await page.evaluate(() => document.querySelector('#demo-sampler').setAttribute('code-prior', 'uniform'));
+  await page.waitForFunction(() => document.querySelector('#demo-sampler').hasAttribute('data-error'));
+  const error = await page.evaluate(() => document.querySelector('#demo-sampler').shadowRoot.textContent);
+  assert.match(error, /code-prior must be one of "fitted", "standard-normal", got "uniform"/);
+  await page.evaluate(() => document.querySelector('#demo-sampler').removeAttribute('code-prior'));
+  await page.waitForFunction(() => document.querySelector('#demo-sampler').hasAttribute('data-ready') && !document.querySelector('#demo-sampler').hasAttribute('data-error'));
 });
 
 test('bad sources and bad attributes show in their own widget; the others keep working', async () => {

@@ -19,22 +19,31 @@ const loads = new Map();
 let watching = false;
 
 /**
- * Loads the checkpoint at absolute `url` into the worker slot named by the URL, once per page
+ * The worker slot of the checkpoint at `url`: the URL, or for `{codePrior: false}` (random codes
+ * from N(0, I) even where the file has a fitted code prior) a copy of its own.
+ */
+export function modelSlot(url, { codePrior = true } = {}) {
+  return codePrior ? url : `${url} (codes from N(0, I))`;
+}
+
+/**
+ * Loads the checkpoint at absolute `url` into its worker slot (`modelSlot`), once per page
  * (and again on next use if a replaced worker could not reload it: see rpc.js).
  */
-export function loadModel(url) {
+export function loadModel(url, { codePrior = true } = {}) {
   if (!watching) {
     watching = true;
     sharedRpc().addEventListener('restart', ({ detail }) => {
       for (const f of detail.failed) loads.delete(f.slot);
     });
   }
-  if (!loads.has(url)) {
-    const p = sharedRpc().call('loadModel', { slot: url, url });
-    p.catch(() => loads.delete(url)); // a later attempt tries again
-    loads.set(url, p);
+  const slot = modelSlot(url, { codePrior });
+  if (!loads.has(slot)) {
+    const p = sharedRpc().call('loadModel', { slot, url, codePrior });
+    p.catch(() => loads.delete(slot)); // a later attempt tries again
+    loads.set(slot, p);
   }
-  return loads.get(url);
+  return loads.get(slot);
 }
 
 // One observer for all widgets: each starts its work the first time it comes near the viewport.
@@ -176,9 +185,12 @@ export class LatentLabElement extends HTMLElement {
       let info = null;
       let url = null;
       if ('src' in this.constructor.attributes) {
-        url = new URL(values.src, document.baseURI).href;
+        // `url` names the worker slot the widget draws from (see modelSlot).
+        const href = new URL(values.src, document.baseURI).href;
+        const codePrior = values.codePrior !== 'standard-normal';
+        url = modelSlot(href, { codePrior });
         this.setStatus(this.t('loading'));
-        info = await loadModel(url);
+        info = await loadModel(href, { codePrior });
         const why = this.unsupported(info);
         if (why) throw new Error(why);
       }

@@ -1,10 +1,10 @@
-// <latent-lab-interpolator src mode steps seed model-class>: decodes a lerp or slerp path
+// <latent-lab-interpolator src mode steps seed model-class code-prior>: decodes a lerp or slerp path
 // between two random codes: a strip of frames and a slider that scrubs a dense path.
 
 import { sharedRpc } from '../rpc.js';
 import { drawImageGrid, drawOneImage, drawScatter, sizeImageGrid } from '../ui.js';
 import { LatentLabElement } from './base.js';
-import { LATENT_ATTRIBUTES, classFor, pointsView } from './sampler.js';
+import { CODE_PRIOR_ATTRIBUTE, LATENT_ATTRIBUTES, classFor, pointsView } from './sampler.js';
 
 const DENSE = 41;
 
@@ -14,6 +14,7 @@ const stripWidth = (steps) => Math.min(340, steps * 60);
 export class LatentLabInterpolator extends LatentLabElement {
   static attributes = {
     ...LATENT_ATTRIBUTES,
+    ...CODE_PRIOR_ATTRIBUTE,
     mode: { type: 'enum', values: ['slerp', 'lerp'], default: 'slerp' },
     steps: { type: 'int', min: 2, max: 24, default: 10 },
   };

@@ -1,5 +1,5 @@
-// <latent-lab-sampler src seed count temperature model-class>: samples from the prior (or the
-// model's fitted code prior), drawn as an image grid, or for a model of 2-D points as a scatter
+// <latent-lab-sampler src seed count temperature model-class code-prior>: samples from the prior
+// (or the model's fitted code prior, unless code-prior="standard-normal"), drawn as an image grid, or for a model of 2-D points as a scatter
 // over the real data; "Resample" moves to the next seed. Fires latentlab-sample with the latent
 // codes.
 
@@ -12,6 +12,12 @@ export const LATENT_ATTRIBUTES = {
   src: { type: 'string', required: true, hint: 'a Latent Lab .safetensors checkpoint' },
   seed: { type: 'int', min: 0, max: 4294967295, default: 1 },
   'model-class': { type: 'int', min: 0, default: null }, // class 0 of a conditional model
+};
+
+/** The widgets that draw random codes (sampler, interpolator): from the file's fitted code
+ * prior (when it has one) or from N(0, I). */
+export const CODE_PRIOR_ATTRIBUTE = {
+  'code-prior': { type: 'enum', values: ['fitted', 'standard-normal'], default: 'fitted' },
 };
 
 /**
@@ -42,6 +48,7 @@ export function pointsView(url) {
 export class LatentLabSampler extends LatentLabElement {
   static attributes = {
     ...LATENT_ATTRIBUTES,
+    ...CODE_PRIOR_ATTRIBUTE,
     count: { type: 'int', min: 1, max: 4096, default: null }, // 16 images, 1000 points
     temperature: { type: 'number', min: 0, max: 10, default: 1 },
   };
