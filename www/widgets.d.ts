@@ -21,8 +21,14 @@ export interface ModelInfo {
   source: string | null;
 }
 
-/** Loads the checkpoint at an absolute URL into the shared worker, once per page. */
+/**
+ * Loads the checkpoint at an absolute URL into the shared worker, once per page; with
+ * `{codePrior: false}` a copy of its own whose random codes come from N(0, I) even where the file
+ * has a fitted code prior. `modelSlot` names the worker slot it is loaded into.
+ */
 export declare function loadModel(url: string, options?: { codePrior?: boolean }): Promise<ModelInfo>;
+/** The worker slot `loadModel(url, options)` loads into (the `slot` of the worker's requests). */
+export declare function modelSlot(url: string, options?: { codePrior?: boolean }): string;
 
 export interface LatentLabReadyDetail { info: ModelInfo | null }
 export interface LatentLabErrorDetail { message: string }

@@ -35,5 +35,5 @@ export const ELEMENTS = {
 for (const [name, cls] of Object.entries(ELEMENTS)) cls.define(name);
 
 export { LatentLabGanTrainer, LatentLabInterpolator, LatentLabLatentMap, LatentLabReconstruct, LatentLabSampler, LatentLabVaeTrainer };
-export { LatentLabElement, loadModel } from './widgets/base.js';
+export { LatentLabElement, loadModel, modelSlot } from './widgets/base.js';
 export { Rpc, createWorker, sharedRpc } from './rpc.js';

@@ -208,8 +208,14 @@ const handlers = {
     } catch (err) {
       throw new Error(`${name ?? url ?? 'this file'} is not a Latent Lab checkpoint: ${err.message}`);
     }
-    if (!codePrior) model.dropCodePrior();
-    const info = JSON.parse(model.info());
+    let info;
+    try {
+      if (!codePrior) model.dropCodePrior();
+      info = JSON.parse(model.info());
+    } catch (err) {
+      if (!moduleTrapped(err)) model.free();
+      throw err;
+    }
     info.bytes = data.byteLength;
     info.source = name ?? url ?? null;
     models.get(slot)?.model.free();

@@ -206,7 +206,7 @@ impl Mixture {
                 &self.means[c * d..(c + 1) * d],
                 &terms.inv_vars[c * d..(c + 1) * d],
             );
-            // Four running sums, so that the compiler can keep them in one vector register.
+            // Four independent running sums, which the compiler can keep in vector registers.
             let mut q = [0.0f64; 4];
             let (zc, mc, ic) = (z.chunks_exact(4), m.chunks_exact(4), iv.chunks_exact(4));
             let (zr, mr, ir) = (zc.remainder(), mc.remainder(), ic.remainder());
@@ -394,8 +394,8 @@ impl Network {
         self.with_prior_tensors(Some(prior), mixture.tensors(self.device())?)
     }
 
-    /// This model with its code prior removed: random codes come from N(0, I) again, as it was
-    /// trained (the tutorial's widgets show that). The same model when it has none.
+    /// A copy of this model without its code prior: random codes come from N(0, I) again, as
+    /// it was trained (the tutorial's widgets show that). The copy is not frozen.
     pub fn without_code_prior(&self) -> Result<Network> {
         self.with_prior_tensors(None, Vec::new())
     }
@@ -452,6 +452,48 @@ mod tests {
             }
         }
         z
+    }
+
+    /// `log_joint` (four running sums and a remainder, per-component terms computed once)
+    /// against the density written out term by term, for widths on both sides of four.
+    #[test]
+    fn log_joint_is_the_mixture_density_at_every_width() {
+        let mut rng = Rng::new(7);
+        for dim in [1, 2, 4, 5, 7, 32] {
+            let k = 3;
+            let mix = Mixture {
+                weights: vec![0.2, 0.3, 0.5],
+                means: rng.normal_vec(k * dim).iter().map(|&v| v as f64).collect(),
+                vars: rng
+                    .uniform_vec(k * dim, 0.1, 2.0)
+                    .iter()
+                    .map(|&v| v as f64)
+                    .collect(),
+                dim,
+            };
+            let z = rng.normal_vec(dim);
+            let mut lp = vec![0.0; k];
+            let got = mix.log_joint(&mix.log_density_terms(), &z, &mut lp);
+            let density: f64 = (0..k)
+                .map(|c| {
+                    let (means, vars) = (
+                        &mix.means[c * dim..(c + 1) * dim],
+                        &mix.vars[c * dim..(c + 1) * dim],
+                    );
+                    let mut p = mix.weights[c];
+                    for ((&x, &m), &v) in z.iter().zip(means).zip(vars) {
+                        let e = x as f64 - m;
+                        p *= (-0.5 * e * e / v).exp() / (2.0 * std::f64::consts::PI * v).sqrt();
+                    }
+                    p
+                })
+                .sum();
+            assert!(
+                (got - density.ln()).abs() < 1e-9 * density.ln().abs().max(1.0),
+                "dim {dim}: {got} vs {}",
+                density.ln()
+            );
+        }
     }
 
     #[test]

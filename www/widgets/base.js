@@ -1,6 +1,7 @@
 // The base class of the Latent Lab custom elements: a shadow root with the shared stylesheet,
 // strictly parsed attributes reflected as properties, work that starts when the element is
-// scrolled into view, one shared worker and one load per checkpoint, and the DOM events:
+// scrolled into view, one shared worker and one load per checkpoint (and code source: see
+// modelSlot), and the DOM events:
 //
 //   latentlab-ready     {info}            drawn (the element also gets `data-ready`)
 //   latentlab-progress  {…}               work in progress (training steps, encoding)
@@ -28,7 +29,9 @@ export function modelSlot(url, { codePrior = true } = {}) {
 
 /**
  * Loads the checkpoint at absolute `url` into its worker slot (`modelSlot`), once per page
- * (and again on next use if a replaced worker could not reload it: see rpc.js).
+ * (and again on next use if a replaced worker could not reload it: see rpc.js); with
+ * `{codePrior: false}` a copy whose random codes come from N(0, I) (the worker drops its fitted
+ * code prior).
  */
 export function loadModel(url, { codePrior = true } = {}) {
   if (!watching) {
