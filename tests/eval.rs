@@ -10,7 +10,8 @@ use latentlab::config::{ModelKind, TrainConfig};
 use latentlab::data::{Dataset, Split, Toy};
 use latentlab::eval::{
     active_units, evaluate, frechet_distance, likelihood_bounds, mode_coverage,
-    reconstruction_error, EvalData, EvalOptions, FeatureClassifier, Gaussian, Protocol,
+    reconstruction_error, BaselineKey, EvalData, EvalOptions, FeatureClassifier, FrechetBaseline,
+    Gaussian, Protocol,
 };
 use latentlab::rng::Rng;
 use latentlab::spec::TrainSpec;
@@ -142,6 +143,78 @@ impl EvalData for InMemory {
             source: path.display().to_string(),
         })
     }
+}
+
+/// [`InMemory`] with the classifier that keeps the last Fréchet baseline, as the page does,
+/// and counts its reads of the training split (which only the baseline needs).
+struct KeepsBaseline {
+    train_reads: usize,
+    kept: Option<(BaselineKey, Rc<FrechetBaseline>)>,
+}
+
+impl EvalData for KeepsBaseline {
+    fn images(
+        &mut self,
+        name: &str,
+        split: Split,
+        size: Option<usize>,
+    ) -> latentlab::Result<Dataset> {
+        self.train_reads += usize::from(split == Split::Train);
+        InMemory { lenet: true }.images(name, split, size)
+    }
+    fn classifier(&mut self, name: &str) -> latentlab::Result<FeatureClassifier> {
+        InMemory { lenet: true }.classifier(name)
+    }
+    fn kept_baseline(&self, key: BaselineKey) -> Option<Rc<FrechetBaseline>> {
+        self.kept
+            .as_ref()
+            .filter(|(kept, _)| *kept == key)
+            .map(|(_, b)| Rc::clone(b))
+    }
+    fn keep_baseline(&mut self, key: BaselineKey, baseline: Rc<FrechetBaseline>) {
+        self.kept = Some((key, baseline));
+    }
+}
+
+#[test]
+fn a_kept_frechet_baseline_gives_the_report_measuring_it_would() {
+    let info = common::mnist(Split::Train, 100).info;
+    let gan = TrainSpec::new(ModelSpec::new(ModelKind::Gan))
+        .start(&info, &Device::Cpu)
+        .unwrap();
+    let mut opts = EvalOptions {
+        test_size: Some(300),
+        samples: Some(300),
+        ..EvalOptions::default()
+    };
+    let mut front = KeepsBaseline {
+        train_reads: 0,
+        kept: None,
+    };
+    let report = |front: &mut dyn EvalData, opts: &EvalOptions| {
+        let r = evaluate(gan.network(), &info, opts, front).unwrap();
+        serde_json::to_value(&r).unwrap()["frechet"].clone()
+    };
+    let measured = report(&mut InMemory { lenet: true }, &opts);
+    assert!(
+        measured["floor_train_vs_test"].as_f64().unwrap() > 0.0,
+        "{measured}"
+    );
+    assert_eq!(report(&mut front, &opts), measured);
+    assert_eq!(report(&mut front, &opts), measured);
+    assert_eq!(
+        front.train_reads, 1,
+        "the second evaluation measured the baseline again"
+    );
+    // Another size is another baseline.
+    opts.test_size = Some(200);
+    let other = report(&mut front, &opts);
+    assert_eq!(front.train_reads, 2);
+    assert_ne!(
+        other["floor_train_vs_test"],
+        measured["floor_train_vs_test"]
+    );
+    assert_eq!(other, report(&mut InMemory { lenet: true }, &opts));
 }
 
 #[test]

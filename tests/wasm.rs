@@ -374,6 +374,21 @@ fn an_image_gan_gets_a_frechet_distance_once_given_the_pages_classifier() {
         floor > 1.0 && (got - floor).abs() < 1e-6 * floor,
         "{got} vs {floor}"
     );
+    // The trainer keeps that baseline between evaluations until the images change.
+    assert_eq!(report(&t)["frechet"], *f);
+    let (test, test_labels) = idx_images(100, 4);
+    t.set_test_images("mnist", &test, &test_labels).unwrap();
+    let (train, train_labels) = idx_images(200, 5);
+    t.set_images("mnist", &train, &train_labels).unwrap();
+    let floor = frechet_distance(&fit(&train, &train_labels), &fit(&test, &test_labels)).unwrap();
+    let got = report(&t)["frechet"]["floor_train_vs_test"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (got - floor).abs() < 1e-6 * floor
+            && (got - f["floor_train_vs_test"].as_f64().unwrap()).abs() > 1e-3,
+        "{got} vs {floor}"
+    );
     // A classifier of other data is refused when it would be used.
     let mut other = gan("fashion-mnist");
     other

@@ -5,6 +5,7 @@
 use candle::Tensor;
 use serde::Serialize;
 
+use super::symmetric_eigen::{matmul, symmetric_eigen};
 use crate::models::{Model, Network};
 use crate::{Error, Result};
 
@@ -58,101 +59,65 @@ impl Gaussian {
     }
 }
 
-/// Eigenvalues and eigenvectors (columns of `v`) of a symmetric matrix, by cyclic Jacobi
-/// rotations.
-fn symmetric_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut a = a.to_vec();
-    let mut v = vec![0.0; n * n];
-    for i in 0..n {
-        v[i * n + i] = 1.0;
+/// A Gaussian that others are measured against, with the square root of its covariance:
+/// the costly half of a distance, computed once for the test split's features.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    gaussian: Gaussian,
+    /// Σ^½ = V diag(√λ) Vᵀ, row-major (negative round-off eigenvalues clipped to 0).
+    root: Vec<f64>,
+}
+
+impl Reference {
+    pub fn new(gaussian: Gaussian) -> Result<Self> {
+        let n = gaussian.dim;
+        let (w, v) = symmetric_eigen(&gaussian.cov, n)?;
+        let scaled: Vec<f64> = v
+            .chunks_exact(n)
+            .flat_map(|row| row.iter().zip(&w).map(|(x, l)| x * l.max(0.0).sqrt()))
+            .collect();
+        let mut root = vec![0.0; n * n];
+        for (i, row) in scaled.chunks_exact(n).enumerate() {
+            for (j, col) in v.chunks_exact(n).enumerate() {
+                root[i * n + j] = row.iter().zip(col).map(|(a, b)| a * b).sum();
+            }
+        }
+        Ok(Self { gaussian, root })
     }
-    for _sweep in 0..100 {
-        let off: f64 = (0..n)
-            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
-            .map(|(i, j)| a[i * n + j].powi(2))
+
+    pub fn gaussian(&self) -> &Gaussian {
+        &self.gaussian
+    }
+
+    /// The Fréchet distance of `other` to this Gaussian, as [`frechet_distance`].
+    pub fn distance(&self, other: &Gaussian) -> Result<f64> {
+        let (a, n) = (&self.gaussian, self.gaussian.dim);
+        if other.dim != n {
+            return Err(Error::Argument(format!(
+                "feature sizes differ: {n} vs {}",
+                other.dim
+            )));
+        }
+        let mean_term: f64 = a
+            .mean
+            .iter()
+            .zip(&other.mean)
+            .map(|(x, y)| (x - y).powi(2))
             .sum();
-        let scale: f64 = a.iter().map(|x| x * x).sum::<f64>().max(1e-300);
-        if off <= 1e-22 * scale {
-            break;
-        }
-        for p in 0..n {
-            for q in p + 1..n {
-                let apq = a[p * n + q];
-                if apq.abs() < 1e-300 {
-                    continue;
-                }
-                let theta = (a[q * n + q] - a[p * n + p]) / (2.0 * apq);
-                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
-                let t = if theta == 0.0 { 1.0 } else { t };
-                let c = 1.0 / (t * t + 1.0).sqrt();
-                let s = t * c;
-                for k in 0..n {
-                    let (akp, akq) = (a[k * n + p], a[k * n + q]);
-                    a[k * n + p] = c * akp - s * akq;
-                    a[k * n + q] = s * akp + c * akq;
-                }
-                for k in 0..n {
-                    let (apk, aqk) = (a[p * n + k], a[q * n + k]);
-                    a[p * n + k] = c * apk - s * aqk;
-                    a[q * n + k] = s * apk + c * aqk;
-                }
-                for k in 0..n {
-                    let (vkp, vkq) = (v[k * n + p], v[k * n + q]);
-                    v[k * n + p] = c * vkp - s * vkq;
-                    v[k * n + q] = s * vkp + c * vkq;
-                }
-            }
-        }
+        let m = matmul(&matmul(&self.root, &other.cov, n), &self.root, n);
+        let sym: Vec<f64> = (0..n * n)
+            .map(|idx| 0.5 * (m[idx] + m[(idx % n) * n + idx / n]))
+            .collect();
+        let (mw, _) = symmetric_eigen(&sym, n)?;
+        let tr_sqrt: f64 = mw.iter().map(|x| x.max(0.0).sqrt()).sum();
+        let tr = |c: &[f64]| (0..n).map(|i| c[i * n + i]).sum::<f64>();
+        Ok((mean_term + tr(&a.cov) + tr(&other.cov) - 2.0 * tr_sqrt).max(0.0))
     }
-    ((0..n).map(|i| a[i * n + i]).collect(), v)
 }
 
-fn matmul(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
-    let mut c = vec![0.0; n * n];
-    for i in 0..n {
-        for k in 0..n {
-            let aik = a[i * n + k];
-            for j in 0..n {
-                c[i * n + j] += aik * b[k * n + j];
-            }
-        }
-    }
-    c
-}
-
-/// ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2 (Σ₁^½ Σ₂ Σ₁^½)^½).
+/// ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2 (Σ₁^½ Σ₂ Σ₁^½)^½): symmetric in its two Gaussians.
 pub fn frechet_distance(a: &Gaussian, b: &Gaussian) -> Result<f64> {
-    let n = a.dim;
-    if b.dim != n {
-        return Err(Error::Argument(format!(
-            "feature sizes differ: {n} vs {}",
-            b.dim
-        )));
-    }
-    let mean_term: f64 = a
-        .mean
-        .iter()
-        .zip(&b.mean)
-        .map(|(x, y)| (x - y).powi(2))
-        .sum();
-    let (w, v) = symmetric_eigen(&a.cov, n);
-    // Σ₁^½ = V diag(√λ) Vᵀ (negative round-off eigenvalues clipped to 0).
-    let mut s = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..n {
-            s[i * n + j] = (0..n)
-                .map(|k| v[i * n + k] * w[k].max(0.0).sqrt() * v[j * n + k])
-                .sum();
-        }
-    }
-    let m = matmul(&matmul(&s, &b.cov, n), &s, n);
-    let sym: Vec<f64> = (0..n * n)
-        .map(|idx| 0.5 * (m[idx] + m[(idx % n) * n + idx / n]))
-        .collect();
-    let (mw, _) = symmetric_eigen(&sym, n);
-    let tr_sqrt: f64 = mw.iter().map(|x| x.max(0.0).sqrt()).sum();
-    let tr = |c: &[f64]| (0..n).map(|i| c[i * n + i]).sum::<f64>();
-    Ok((mean_term + tr(&a.cov) + tr(&b.cov) - 2.0 * tr_sqrt).max(0.0))
+    Reference::new(a.clone())?.distance(b)
 }
 
 /// What a classifier makes of `N` images.
@@ -310,18 +275,6 @@ mod tests {
     }
 
     #[test]
-    fn eigen_reconstructs_a_symmetric_matrix() {
-        let a = [4.0, 1.0, 0.5, 1.0, 3.0, 0.2, 0.5, 0.2, 2.0];
-        let (w, v) = symmetric_eigen(&a, 3);
-        for i in 0..3 {
-            for j in 0..3 {
-                let r: f64 = (0..3).map(|k| v[i * 3 + k] * w[k] * v[j * 3 + k]).sum();
-                assert!((r - a[i * 3 + j]).abs() < 1e-10);
-            }
-        }
-    }
-
-    #[test]
     fn frechet_of_diagonal_gaussians_has_the_closed_form() {
         // For commuting covariances: Σ (μ₁−μ₂)² + Σ (√σ₁² − √σ₂²)².
         let a = Gaussian {
@@ -337,5 +290,37 @@ mod tests {
         let want = 1.0 + (2.0f64 - 1.0).powi(2) + (1.0f64 - 3.0).powi(2);
         assert!((frechet_distance(&a, &b).unwrap() - want).abs() < 1e-9);
         assert!(frechet_distance(&a, &a).unwrap() < 1e-9);
+    }
+
+    #[test]
+    fn frechet_of_covariances_sharing_their_axes_has_the_closed_form() {
+        // R diag(d₁) Rᵀ against R diag(d₂) Rᵀ, R a rotation of the x–y plane by 30°:
+        // ‖δ‖² + Σ (√d₁ − √d₂)², the eigen decomposition having to find R.
+        let (c, s) = (30f64.to_radians().cos(), 30f64.to_radians().sin());
+        let r = [c, -s, 0.0, s, c, 0.0, 0.0, 0.0, 1.0];
+        let rotated = |d: [f64; 3]| {
+            let mut cov = vec![0.0; 9];
+            for i in 0..3 {
+                for j in 0..3 {
+                    cov[i * 3 + j] = (0..3).map(|k| r[i * 3 + k] * d[k] * r[j * 3 + k]).sum();
+                }
+            }
+            cov
+        };
+        let a = Gaussian {
+            mean: vec![1.0, 0.0, 2.0],
+            cov: rotated([4.0, 1.0, 0.25]),
+            dim: 3,
+        };
+        let b = Gaussian {
+            mean: vec![0.0, 0.0, 0.0],
+            cov: rotated([1.0, 9.0, 1.0]),
+            dim: 3,
+        };
+        let want = 5.0 + 1.0 + 4.0 + 0.25;
+        let reference = Reference::new(a.clone()).unwrap();
+        assert!((reference.distance(&b).unwrap() - want).abs() < 1e-9);
+        assert!((frechet_distance(&b, &a).unwrap() - want).abs() < 1e-9);
+        assert!(reference.distance(&a).unwrap() < 1e-9);
     }
 }

@@ -8,12 +8,14 @@ pub mod likelihood;
 pub mod modes;
 pub mod protocol;
 pub mod reconstruction;
+mod symmetric_eigen;
 mod test_batches;
 
-pub use frechet::{class_histogram, features, frechet_distance, Features, Gaussian};
+pub use frechet::{class_histogram, features, frechet_distance, Features, Gaussian, Reference};
 pub use likelihood::{active_units, likelihood_bounds, LikelihoodReport};
 pub use modes::{mode_coverage, ModeReport};
 pub use protocol::{
-    evaluate, EvalData, EvalOptions, EvalReport, FeatureClassifier, FrechetReport, Protocol,
+    evaluate, BaselineKey, EvalData, EvalOptions, EvalReport, FeatureClassifier, FrechetBaseline,
+    FrechetReport, Protocol,
 };
 pub use reconstruction::{reconstruction_error, ReconstructionReport};

@@ -9,12 +9,7 @@ use std::rc::Rc;
 use candle::Tensor;
 use serde::{Deserialize, Serialize};
 
-use super::frechet::{
-    class_histogram, features, frechet_distance, ClassHistogram, Features, Gaussian,
-};
-
-/// The classifier probability from which a sample counts as recognizable.
-const CONFIDENT: f32 = 0.9;
+use super::frechet::{class_histogram, features, ClassHistogram, Features, Gaussian, Reference};
 use super::likelihood::{likelihood_bounds, LikelihoodReport};
 use super::modes::{mode_coverage, ModeReport};
 use super::reconstruction::{reconstruction_error, ReconstructionReport};
@@ -23,6 +18,9 @@ use crate::data::{DataInfo, Dataset, Split, Toy, IMAGE_DATASETS};
 use crate::models::Network;
 use crate::rng::Rng;
 use crate::{Error, Result};
+
+/// The classifier probability from which a sample counts as recognizable.
+const CONFIDENT: f32 = 0.9;
 
 /// How to evaluate; every field has the papers' default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,6 +80,32 @@ pub trait EvalData {
     fn classifier(&mut self, name: &str) -> Result<FeatureClassifier>;
     /// Called with `(done, total)` test images while the likelihood is estimated.
     fn progress(&mut self, _done: usize, _total: usize) {}
+    /// The baseline given to [`Self::keep_baseline`] under `key`, if the front end keeps
+    /// them: its data and classifier must not have changed since.
+    fn kept_baseline(&self, _key: BaselineKey) -> Option<Rc<FrechetBaseline>> {
+        None
+    }
+    /// Offered each baseline measured. The page keeps the last one: it evaluates one run
+    /// again and again on the same images with the same classifier.
+    fn keep_baseline(&mut self, _key: BaselineKey, _baseline: Rc<FrechetBaseline>) {}
+}
+
+/// What the Fréchet distance measures samples against: the test images' features, and the
+/// floor (the training images' distance to them). It depends on the data, the classifier and
+/// its [`BaselineKey`] alone; measuring it (the classifier reads both sets of images) is half
+/// or more of an evaluation of 500 samples against 500 test images.
+#[derive(Debug)]
+pub struct FrechetBaseline {
+    test: Reference,
+    floor: f64,
+}
+
+/// The sizes a [`FrechetBaseline`] was measured with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BaselineKey {
+    pub test_images: usize,
+    pub train_images: usize,
+    pub batch_size: usize,
 }
 
 /// The Fréchet distance, or why it was not measured.
@@ -292,14 +316,27 @@ fn frechet(
         }
     };
     let n = opts.samples.unwrap_or(EvalOptions::DEFAULT_FRECHET_SAMPLES);
-    let train = data.images(name, Split::Train, Some(n))?;
     let fit = |x: &Tensor| -> Result<(Gaussian, Features)> {
         let f = features(clf, x, opts.batch_size)?;
         let dim = f.values.len() / x.dim(0)?;
         Ok((Gaussian::fit(&f.values, dim)?, f))
     };
-    let (test_g, _) = fit(&all_samples(test, net)?.0)?;
-    let (train_g, _) = fit(&all_samples(&train, net)?.0)?;
+    let key = BaselineKey {
+        test_images: test.len(),
+        train_images: n,
+        batch_size: opts.batch_size,
+    };
+    let baseline = match data.kept_baseline(key) {
+        Some(kept) => kept,
+        None => {
+            let train = data.images(name, Split::Train, Some(n))?;
+            let test = Reference::new(fit(&all_samples(test, net)?.0)?.0)?;
+            let floor = test.distance(&fit(&all_samples(&train, net)?.0)?.0)?;
+            let measured = Rc::new(FrechetBaseline { test, floor });
+            data.keep_baseline(key, Rc::clone(&measured));
+            measured
+        }
+    };
     let mut generated = Vec::with_capacity(n);
     let mut labels = Vec::new();
     for chunk in (0..n).step_by(500) {
@@ -315,8 +352,8 @@ fn frechet(
     let info = net.config().info_codes().is_some() || net.config().cluster_prior().is_some();
     Ok(FrechetReport::Measured {
         classifier: source.clone(),
-        generated_vs_test: frechet_distance(&gen_g, &test_g)?,
-        floor_train_vs_test: frechet_distance(&train_g, &test_g)?,
+        generated_vs_test: baseline.test.distance(&gen_g)?,
+        floor_train_vs_test: baseline.floor,
         samples: n,
         class_histogram: class_histogram(&gen.preds, k),
         confident_share: gen.confident_share(CONFIDENT),

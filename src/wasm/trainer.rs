@@ -1,6 +1,7 @@
 //! Training in the browser. JavaScript owns the loop: it calls `trainSteps(k)` from a Web
 //! Worker, checks its pause flag and posts progress between calls.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use candle::{DType, Device, Tensor};
@@ -9,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use crate::checkpoint::{self, SaveOptions};
 use crate::config::ModelKind;
 use crate::data::{Dataset, Split};
-use crate::eval::{self, EvalData, EvalOptions, FeatureClassifier};
+use crate::eval::{self, BaselineKey, EvalData, EvalOptions, FeatureClassifier, FrechetBaseline};
 use crate::models::Network;
 use crate::presets::VIEW_LIMITS;
 use crate::rng::Rng;
@@ -26,6 +27,8 @@ pub struct LatentTrainer {
     test: Option<Dataset>,
     /// The feature classifier for `evaluate`'s Fréchet distance.
     classifier: Option<PageClassifier>,
+    /// The last evaluation's Fréchet baseline, kept until the images or the classifier change.
+    baseline: RefCell<Option<(BaselineKey, Rc<FrechetBaseline>)>>,
 }
 
 /// A feature classifier the page gave: the network, the data it classifies, where it came from.
@@ -53,6 +56,7 @@ impl LatentTrainer {
             data: None,
             test: None,
             classifier: None,
+            baseline: RefCell::default(),
         })
     }
 
@@ -67,6 +71,7 @@ impl LatentTrainer {
             data: None,
             test: None,
             classifier: None,
+            baseline: RefCell::default(),
         })
     }
 
@@ -105,6 +110,7 @@ impl LatentTrainer {
         labels_idx: &[u8],
     ) -> Result<(), JsError> {
         self.test = Some(Dataset::from_idx(name, images_idx, labels_idx)?);
+        self.baseline.take();
         Ok(())
     }
 
@@ -120,6 +126,7 @@ impl LatentTrainer {
             data: ck.data.name,
             source: source.to_string(),
         });
+        self.baseline.take();
         Ok(())
     }
 
@@ -130,7 +137,8 @@ impl LatentTrainer {
     /// for a VAE and `reconstruction` for a model with an encoder (on the first `test_size`
     /// images given to `setTestImages`; an error if it gave fewer), and `frechet` for an image
     /// generator once `setFeatureClassifier` gave a classifier (`samples` samples against the
-    /// first `test_size` test images, its floor from the first `samples` training images).
+    /// first `test_size` test images, its floor from the first `samples` training images; both
+    /// of these are measured once and kept until the images, the classifier or the sizes change).
     pub fn evaluate(&self, options_json: &str) -> Result<String, JsError> {
         let opts: EvalOptions = serde_json::from_str(options_json)?;
         let s = self.session()?;
@@ -138,6 +146,7 @@ impl LatentTrainer {
             train: self.data.as_ref(),
             test: self.test.as_ref(),
             classifier: self.classifier.as_ref(),
+            baseline: &self.baseline,
         };
         let report = eval::evaluate(s.network(), s.data_info(), &opts, &mut data)?;
         Ok(serde_json::to_string(&report)?)
@@ -166,6 +175,7 @@ impl LatentTrainer {
             }
         }
         self.data = Some(data);
+        self.baseline.take();
         Ok(())
     }
 
@@ -278,11 +288,13 @@ impl LatentTrainer {
     }
 }
 
-/// What `evaluate` reads: the images and the feature classifier the page gave.
+/// What `evaluate` reads: the images and the feature classifier the page gave, and the
+/// Fréchet baseline of the previous evaluation.
 struct PageData<'a> {
     train: Option<&'a Dataset>,
     test: Option<&'a Dataset>,
     classifier: Option<&'a PageClassifier>,
+    baseline: &'a RefCell<Option<(BaselineKey, Rc<FrechetBaseline>)>>,
 }
 
 impl EvalData for PageData<'_> {
@@ -297,6 +309,17 @@ impl EvalData for PageData<'_> {
                 "no {split:?} images of {name} here: give them with {call} first"
             ))),
         }
+    }
+
+    fn kept_baseline(&self, key: BaselineKey) -> Option<Rc<FrechetBaseline>> {
+        match &*self.baseline.borrow() {
+            Some((kept, baseline)) if *kept == key => Some(Rc::clone(baseline)),
+            _ => None,
+        }
+    }
+
+    fn keep_baseline(&mut self, key: BaselineKey, baseline: Rc<FrechetBaseline>) {
+        self.baseline.replace(Some((key, baseline)));
     }
 
     fn classifier(&mut self, name: &str) -> crate::Result<FeatureClassifier> {

@@ -98,7 +98,7 @@ test('the DCGAN recipe: BatchNorm in both networks, batch 64, 32-64 channels, lr
   const f = latest.report.frechet;
   const h = f.class_histogram;
   console.log(
-    `  live LeNet metric at step ${latest.step}: ` +
+    `  live LeNet metric at step ${latest.step} (took ${latest.ms.toFixed(0)} ms): ` +
       `${(100 * f.confident_share).toFixed(1)} % of ${f.samples} samples recognizable (p ≥ 0.9), ` +
       `Fréchet ${f.generated_vs_test.toFixed(1)} (floor ${f.floor_train_vs_test.toFixed(1)}), classes ${h.min_share_pct.toFixed(1)}–${h.max_share_pct.toFixed(1)} %`,
   );
