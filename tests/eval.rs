@@ -145,8 +145,8 @@ impl EvalData for InMemory {
     }
 }
 
-/// [`InMemory`] with the classifier that keeps the last Fréchet baseline, as the page does,
-/// and counts its reads of the training split (which only the baseline needs).
+/// A front end like [`InMemory`] with the classifier that keeps the last Fréchet baseline, as
+/// the page does, and counts its reads of the training split (which only the baseline needs).
 struct KeepsBaseline {
     train_reads: usize,
     kept: Option<(BaselineKey, Rc<FrechetBaseline>)>,
@@ -215,6 +215,10 @@ fn a_kept_frechet_baseline_gives_the_report_measuring_it_would() {
         measured["floor_train_vs_test"]
     );
     assert_eq!(other, report(&mut InMemory { lenet: true }, &opts));
+    // So is another batch size (the classifier's sums may round otherwise).
+    opts.batch_size = 50;
+    report(&mut front, &opts);
+    assert_eq!(front.train_reads, 3);
 }
 
 #[test]

@@ -348,46 +348,88 @@ fn an_image_gan_gets_a_frechet_distance_once_given_the_pages_classifier() {
     assert_eq!(f["class_histogram"]["counts"].as_array().unwrap().len(), 10);
     // The floor is the first 100 training images (setImages) against the 100 test images
     // (setTestImages), in the classifier's features.
-    let clf = latentlab::checkpoint::from_bytes(LENET, &candle::Device::Cpu)
-        .unwrap()
-        .network;
-    let fit = |images: &[u8], labels: &[u8]| {
-        let data = latentlab::data::Dataset::from_idx("mnist", images, labels)
+    let network = |bytes: &[u8]| {
+        latentlab::checkpoint::from_bytes(bytes, &candle::Device::Cpu)
             .unwrap()
-            .first(100)
-            .unwrap();
-        let idx: Vec<usize> = (0..100).collect();
-        let batch = data
-            .batch(
-                &idx,
-                false,
-                &mut latentlab::rng::Rng::new(0),
-                &candle::Device::Cpu,
-            )
-            .unwrap();
-        let values = features(&clf, &batch.x, 100).unwrap().values;
-        Gaussian::fit(&values, values.len() / 100).unwrap()
+            .network
     };
-    let floor = frechet_distance(&fit(&train, &train_labels), &fit(&test, &test_labels)).unwrap();
+    let floor = |clf: &latentlab::models::Network, train: (&[u8], &[u8]), test: (&[u8], &[u8])| {
+        let fit = |(images, labels): (&[u8], &[u8])| {
+            let data = latentlab::data::Dataset::from_idx("mnist", images, labels)
+                .unwrap()
+                .first(100)
+                .unwrap();
+            let idx: Vec<usize> = (0..100).collect();
+            let batch = data
+                .batch(
+                    &idx,
+                    false,
+                    &mut latentlab::rng::Rng::new(0),
+                    &candle::Device::Cpu,
+                )
+                .unwrap();
+            let values = features(clf, &batch.x, 100).unwrap().values;
+            Gaussian::fit(&values, values.len() / 100).unwrap()
+        };
+        frechet_distance(&fit(train), &fit(test)).unwrap()
+    };
+    let mut want = floor(
+        &network(LENET),
+        (&train, &train_labels),
+        (&test, &test_labels),
+    );
     let got = f["floor_train_vs_test"].as_f64().unwrap();
     assert!(
-        floor > 1.0 && (got - floor).abs() < 1e-6 * floor,
-        "{got} vs {floor}"
+        want > 1.0 && (got - want).abs() < 1e-6 * want,
+        "{got} vs {want}"
     );
-    // The trainer keeps that baseline between evaluations until the images change.
     assert_eq!(report(&t)["frechet"], *f);
-    let (test, test_labels) = idx_images(100, 4);
-    t.set_test_images("mnist", &test, &test_labels).unwrap();
-    let (train, train_labels) = idx_images(200, 5);
-    t.set_images("mnist", &train, &train_labels).unwrap();
-    let floor = frechet_distance(&fit(&train, &train_labels), &fit(&test, &test_labels)).unwrap();
-    let got = report(&t)["frechet"]["floor_train_vs_test"]
-        .as_f64()
+    // The trainer keeps that baseline between evaluations, until the test images, the
+    // training images or the classifier change: after each, the floor is the new inputs'.
+    let mut floor_now = |t: &LatentTrainer, new: f64, what: &str| {
+        let got = report(t)["frechet"]["floor_train_vs_test"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            (got - new).abs() < 1e-6 * new && (new - want).abs() > 1e-6 * want,
+            "after {what}: {got}, want {new} (before: {want})"
+        );
+        want = new;
+    };
+    let (test2, test2_labels) = idx_images(100, 4);
+    t.set_test_images("mnist", &test2, &test2_labels).unwrap();
+    floor_now(
+        &t,
+        floor(
+            &network(LENET),
+            (&train, &train_labels),
+            (&test2, &test2_labels),
+        ),
+        "setTestImages",
+    );
+    let (train2, train2_labels) = idx_images(200, 5);
+    t.set_images("mnist", &train2, &train2_labels).unwrap();
+    floor_now(
+        &t,
+        floor(
+            &network(LENET),
+            (&train2, &train2_labels),
+            (&test2, &test2_labels),
+        ),
+        "setImages",
+    );
+    // The f32 file the shipped f16 one was exported from.
+    const LENET_F32: &[u8] = include_bytes!("../results/lenet-mnist.safetensors");
+    t.set_feature_classifier(LENET_F32, "lenet-mnist f32")
         .unwrap();
-    assert!(
-        (got - floor).abs() < 1e-6 * floor
-            && (got - f["floor_train_vs_test"].as_f64().unwrap()).abs() > 1e-3,
-        "{got} vs {floor}"
+    floor_now(
+        &t,
+        floor(
+            &network(LENET_F32),
+            (&train2, &train2_labels),
+            (&test2, &test2_labels),
+        ),
+        "setFeatureClassifier",
     );
     // A classifier of other data is refused when it would be used.
     let mut other = gan("fashion-mnist");

@@ -85,10 +85,6 @@ impl Reference {
         Ok(Self { gaussian, root })
     }
 
-    pub fn gaussian(&self) -> &Gaussian {
-        &self.gaussian
-    }
-
     /// The Fréchet distance of `other` to this Gaussian, as [`frechet_distance`].
     pub fn distance(&self, other: &Gaussian) -> Result<f64> {
         let (a, n) = (&self.gaussian, self.gaussian.dim);

@@ -81,7 +81,8 @@ pub trait EvalData {
     /// Called with `(done, total)` test images while the likelihood is estimated.
     fn progress(&mut self, _done: usize, _total: usize) {}
     /// The baseline given to [`Self::keep_baseline`] under `key`, if the front end keeps
-    /// them: its data and classifier must not have changed since.
+    /// them. The key holds the sizes alone: a front end that keeps baselines drops them when
+    /// its images or its classifier change.
     fn kept_baseline(&self, _key: BaselineKey) -> Option<Rc<FrechetBaseline>> {
         None
     }
@@ -316,8 +317,13 @@ fn frechet(
         }
     };
     let n = opts.samples.unwrap_or(EvalOptions::DEFAULT_FRECHET_SAMPLES);
-    let fit = |x: &Tensor| -> Result<(Gaussian, Features)> {
+    let fit = |x: &Tensor, what: &str| -> Result<(Gaussian, Features)> {
         let f = features(clf, x, opts.batch_size)?;
+        if f.values.iter().any(|v| !v.is_finite()) {
+            return Err(Error::Data(format!(
+                "the classifier's features of {what} are not finite"
+            )));
+        }
         let dim = f.values.len() / x.dim(0)?;
         Ok((Gaussian::fit(&f.values, dim)?, f))
     };
@@ -330,8 +336,9 @@ fn frechet(
         Some(kept) => kept,
         None => {
             let train = data.images(name, Split::Train, Some(n))?;
-            let test = Reference::new(fit(&all_samples(test, net)?.0)?.0)?;
-            let floor = test.distance(&fit(&all_samples(&train, net)?.0)?.0)?;
+            let test = Reference::new(fit(&all_samples(test, net)?.0, "the test images")?.0)?;
+            let floor =
+                test.distance(&fit(&all_samples(&train, net)?.0, "the training images")?.0)?;
             let measured = Rc::new(FrechetBaseline { test, floor });
             data.keep_baseline(key, Rc::clone(&measured));
             measured
@@ -345,7 +352,7 @@ fn frechet(
         generated.push(x);
         labels.extend(net.sample_labels(len, None)?.unwrap_or_default());
     }
-    let (gen_g, gen) = fit(&Tensor::cat(&generated, 0)?)?;
+    let (gen_g, gen) = fit(&Tensor::cat(&generated, 0)?, "the model's samples")?;
     let k = clf.config().num_classes().unwrap_or(0);
     // An InfoGAN's labels are its codes, a self-conditioned GAN's its clusters: they name
     // no class.

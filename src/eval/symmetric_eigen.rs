@@ -8,8 +8,8 @@ use crate::{Error, Result};
 /// QL iterations allowed per eigenvalue; it converges in two or three.
 const MAX_QL_ITERATIONS: usize = 64;
 
-/// Eigenvalues and eigenvectors (the columns of the returned `n × n` matrix) of the
-/// symmetric `a`; an error for a non-finite entry.
+/// Eigenvalues, in no particular order, and their eigenvectors (the columns of the returned
+/// `n × n` matrix) of the symmetric `a`; an error for a non-finite entry.
 pub fn symmetric_eigen(a: &[f64], n: usize) -> Result<(Vec<f64>, Vec<f64>)> {
     if a.len() != n * n {
         return Err(Error::Argument(format!(
@@ -137,7 +137,7 @@ fn diagonalize(v: &mut [f64], d: &mut [f64], e: &mut [f64], n: usize) -> Result<
             loop {
                 iterations += 1;
                 if iterations > MAX_QL_ITERATIONS {
-                    return Err(Error::Argument(format!(
+                    return Err(Error::Data(format!(
                         "the eigen decomposition did not converge in {MAX_QL_ITERATIONS} QL \
                          iterations"
                     )));
@@ -233,8 +233,8 @@ mod tests {
 
     #[test]
     fn eigen_of_a_covariance_of_the_frechet_size() {
-        // A rank-deficient covariance (64 rows of 128 features), as 500 samples of dead
-        // ReLU features give: zero eigenvalues and clusters of equal ones.
+        // A rank-deficient covariance (64 rows of 128 features): 64 zero eigenvalues, as
+        // features that are dead ReLUs for every sample give.
         let (n, rows) = (128, 64);
         let mut rng = Rng::new(7);
         let x: Vec<f64> = (0..rows * n).map(|_| rng.normal() as f64).collect();
