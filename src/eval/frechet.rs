@@ -57,6 +57,20 @@ impl Gaussian {
         }
         Ok(Self { mean, cov, dim })
     }
+
+    /// An error unless it holds `dim ≥ 1` means and a `dim × dim` covariance.
+    fn check_shape(&self) -> Result<()> {
+        let d = self.dim;
+        if d == 0 || self.mean.len() != d || self.cov.len() != d * d {
+            return Err(Error::Argument(format!(
+                "a Gaussian of dimension {d} needs {d} means and {} covariances, got {} and {}",
+                d * d,
+                self.mean.len(),
+                self.cov.len()
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// A Gaussian that others are measured against, with the square root of its covariance:
@@ -70,6 +84,7 @@ pub struct Reference {
 
 impl Reference {
     pub fn new(gaussian: Gaussian) -> Result<Self> {
+        gaussian.check_shape()?;
         let n = gaussian.dim;
         let (w, v) = symmetric_eigen(&gaussian.cov, n)?;
         let scaled: Vec<f64> = v
@@ -88,6 +103,7 @@ impl Reference {
     /// The Fréchet distance of `other` to this Gaussian, as [`frechet_distance`].
     pub fn distance(&self, other: &Gaussian) -> Result<f64> {
         let (a, n) = (&self.gaussian, self.gaussian.dim);
+        other.check_shape()?;
         if other.dim != n {
             return Err(Error::Argument(format!(
                 "feature sizes differ: {n} vs {}",
@@ -318,5 +334,21 @@ mod tests {
         assert!((reference.distance(&b).unwrap() - want).abs() < 1e-9);
         assert!((frechet_distance(&b, &a).unwrap() - want).abs() < 1e-9);
         assert!(reference.distance(&a).unwrap() < 1e-9);
+        // Malformed Gaussians are errors, not panics.
+        let short = Gaussian {
+            cov: vec![1.0; 4],
+            ..a.clone()
+        };
+        let e = reference.distance(&short).unwrap_err().to_string();
+        assert!(
+            e.contains("needs 3 means and 9 covariances, got 3 and 4"),
+            "{e}"
+        );
+        let empty = Gaussian {
+            mean: vec![],
+            cov: vec![],
+            dim: 0,
+        };
+        assert!(Reference::new(empty).is_err());
     }
 }
