@@ -69,6 +69,11 @@ pub struct Backbone {
     /// layer; never on an output). The linear part of a normalized layer has no bias.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub batch_norm: bool,
+    /// BatchNorm's ε when it is not PyTorch's [`BATCH_NORM_EPS`] (PacGAN's code, on blocks:
+    /// 1e-4). Added to the variance before its square root; it damps a unit whose batch
+    /// variance is no larger than it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_norm_eps: Option<f64>,
     /// MLP only: each hidden layer is a maxout layer (Goodfellow et al. 2013) of this many
     /// linear pieces per unit, which replaces the activation (PacGAN's discriminator: 5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -91,6 +96,7 @@ impl Backbone {
             hidden: hidden.to_vec(),
             activation,
             batch_norm: false,
+            batch_norm_eps: None,
             maxout: None,
             spectral_norm: false,
         }
@@ -103,6 +109,7 @@ impl Backbone {
             hidden: vec![c1, c2],
             activation,
             batch_norm: false,
+            batch_norm_eps: None,
             maxout: None,
             spectral_norm: false,
         }
@@ -124,9 +131,27 @@ impl Backbone {
         Ok(())
     }
 
+    /// BatchNorm's ε in this backbone's normalized layers.
+    pub fn batch_norm_eps(&self) -> f64 {
+        self.batch_norm_eps.unwrap_or(BATCH_NORM_EPS)
+    }
+
     fn validate(&self, what: &str, sample_shape: &[usize]) -> Result<()> {
         if self.hidden.contains(&0) {
             return Err(Error::Config(format!("{what}: hidden sizes must be > 0")));
+        }
+        match self.batch_norm_eps {
+            Some(eps) if !(eps.is_finite() && eps > 0.0) => {
+                return Err(Error::Config(format!(
+                    "{what}: BatchNorm's ε must be a positive number, got {eps}"
+                )));
+            }
+            Some(_) if !self.batch_norm => {
+                return Err(Error::Config(format!(
+                    "{what}: a BatchNorm ε without BatchNorm"
+                )));
+            }
+            _ => {}
         }
         match self.maxout {
             Some(k) if self.arch != Arch::Mlp || !(2..=16).contains(&k) => {

@@ -47,6 +47,9 @@ pub struct ModelSpec {
     /// BatchNorm in the discriminator (GAN, VAE-GAN).
     #[serde(default)]
     pub d_batch_norm: Option<bool>,
+    /// BatchNorm's ε in every normalized layer (default PyTorch's 1e-5; PacGAN's code 1e-4).
+    #[serde(default)]
+    pub batch_norm_eps: Option<f64>,
     /// Maxout pieces per unit in an MLP discriminator, replacing its activation.
     #[serde(default)]
     pub d_maxout: Option<usize>,
@@ -82,6 +85,7 @@ impl ModelSpec {
             pack: None,
             batch_norm: None,
             d_batch_norm: None,
+            batch_norm_eps: None,
             d_maxout: None,
             d_spectral_norm: None,
             init: None,
@@ -139,6 +143,9 @@ impl ModelSpec {
             hidden: h,
             activation: self.activation.unwrap_or(act),
             batch_norm: self.batch_norm.unwrap_or(false),
+            batch_norm_eps: self
+                .batch_norm_eps
+                .filter(|_| self.batch_norm == Some(true)),
             maxout: None,
             spectral_norm: false,
         };
@@ -148,6 +155,9 @@ impl ModelSpec {
             hidden: h,
             activation: Activation::LeakyRelu,
             batch_norm: self.d_batch_norm.unwrap_or(false),
+            batch_norm_eps: self
+                .batch_norm_eps
+                .filter(|_| self.d_batch_norm == Some(true)),
             maxout: self.d_maxout,
             spectral_norm: self.d_spectral_norm.unwrap_or(false),
         };
@@ -257,6 +267,14 @@ impl ModelSpec {
                     .into(),
             ));
         }
+        if self.batch_norm_eps.is_some()
+            && !(self.batch_norm == Some(true) || discriminator.is_some_and(|d| d.batch_norm))
+        {
+            return Err(Error::Config(
+                "--batch-norm-eps sets BatchNorm's ε: it needs --batch-norm or --d-batch-norm"
+                    .into(),
+            ));
+        }
         cfg.validate()?;
         Ok(cfg)
     }
@@ -291,11 +309,13 @@ impl ModelSpec {
             hidden: Some(b.hidden.clone()),
             activation: Some(b.activation),
             batch_norm: Some(b.batch_norm),
+            batch_norm_eps: b.batch_norm_eps,
             ..Self::new(config.kind())
         };
         let discriminator = |spec: Self, d: &Backbone| Self {
             d_hidden: Some(d.hidden.clone()),
             d_batch_norm: Some(d.batch_norm),
+            batch_norm_eps: spec.batch_norm_eps.or(d.batch_norm_eps),
             d_maxout: d.maxout,
             d_spectral_norm: Some(d.spectral_norm),
             ..spec
@@ -515,7 +535,8 @@ impl TrainSpec {
             "--d-hidden": model.d_hidden, "--activation": model.activation,
             "--likelihood": model.likelihood, "--beta": model.beta, "--gamma": model.gamma,
             "--pack": model.pack, "--batch-norm": model.batch_norm,
-            "--d-batch-norm": model.d_batch_norm, "--d-maxout": model.d_maxout,
+            "--d-batch-norm": model.d_batch_norm, "--batch-norm-eps": model.batch_norm_eps,
+            "--d-maxout": model.d_maxout,
             "--d-spectral-norm": model.d_spectral_norm, "--init": model.init,
             "--info-codes": model.info_codes, "--cluster-classes": model.cluster_classes,
             "--batch-size": batch_size, "--lr": lr, "--beta1": beta1,

@@ -122,3 +122,94 @@ fn maxout_is_refused_outside_discriminators() {
     gan.d_maxout = Some(3);
     assert!(gan.build(&data.info).is_ok());
 }
+
+/// The generator's output in training mode, computed by hand from its parameters: one hidden
+/// layer `h = z W₀ᵀ` (no bias), normalized by the batch's mean and biased variance plus `eps`,
+/// scaled, shifted, ReLU, then `W₁ h + b₁`.
+///
+/// # Shapes
+/// - `z`: `[N, 2]` → `[N, 2]`
+fn one_layer_generator_by_hand(
+    net: &latentlab::models::Network,
+    z: &candle::Tensor,
+    eps: f64,
+) -> candle::Tensor {
+    let p: std::collections::HashMap<String, candle::Tensor> =
+        net.named_tensors().into_iter().collect();
+    let h = z.matmul(&p["generator.fc0.weight"].t().unwrap()).unwrap();
+    let mean = h.mean_keepdim(0).unwrap();
+    let centred = h.broadcast_sub(&mean).unwrap();
+    let var = centred.sqr().unwrap().mean_keepdim(0).unwrap();
+    let normed = centred
+        .broadcast_div(&(var + eps).unwrap().sqrt().unwrap())
+        .unwrap()
+        .broadcast_mul(&p["generator.fc0.norm.scale"])
+        .unwrap()
+        .broadcast_add(&p["generator.fc0.norm.shift"])
+        .unwrap()
+        .relu()
+        .unwrap();
+    normed
+        .matmul(&p["generator.fc1.weight"].t().unwrap())
+        .unwrap()
+        .broadcast_add(&p["generator.fc1.bias"])
+        .unwrap()
+}
+
+#[test]
+fn batch_norm_eps_is_a_model_option_kept_in_its_checkpoint() {
+    let data = Dataset::open("ring8", Split::Train, Some(200), "data".as_ref(), 1).unwrap();
+    let mut model = ModelSpec::new(ModelKind::Gan);
+    model.hidden = Some(vec![8]);
+    model.batch_norm = Some(true);
+    model.batch_norm_eps = Some(1e-4);
+    let cfg = model.build(&data.info).unwrap();
+    let latentlab::ModelConfig::Gan(g) = &cfg else {
+        unreachable!()
+    };
+    assert_eq!(g.generator.batch_norm_eps, Some(1e-4));
+    assert_eq!(g.discriminator.batch_norm_eps, None, "D has no BatchNorm");
+    assert_eq!(ModelSpec::of(&cfg).batch_norm_eps, Some(1e-4));
+
+    let s = TrainSpec::new(model)
+        .start(&data.info, &Device::Cpu)
+        .unwrap();
+    let net = s.network();
+    // Codes this small give hidden units a batch variance below ε, where ε shows.
+    let z = (Rng::new(3)
+        .normal_tensor(&[16, 2], 1.0, &Device::Cpu)
+        .unwrap()
+        * 0.05)
+        .unwrap();
+    let latentlab::models::Model::Gan(gan) = net.model() else {
+        unreachable!()
+    };
+    net.set_training(true);
+    let out = gan.generator.forward(&z, None).unwrap();
+    let with = |eps| common::max_abs_diff(&out, &one_layer_generator_by_hand(net, &z, eps));
+    assert!(with(1e-4) < 1e-5, "{}", with(1e-4));
+    assert!(with(1e-5) > 1e-3, "{}", with(1e-5));
+
+    let info = s.train_info("cpu", String::new(), 0.0);
+    let bytes = s.to_bytes(&info, SaveOptions::default()).unwrap();
+    let loaded = checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap();
+    assert_eq!(loaded.network.config(), &cfg);
+}
+
+#[test]
+fn batch_norm_eps_needs_batch_norm_and_a_positive_value() {
+    let data = Dataset::open("ring8", Split::Train, Some(200), "data".as_ref(), 1).unwrap();
+    let mut model = ModelSpec::new(ModelKind::Gan);
+    model.batch_norm_eps = Some(1e-4);
+    let err = model.build(&data.info).unwrap_err().to_string();
+    assert!(
+        err.contains("needs --batch-norm or --d-batch-norm"),
+        "{err}"
+    );
+    model.batch_norm = Some(true);
+    for bad in [0.0, -1e-4, f64::NAN] {
+        model.batch_norm_eps = Some(bad);
+        let err = model.build(&data.info).unwrap_err().to_string();
+        assert!(err.contains("ε must be a positive number"), "{bad}: {err}");
+    }
+}

@@ -11,7 +11,7 @@ use candle_nn::{Init, VarBuilder, VarMap};
 
 use super::norm::{self, BatchNorm, Phase};
 use super::spectral::{self, SpectralNorm};
-use crate::config::{Activation, Arch, Backbone, WeightInit, BATCH_NORM_EPS, BATCH_NORM_MOMENTUM};
+use crate::config::{Activation, Arch, Backbone, WeightInit, BATCH_NORM_MOMENTUM};
 use crate::kernels::linear::TransposedLinear;
 use crate::kernels::{self, Act};
 use crate::rng::Rng;
@@ -288,7 +288,7 @@ impl After {
                 BatchNorm::new(
                     channels * pieces,
                     BATCH_NORM_MOMENTUM,
-                    BATCH_NORM_EPS,
+                    backbone.batch_norm_eps(),
                     phase,
                     vb.pp("norm"),
                 )

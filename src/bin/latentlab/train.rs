@@ -70,6 +70,10 @@ pub struct TrainArgs {
     /// BatchNorm in the discriminator (all but its input layer).
     #[arg(long)]
     d_batch_norm: bool,
+    /// BatchNorm's ε, added to the batch variance (default 1e-5 as PyTorch; PacGAN's code on
+    /// blocks: 1e-4).
+    #[arg(long, value_name = "EPS")]
+    batch_norm_eps: Option<f64>,
     /// MLP discriminator: maxout units of this many pieces instead of LeakyReLU (PacGAN: 5).
     #[arg(long)]
     d_maxout: Option<usize>,
@@ -226,6 +230,7 @@ impl TrainArgs {
                 pack: self.pack,
                 batch_norm: self.batch_norm.then_some(true),
                 d_batch_norm: self.d_batch_norm.then_some(true),
+                batch_norm_eps: self.batch_norm_eps,
                 d_maxout: self.d_maxout,
                 d_spectral_norm: self.d_spectral_norm.then_some(true),
                 init: self.init.map(|i| match i {
