@@ -141,9 +141,9 @@ impl Backbone {
             return Err(Error::Config(format!("{what}: hidden sizes must be > 0")));
         }
         match self.batch_norm_eps {
-            Some(eps) if !(eps.is_finite() && eps > 0.0) => {
+            Some(eps) if !(1e-12..=1.0).contains(&eps) => {
                 return Err(Error::Config(format!(
-                    "{what}: BatchNorm's ε must be a positive number, got {eps}"
+                    "{what}: BatchNorm's ε must be between 1e-12 and 1, got {eps}"
                 )));
             }
             Some(_) if !self.batch_norm => {
@@ -433,6 +433,20 @@ impl ModelConfig {
         }
         if self.num_classes() == Some(0) {
             return Err(Error::Config("num_classes must be > 0".into()));
+        }
+        let networks = match self {
+            ModelConfig::Gan(c) => Some((&c.generator, &c.discriminator)),
+            ModelConfig::VaeGan(c) => Some((&c.vae.backbone, &c.discriminator)),
+            _ => None,
+        };
+        if let Some((g, d)) = networks.filter(|(g, d)| {
+            g.batch_norm && d.batch_norm && g.batch_norm_eps() != d.batch_norm_eps()
+        }) {
+            return Err(Error::Config(format!(
+                "one BatchNorm ε per model: the discriminator's {} differs from {}",
+                d.batch_norm_eps(),
+                g.batch_norm_eps()
+            )));
         }
         match self {
             ModelConfig::Autoencoder(c) | ModelConfig::Vae(c) => c.validate(),

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{
     Activation, AdamConfig, Arch, Backbone, ClassifierConfig, GanConfig, GanLoss, GanOutput,
     GanUpdate, Likelihood, LrSchedule, ModelConfig, ModelKind, TrainConfig, VaeConfig,
-    VaeGanConfig, WeightInit,
+    VaeGanConfig, WeightInit, BATCH_NORM_EPS,
 };
 use crate::data::{Clusters, DataInfo, Dataset};
 use crate::train::Session;
@@ -138,14 +138,17 @@ impl ModelSpec {
                     .to_vec()
                 })
             };
+        // A network's ε: the one given where it is normalized; absent when it is the default.
+        let eps_where = |normalized: Option<bool>| {
+            self.batch_norm_eps
+                .filter(|&e| normalized == Some(true) && e != BATCH_NORM_EPS)
+        };
         let backbone = |h: Vec<usize>, act: Activation| Backbone {
             arch,
             hidden: h,
             activation: self.activation.unwrap_or(act),
             batch_norm: self.batch_norm.unwrap_or(false),
-            batch_norm_eps: self
-                .batch_norm_eps
-                .filter(|_| self.batch_norm == Some(true)),
+            batch_norm_eps: eps_where(self.batch_norm),
             maxout: None,
             spectral_norm: false,
         };
@@ -155,9 +158,7 @@ impl ModelSpec {
             hidden: h,
             activation: Activation::LeakyRelu,
             batch_norm: self.d_batch_norm.unwrap_or(false),
-            batch_norm_eps: self
-                .batch_norm_eps
-                .filter(|_| self.d_batch_norm == Some(true)),
+            batch_norm_eps: eps_where(self.d_batch_norm),
             maxout: self.d_maxout,
             spectral_norm: self.d_spectral_norm.unwrap_or(false),
         };
@@ -271,7 +272,8 @@ impl ModelSpec {
             && !(self.batch_norm == Some(true) || discriminator.is_some_and(|d| d.batch_norm))
         {
             return Err(Error::Config(
-                "--batch-norm-eps sets BatchNorm's ε: it needs --batch-norm or --d-batch-norm"
+                "--batch-norm-eps sets BatchNorm's ε: it needs BatchNorm in one of this model's \
+                 networks (--batch-norm, or --d-batch-norm on a GAN or VAE-GAN)"
                     .into(),
             ));
         }
@@ -309,13 +311,15 @@ impl ModelSpec {
             hidden: Some(b.hidden.clone()),
             activation: Some(b.activation),
             batch_norm: Some(b.batch_norm),
-            batch_norm_eps: b.batch_norm_eps,
+            batch_norm_eps: b.batch_norm.then(|| b.batch_norm_eps()),
             ..Self::new(config.kind())
         };
         let discriminator = |spec: Self, d: &Backbone| Self {
             d_hidden: Some(d.hidden.clone()),
             d_batch_norm: Some(d.batch_norm),
-            batch_norm_eps: spec.batch_norm_eps.or(d.batch_norm_eps),
+            batch_norm_eps: spec
+                .batch_norm_eps
+                .or(d.batch_norm.then(|| d.batch_norm_eps())),
             d_maxout: d.maxout,
             d_spectral_norm: Some(d.spectral_norm),
             ..spec

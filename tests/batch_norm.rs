@@ -175,11 +175,12 @@ fn batch_norm_eps_is_a_model_option_kept_in_its_checkpoint() {
         .start(&data.info, &Device::Cpu)
         .unwrap();
     let net = s.network();
-    // Codes this small give hidden units a batch variance below ε, where ε shows.
+    // Codes this small give the hidden units (weights U(±1/√2)) batch variances of about
+    // 3e-5, below ε, where ε shows.
     let z = (Rng::new(3)
         .normal_tensor(&[16, 2], 1.0, &Device::Cpu)
         .unwrap()
-        * 0.05)
+        * 0.01)
         .unwrap();
     let latentlab::models::Model::Gan(gan) = net.model() else {
         unreachable!()
@@ -197,19 +198,76 @@ fn batch_norm_eps_is_a_model_option_kept_in_its_checkpoint() {
 }
 
 #[test]
-fn batch_norm_eps_needs_batch_norm_and_a_positive_value() {
+fn batch_norm_eps_needs_batch_norm_and_a_sane_value() {
     let data = Dataset::open("ring8", Split::Train, Some(200), "data".as_ref(), 1).unwrap();
     let mut model = ModelSpec::new(ModelKind::Gan);
     model.batch_norm_eps = Some(1e-4);
     let err = model.build(&data.info).unwrap_err().to_string();
     assert!(
-        err.contains("needs --batch-norm or --d-batch-norm"),
+        err.contains("needs BatchNorm in one of this model's networks"),
         "{err}"
     );
     model.batch_norm = Some(true);
-    for bad in [0.0, -1e-4, f64::NAN] {
+    // (1e-50 and 1e39 would be 0 and ∞ in f32.)
+    for bad in [0.0, -1e-4, 1e-50, 1e39, f64::NAN] {
         model.batch_norm_eps = Some(bad);
         let err = model.build(&data.info).unwrap_err().to_string();
-        assert!(err.contains("ε must be a positive number"), "{bad}: {err}");
+        assert!(
+            err.contains("ε must be between 1e-12 and 1"),
+            "{bad}: {err}"
+        );
     }
+    // A config file may not give its two networks different ε.
+    model.d_batch_norm = Some(true);
+    model.hidden = Some(vec![8, 8]);
+    model.batch_norm_eps = Some(1e-4);
+    let mut cfg = model.build(&data.info).unwrap();
+    if let latentlab::ModelConfig::Gan(g) = &mut cfg {
+        assert_eq!(g.discriminator.batch_norm_eps, Some(1e-4));
+        g.discriminator.batch_norm_eps = Some(1e-3);
+    }
+    let err = cfg.validate().unwrap_err().to_string();
+    assert!(err.contains("one BatchNorm ε per model"), "{err}");
+}
+
+#[test]
+fn batch_norm_eps_round_trips_through_the_spec_and_the_resume_check() {
+    let data = Dataset::open("ring8", Split::Train, Some(200), "data".as_ref(), 1).unwrap();
+    // Only the discriminator normalized: ε is its alone, and the spec of the config builds it.
+    let mut model = ModelSpec::new(ModelKind::Gan);
+    model.hidden = Some(vec![8, 8]);
+    model.d_batch_norm = Some(true);
+    model.batch_norm_eps = Some(1e-4);
+    let cfg = model.build(&data.info).unwrap();
+    let latentlab::ModelConfig::Gan(g) = &cfg else {
+        unreachable!()
+    };
+    assert_eq!(
+        (g.generator.batch_norm_eps, g.discriminator.batch_norm_eps),
+        (None, Some(1e-4))
+    );
+    assert_eq!(ModelSpec::of(&cfg).build(&data.info).unwrap(), cfg);
+
+    // The default given explicitly is stored as absent, and a resumed run may repeat it.
+    model.batch_norm_eps = Some(1e-5);
+    let default = model.build(&data.info).unwrap();
+    let latentlab::ModelConfig::Gan(g) = &default else {
+        unreachable!()
+    };
+    assert_eq!(g.discriminator.batch_norm_eps, None);
+    let s = TrainSpec::new(model.clone())
+        .start(&data.info, &Device::Cpu)
+        .unwrap();
+    let run = TrainSpec::of(&default, s.train_config());
+    let mut given = TrainSpec::new(model);
+    given.seed = run.seed;
+    assert!(given.disagreements(&run).is_empty());
+    // Another ε is named with the run's own.
+    given.model.batch_norm_eps = Some(1e-3);
+    let d = given.disagreements(&run);
+    assert_eq!(d.len(), 1);
+    assert_eq!(
+        (d[0].flag, d[0].given.as_str(), d[0].other.as_str()),
+        ("--batch-norm-eps", "0.001", "0.00001")
+    );
 }
