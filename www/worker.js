@@ -417,6 +417,7 @@ const handlers = {
       secPerStep: null,
       evalS: 0, // how long the last live evaluation took
       evalAt: 0, // and the run's wall time when it ran (the first waits for a tenth of the run to cover its cost)
+      evalStep: -1, // and the step it measured
       evalSkipped: null,
       classifier, // {source} or {error} for an image GAN, else null
       // The first 1000 of the very points being trained on (same mixture, same seed).
@@ -668,12 +669,19 @@ function liveEvalOptions(r) {
   return { k: 1, test_size: LIVE_TEST_SIZE, seed: 0 };
 }
 
-/** The live metric for a preview, when its share of the run's time allows (else undefined). */
-function liveEval(r, force) {
+/**
+ * The live metric for a preview, when its share of the run's time allows (else undefined).
+ * `pause`: the run pauses here, and the metric is measured anyway — always where the run reached
+ * its last step ('limit'), otherwise when it is quick — once per step.
+ */
+function liveEval(r, pause) {
   if (r.evalSkipped) return { skipped: r.evalSkipped };
-  // Until it is measured, one evaluation is guessed to cost about one training step.
+  const step = r.trainer.steps();
+  // Until it is measured, one evaluation is guessed to cost about one training step. (The
+  // first one also measures the test images' baseline, so it overstates the later ones.)
   const cost = r.evalS || r.secPerStep || 0;
-  const due = r.wallS - r.evalAt >= cost / EVAL_SHARE || (force && cost < 0.5);
+  const atPause = pause && r.evalStep !== step && (pause === 'limit' || cost < 0.5);
+  const due = r.wallS - r.evalAt >= cost / EVAL_SHARE || atPause;
   if (!due) return undefined;
   const options = liveEvalOptions(r);
   const t0 = performance.now();
@@ -686,6 +694,7 @@ function liveEval(r, force) {
   }
   r.evalS = (performance.now() - t0) / 1000;
   r.evalAt = r.wallS;
+  r.evalStep = step;
   if (!report.modes && !report.likelihood && !report.reconstruction && report.frechet?.generated_vs_test === undefined) {
     r.evalSkipped = r.classifier?.error
       ? `the feature classifier for the Fréchet distance could not be loaded: ${r.classifier.error}`
@@ -695,8 +704,8 @@ function liveEval(r, force) {
   return { report, options, ms: r.evalS * 1000 };
 }
 
-/** A preview of the current weights; `final`: the run pauses here, so a quick metric is measured anyway. */
-function preview(r, final = false) {
+/** A preview of the current weights; `pause`: why the run pauses here, if it does (see liveEval). */
+function preview(r, pause = null) {
   const t = r.trainer;
   const info = r.info;
   const msg = { event: 'preview', step: t.steps() };
@@ -719,7 +728,7 @@ function preview(r, final = false) {
       msg.heat = { size, p: t.discriminate(gridPoints(r.bounds, size)) };
     }
   }
-  msg.eval = liveEval(r, final);
+  msg.eval = liveEval(r, pause);
   return msg;
 }
 
@@ -755,7 +764,7 @@ async function trainLoop(r) {
       }
       if (r.state === 'paused') {
         announce({ reason: r.pauseReason });
-        post(r, preview(r, true));
+        post(r, preview(r, r.pauseReason));
         await woken(r);
         continue;
       }
