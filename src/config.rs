@@ -601,17 +601,42 @@ impl AdamConfig {
         }
     }
 
+    /// An error naming each setting out of its range.
     pub fn validate(&self) -> Result<()> {
-        let ok = self.lr > 0.0
-            && self.lr.is_finite()
-            && (0.0..1.0).contains(&self.beta1)
-            && (0.0..1.0).contains(&self.beta2)
-            && self.eps > 0.0
-            && self.weight_decay >= 0.0;
-        if ok {
+        let finite_positive = |x: f64| x > 0.0 && x.is_finite();
+        let bad: Vec<String> = [
+            ("lr", self.lr, finite_positive(self.lr), "> 0"),
+            (
+                "beta1",
+                self.beta1,
+                (0.0..1.0).contains(&self.beta1),
+                "in [0, 1)",
+            ),
+            (
+                "beta2",
+                self.beta2,
+                (0.0..1.0).contains(&self.beta2),
+                "in [0, 1)",
+            ),
+            ("eps", self.eps, finite_positive(self.eps), "> 0"),
+            (
+                "weight_decay",
+                self.weight_decay,
+                self.weight_decay >= 0.0 && self.weight_decay.is_finite(),
+                "≥ 0",
+            ),
+        ]
+        .into_iter()
+        .filter(|&(.., ok, _)| !ok)
+        .map(|(what, value, _, range)| format!("{what} must be finite and {range}, got {value}"))
+        .collect();
+        if bad.is_empty() {
             Ok(())
         } else {
-            Err(Error::Config(format!("bad optimizer settings {self:?}")))
+            Err(Error::Config(format!(
+                "bad optimizer settings: {}",
+                bad.join("; ")
+            )))
         }
     }
 }
@@ -746,12 +771,26 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// The most discriminator updates per generator update.
+    pub const MAX_D_STEPS: usize = 100;
+
+    /// The most steps a run can count (2⁴⁰, years of training at any speed): a step count in a
+    /// file or asked for beyond it is an error, not an overflow.
+    pub const MAX_STEPS: u64 = 1 << 40;
+
     pub fn validate(&self, model: &ModelConfig) -> Result<()> {
         self.optimizer.validate()?;
         if self.batch_size == 0 || self.iwae_k == 0 || self.d_steps == 0 {
             return Err(Error::Config(
                 "batch_size, iwae_k and d_steps must be ≥ 1".into(),
             ));
+        }
+        if self.d_steps > Self::MAX_D_STEPS {
+            return Err(Error::Config(format!(
+                "d_steps must be at most {} (WGAN's critic takes 5, 100 at its start), got {}",
+                Self::MAX_D_STEPS,
+                self.d_steps
+            )));
         }
         if self.gan_update == GanUpdate::Simultaneous && self.d_steps != 1 {
             return Err(Error::Config(format!(

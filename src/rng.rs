@@ -36,6 +36,12 @@ impl Rng {
         }
     }
 
+    /// Whether this is a state the generator can be in: xoshiro never reaches the all-zero
+    /// state (it would stay there), and a spare normal is finite. A restored state is checked.
+    pub fn is_reachable(&self) -> bool {
+        self.s != [0; 4] && self.spare.is_none_or(f32::is_finite)
+    }
+
     pub fn next_u64(&mut self) -> u64 {
         let s = &mut self.s;
         let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);

@@ -153,6 +153,8 @@ fn train_info_sample_interpolate_export_resume() {
         .unwrap()
         .iter()
         .all(|t| t[1] == "f16"));
+    // Exporting over the training checkpoint would drop the optimizer state resuming needs.
+    refused(&["export", c, "--out", c], 1, "itself");
 
     let out = ok(&[
         "train",
@@ -198,7 +200,7 @@ fn errors_are_messages_with_a_nonzero_exit() {
                 "--out",
                 "/tmp/x.safetensors",
             ],
-            "unknown image dataset \"cifar\"",
+            "unknown dataset \"cifar\" (known: mnist, fashion-mnist, and the 2-D sets ring8",
         ),
         (
             vec![
@@ -230,6 +232,31 @@ fn errors_are_messages_with_a_nonzero_exit() {
         ),
     ] {
         refused(&args, 1, needle);
+    }
+    // A bad --out is refused before any training, not when the first checkpoint is written.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder/x.safetensors");
+    for (out, needle) in [
+        (missing.to_str().unwrap(), "does not exist"),
+        (dir.path().to_str().unwrap(), "is a folder"),
+    ] {
+        let args = [
+            "train",
+            "--model",
+            "gan",
+            "--dataset",
+            "ring8",
+            "--hidden",
+            "8",
+            "--steps",
+            "100000",
+            "--out",
+            out,
+        ];
+        refused(&args, 1, needle);
+        // Refused before the run starts: no "training … for 100000 steps" line came first.
+        let err = String::from_utf8_lossy(&latentlab(&args).stderr).into_owned();
+        assert!(!err.contains("100000 steps"), "{args:?} started: {err}");
     }
 }
 
@@ -271,6 +298,50 @@ fn arguments_that_would_be_ignored_or_clamped_are_refused() {
             "a vae does not use --gamma 2.0: leave it out",
         ),
         (vae_ring(&["--binarize"]), 1, "ring8 is 2-D points"),
+        (
+            vae_ring(&["--lr", "-1", "--beta1", "1.5"]),
+            1,
+            "lr must be finite and > 0, got -1; beta1 must be finite and in [0, 1), got 1.5",
+        ),
+        (vae_ring(&["--epochs", "1e30"]), 1, "a run can count"),
+        (
+            vae_ring(&["--train-size", "0"]),
+            2,
+            "--train-size <TRAIN_SIZE>': must be ≥ 1",
+        ),
+        (
+            vec![
+                "train",
+                "--model",
+                "gan",
+                "--dataset",
+                "ring8",
+                "--gan-update",
+                "alternating",
+                "--d-steps",
+                "1000000000",
+                "--out",
+                "/tmp/latentlab-refused.safetensors",
+            ],
+            1,
+            "d_steps must be at most 100",
+        ),
+        (
+            vec![
+                "eval",
+                "www/weights/vae-mnist-2d.safetensors",
+                "--k",
+                "0",
+                "--test-size",
+                "10",
+                "--samples",
+                "10",
+                "--classifier",
+                "results/lenet-fashion-mnist.safetensors",
+            ],
+            1,
+            "classifies fashion-mnist, this model makes mnist",
+        ),
         (vae_ring(&["--log-every", "0"]), 2, "--log-every"),
         (
             vec![
@@ -464,6 +535,22 @@ fn memory_limits_refuse_absurd_requests_and_the_flag_moves_them() {
                 p,
             ],
             "(1.0 MiB)",
+        ),
+        // Every row of an interpolation is kept for the one image: the whole grid is counted.
+        (
+            vec![
+                "interpolate",
+                w,
+                "--steps",
+                "3000",
+                "--rows",
+                "8",
+                "--memory-limit-mib",
+                "64",
+                "--out",
+                p,
+            ],
+            "interpolation frames (24000 × 784 values)",
         ),
     ] {
         let out = latentlab(&args);

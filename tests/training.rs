@@ -468,6 +468,36 @@ fn a_resumed_run_continues_exactly_where_it_stopped() {
 }
 
 #[test]
+fn optimizer_moments_no_run_writes_are_refused_by_name_on_resume() {
+    let data = common::mnist(Split::Train, 64);
+    let mut s = session(common::tiny_vae(4, None), train_config(32, 3), &data);
+    s.train_steps(&data, 2).unwrap();
+    let info = s.train_info("cpu", "t".into(), 0.0);
+    let bytes = s.to_bytes(&info, SaveOptions::default()).unwrap();
+    // A NaN first moment, or a negative second moment (a mean of squares), would make the
+    // first resumed step NaN and blame the learning rate.
+    for (moment, value, needle) in [
+        (".m.", f32::NAN, "not finite"),
+        (".v.", -1.0, "≥ 0"),
+        (".v.", f32::INFINITY, "≥ 0"),
+    ] {
+        let mut ckpt = checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap();
+        let key = ckpt
+            .optimizer
+            .keys()
+            .find(|k| k.contains(moment))
+            .unwrap()
+            .clone();
+        let t = &ckpt.optimizer[&key];
+        let bad = Tensor::full(value, t.dims(), &Device::Cpu).unwrap();
+        ckpt.optimizer.insert(key.clone(), bad);
+        let e = Session::from_checkpoint(ckpt).err().unwrap().to_string();
+        assert!(e.contains(&key) && e.contains(needle), "{key}: {e}");
+    }
+    Session::from_checkpoint(checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap()).unwrap();
+}
+
+#[test]
 fn a_non_finite_loss_stops_with_the_step_and_keeps_the_weights() {
     let data = common::mnist(Split::Train, 64);
     let mut s = session(common::tiny_vae(4, None), train_config(32, 0), &data);

@@ -170,6 +170,9 @@ pub fn read_metadata(bytes: &[u8]) -> Result<Metadata> {
         .map_err(|e| Error::Checkpoint(format!("the metadata contradicts itself: {e}")))?;
     crate::budget::check_model(&model)?;
     let train: Option<TrainInfo> = json_entry(&meta, KEY_TRAIN)?;
+    if let Some(t) = &train {
+        t.validate()?;
+    }
     let without_discriminator = match meta.get(KEY_WITHOUT).map(String::as_str) {
         None => false,
         Some("discriminator") => true,
@@ -264,18 +267,7 @@ pub fn load_file(path: impl AsRef<std::path::Path>, device: &Device) -> Result<C
 pub fn save_file(path: impl AsRef<std::path::Path>, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let path = path.as_ref();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::Argument(format!("{} is not a file path", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
+    let TempFile { dir, name, tmp } = TempFile::for_target(path)?;
     let write = || -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -286,8 +278,58 @@ pub fn save_file(path: impl AsRef<std::path::Path>, bytes: &[u8]) -> Result<()> 
         let _ = std::fs::remove_file(&tmp);
         Error::io(path, e)
     })?;
-    remove_torn_writes(&dir, &name.to_string_lossy());
+    remove_torn_writes(&dir, &name);
     Ok(())
+}
+
+/// An error now, before any work, where [`save_file`] would fail later: `path` is a folder,
+/// or its folder is missing or not writable (a long training run checks its `--out` first).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn check_writable(path: impl AsRef<std::path::Path>) -> Result<()> {
+    let path = path.as_ref();
+    if path.is_dir() {
+        return Err(Error::Argument(format!(
+            "{} is a folder: give a file path to write to",
+            path.display()
+        )));
+    }
+    let TempFile { dir, tmp, .. } = TempFile::for_target(path)?;
+    if !dir.is_dir() {
+        return Err(Error::Argument(format!(
+            "cannot write {}: the folder {} does not exist",
+            path.display(),
+            dir.display()
+        )));
+    }
+    std::fs::File::create(&tmp).map_err(|e| Error::io(path, e))?;
+    let _ = std::fs::remove_file(&tmp);
+    Ok(())
+}
+
+/// The temporary file [`save_file`] writes before renaming it over `path`:
+/// `DIR/.NAME.tmpPID`.
+#[cfg(not(target_arch = "wasm32"))]
+struct TempFile {
+    dir: std::path::PathBuf,
+    name: String,
+    tmp: std::path::PathBuf,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl TempFile {
+    fn for_target(path: &std::path::Path) -> Result<Self> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .ok_or_else(|| Error::Argument(format!("{} is not a file path", path.display())))?
+            .to_string_lossy()
+            .into_owned();
+        let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+        Ok(Self { dir, name, tmp })
+    }
 }
 
 /// Removes `.NAME.tmpPID` files in `dir` whose process is gone (Linux: no `/proc/PID`). Best

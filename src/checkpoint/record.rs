@@ -9,6 +9,7 @@ use crate::config::TrainConfig;
 use crate::data::BatcherState;
 use crate::metrics::Metrics;
 use crate::rng::Rng;
+use crate::{Error, Result};
 
 /// How a checkpoint's weights were trained; stored as `latentlab.train`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,4 +33,32 @@ pub struct TrainInfo {
     pub wall_s: f64,
     /// `latentlab <version>`.
     pub library: String,
+}
+
+impl TrainInfo {
+    /// An error for a record no run writes: a step count beyond [`TrainConfig::MAX_STEPS`], or
+    /// an RNG state the generator never reaches.
+    pub fn validate(&self) -> Result<()> {
+        let counts = std::iter::once(("step count".to_string(), self.steps)).chain(
+            self.optimizer_steps
+                .iter()
+                .map(|(g, &n)| (format!("{g} optimizer's step count"), n)),
+        );
+        for (what, n) in counts {
+            if n > TrainConfig::MAX_STEPS {
+                return Err(Error::Checkpoint(format!(
+                    "the training record's {what} is {n}, beyond the {} steps a run can take",
+                    TrainConfig::MAX_STEPS
+                )));
+            }
+        }
+        if !self.rng.is_reachable() {
+            return Err(Error::Checkpoint(
+                "the training record's RNG state is one the generator never reaches (all zero, \
+                 or a non-finite spare value)"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
 }

@@ -40,8 +40,16 @@ pub struct DataInfo {
 }
 
 impl DataInfo {
-    /// The data's sample shape is `model`'s, and its class count `model`'s (if it has classes).
+    /// The data's value range is an interval, its sample shape `model`'s, and its class count
+    /// `model`'s (if it has classes).
     pub fn check_fits(&self, model: &ModelConfig) -> Result<()> {
+        let [lo, hi] = self.value_range;
+        if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+            return Err(Error::Config(format!(
+                "the data {} has the value range [{lo}, {hi}]: it needs finite ends, low ≤ high",
+                self.name
+            )));
+        }
         if model.sample_shape() != self.sample_shape.as_slice() {
             return Err(Error::Config(format!(
                 "the model takes samples of shape {:?}, the data {} has {:?}",
@@ -187,6 +195,14 @@ impl Dataset {
     ) -> Result<Self> {
         if let Ok(toy) = name.parse::<Toy>() {
             return Self::toy_for_run(toy, size, seed);
+        }
+        if !IMAGE_DATASETS.contains(&name) {
+            let toys: Vec<_> = Toy::ALL.into_iter().map(Toy::name).collect();
+            return Err(Error::Data(format!(
+                "unknown dataset {name:?} (known: {}, and the 2-D sets {})",
+                IMAGE_DATASETS.join(", "),
+                toys.join(", ")
+            )));
         }
         let ds = Self::load(name, split, data_dir)?;
         let Some(n) = size else { return Ok(ds) };

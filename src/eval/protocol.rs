@@ -72,6 +72,31 @@ pub enum FeatureClassifier {
     Missing { why: String },
 }
 
+impl FeatureClassifier {
+    /// The classifier `network`, trained on `classifies` and loaded from `source`, for a model
+    /// of the image dataset `name`: an error unless it is a classifier of that dataset (another
+    /// dataset's features give a distance that means nothing).
+    pub fn found(
+        network: Rc<Network>,
+        classifies: &str,
+        source: String,
+        name: &str,
+    ) -> Result<Self> {
+        let kind = network.config().kind();
+        if kind != ModelKind::Classifier {
+            return Err(Error::Argument(format!(
+                "the feature classifier {source} is a {kind}, not a classifier"
+            )));
+        }
+        if classifies != name {
+            return Err(Error::Argument(format!(
+                "the feature classifier {source} classifies {classifies}, this model makes {name}"
+            )));
+        }
+        Ok(Self::Found { network, source })
+    }
+}
+
 /// Where [`evaluate`] gets its data: the front end's files (or the page's fetches).
 pub trait EvalData {
     /// `split` of the image dataset `name`, its first `size` samples when given.

@@ -192,7 +192,8 @@ impl Adam {
     ) -> Result<()> {
         for p in &mut self.params {
             let dims = p.var.as_tensor().dims().to_vec();
-            let read = |which: &str| -> Result<Tensor> {
+            // The tensor on the parameter's device, and its values.
+            let read = |which: &str| -> Result<(Tensor, Vec<f32>)> {
                 let key = format!("optim.{group}.{which}.{}", p.name);
                 let t = tensors
                     .get(&key)
@@ -203,14 +204,30 @@ impl Adam {
                         t.dims()
                     )));
                 }
-                Ok(t.to_dtype(candle::DType::F32)?
-                    .to_device(p.var.as_tensor().device())?)
+                let t = t.to_dtype(candle::DType::F32)?;
+                // Adam's moments are finite, and its second moment (a mean of squares) ≥ 0: a
+                // file that says otherwise would make the first step NaN.
+                let values = t.flatten_all()?.to_vec1::<f32>()?;
+                if !values
+                    .iter()
+                    .all(|x| x.is_finite() && (which == "m" || *x >= 0.0))
+                {
+                    return Err(Error::Checkpoint(format!(
+                        "optimizer state `{key}` holds values that are not {}",
+                        if which == "m" {
+                            "finite (NaN or ±inf)"
+                        } else {
+                            "finite and ≥ 0 (a mean of squared gradients)"
+                        }
+                    )));
+                }
+                Ok((t.to_device(p.var.as_tensor().device())?, values))
             };
-            let (m, v) = (read("m")?, read("v")?);
+            let ((m, m_values), (v, v_values)) = (read("m")?, read("v")?);
             p.moments = match p.moments {
                 Moments::Host { .. } => Moments::Host {
-                    m: m.flatten_all()?.to_vec1()?,
-                    v: v.flatten_all()?.to_vec1()?,
+                    m: m_values,
+                    v: v_values,
                 },
                 Moments::Device { .. } => Moments::Device { m, v },
             };

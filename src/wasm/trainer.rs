@@ -327,14 +327,9 @@ impl EvalData for PageData<'_> {
             None => Ok(FeatureClassifier::Missing {
                 why: "no feature classifier given (setFeatureClassifier)".into(),
             }),
-            Some(c) if c.data != name => Err(crate::Error::Argument(format!(
-                "the feature classifier {} classifies {}, this model makes {name}",
-                c.source, c.data
-            ))),
-            Some(c) => Ok(FeatureClassifier::Found {
-                network: Rc::clone(&c.network),
-                source: c.source.clone(),
-            }),
+            Some(c) => {
+                FeatureClassifier::found(Rc::clone(&c.network), &c.data, c.source.clone(), name)
+            }
         }
     }
 }

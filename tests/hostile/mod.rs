@@ -199,6 +199,25 @@ pub fn crafted(valid: &[u8]) -> Vec<Crafted> {
             with_first_value(valid, f32::INFINITY),
             "not finite",
         ),
+        case(
+            "value range [5, -5]",
+            rewrite_metadata(valid, "latentlab.data", |v| {
+                v["value_range"] = json!([5.0, -5.0])
+            }),
+            "value range",
+        ),
+        case(
+            "2^64-1 training steps",
+            rewrite_metadata(valid, "latentlab.train", |v| v["steps"] = json!(u64::MAX)),
+            "beyond",
+        ),
+        case(
+            "an all-zero RNG state",
+            rewrite_metadata(valid, "latentlab.train", |v| {
+                v["rng"]["s"] = json!([0, 0, 0, 0])
+            }),
+            "never reaches",
+        ),
     ]
 }
 

@@ -25,6 +25,8 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Train a model and write a self-describing .safetensors checkpoint (and a loss-curve PNG).
+    // `--lr -1` reaches the flag's check (an error naming it) instead of reading as a flag `-1`.
+    #[command(allow_negative_numbers = true)]
     Train(Box<crate::train::TrainArgs>),
     /// Draw samples from a checkpoint into a PNG grid (or a scatter plot for 2-D data).
     Sample(crate::sample::SampleArgs),
@@ -81,5 +83,14 @@ pub fn device(name: &str) -> Result<Device> {
             })
         }
         other => bail!("unknown device {other:?} (cpu or cuda)"),
+    }
+}
+
+/// A count flag's value: a whole number ≥ 1 (clap names the flag when it is not).
+pub fn count(s: &str) -> std::result::Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be ≥ 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
     }
 }

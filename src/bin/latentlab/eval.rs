@@ -24,13 +24,13 @@ pub struct EvalArgs {
     #[arg(long)]
     k: Option<usize>,
     /// Image models (not 2-D ones): evaluate on the first N test images (default: all 10000).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::args::count)]
     test_size: Option<usize>,
     /// Image models: images per forward pass (default 100).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::args::count)]
     batch_size: Option<usize>,
     /// Generated samples for mode coverage (PacGAN: 2500) and the Fréchet distance (10000).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::args::count)]
     samples: Option<usize>,
     /// Image models but classifiers: the classifier checkpoint whose features define the
     /// Fréchet distance and label the reconstructions (default:
@@ -149,10 +149,12 @@ impl eval::EvalData for EvalFiles<'_> {
                 path.display()
             ))
         })?;
-        Ok(FeatureClassifier::Found {
-            network: Rc::new(clf.network),
-            source: path.display().to_string(),
-        })
+        FeatureClassifier::found(
+            Rc::new(clf.network),
+            &clf.data.name,
+            path.display().to_string(),
+            name,
+        )
     }
 
     fn progress(&mut self, done: usize, total: usize) {

@@ -1,7 +1,7 @@
 //! `latentlab export`: a checkpoint rewritten for deployment (another dtype, optimizer state
 //! dropped unless kept, the discriminator left out if asked, a code prior fitted if asked).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use candle::{DType, Device};
@@ -55,7 +55,19 @@ impl From<DtypeArg> for DType {
 }
 
 pub fn run(a: ExportArgs) -> Result<()> {
+    checkpoint::check_writable(&a.out)?;
     let mut ckpt = checkpoint::load_file(&a.file, &Device::Cpu)?;
+    let same_file = |x: &Path, y: &Path| match (x.canonicalize(), y.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    };
+    if !a.keep_optimizer && !ckpt.optimizer.is_empty() && same_file(&a.file, &a.out) {
+        bail!(
+            "--out is {} itself: exporting over it would drop the optimizer state that resuming \
+             needs; write to another file, or pass --keep-optimizer",
+            a.file.display()
+        );
+    }
     if a.without_discriminator {
         ckpt.network.drop_discriminator()?;
     }

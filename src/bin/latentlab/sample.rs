@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use candle::Device;
 
+use latentlab::budget;
 use latentlab::checkpoint;
 use latentlab::image::{self, Rgba};
 use latentlab::latent::InterpolationMode;
@@ -95,9 +96,14 @@ pub fn sample(a: SampleArgs) -> Result<()> {
 pub fn interpolate(a: InterpolateArgs) -> Result<()> {
     let ckpt = checkpoint::load_file(&a.file, &Device::Cpu)?;
     let net = &ckpt.network;
-    net.config()
+    let latent = net
+        .config()
         .latent_dim()
         .context("this model has no latent space to interpolate in")?;
+    // Every row's frames are kept for the one PNG: the whole grid must fit, not only a row.
+    let frames = usize::from(a.rows) * a.steps;
+    let sample_len = net.config().sample_shape().iter().product();
+    budget::check_decode("interpolation frames", frames, sample_len, latent)?;
     let mut rng = Rng::new(a.seed);
     let mut values = Vec::new();
     for _ in 0..a.rows {

@@ -133,7 +133,7 @@ pub struct TrainArgs {
     #[arg(long)]
     d_steps: Option<usize>,
     /// Use only the first N training samples (images) or draw N points (toys).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::args::count)]
     train_size: Option<usize>,
     /// Seeds the weights, the noise, the shuffle and the 2-D points (default 0; a resumed run
     /// keeps its own).
@@ -337,19 +337,29 @@ impl TrainArgs {
     /// Steps to run: `--steps`, else `--epochs` (rounded up), else one epoch; at least one.
     fn total_steps(&self, session: &Session, data: &Dataset) -> Result<u64> {
         let per_epoch = (data.len() / session.train_config().batch_size).max(1) as u64;
-        match (self.steps, self.epochs) {
+        let steps = match (self.steps, self.epochs) {
             (Some(0), _) => bail!("--steps must be ≥ 1"),
-            (Some(s), _) => Ok(s),
+            (Some(s), _) => s,
             (None, Some(e)) if !(e > 0.0 && e.is_finite()) => {
                 bail!("--epochs must be a positive number, got {e}")
             }
-            (None, Some(e)) => Ok((e * per_epoch as f64).ceil() as u64),
-            (None, None) => Ok(per_epoch),
+            (None, Some(e)) => (e * per_epoch as f64).ceil().min(u64::MAX as f64) as u64,
+            (None, None) => per_epoch,
+        };
+        let max = TrainConfig::MAX_STEPS;
+        if steps > max - session.steps() {
+            bail!(
+                "{steps} more steps after {} would pass the {max} a run can count",
+                session.steps()
+            );
         }
+        Ok(steps)
     }
 }
 
 pub fn run(a: TrainArgs) -> Result<()> {
+    // A bad --out is found now, not after the first checkpoint's worth of training.
+    checkpoint::check_writable(&a.out)?;
     let (mut session, data) = a.session()?;
     let total = a.total_steps(&session, &data)?;
     if !a.json {
