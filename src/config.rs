@@ -154,10 +154,15 @@ impl Backbone {
             _ => {}
         }
         match self.maxout {
-            Some(k) if self.arch != Arch::Mlp || !(2..=16).contains(&k) => {
+            Some(_) if self.arch != Arch::Mlp => {
                 return Err(Error::Config(format!(
-                    "{what}: maxout takes 2 to 16 pieces on an MLP backbone, got {k} on {:?}",
+                    "{what}: maxout units are for MLP networks, this one is {:?}",
                     self.arch
+                )));
+            }
+            Some(k) if !(2..=16).contains(&k) => {
+                return Err(Error::Config(format!(
+                    "{what}: maxout takes 2 to 16 pieces, got {k}"
                 )));
             }
             _ => {}
@@ -485,7 +490,10 @@ impl ModelConfig {
                 c.discriminator
                     .validate("discriminator", &c.vae.sample_shape)?;
                 if !(c.gamma.is_finite() && c.gamma >= 0.0) {
-                    return Err(Error::Config(format!("gamma must be ≥ 0, got {}", c.gamma)));
+                    return Err(Error::Config(format!(
+                        "gamma must be finite and ≥ 0, got {}",
+                        c.gamma
+                    )));
                 }
                 Ok(())
             }
@@ -539,7 +547,7 @@ impl VaeConfig {
             .refuse_discriminator_options("encoder and decoder")?;
         if !(self.beta.is_finite() && self.beta >= 0.0) {
             return Err(Error::Config(format!(
-                "beta must be ≥ 0, got {}",
+                "beta must be finite and ≥ 0, got {}",
                 self.beta
             )));
         }

@@ -116,7 +116,10 @@ fn a_conditional_models_prior_is_fitted_class_by_class() {
         .err()
         .unwrap()
         .to_string();
-    assert!(err.contains("classes of 0..10"), "{err}");
+    assert!(
+        err.contains("class 10 is not below the code prior's 10 classes"),
+        "{err}"
+    );
 }
 
 /// Distance (L2 over pixels in [0, 1]) from each of `x`'s images to its nearest image in

@@ -58,10 +58,15 @@ pub struct KMeans {
 /// and the data alone.
 pub fn kmeans(x: &[f32], dim: usize, k: usize, seed: u64) -> Result<KMeans> {
     let n = x.len().checked_div(dim).unwrap_or(0);
-    if k == 0 || n < k || n * dim != x.len() {
+    if n * dim != x.len() {
         return Err(Error::Argument(format!(
-            "k-means needs 1 ≤ k ≤ samples and whole rows; got k = {k}, {} values of width {dim}",
+            "k-means needs whole rows: {} values of width {dim}",
             x.len()
+        )));
+    }
+    if k == 0 || n < k {
+        return Err(Error::Argument(format!(
+            "k-means: {k} clusters asked of {n} samples (k must be between 1 and the sample count)"
         )));
     }
     let xt = Tensor::from_slice(x, (n, dim), &Device::Cpu)?;
@@ -343,7 +348,7 @@ mod tests {
     #[test]
     fn refuses_more_clusters_than_samples() {
         let e = kmeans(&[0.0, 1.0], 1, 3, 0).unwrap_err().to_string();
-        assert!(e.contains("k ≤ samples"), "{e}");
+        assert!(e.contains("3 clusters asked of 2 samples"), "{e}");
     }
 
     #[test]

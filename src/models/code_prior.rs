@@ -94,7 +94,7 @@ impl CodePrior {
                 (Some(c), Some(y)) if y.len() == n => match y[i] as usize {
                     class if class < c => Ok(class),
                     class => Err(Error::Argument(format!(
-                        "class {class} asked of a code prior with classes of 0..{c}"
+                        "class {class} is not below the code prior's {c} classes"
                     ))),
                 },
                 (Some(_), _) => Err(Error::Argument(format!(

@@ -54,12 +54,17 @@ pub struct TrainArgs {
     conditional: bool,
     /// InfoGAN: K categorical latent codes the generator learns to use without labels; the
     /// discriminator gets a head that guesses the code (GANs only).
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", value_parser = crate::args::count)]
     info_codes: Option<usize>,
     /// Self-conditioned GAN: condition on K k-means clusters of the training images instead
     /// of labels (clustered at the start of the run, seeded by --seed); samples draw the
     /// clusters by their share of the data (GANs only).
-    #[arg(long, value_name = "K", conflicts_with_all = ["conditional", "info_codes"])]
+    #[arg(
+        long,
+        value_name = "K",
+        value_parser = crate::args::count,
+        conflicts_with_all = ["conditional", "info_codes"]
+    )]
     cluster_classes: Option<usize>,
     /// PacGAN packing degree.
     #[arg(long)]
@@ -129,7 +134,7 @@ pub struct TrainArgs {
     /// 2016's warm-up; on the IWAE bound, the weight of each sample's log p(z) − log q(z|x))
     #[arg(long, value_name = "N")]
     kl_warmup: Option<u64>,
-    /// GAN: discriminator steps per generator step (default 1).
+    /// GAN: discriminator steps per generator step (default 1, at most 100).
     #[arg(long)]
     d_steps: Option<usize>,
     /// Use only the first N training samples (images) or draw N points (toys).
