@@ -33,8 +33,12 @@ export declare class Rpc extends EventTarget {
   terminate(): void;
 }
 
-/** A new worker running worker.js (a same-origin blob: shim when this file is cross-origin). */
-export declare function createWorker(): Worker;
+/**
+ * A new worker running worker.js (a same-origin blob: shim when this file is cross-origin).
+ * `threads` and `relaxed` choose the wasm build as the page's `?threads=` / `?relaxed=` query
+ * does (which they override).
+ */
+export declare function createWorker(options?: { threads?: number | string; relaxed?: number | string }): Worker;
 
 /** The one worker the page and all widgets on it share. */
 export declare function sharedRpc(): Rpc;

@@ -205,8 +205,10 @@ export function createWorker({ threads, relaxed } = {}) {
     given = true;
   }
   if (url.origin !== self.location.origin) {
-    const shim = new Blob([blobShim(url.href)], { type: 'text/javascript' });
-    return new Worker(URL.createObjectURL(shim), { type: 'module', name: 'latentlab' });
+    const shim = URL.createObjectURL(new Blob([blobShim(url.href)], { type: 'text/javascript' }));
+    const worker = new Worker(shim, { type: 'module', name: 'latentlab' });
+    URL.revokeObjectURL(shim); // the worker resolved it when constructed; each restart makes its own
+    return worker;
   }
   if (given) return new Worker(url, { type: 'module', name: 'latentlab' });
   return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'latentlab' });

@@ -48,6 +48,9 @@ export interface LatentLabSampleDetail {
   /** Reconstruct: log σ² of the posterior (null for an autoencoder). */
   logvar?: Float32Array | null;
   latentDim?: number;
+  /** Latent map: the decoded grid's side and the range ± it spans. */
+  grid?: number;
+  range?: number;
   n: number;
   seed?: number;
   temperature?: number;

@@ -369,6 +369,7 @@ const handlers = {
 
   async trainStart(p, progress) {
     const key = runKey(p);
+    const generation = nextGeneration(key);
     if (runs.has(key)) await stopRun(key, 'replaced');
     const spec = p.spec ?? {};
     const trainer = new LatentTrainer(JSON.stringify(spec), p.seed >>> 0);
@@ -399,9 +400,13 @@ const handlers = {
         classifier = { error: err.message };
       }
     }
-    // Another start of this run name may have finished while this one waited for its files:
-    // the later one wins, and no replaced run keeps training unlisted.
-    if (runs.has(key)) await stopRun(key, 'replaced');
+    // A reset, or a later start of this run name, came while this one waited for its files:
+    // the later one wins, and this one never runs (else it would train unlisted, or to its
+    // limit with nobody watching).
+    if (startGeneration.get(key) !== generation) {
+      if (!trapped) trainer.free();
+      return { step: 0, reason: 'reset' };
+    }
     const r = {
       key,
       trainer,
@@ -451,6 +456,7 @@ const handlers = {
   },
 
   async trainReset(p) {
+    nextGeneration(runKey(p)); // a start still loading its files is cancelled too
     const r = runs.get(runKey(p));
     if (!r) return { state: 'none', step: 0 };
     const step = r.trainer.steps();
@@ -630,6 +636,15 @@ Object.assign(handlers, {
 
 /** run name → the training run of that name */
 const runs = new Map();
+// Per run name, a count of the starts and resets asked for: a start goes on only if it is
+// still the last one when its files have arrived.
+const startGeneration = new Map();
+
+function nextGeneration(key) {
+  const g = (startGeneration.get(key) ?? 0) + 1;
+  startGeneration.set(key, g);
+  return g;
+}
 
 function runKey(p) {
   return String(p?.run ?? 'main');

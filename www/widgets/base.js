@@ -160,8 +160,22 @@ export class LatentLabElement extends HTMLElement {
     this.dispatchEvent(new CustomEvent(type, { bubbles: true, composed: true, detail }));
   }
 
-  setStatus(text) {
+  /**
+   * Shows `text` on the status line; screen readers announce it unless `announce` is false
+   * (a trainer's step counter, rewritten many times a second, would drown out everything).
+   */
+  setStatus(text, { announce = true } = {}) {
+    this.statusEl.setAttribute('aria-live', announce ? 'polite' : 'off');
     this.statusEl.textContent = text;
+  }
+
+  /** Takes back a shown error after a later success: its text, `data-error`, and the element is ready again. */
+  clearError() {
+    this.errorEl.textContent = '';
+    if (this.hasAttribute('data-error')) {
+      this.removeAttribute('data-error');
+      this.setAttribute('data-ready', '');
+    }
   }
 
   /** Shows `err` in the element, marks it and fires latentlab-error. */

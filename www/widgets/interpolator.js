@@ -75,7 +75,6 @@ export class LatentLabInterpolator extends LatentLabElement {
     const { steps, mode, seed } = values;
     const cls = classFor(info, values.modelClass);
     const res = await sharedRpc().call('interpolate', { slot: url, mode, steps, dense: DENSE, seed, temperature: 1, class: cls });
-    this.dense = res.dense;
     const strip = this.$('.strip');
     const frame = this.$('.frame');
     if (res.strip.kind === 'images') {
@@ -91,6 +90,8 @@ export class LatentLabInterpolator extends LatentLabElement {
       frame.width = frame.height = 480;
       frame.style.width = '320px';
     }
+    // Only now, with the view of a 2-D model loaded: the slider may move during that wait.
+    this.dense = res.dense;
     this.#showFrame();
     this.setStatus(this.t('interpolated', mode, seed));
     const latents = new Float32Array(res.a.length * 2);

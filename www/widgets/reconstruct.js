@@ -72,7 +72,7 @@ export class LatentLabReconstruct extends LatentLabElement {
 
   async draw({ values, url, info }) {
     this.ctx = { url, info, cls: classFor(info, values.modelClass) };
-    if (this.testImage || mnistify(this.$('.pad'))) return this.#reconstruct();
+    if (this.testImage || mnistify(this.$('.pad'))) return this.#reconstruct({ rethrow: true });
     // Start with a digit of the test set on the pad when the page serves one.
     try {
       await this.#testDigit();
@@ -96,7 +96,8 @@ export class LatentLabReconstruct extends LatentLabElement {
     await this.#reconstruct();
   }
 
-  async #reconstruct() {
+  /** Reconstructs the pad's digit; an error is shown, or with `rethrow` (from `draw`) thrown. */
+  async #reconstruct({ rethrow = false } = {}) {
     if (!this.ctx) return;
     const x = this.testImage ?? mnistify(this.$('.pad'));
     if (!x) return this.setStatus(this.t('drawPrompt'));
@@ -109,8 +110,10 @@ export class LatentLabReconstruct extends LatentLabElement {
       this.$('.posterior-fig').classList.remove('reserved');
       drawPosterior(this.$('.posterior'), res.mu, res.logvar);
       this.setStatus(this.t('reconstructed', res.ms));
+      this.clearError();
       this.emit('latentlab-sample', { latents: res.mu, logvar: res.logvar, latentDim: info.latent_dim, n: 1 });
     } catch (err) {
+      if (rethrow) throw err;
       this.fail(err);
     }
   }

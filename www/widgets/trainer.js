@@ -96,7 +96,10 @@ export class LatentLabTrainer extends LatentLabElement {
   async idle(_values) {}
 
   async start() {
-    const v = this.values;
+    // The learning rate in the box, which may have been typed before Play.
+    const lr = this.#lrInBox();
+    if (lr === null) return;
+    const v = { ...this.values, lr };
     const me = (this.runToken = {});
     let spec;
     try {
@@ -128,21 +131,21 @@ export class LatentLabTrainer extends LatentLabElement {
   #onProgress(p) {
     if (p.event === 'started') {
       this.setState('running');
-      this.errorEl.textContent = '';
+      this.clearError();
       if (!this.visible) this.visibilityChanged(false); // scrolled away while the model was built
     } else if (p.event === 'steps') {
       this.step = p.step;
       const names = Object.keys(p.metrics);
       const main = SHOWN_METRICS.filter((k) => k in p.metrics);
       const shown = (main.length ? main : names.slice(0, 3)).map((k) => `${k} ${fmtMetric(p.metrics[k])}`).join(' · ');
-      this.setStatus(this.t('trainStatus', p.step, p.stepsPerSec, shown));
+      this.setStatus(this.t('trainStatus', p.step, p.stepsPerSec, shown), { announce: false });
       this.emit('latentlab-progress', { step: p.step, epochs: p.epochs, metrics: p.metrics, stepsPerSec: p.stepsPerSec });
     } else if (p.event === 'preview') {
       this.drawPreview(p);
       this.dataset.previews = String(Number(this.dataset.previews ?? 0) + 1);
     } else if (p.event === 'state') {
       this.setState(p.state);
-      if (p.error) this.errorEl.textContent = p.error;
+      if (p.error) this.fail(new Error(p.error));
       if (p.state === 'paused' && !this.autoPaused) this.setStatus(`${this.t('trainStatus', p.step)} · ${this.t(p.reason === 'limit' ? 'atLimit' : 'paused')}`);
     }
   }
@@ -169,14 +172,31 @@ export class LatentLabTrainer extends LatentLabElement {
     this.step = 0;
   }
 
+  /** The learning rate in the box, or null (the error shown) when it is out of range. */
+  #lrInBox() {
+    const { min, max } = this.constructor.attributes.lr;
+    const text = this.$('.lr').value;
+    const lr = Number(text);
+    if (text.trim() === '' || !(lr >= min && lr <= max)) {
+      this.lrRefused = true;
+      this.fail(new Error(this.t('badLr', min, max, text)));
+      return null;
+    }
+    if (this.lrRefused) {
+      this.lrRefused = false;
+      this.clearError();
+    }
+    return lr;
+  }
+
   async #setLr() {
-    const lr = Number(this.$('.lr').value);
-    if (this.state === 'idle') return;
+    const lr = this.#lrInBox();
+    if (lr === null || this.state === 'idle') return; // idle: Play starts with it
     try {
       await this.call('trainSetLr', { lr });
       this.setStatus(this.t('lrNow', lr));
     } catch (err) {
-      this.errorEl.textContent = err.message;
+      this.fail(err);
     }
   }
 
@@ -194,6 +214,9 @@ export class LatentLabTrainer extends LatentLabElement {
 
   disconnectedCallback() {
     super.disconnectedCallback();
-    this.resetRun();
+    // Moved in the DOM (removed and inserted again in one task) the run goes on; removed, it ends.
+    queueMicrotask(() => {
+      if (!this.isConnected) this.resetRun();
+    });
   }
 }
