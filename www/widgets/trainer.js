@@ -135,6 +135,11 @@ export class LatentLabTrainer extends LatentLabElement {
       if (!this.visible) this.visibilityChanged(false); // scrolled away while the model was built
     } else if (p.event === 'steps') {
       this.step = p.step;
+      if (this.stepFailed) {
+        // Training goes on after the step that failed (resumed, at another rate say).
+        this.stepFailed = false;
+        this.clearError();
+      }
       const names = Object.keys(p.metrics);
       const main = SHOWN_METRICS.filter((k) => k in p.metrics);
       const shown = (main.length ? main : names.slice(0, 3)).map((k) => `${k} ${fmtMetric(p.metrics[k])}`).join(' · ');
@@ -145,7 +150,10 @@ export class LatentLabTrainer extends LatentLabElement {
       this.dataset.previews = String(Number(this.dataset.previews ?? 0) + 1);
     } else if (p.event === 'state') {
       this.setState(p.state);
-      if (p.error) this.fail(new Error(p.error));
+      if (p.error) {
+        this.stepFailed = true;
+        this.fail(new Error(p.error));
+      }
       if (p.state === 'paused' && !this.autoPaused) this.setStatus(`${this.t('trainStatus', p.step)} · ${this.t(p.reason === 'limit' ? 'atLimit' : 'paused')}`);
     }
   }
