@@ -101,7 +101,7 @@ pub fn interpolate(a: InterpolateArgs) -> Result<()> {
         .latent_dim()
         .context("this model has no latent space to interpolate in")?;
     // Every row's frames are kept for the one PNG: the whole grid must fit, not only a row.
-    let frames = usize::from(a.rows) * a.steps;
+    let frames = usize::from(a.rows).saturating_mul(a.steps);
     let sample_len = net.config().sample_shape().iter().product();
     budget::check_decode("interpolation frames", frames, sample_len, latent)?;
     let mut rng = Rng::new(a.seed);
