@@ -264,11 +264,12 @@ fn errors_are_messages_with_a_nonzero_exit() {
 /// clamped: exit 1 with the reason, or 2 for a value clap's parser rules out.
 #[test]
 fn arguments_that_would_be_ignored_or_clamped_are_refused() {
-    let vae_ring = |extra: &[&'static str]| -> Vec<&'static str> {
+    // `latentlab train --model MODEL --dataset ring8 --hidden 8 --out … EXTRA…`
+    let ring_run = |model: &'static str, extra: &[&'static str]| -> Vec<&'static str> {
         let mut v = vec![
             "train",
             "--model",
-            "vae",
+            model,
             "--dataset",
             "ring8",
             "--hidden",
@@ -279,6 +280,8 @@ fn arguments_that_would_be_ignored_or_clamped_are_refused() {
         v.extend_from_slice(extra);
         v
     };
+    let vae_ring = |extra: &[&'static str]| ring_run("vae", extra);
+    let gan_ring = |extra: &[&'static str]| ring_run("gan", extra);
     let ring_gan = "www/weights/gan-ring8.safetensors";
     for (args, code, needle) in [
         (vae_ring(&["--steps", "0"]), 1, "--steps must be ≥ 1"),
@@ -310,34 +313,12 @@ fn arguments_that_would_be_ignored_or_clamped_are_refused() {
             "--train-size <TRAIN_SIZE>': must be ≥ 1",
         ),
         (
-            vec![
-                "train",
-                "--model",
-                "gan",
-                "--dataset",
-                "ring8",
-                "--d-maxout",
-                "0",
-                "--out",
-                "/tmp/latentlab-refused.safetensors",
-            ],
+            gan_ring(&["--d-maxout", "0"]),
             1,
             "discriminator: maxout takes 2 to 16 pieces, got 0",
         ),
         (
-            vec![
-                "train",
-                "--model",
-                "gan",
-                "--dataset",
-                "ring8",
-                "--gan-update",
-                "alternating",
-                "--d-steps",
-                "1000000000",
-                "--out",
-                "/tmp/latentlab-refused.safetensors",
-            ],
+            gan_ring(&["--gan-update", "alternating", "--d-steps", "1000000000"]),
             1,
             "d_steps must be at most 100",
         ),
