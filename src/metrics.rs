@@ -62,13 +62,20 @@ pub struct RunningMean {
 
 impl RunningMean {
     pub fn add(&mut self, m: &Metrics) {
+        self.add_steps(m, 1);
+    }
+
+    /// Adds `m` as the metrics of `steps` steps, each reporting them (a mean over those
+    /// steps counts with their weight).
+    pub fn add_steps(&mut self, m: &Metrics, steps: usize) {
         for (name, v) in &m.0 {
+            let sum = *v as f64 * steps as f64;
             match self.sums.iter_mut().find(|(n, _, _)| n == name) {
                 Some((_, s, count)) => {
-                    *s += *v as f64;
-                    *count += 1;
+                    *s += sum;
+                    *count += steps;
                 }
-                None => self.sums.push((name.clone(), *v as f64, 1)),
+                None => self.sums.push((name.clone(), sum, steps)),
             }
         }
     }
@@ -95,5 +102,13 @@ mod tests {
         assert_eq!(mean.mean().get("loss"), Some(3.0));
         assert_eq!(mean.mean().get("bound"), Some(-2.0));
         assert_eq!(RunningMean::default().mean(), Metrics::default());
+    }
+
+    #[test]
+    fn a_mean_over_several_steps_counts_with_their_weight() {
+        let mut mean = RunningMean::default();
+        mean.add_steps(&Metrics(vec![("loss".into(), 1.0)]), 3);
+        mean.add(&Metrics(vec![("loss".into(), 5.0)]));
+        assert_eq!(mean.mean().get("loss"), Some(2.0));
     }
 }

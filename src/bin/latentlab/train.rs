@@ -14,12 +14,13 @@ use latentlab::config::{
 };
 use latentlab::data::{DataInfo, Dataset, Split};
 use latentlab::image::{self, Rgba};
-use latentlab::metrics::Metrics;
+use latentlab::metrics::{Metrics, RunningMean};
 use latentlab::spec::TrainSpec;
 use latentlab::train::Session;
 use latentlab::ModelSpec;
 
 use crate::args::{device, KindArg};
+use crate::chunks::chunks;
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
@@ -402,8 +403,9 @@ pub fn run(a: TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// Trains `total` steps, `--log-every` at a time, saving every `--checkpoint-every`; returns
-/// the metrics' means per interval. A divergence says which checkpoint is left.
+/// Trains `total` steps, logging every `--log-every` and saving every `--checkpoint-every`
+/// (counted from this run's start; the two need not divide each other); returns the metrics'
+/// means per log interval. A divergence says which checkpoint is left.
 fn train_loop(
     a: &TrainArgs,
     session: &mut Session,
@@ -413,11 +415,11 @@ fn train_loop(
 ) -> Result<Vec<(u64, Metrics)>> {
     let pb = crate::progress::bar(total, "steps", true, a.json);
     let mut history = Vec::new();
+    let mut interval = RunningMean::default();
     let mut done = 0u64;
     let mut last_saved: Option<u64> = None;
-    while done < total {
-        let k = a.log_every.min(total - done);
-        let m = match session.train_steps(data, k as usize) {
+    for chunk in chunks(total, a.log_every, a.checkpoint_every) {
+        let m = match session.train_steps(data, chunk.steps as usize) {
             Ok(m) => m,
             Err(e) => {
                 pb.abandon();
@@ -433,17 +435,21 @@ fn train_loop(
                 bail!("{e}; {kept}.{hint}");
             }
         };
-        done += k;
+        done += chunk.steps;
+        interval.add_steps(&m, chunk.steps as usize);
         pb.set_position(done);
-        pb.set_message(m.line());
-        if a.json {
-            println!(
-                "{}",
-                serde_json::json!({"step": session.steps(), "metrics": m})
-            );
+        if chunk.log {
+            let m = std::mem::take(&mut interval).mean();
+            pb.set_message(m.line());
+            if a.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"step": session.steps(), "metrics": m})
+                );
+            }
+            history.push((session.steps(), m));
         }
-        history.push((session.steps(), m));
-        if a.checkpoint_every > 0 && done % a.checkpoint_every < k && done < total {
+        if chunk.save {
             save(session, &a.out, &a.device, start.elapsed().as_secs_f64())?;
             last_saved = Some(session.steps());
         }
