@@ -234,7 +234,7 @@ fn bad_requests_are_refused_with_the_reason() {
 }
 
 #[test]
-fn the_cli_fits_a_prior_and_the_file_refuses_to_resume() {
+fn the_cli_fits_a_prior_the_file_refuses_to_resume_and_export_drops_it() {
     let dir = std::env::temp_dir().join(format!("latentlab-code-prior-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("fitted.safetensors");
@@ -277,6 +277,34 @@ fn the_cli_fits_a_prior_and_the_file_refuses_to_resume() {
     let err = String::from_utf8_lossy(&resumed.stderr);
     assert!(
         !resumed.status.success() && err.contains("code prior was fitted"),
+        "{err}"
+    );
+
+    // `--without-prior` takes the shipped file back to N(0, I): other samples for one seed.
+    let plain = dir.join("plain.safetensors");
+    let plain = plain.to_str().unwrap();
+    common::ok(&["export", shipped, "--without-prior", "--out", plain]);
+    assert!(common::ok(&["info", shipped]).contains("component mixture"));
+    assert!(!common::ok(&["info", plain]).contains("mixture"));
+    let grid = |file: &str| {
+        let png = dir.join("grid.png");
+        common::ok(&[
+            "sample",
+            file,
+            "--n",
+            "4",
+            "--seed",
+            "5",
+            "--out",
+            png.to_str().unwrap(),
+        ]);
+        std::fs::read(png).unwrap()
+    };
+    assert_ne!(grid(shipped), grid(plain));
+    let again = common::latentlab(&["export", plain, "--without-prior", "--out", out]);
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        !again.status.success() && err.contains("no fitted code prior to leave out"),
         "{err}"
     );
     std::fs::remove_dir_all(&dir).unwrap();

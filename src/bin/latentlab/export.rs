@@ -1,5 +1,6 @@
 //! `latentlab export`: a checkpoint rewritten for deployment (another dtype, optimizer state
-//! dropped unless kept, the discriminator left out if asked, a code prior fitted if asked).
+//! dropped unless kept, the discriminator left out if asked, a code prior fitted or left out
+//! if asked).
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,10 @@ pub struct ExportArgs {
     /// "Sampling from the codes' own density"). The file then cannot train.
     #[arg(long, value_name = "COMPONENTS", conflicts_with = "keep_optimizer")]
     fit_prior: Option<usize>,
+    /// A model with a fitted code prior: leave it out, so that random codes come from N(0, I)
+    /// as the model was trained (what the page's `code-prior="standard-normal"` shows).
+    #[arg(long, conflicts_with = "fit_prior")]
+    without_prior: bool,
     /// With `--fit-prior`: where the training set is (`pkg-scripts/fetch-data` lays it out).
     #[arg(long, default_value = "data", requires = "fit_prior")]
     data_dir: PathBuf,
@@ -70,6 +75,16 @@ pub fn run(a: ExportArgs) -> Result<()> {
     }
     if a.without_discriminator {
         ckpt.network.drop_discriminator()?;
+    }
+    if a.without_prior {
+        if ckpt.network.config().code_prior().is_none() {
+            bail!(
+                "{} has no fitted code prior to leave out (its random codes already come \
+                 from N(0, I))",
+                a.file.display()
+            );
+        }
+        ckpt.network = ckpt.network.without_code_prior()?;
     }
     if let Some(components) = a.fit_prior {
         // A 2-D toy set is drawn for the run's seed, as it trained on.
