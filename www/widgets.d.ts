@@ -7,8 +7,8 @@ export { Rpc, createWorker, sharedRpc } from './rpc.js';
 export interface ModelInfo {
   kind: string;
   summary: string;
-  latent_dim?: number;
-  num_classes?: number;
+  latent_dim: number | null;
+  num_classes: number | null;
   /** The `num_classes` are InfoGAN codes the model learned, not the data's labels. */
   info_codes: boolean;
   sample_shape: number[];
@@ -81,7 +81,8 @@ export interface LatentAttributes {
   src: string | null;
   /** Seed of the latent codes. Default 1. */
   seed: number;
-  /** Conditional models only: the class to generate (attribute `model-class`; null when unset, which means 0). */
+  /** Conditional models only: the class to generate (attribute `model-class`; null when unset:
+   * class 0, except that the sampler draws a self-conditioned GAN's clusters by their share). */
   modelClass: number | null;
 }
 
@@ -121,7 +122,7 @@ export declare class LatentLabLatentMap extends LatentLabElement {
   /** Test images to encode, 0–1000. Default 500. */
   count: number;
 }
-export interface LatentLabLatentMap extends LatentAttributes {}
+export interface LatentLabLatentMap extends Omit<LatentAttributes, 'seed'> {}
 
 /** `<latent-lab-reconstruct>`: draw a digit; its reconstruction and posterior. */
 export declare class LatentLabReconstruct extends LatentLabElement {

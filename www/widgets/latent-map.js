@@ -9,7 +9,8 @@ import { LATENT_ATTRIBUTES, classFor, pointsView } from './sampler.js';
 
 export class LatentLabLatentMap extends LatentLabElement {
   static attributes = {
-    ...LATENT_ATTRIBUTES,
+    src: LATENT_ATTRIBUTES.src,
+    'model-class': LATENT_ATTRIBUTES['model-class'],
     grid: { type: 'int', min: 2, max: 40, default: 16 },
     range: { type: 'number', min: 0.5, max: 8, default: 3 },
     count: { type: 'int', min: 0, max: 1000, default: 500 },

@@ -7,7 +7,8 @@ import { sharedRpc } from '../rpc.js';
 import { drawImageGrid, drawScatter, sizeImageGrid } from '../ui.js';
 import { LatentLabElement } from './base.js';
 
-/** The latent-code attributes the sampler and the interpolator share. */
+/** The latent-code attributes the sampler and the interpolator share (the latent map and the
+ * reconstructor take `src` and `model-class`). */
 export const LATENT_ATTRIBUTES = {
   src: { type: 'string', required: true, hint: 'a Latent Lab .safetensors checkpoint' },
   seed: { type: 'int', min: 0, max: 4294967295, default: 1 },
