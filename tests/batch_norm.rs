@@ -100,8 +100,9 @@ fn a_dcgan_normalized_in_both_networks_trains_on_mnist() {
     );
     let m = s.train_steps(&data, 5).unwrap();
     assert!(m.first_non_finite().is_none(), "{}", m.line());
+    // Neither network has won: D(G(z)) is not pinned at 0 or 1.
     let d_fake = m.get("d_fake").unwrap();
-    assert!((0.0..=1.0).contains(&d_fake), "{}", m.line());
+    assert!(d_fake > 0.01 && d_fake < 0.99, "{}", m.line());
 }
 
 #[test]

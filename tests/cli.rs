@@ -492,7 +492,8 @@ fn divergence_keeps_the_last_checkpoint() {
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("training diverged at step 2"), "{err}");
+    // At the second step after the resume (the first one's update makes the loss infinite).
+    assert!(err.contains("training diverged at step 22:"), "{err}");
     assert!(err.contains("is untouched"), "{err}");
     assert!(
         std::fs::read(&ckpt).unwrap() == saved,

@@ -98,16 +98,23 @@ fn a_conditional_models_prior_is_fitted_class_by_class() {
         "samples of the asked-for class: {standard:.3} from N(0, I), {per_class:.3} per class"
     );
     assert!(per_class > standard + 0.1, "{standard} → {per_class}");
-    // Every code of class 3 comes from class 3's mixture: its codes near class 3's means.
+    // Every code of class 3 comes from class 3's mixture: at T = 0 each is one of its five
+    // component means, rows 15..20 of the mixtures' [10 · 5, L] means.
+    let means: Vec<Vec<f32>> = fitted
+        .named_tensors()
+        .into_iter()
+        .find(|(n, _)| n == "prior.means")
+        .unwrap()
+        .1
+        .to_vec2()
+        .unwrap();
     let z = fitted
-        .random_codes(3, &mut Rng::new(1), 0.0, Some(&[3, 3, 3]))
+        .random_codes(20, &mut Rng::new(1), 0.0, Some(&[3; 20]))
+        .unwrap()
+        .to_vec2::<f32>()
         .unwrap();
-    let three = fitted
-        .random_codes(200, &mut Rng::new(2), 0.0, Some(&[3; 200]))
-        .unwrap();
-    let (z, three) = (z.to_vec2::<f32>().unwrap(), three.to_vec2::<f32>().unwrap());
     assert!(
-        z.iter().all(|c| three.contains(c)),
+        z.iter().all(|c| means[15..20].contains(c)),
         "T = 0: class 3's component means"
     );
     // A class the model does not have is refused.

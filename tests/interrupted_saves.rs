@@ -1,7 +1,8 @@
 //! Interrupted saves: `latentlab train` writing a checkpoint every two steps is killed
 //! (SIGKILL) at seeded random moments, many times; after every kill the checkpoint on disk is
 //! the last complete one (it loads, its step count never goes back) and `--resume` from it
-//! trains on, and the next save removes the killed writers' temporary files.
+//! trains on, and the next save removes the temporary files of writers that are gone, and only
+//! those.
 
 mod common;
 
@@ -97,13 +98,30 @@ fn a_killed_run_always_leaves_a_checkpoint_that_loads_and_resumes() {
         "{survived} of {KILLS}, step {last_steps}"
     );
     eprintln!("{survived} of {KILLS} kills left a checkpoint (last at step {last_steps}); {torn} cut a write");
+    // Planted beside what the kills left (a kill need not land mid-write): the temporary file
+    // of a writer that is gone, and one of a live writer (this test), which must stay.
+    let gone = {
+        let mut c = Command::new("true").spawn().unwrap();
+        let pid = c.id();
+        c.wait().unwrap();
+        pid
+    };
+    let dead = dir.path().join(format!(".run.safetensors.tmp{gone}"));
+    let live = dir
+        .path()
+        .join(format!(".run.safetensors.tmp{}", std::process::id()));
+    std::fs::write(&dead, b"torn").unwrap();
+    std::fs::write(&live, b"being written").unwrap();
     // A clean resume from what the kills left trains on.
     let status = latentlab()
         .args(["train", "--resume", o, "--steps", "3", "--out", o])
         .status()
         .unwrap();
     assert!(status.success());
-    // The next save removed what the killed writers left.
+    // The next save removed what the gone writers left, and only that.
+    assert!(!dead.exists(), "the gone writer's file is left");
+    assert!(live.exists(), "a live writer's file was removed");
+    std::fs::remove_file(&live).unwrap();
     assert_eq!(torn_files(dir.path()), 0);
     let info = checkpoint::load_file(&out, &Device::Cpu)
         .unwrap()

@@ -231,13 +231,26 @@ fn cited_documents_are_in_the_repository() {
             {
                 found.push(format!("{rel}:{}: {}", n + 1, line.trim()));
             }
+            // Markdown's relative links, `[text](path#anchor)`, name files that exist.
+            if !rel.ends_with(".md") {
+                continue;
+            }
+            for link in line.split("](").skip(1) {
+                let target = link.split([')', '#']).next().unwrap_or_default();
+                if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+                    continue;
+                }
+                if !f.parent().unwrap().join(target).exists() {
+                    found.push(format!("{rel}:{}: a link to {target}", n + 1));
+                }
+            }
         }
     }
     found.sort();
     found.dedup();
     assert!(
         found.is_empty(),
-        "documents outside the repository (or under their old names):\n{}",
+        "documents outside the repository (or under their old names), or links to no file:\n{}",
         found.join("\n")
     );
 }

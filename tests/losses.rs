@@ -140,10 +140,10 @@ fn softplus_and_log_sum_exp_are_stable() {
         &[(-100f64).exp(), 2f64.ln(), 100.0],
         1e-6,
     );
+    // Columns {1000, −1e30} and {1000, 0}: one dominant term, the other's weight e^-1000.
     let v = t(&[1000.0, 1000.0, -1e30, 0.0], &[2, 2]);
-    close(
-        &log_sum_exp(&v, 0).unwrap(),
-        &[1000.0, 1000.0 + 0.0 * 2f64.ln()],
-        1e-6,
-    );
+    close(&log_sum_exp(&v, 0).unwrap(), &[1000.0, 1000.0], 1e-6);
+    // Two equal large maxima: 1000 + ln 2, not inf or NaN.
+    let v = t(&[1000.0, 1000.0], &[2]);
+    close(&log_sum_exp(&v, 0).unwrap(), &[1000.0 + 2f64.ln()], 1e-6);
 }

@@ -55,7 +55,6 @@ fn the_spec_of_every_committed_run_rebuilds_its_configs() {
         if let Some(train) = &meta.train {
             let run = TrainSpec::of(&meta.model, &train.config);
             assert_eq!(run.train_config(), train.config, "{}", path.display());
-            assert!(run.disagreements(&run).is_empty());
         }
     }
     assert!(kinds.len() >= 4, "{kinds:?}");

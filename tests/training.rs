@@ -1,17 +1,17 @@
 //! Training on real MNIST: every kind steps, the VAE learns, runs are reproducible by seed,
-//! a resumed run continues exactly, and divergence stops with an error.
+//! a resumed run continues exactly (divergence: `tests/divergence.rs`).
 
 mod common;
 
 use candle::{Device, Tensor};
 use latentlab::checkpoint::{self, SaveOptions};
 use latentlab::config::{AdamConfig, Arch, ModelKind, TrainConfig};
-use latentlab::data::{Batch, Dataset, Split, Toy};
+use latentlab::data::{Dataset, Split, Toy};
 use latentlab::metrics::Metrics;
 use latentlab::rng::Rng;
 use latentlab::spec::TrainSpec;
 use latentlab::train::Session;
-use latentlab::{Error, ModelSpec};
+use latentlab::ModelSpec;
 
 fn train_config(batch_size: usize, seed: u64) -> TrainConfig {
     TrainConfig {
@@ -101,8 +101,12 @@ fn mlp_gan_on_mnist_stays_finite_for_200_steps() {
     let mut s = session(spec.build(&data.info).unwrap(), train, &data);
     let m = s.train_steps(&data, 200).unwrap();
     assert!(m.first_non_finite().is_none(), "{}", m.line());
-    let d_real = m.get("d_real").unwrap();
-    assert!((0.0..=1.0).contains(&d_real));
+    // Neither network has won: D(x) and D(G(z)) are not pinned at 0 or 1.
+    eprintln!("{}", m.line());
+    for name in ["d_real", "d_fake"] {
+        let d = m.get(name).unwrap();
+        assert!(d > 0.01 && d < 0.99, "{}", m.line());
+    }
 }
 
 #[test]
@@ -495,32 +499,6 @@ fn optimizer_moments_no_run_writes_are_refused_by_name_on_resume() {
         assert!(e.contains(&key) && e.contains(needle), "{key}: {e}");
     }
     Session::from_checkpoint(checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap()).unwrap();
-}
-
-#[test]
-fn a_non_finite_loss_stops_with_the_step_and_keeps_the_weights() {
-    let data = common::mnist(Split::Train, 64);
-    let mut s = session(common::tiny_vae(4, None), train_config(32, 0), &data);
-    s.train_steps(&data, 2).unwrap();
-    let before = s.network().named_tensors();
-    let mut x = vec![0.5f32; 32 * 784];
-    x[100] = f32::NAN;
-    let batch = Batch {
-        x: Tensor::from_vec(x, (32, 1, 28, 28), &Device::Cpu).unwrap(),
-        labels: None,
-    };
-    match s.step(&batch) {
-        Err(Error::Diverged { step, metric, .. }) => {
-            assert_eq!(step, 3);
-            assert_eq!(metric, "loss");
-        }
-        other => panic!("expected divergence, got {:?}", other.map(|m| m.line())),
-    }
-    assert_eq!(s.steps(), 2);
-    for ((n, a), (_, b)) in before.iter().zip(s.network().named_tensors()) {
-        let d = common::max_abs_diff(a, &b);
-        assert_eq!(d, 0.0, "{n} changed in a diverged step");
-    }
 }
 
 #[test]
