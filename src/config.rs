@@ -554,7 +554,9 @@ impl VaeConfig {
         if let Some(p) = &self.code_prior {
             let blocks = p.classes.unwrap_or(1);
             if !(1..=CodePriorConfig::MAX_COMPONENTS).contains(&p.components)
-                || p.codes < p.components * blocks
+                || p.components
+                    .checked_mul(blocks)
+                    .is_none_or(|need| p.codes < need)
             {
                 return Err(Error::Config(format!(
                     "a code prior takes 1 to {} components (a class), and at least as many \

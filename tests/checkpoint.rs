@@ -182,6 +182,58 @@ fn asking_for_another_kind_is_an_error() {
 }
 
 #[test]
+fn what_the_loader_would_refuse_is_not_written() {
+    // A weight past f16's 65504 would be stored as inf, which the loader refuses: the save
+    // refuses it instead, naming the tensor; bf16 (f32's range) and f32 keep it.
+    let net = tiny();
+    let (name, var) = net.vars_with_prefix(&["decoder."]).remove(0);
+    let t = var.as_tensor();
+    let mut v = t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    v[0] = 1e6;
+    var.set(&Tensor::from_vec(v, t.dims(), &Device::Cpu).unwrap())
+        .unwrap();
+    let e = checkpoint::to_bytes(&net, &info(), None, &[], DType::F16)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains(&format!("`{name}`")) && e.contains("F16"), "{e}");
+    for dtype in [DType::BF16, DType::F32] {
+        let bytes = checkpoint::to_bytes(&net, &info(), None, &[], dtype).unwrap();
+        checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap();
+    }
+    // A training record with a NaN wall time (JSON would write it as null) or a negative one.
+    let data = common::mnist(latentlab::data::Split::Train, 32);
+    let train = latentlab::config::TrainConfig {
+        batch_size: 16,
+        ..Default::default()
+    };
+    let mut s = Session::new(
+        common::tiny_vae(3, None),
+        train,
+        data.info.clone(),
+        &Device::Cpu,
+    )
+    .unwrap();
+    s.train_steps(&data, 1).unwrap();
+    for wall_s in [f64::NAN, f64::INFINITY, -1.0] {
+        let info = s.train_info("cpu", String::new(), wall_s);
+        let e = s
+            .to_bytes(&info, Default::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("wall time"), "{wall_s}: {e}");
+    }
+    let info = s.train_info("cpu", String::new(), 1.0);
+    Session::from_checkpoint(
+        checkpoint::from_bytes(
+            &s.to_bytes(&info, Default::default()).unwrap(),
+            &Device::Cpu,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
 fn an_untrained_export_cannot_be_resumed() {
     let bytes = checkpoint::to_bytes(&tiny(), &info(), None, &[], DType::F32).unwrap();
     let e = Session::from_checkpoint(checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap())

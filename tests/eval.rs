@@ -117,6 +117,35 @@ fn iwae_bound_and_elbo_are_exact_when_the_posterior_is_the_prior_and_x_ignores_z
 }
 
 #[test]
+fn a_zero_batch_is_refused_rather_than_looping() {
+    let net = Network::new(common::tiny_vae(4, None), &Device::Cpu, &mut Rng::new(0)).unwrap();
+    let lenet = checkpoint::load_file(
+        common::repo().join("results/lenet-mnist.safetensors"),
+        &Device::Cpu,
+    )
+    .unwrap()
+    .network;
+    let x = Tensor::zeros((3, 1, 28, 28), candle::DType::F32, &Device::Cpu).unwrap();
+    let e = latentlab::eval::features(&lenet, &x, 0)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("≥ 1"), "{e}");
+    let opts = EvalOptions {
+        batch_size: 0,
+        ..EvalOptions::default()
+    };
+    let e = evaluate(
+        &net,
+        &common::mnist_info(false),
+        &opts,
+        &mut InMemory { lenet: true },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("batch_size"), "{e}");
+}
+
+#[test]
 fn active_units_counts_varying_dimensions() {
     // Dim 0 varies (var 1), dim 1 barely (var 1e-4).
     let mus: Vec<f32> = (0..1000)

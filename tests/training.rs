@@ -502,6 +502,45 @@ fn optimizer_moments_no_run_writes_are_refused_by_name_on_resume() {
 }
 
 #[test]
+fn a_refused_learning_rate_leaves_the_run_as_it_was() {
+    let data = common::mnist(Split::Train, 64);
+    let mut s = session(common::tiny_vae(4, None), train_config(32, 0), &data);
+    s.train_steps(&data, 1).unwrap();
+    for lr in [f64::NAN, -1.0, 0.0, f64::INFINITY] {
+        let e = s.set_lr(lr).unwrap_err().to_string();
+        assert!(e.contains("lr must be finite and > 0"), "{lr}: {e}");
+    }
+    let info = s.train_info("cpu", String::new(), 0.0);
+    assert_eq!(
+        info.config.optimizer.lr,
+        TrainConfig::default().optimizer.lr
+    );
+    s.train_steps(&data, 1).unwrap();
+    let bytes = s.to_bytes(&info, SaveOptions::default()).unwrap();
+    Session::from_checkpoint(checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap()).unwrap();
+}
+
+/// A step count a record may hold (up to 2⁴⁰) past i32: Adam's bias corrections stay 1 − β^t
+/// (≈ 1) rather than wrapping to t = 0, where they are 0 and the update lr · 0/0.
+#[test]
+fn adam_past_two_to_the_31_steps_updates_finitely() {
+    let data = common::mnist(Split::Train, 64);
+    let mut s = session(common::tiny_vae(4, None), train_config(32, 0), &data);
+    s.train_steps(&data, 1).unwrap();
+    let mut info = s.train_info("cpu", String::new(), 0.0);
+    for n in info.optimizer_steps.values_mut() {
+        *n = u32::MAX as u64;
+    }
+    let bytes = s.to_bytes(&info, SaveOptions::default()).unwrap();
+    let mut resumed =
+        Session::from_checkpoint(checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap()).unwrap();
+    resumed.train_steps(&data, 2).unwrap();
+    for (name, t) in resumed.network().named_tensors() {
+        assert!(latentlab::models::all_finite(&t).unwrap(), "{name}");
+    }
+}
+
+#[test]
 fn dynamic_binarization_draws_binary_pixels() {
     let data = common::mnist(Split::Test, 10);
     let b = data

@@ -18,7 +18,7 @@ use safetensors::SafeTensors;
 
 use crate::config::{ModelConfig, ModelKind};
 use crate::data::DataInfo;
-use crate::models::Network;
+use crate::models::{all_finite, Network};
 use crate::{Error, Result};
 
 mod record;
@@ -104,7 +104,17 @@ pub fn to_bytes(
     let mut tensors: Vec<(String, Tensor)> = net
         .named_tensors()
         .into_iter()
-        .map(|(n, t)| Ok((n, t.to_dtype(dtype)?.to_device(&Device::Cpu)?)))
+        .map(|(n, t)| {
+            let t = t.to_dtype(dtype)?.to_device(&Device::Cpu)?;
+            // f16 ends at 65504: a larger weight (a BatchNorm variance, say) would become ±inf
+            // and the file would not load.
+            if !all_finite(&t)? {
+                return Err(Error::Argument(format!(
+                    "tensor `{n}` has values beyond {dtype:?}'s range: save in f32 or bf16"
+                )));
+            }
+            Ok((n, t))
+        })
         .collect::<Result<_>>()?;
     for (n, t) in optimizer {
         tensors.push((n.clone(), t.to_device(&Device::Cpu)?));
@@ -114,6 +124,8 @@ pub fn to_bytes(
     meta.insert(KEY_MODEL.to_string(), serde_json::to_string(net.config())?);
     meta.insert(KEY_DATA.to_string(), serde_json::to_string(data)?);
     if let Some(t) = train {
+        // What the loader would refuse is not written (a NaN wall time, say, as JSON's null).
+        t.validate()?;
         meta.insert(KEY_TRAIN.to_string(), serde_json::to_string(t)?);
     }
     if net.is_without_discriminator() {

@@ -268,9 +268,8 @@ impl Dataset {
             .sizes
             .iter()
             .zip(&want.sizes)
-            .map(|(a, b)| a.abs_diff(*b))
-            .sum();
-        if got.sizes.len() != want.sizes.len() || moved * 1000 > data.len() {
+            .fold(0usize, |sum, (a, b)| sum.saturating_add(a.abs_diff(*b)));
+        if got.sizes.len() != want.sizes.len() || moved.saturating_mul(1000) > data.len() {
             return Err(Error::Data(format!(
                 "the {} training data cluster into sizes {:?}, the run's into {:?}: not the data \
                  this run trained on",

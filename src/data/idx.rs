@@ -87,6 +87,12 @@ pub fn parse_pair(
             im.dims[0], lb.dims[0]
         )));
     }
+    if im.dims[1] == 0 || im.dims[2] == 0 {
+        return Err(Error::Data(format!(
+            "{what} images: {}×{} pixels, none to learn from",
+            im.dims[1], im.dims[2]
+        )));
+    }
     Ok((im.data, lb.data, [im.dims[1], im.dims[2]]))
 }
 
@@ -122,5 +128,8 @@ mod tests {
         let lab3 = write(&[3], &[1, 2, 3]);
         assert!(err(parse_pair(&img, &lab3, "t")).contains("2 images but 3 labels"));
         assert!(err(parse_pair(&lab, &lab, "t")).contains("expected 3 dimensions"));
+        // Zero-sized images have no bytes to be missing: refused by name.
+        let empty = write(&[2, 0, 28], &[]);
+        assert!(err(parse_pair(&empty, &lab, "t")).contains("0×28 pixels"));
     }
 }

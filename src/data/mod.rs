@@ -243,7 +243,7 @@ impl Dataset {
     }
 
     pub fn len(&self) -> usize {
-        self.x.len() / self.sample_len()
+        self.x.len().checked_div(self.sample_len()).unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {

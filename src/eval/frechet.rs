@@ -188,6 +188,9 @@ pub fn features(classifier: &Network, images: &Tensor, batch: usize) -> Result<F
             classifier.config().kind()
         )));
     };
+    if batch == 0 {
+        return Err(Error::Argument("the feature batch must be ≥ 1".into()));
+    }
     let n = images.dim(0)?;
     let mut out = Features {
         values: Vec::new(),

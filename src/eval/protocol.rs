@@ -257,6 +257,11 @@ pub fn evaluate(
     opts: &EvalOptions,
     data: &mut dyn EvalData,
 ) -> Result<EvalReport> {
+    if opts.batch_size == 0 {
+        return Err(Error::Argument(
+            "the evaluation batch (batch_size) must be ≥ 1".into(),
+        ));
+    }
     let name = trained_on.name.as_str();
     let protocol = Protocol::of(net, name)?;
     let mut report = EvalReport {

@@ -379,7 +379,12 @@ impl Network {
                             own.len() / l
                         )));
                     }
-                    parts.push(fit_mixture(&own, l, components, seed + class as u64)?);
+                    parts.push(fit_mixture(
+                        &own,
+                        l,
+                        components,
+                        seed.wrapping_add(class as u64),
+                    )?);
                 }
                 Mixture::concat(&parts)
             }

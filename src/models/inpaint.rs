@@ -63,12 +63,7 @@ impl Network {
                 "mask values must be 1 (known) or 0 (missing), got {v}"
             )));
         }
-        if !x
-            .flatten_all()?
-            .to_vec1::<f32>()?
-            .iter()
-            .all(|v| v.is_finite())
-        {
+        if !super::all_finite(x)? {
             return Err(Error::Argument(
                 "inputs must be finite numbers (got NaN or ±inf): put the fill value in the missing places".into(),
             ));

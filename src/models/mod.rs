@@ -153,12 +153,7 @@ impl Network {
                     )));
                 }
                 let t = t.to_dtype(DType::F32)?;
-                if !t
-                    .flatten_all()?
-                    .to_vec1::<f32>()?
-                    .iter()
-                    .all(|x| x.is_finite())
-                {
+                if !all_finite(&t)? {
                     return Err(Error::Checkpoint(format!(
                         "tensor `{name}` holds values that are not finite (NaN or ±inf)"
                     )));
@@ -319,12 +314,7 @@ impl Network {
                 z.dims()
             )));
         }
-        if !z
-            .flatten_all()?
-            .to_vec1::<f32>()?
-            .iter()
-            .all(|v| v.is_finite())
-        {
+        if !all_finite(z)? {
             return Err(Error::Argument(
                 "latent codes must be finite numbers (got NaN or ±inf)".into(),
             ));
@@ -567,6 +557,15 @@ impl Network {
         shape.extend(self.config.sample_shape());
         Ok(Tensor::from_slice(values, shape, &self.device)?)
     }
+}
+
+/// Whether every value of `t` (of any float dtype) is finite: no NaN or ±inf.
+pub fn all_finite(t: &Tensor) -> Result<bool> {
+    Ok(t.flatten_all()?
+        .to_dtype(DType::F32)?
+        .to_vec1::<f32>()?
+        .iter()
+        .all(|v| v.is_finite()))
 }
 
 /// One-hot encoding.

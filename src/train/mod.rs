@@ -14,7 +14,7 @@ use candle::{Device, Tensor};
 pub use optim::Adam;
 
 use crate::checkpoint::{self, Checkpoint, SaveOptions, TrainInfo};
-use crate::config::{ModelConfig, TrainConfig};
+use crate::config::{AdamConfig, ModelConfig, TrainConfig};
 use crate::data::{Batch, Batcher, DataInfo, Dataset};
 use crate::metrics::{Metrics, RunningMean};
 use crate::models::Network;
@@ -214,7 +214,13 @@ impl Session {
     /// Changes the (base) learning rate of every optimizer but a discriminator with its own
     /// `d_lr` (takes effect at the next step).
     pub fn set_lr(&mut self, lr: f64) -> Result<()> {
-        self.train.optimizer.lr = lr;
+        // Checked before it is kept: a refused rate leaves the run as it was.
+        let optimizer = AdamConfig {
+            lr,
+            ..self.train.optimizer
+        };
+        optimizer.validate()?;
+        self.train.optimizer = optimizer;
         self.apply_lr_schedule()
     }
 

@@ -111,7 +111,8 @@ impl Adam {
     pub fn step(&mut self, grads: &GradStore) -> Result<()> {
         self.steps += 1;
         let c = self.cfg;
-        let t = self.steps as i32;
+        // β^t is 0 in f64 long before t leaves i32 (a step count may reach 2⁴⁰).
+        let t = self.steps.min(i32::MAX as u64) as i32;
         let (bc1, bc2) = (1.0 - c.beta1.powi(t), 1.0 - c.beta2.powi(t));
         let fused = AdamStep {
             lr: c.lr as f32,

@@ -217,6 +217,25 @@ pub fn crafted(valid: &[u8]) -> Vec<Crafted> {
             "beyond",
         ),
         case(
+            "a data position past the data",
+            rewrite_metadata(valid, "latentlab.train", |v| {
+                v["batcher"]["pos"] = json!(4_294_967_290u64)
+            }),
+            "past its 60000 samples",
+        ),
+        case(
+            "4·10⁹ samples to shuffle again",
+            rewrite_metadata(valid, "latentlab.train", |v| {
+                v["batcher"]["len"] = json!(4_000_000_000u64)
+            }),
+            "shuffled order",
+        ),
+        case(
+            "a negative wall time",
+            rewrite_metadata(valid, "latentlab.train", |v| v["wall_s"] = json!(-1.0)),
+            "wall time is -1",
+        ),
+        case(
             "an all-zero RNG state",
             rewrite_metadata(valid, "latentlab.train", |v| {
                 v["rng"]["s"] = json!([0, 0, 0, 0])
