@@ -78,6 +78,7 @@ export class Rpc extends EventTarget {
   }
 
   #post(type, payload, onProgress, transfer) {
+    if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { type, resolve, reject, onProgress });
@@ -142,7 +143,8 @@ export class Rpc extends EventTarget {
           await this.#post('loadModel', payload, null, []);
           reloaded.push(name);
         } catch (err) {
-          if (this.worker !== worker) return; // this one died too: the next restart reloads
+          // This one died too: the next restart reloads, or none comes (the failure stands).
+          if (this.worker !== worker || this.failure) return;
           this.models.delete(slot);
           failed.push({ slot, name, message: err.message });
         }

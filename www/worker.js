@@ -704,6 +704,7 @@ function liveEval(r, pause) {
   try {
     report = JSON.parse(r.trainer.evaluate(JSON.stringify(options)));
   } catch (err) {
+    if (moduleTrapped(err)) throw err;
     r.evalSkipped = err.message; // e.g. the spiral has no modes to count
     return { skipped: r.evalSkipped };
   }
@@ -822,6 +823,9 @@ async function trainLoop(r) {
       await new Promise((res2) => setTimeout(res2));
     }
     return { step: t.steps(), reason: r.stopReason ?? 'stopped' };
+  } catch (err) {
+    moduleTrapped(err); // a trap anywhere in the loop (a preview, say): nothing may call in after
+    throw err;
   } finally {
     if (runs.get(r.key) === r) runs.delete(r.key);
     if (!trapped) t.free();

@@ -204,6 +204,15 @@ test('bad sources and bad attributes show in their own widget; the others keep w
     await settled(`#bad-${i}`, 'data-error');
     assert.match(await page.locator(`#bad-${i} .error`).textContent(), re);
   }
+  // A trainer whose attributes did not parse trains nothing: Play leaves it idle, its error shown.
+  const badTrainer = `#bad-${cases.length - 1}`;
+  await page.locator(badTrainer).evaluate((el) => {
+    el.shadowRoot.querySelector('.lr').value = '0.001';
+    el.shadowRoot.querySelector('.play').click();
+  });
+  await page.waitForTimeout(1000);
+  assert.equal(await page.locator(badTrainer).evaluate((el) => el.dataset.trainState), 'idle');
+  assert.match(await page.locator(`${badTrainer} .error`).textContent(), /pack must be/);
   // The reconstruct widget that cannot show this model gives up the room it kept for the posterior.
   assert.equal(await page.locator('#bad-3').evaluate((el) => el.shadowRoot.querySelector('.posterior-fig').hidden), true);
   // The error stayed in those widgets: the good ones still answer.
@@ -297,6 +306,27 @@ test('a trainer removed while its data loads never trains; moved in the page it 
   await page.waitForTimeout(5000); // the data has arrived by now
   await page.unroute(data);
   assert.equal(await runState(removed), 'none', 'a removed trainer left a run training');
+
+  // Removed earlier still, while its idle view's data is on the way (held back 500 ms here):
+  // autoplay starts no run at all once that arrives.
+  const early = await page.evaluate(async () => {
+    const rpc = (await import('./rpc.js')).sharedRpc();
+    const call = rpc.call;
+    rpc.call = async (type, ...rest) => {
+      if (type === 'dataPoints') await new Promise((res) => setTimeout(res, 500));
+      return call(type, ...rest);
+    };
+    const el = document.createElement('latent-lab-gan-trainer');
+    el.setAttribute('autoplay', '');
+    document.querySelector('article').prepend(el);
+    while (!el.shadowRoot.querySelector('.lr').value) await new Promise((res) => setTimeout(res, 10));
+    el.remove();
+    await new Promise((res) => setTimeout(res, 1500));
+    rpc.call = call;
+    return { run: el.runId, started: window.__starts.some((p) => p.run === el.runId), state: el.dataset.trainState };
+  });
+  assert.deepEqual([early.started, early.state], [false, 'idle'], 'a trainer removed before it started asked for a run');
+  assert.equal(await runState(early.run), 'none');
 
   // Moved (removed and inserted in one task), a running trainer keeps its run; its step
   // counter is not a live region while it runs, and its learning rate typed before Play is the

@@ -167,10 +167,12 @@ test('resume past the limit, pause and reset', async () => {
   // Paused means paused: no steps while we wait a little.
   await page.waitForTimeout(400);
   assert.equal(await lab(() => window.__latentlab.train.step), step);
-  // A live learning-rate change is accepted.
+  // A live learning-rate change is accepted, Enter included: it applies the rate rather than
+  // submitting the form, whose default button reads Restart now.
   await page.locator('#train-lr').fill('0.0005');
-  await page.locator('#train-lr').dispatchEvent('change');
+  await page.locator('#train-lr').press('Enter');
   await page.waitForFunction(() => /Learning rate now 0.0005/.test(document.getElementById('train-note').textContent));
+  assert.deepEqual(await lab(() => [window.__latentlab.train.state, window.__latentlab.train.step]), ['paused', step], 'Enter kept the run');
   await page.locator('#train-reset').click();
   await page.waitForFunction(() => document.getElementById('view-train').dataset.trainState === 'idle');
   assert.equal(await page.locator('#train-download').isDisabled(), true);

@@ -248,6 +248,10 @@ export function createTrainView(ctx) {
         run.info = p.info;
         run.title = `${presetLabel()} (${p.info.summary.match(/\((.*)\)/)?.[1] ?? p.info.summary}) on ${run.dataset}`;
         setState('running');
+        // Fields changed while the run was starting (nothing to send them to then) apply now.
+        for (const [field, was] of [[f.lr, run.startedWith.lr], [f.preview, run.startedWith.preview]]) {
+          if (field.value !== was) field.dispatchEvent(new Event('change'));
+        }
         break;
       case 'busy':
         run.busy = { step: p.step, k: p.k, expectS: p.expectS, since: performance.now() };
@@ -335,6 +339,7 @@ export function createTrainView(ctx) {
       pauseReason: null,
       busy: null,
       eval: null,
+      startedWith: { lr: f.lr.value, preview: f.preview.value },
     };
     run = me;
     ctx.lab.train = me;
@@ -369,6 +374,15 @@ export function createTrainView(ctx) {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     start();
+  });
+  // Enter in a field submits the form, whose default button is Start, "Restart" while a run is
+  // active: there Enter applies the field (its change event, on blur) instead of discarding the
+  // run.
+  form.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && e.target instanceof HTMLInputElement && state !== 'idle') {
+      e.preventDefault();
+      e.target.blur();
+    }
   });
 
   btn.pause.addEventListener('click', async () => {

@@ -198,6 +198,7 @@ export class LatentLabElement extends HTMLElement {
   async #update() {
     try {
       const { values, errors } = readAttributes(this, this.constructor.attributes);
+      this.attributesValid = !errors.length;
       if (errors.length) throw new Error(errors.join('\n'));
       let info = null;
       let url = null;

@@ -88,6 +88,8 @@ export class LatentLabTrainer extends LatentLabElement {
     this.$('.lr').value = String(values.lr);
     this.syncControls?.(values);
     await this.idle(values);
+    // Removed while it waited: no run is started for an element no one sees.
+    if (!this.isConnected) return;
     this.setStatus(this.t('pressPlay'));
     if (values.autoplay || wasActive) this.start();
   }
@@ -96,16 +98,19 @@ export class LatentLabTrainer extends LatentLabElement {
   async idle(_values) {}
 
   async start() {
+    // Attributes that did not parse (their error shown) give no recipe to train.
+    if (!this.attributesValid || !this.isConnected) return;
     // The learning rate in the box, which may have been typed before Play.
     const lr = this.#lrInBox();
     if (lr === null) return;
     const v = { ...this.values, lr };
     const me = (this.runToken = {});
+    this.startedLr = lr;
     let spec;
     try {
       // The model this element trains comes from the library's catalog, by element name.
       const { trainers } = await this.call('catalog');
-      if (this.runToken !== me) return;
+      if (this.runToken !== me || !this.isConnected) return;
       spec = this.spec(v, trainers[this.localName]);
     } catch (err) {
       this.fail(err);
@@ -132,6 +137,8 @@ export class LatentLabTrainer extends LatentLabElement {
     if (p.event === 'started') {
       this.setState('running');
       this.clearError();
+      // A rate typed while the run was starting (nothing to send it to then) applies now.
+      if (Number(this.$('.lr').value) !== this.startedLr) this.#setLr();
       if (!this.visible) this.visibilityChanged(false); // scrolled away while the model was built
     } else if (p.event === 'steps') {
       this.step = p.step;
@@ -155,6 +162,11 @@ export class LatentLabTrainer extends LatentLabElement {
         this.fail(new Error(p.error));
       }
       if (p.state === 'paused' && !this.autoPaused) this.setStatus(`${this.t('trainStatus', p.step)} · ${this.t(p.reason === 'limit' ? 'atLimit' : 'paused')}`);
+      // Paused for being off screen, but back in view before the worker said so: go on.
+      if (p.state === 'paused' && this.autoPaused && this.visible && p.reason === 'user') {
+        this.autoPaused = false;
+        this.call('trainResume').catch(() => {});
+      }
     }
   }
 
@@ -199,7 +211,8 @@ export class LatentLabTrainer extends LatentLabElement {
 
   async #setLr() {
     const lr = this.#lrInBox();
-    if (lr === null || this.state === 'idle') return; // idle: Play starts with it
+    // Idle: Play starts with it; starting: it is sent once the run has started.
+    if (lr === null || this.state === 'idle' || this.state === 'starting') return;
     try {
       await this.call('trainSetLr', { lr });
       this.setStatus(this.t('lrNow', lr));
