@@ -173,8 +173,17 @@ test('resume past the limit, pause and reset', async () => {
   await page.locator('#train-lr').press('Enter');
   await page.waitForFunction(() => /Learning rate now 0.0005/.test(document.getElementById('train-note').textContent));
   assert.deepEqual(await lab(() => [window.__latentlab.train.state, window.__latentlab.train.step]), ['paused', step], 'Enter kept the run');
+  // Leaving the page asks first while the run has steps to lose, and not once it is reset.
+  const leaving = () =>
+    page.evaluate(() => {
+      const e = new Event('beforeunload', { cancelable: true });
+      dispatchEvent(e);
+      return e.defaultPrevented;
+    });
+  assert.equal(await leaving(), true, 'a run with steps: the browser asks before unloading');
   await page.locator('#train-reset').click();
   await page.waitForFunction(() => document.getElementById('view-train').dataset.trainState === 'idle');
+  assert.equal(await leaving(), false, 'nothing to lose after Reset');
   assert.equal(await page.locator('#train-download').isDisabled(), true);
   assert.equal(await page.locator('#train-charts canvas').count(), 0);
 });

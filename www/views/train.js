@@ -375,6 +375,11 @@ export function createTrainView(ctx) {
     e.preventDefault();
     start();
   });
+  // Closing or reloading the tab ends a run that lives only here: the browser asks first while
+  // one has steps to lose (Download keeps them).
+  addEventListener('beforeunload', (e) => {
+    if (run && run.step > 0 && state !== 'idle') e.preventDefault();
+  });
   // Enter in a field submits the form, whose default button is Start, "Restart" while a run is
   // active: there Enter applies the field (its change event, on blur) instead of discarding the
   // run.
