@@ -247,8 +247,13 @@ let catalog = null;
 
 const ctx = {
   call: (type, payload, onProgress, transfer) => rpc.call(type, payload, onProgress, transfer),
-  /** The library's model presets and datasets (`{presets, datasets, fallback}`), asked once. */
-  catalog: () => (catalog ??= rpc.call('catalog')),
+  /** The library's model presets and datasets (`{presets, datasets, fallback}`), asked once
+   * (asked again after a failure, e.g. a worker that died meanwhile). */
+  catalog: () =>
+    (catalog ??= rpc.call('catalog').catch((err) => {
+      catalog = null;
+      throw err;
+    })),
   /** `images`, `points` or undefined (not a dataset the library knows). */
   async datasetKind(name) {
     return (await ctx.catalog()).datasets.find((d) => d.name === name)?.kind;

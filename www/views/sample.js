@@ -20,7 +20,12 @@ export function createSampleView(ctx) {
 
   async function realPoints(name) {
     if ((await ctx.datasetKind(name)) !== 'points') return null;
-    if (!realCache.has(name)) realCache.set(name, ctx.call('dataPoints', { name, n: 1000 }));
+    if (!realCache.has(name)) {
+      const points = ctx.call('dataPoints', { name, n: 1000 });
+      // A failure is not kept: the next draw asks again.
+      points.catch(() => realCache.delete(name));
+      realCache.set(name, points);
+    }
     return realCache.get(name);
   }
 
