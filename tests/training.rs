@@ -540,6 +540,24 @@ fn adam_past_two_to_the_31_steps_updates_finitely() {
     }
 }
 
+/// Resuming draws the saved epoch's order again: a record claiming 4·10⁹ samples is refused
+/// within the memory budget, not allocated (loading the file to sample from it needs none).
+#[test]
+fn a_saved_epoch_too_large_to_shuffle_again_is_refused_on_resume() {
+    let data = common::mnist(Split::Train, 64);
+    let mut s = session(common::tiny_vae(4, None), train_config(32, 0), &data);
+    s.train_steps(&data, 1).unwrap();
+    let mut info = s.train_info("cpu", String::new(), 0.0);
+    info.batcher.as_mut().unwrap().len = 4_000_000_000;
+    let bytes = s.to_bytes(&info, SaveOptions::default()).unwrap();
+    let ckpt = checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap();
+    let e = Session::from_checkpoint(ckpt).err().unwrap().to_string();
+    assert!(
+        e.contains("shuffled order") && e.contains("memory limit"),
+        "{e}"
+    );
+}
+
 #[test]
 fn dynamic_binarization_draws_binary_pixels() {
     let data = common::mnist(Split::Test, 10);

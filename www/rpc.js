@@ -153,7 +153,8 @@ export class Rpc extends EventTarget {
     this.reloading = reload;
     reload.then(() => {
       if (this.reloading === reload) this.reloading = null;
-      if (this.worker === worker) this.dispatchEvent(new CustomEvent('restart', { detail: { reason, interrupted, reloaded, failed } }));
+      // (A replacement that failed for good meanwhile has said so through `#fail`.)
+      if (this.worker === worker && !this.failure) this.dispatchEvent(new CustomEvent('restart', { detail: { reason, interrupted, reloaded, failed } }));
     });
   }
 

@@ -109,9 +109,11 @@ pub fn to_bytes(
             // f16 ends at 65504: a larger weight (a BatchNorm variance, say) would become ±inf
             // and the file would not load.
             if !all_finite(&t)? {
-                return Err(Error::Argument(format!(
-                    "tensor `{n}` has values beyond {dtype:?}'s range: save in f32 or bf16"
-                )));
+                return Err(Error::Argument(if dtype == DType::F16 {
+                    format!("tensor `{n}` has values beyond f16's range: save in f32 or bf16")
+                } else {
+                    format!("tensor `{n}` holds values that are not finite (NaN or ±inf)")
+                }));
             }
             Ok((n, t))
         })

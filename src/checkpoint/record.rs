@@ -37,9 +37,8 @@ pub struct TrainInfo {
 
 impl TrainInfo {
     /// An error for a record no run writes: a step count beyond [`TrainConfig::MAX_STEPS`], a
-    /// wall time or epoch count that is negative or not finite, a data position past the data
-    /// (or data too large to shuffle within the memory budget), or an RNG state the generator
-    /// never reaches.
+    /// wall time or epoch count that is negative or not finite, a data position past the data,
+    /// or an RNG state the generator never reaches.
     pub fn validate(&self) -> Result<()> {
         let counts = std::iter::once(("step count".to_string(), self.steps)).chain(
             self.optimizer_steps
@@ -61,15 +60,11 @@ impl TrainInfo {
                 )));
             }
         }
-        if let Some(b) = &self.batcher {
-            if b.pos > b.len {
-                return Err(Error::Checkpoint(format!(
-                    "the training record's data position {} is past its {} samples",
-                    b.pos, b.len
-                )));
-            }
-            // The saved epoch's order is drawn again on resume: one index a sample.
-            crate::budget::check_rows("the training record's shuffled order", b.len, 2)?;
+        if let Some(b) = self.batcher.as_ref().filter(|b| b.pos > b.len) {
+            return Err(Error::Checkpoint(format!(
+                "the training record's data position {} is past its {} samples",
+                b.pos, b.len
+            )));
         }
         if !self.rng.is_reachable() {
             return Err(Error::Checkpoint(

@@ -369,6 +369,8 @@ impl Batcher {
 
     /// A batcher at a saved position (its permutation is drawn again from the saved RNG).
     pub fn restore(state: BatcherState, batch_size: usize) -> Result<Self> {
+        // The saved epoch's order is drawn again: one index a sample, within the memory budget.
+        crate::budget::check_rows("the saved epoch's shuffled order", state.len, 2)?;
         let mut b = Self::new(state.len, batch_size)?;
         if let Some(rng) = &state.shuffled_from {
             b.order = rng.clone().permutation(state.len);

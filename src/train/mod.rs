@@ -220,8 +220,12 @@ impl Session {
             ..self.train.optimizer
         };
         optimizer.validate()?;
-        self.train.optimizer = optimizer;
-        self.apply_lr_schedule()
+        let was = std::mem::replace(&mut self.train.optimizer, optimizer);
+        // A rate the schedule's factor takes to 0 (a subnormal one) is refused there: undone.
+        self.apply_lr_schedule().inspect_err(|_| {
+            self.train.optimizer = was;
+            let _ = self.apply_lr_schedule();
+        })
     }
 
     /// Sets every optimizer's rate to the schedule's value at the current epoch (a function

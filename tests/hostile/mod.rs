@@ -224,13 +224,6 @@ pub fn crafted(valid: &[u8]) -> Vec<Crafted> {
             "past its 60000 samples",
         ),
         case(
-            "4·10⁹ samples to shuffle again",
-            rewrite_metadata(valid, "latentlab.train", |v| {
-                v["batcher"]["len"] = json!(4_000_000_000u64)
-            }),
-            "shuffled order",
-        ),
-        case(
             "a negative wall time",
             rewrite_metadata(valid, "latentlab.train", |v| v["wall_s"] = json!(-1.0)),
             "wall time is -1",

@@ -248,10 +248,9 @@ export function createTrainView(ctx) {
         run.info = p.info;
         run.title = `${presetLabel()} (${p.info.summary.match(/\((.*)\)/)?.[1] ?? p.info.summary}) on ${run.dataset}`;
         setState('running');
-        // Fields changed while the run was starting (nothing to send them to then) apply now.
-        for (const [field, was] of [[f.lr, run.startedWith.lr], [f.preview, run.startedWith.preview]]) {
-          if (field.value !== was) field.dispatchEvent(new Event('change'));
-        }
+        // Fields the user changed while the run was starting (nothing to send them to then)
+        // apply now; a recipe's defaults the menus put there meanwhile do not.
+        for (const field of run.editedWhileStarting) field.dispatchEvent(new Event('change'));
         break;
       case 'busy':
         run.busy = { step: p.step, k: p.k, expectS: p.expectS, since: performance.now() };
@@ -339,7 +338,7 @@ export function createTrainView(ctx) {
       pauseReason: null,
       busy: null,
       eval: null,
-      startedWith: { lr: f.lr.value, preview: f.preview.value },
+      editedWhileStarting: new Set(),
     };
     run = me;
     ctx.lab.train = me;
@@ -378,15 +377,16 @@ export function createTrainView(ctx) {
   // Closing or reloading the tab ends a run that lives only here: the browser asks first while
   // one has steps to lose (Download keeps them).
   addEventListener('beforeunload', (e) => {
-    if (run && run.step > 0 && state !== 'idle') e.preventDefault();
+    if (!run || run.step === 0 || state === 'idle') return;
+    e.preventDefault();
+    e.returnValue = ''; // browsers before Chrome 119 ask only when this is set
   });
   // Enter in a field submits the form, whose default button is Start, "Restart" while a run is
-  // active: there Enter applies the field (its change event, on blur) instead of discarding the
-  // run.
+  // active: there Enter applies the field (its change event) instead of discarding the run.
   form.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && e.target instanceof HTMLInputElement && state !== 'idle') {
       e.preventDefault();
-      e.target.blur();
+      e.target.dispatchEvent(new Event('change', { bubbles: true }));
     }
   });
 
@@ -461,6 +461,7 @@ export function createTrainView(ctx) {
   });
 
   f.lr.addEventListener('change', async () => {
+    if (run && state === 'starting') run.editedWhileStarting.add(f.lr);
     if (!run || state === 'starting') return;
     try {
       const { lr } = await call('trainSetLr', { lr: numberField(f.lr) });
@@ -470,6 +471,7 @@ export function createTrainView(ctx) {
     }
   });
   f.preview.addEventListener('change', () => {
+    if (run && state === 'starting') run.editedWhileStarting.add(f.preview);
     if (!run || state === 'starting') return;
     try {
       call('trainSetPreview', { previewEvery: numberField(f.preview) }).catch(() => {});

@@ -88,8 +88,12 @@ export class LatentLabTrainer extends LatentLabElement {
     this.$('.lr').value = String(values.lr);
     this.syncControls?.(values);
     await this.idle(values);
-    // Removed while it waited: no run is started for an element no one sees.
-    if (!this.isConnected) return;
+    // Removed while it waited: no run is started for an element no one sees (drawn again if it
+    // is put back).
+    if (!this.isConnected) {
+      this.abandonedDraw = true;
+      return;
+    }
     this.setStatus(this.t('pressPlay'));
     if (values.autoplay || wasActive) this.start();
   }
@@ -173,9 +177,14 @@ export class LatentLabTrainer extends LatentLabElement {
   async togglePlay() {
     try {
       if (this.state === 'idle') this.start();
-      else if (this.state === 'running') await this.call('trainPause');
+      else if (this.state === 'running') {
+        this.autoPaused = false; // the reader's pause: coming back into view does not undo it
+        this.userPaused = true;
+        await this.call('trainPause');
+      }
       else if (this.state === 'paused') {
         this.autoPaused = false;
+        this.userPaused = false;
         const limit = this.values.maxSteps;
         await this.call('trainResume', { maxSteps: limit && this.step >= limit ? 0 : limit });
       }
@@ -187,6 +196,7 @@ export class LatentLabTrainer extends LatentLabElement {
   async resetRun() {
     this.runToken = null;
     this.autoPaused = false;
+    this.userPaused = false;
     if (this.state !== 'idle') await this.call('trainReset').catch(() => {});
     this.setState('idle');
     this.step = 0;
@@ -224,12 +234,21 @@ export class LatentLabTrainer extends LatentLabElement {
   /** Off screen a running trainer pauses (saving the reader's CPU) and resumes on return. */
   visibilityChanged(visible) {
     super.visibilityChanged(visible);
-    if (!visible && this.state === 'running') {
+    if (!visible && this.state === 'running' && !this.userPaused) {
       this.autoPaused = true;
       this.call('trainPause').catch(() => {});
     } else if (visible && this.autoPaused && this.state === 'paused') {
       this.autoPaused = false;
       this.call('trainResume').catch(() => {});
+    }
+  }
+
+  connectedCallback() {
+    super.connectedCallback();
+    // Put back after it gave up a draw for being removed: draw again.
+    if (this.abandonedDraw) {
+      this.abandonedDraw = false;
+      this.render();
     }
   }
 
