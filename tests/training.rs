@@ -501,11 +501,17 @@ fn optimizer_moments_no_run_writes_are_refused_by_name_on_resume() {
     Session::from_checkpoint(checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap()).unwrap();
 }
 
+/// A tiny MLP VAE's run on `data`, one step in (batch 32, seed 0).
+fn stepped_once(data: &Dataset) -> Session {
+    let mut s = session(common::tiny_vae(4, None), train_config(32, 0), data);
+    s.train_steps(data, 1).unwrap();
+    s
+}
+
 #[test]
 fn a_refused_learning_rate_leaves_the_run_as_it_was() {
     let data = common::mnist(Split::Train, 64);
-    let mut s = session(common::tiny_vae(4, None), train_config(32, 0), &data);
-    s.train_steps(&data, 1).unwrap();
+    let mut s = stepped_once(&data);
     for lr in [f64::NAN, -1.0, 0.0, f64::INFINITY] {
         let e = s.set_lr(lr).unwrap_err().to_string();
         assert!(e.contains("lr must be finite and > 0"), "{lr}: {e}");
@@ -525,8 +531,7 @@ fn a_refused_learning_rate_leaves_the_run_as_it_was() {
 #[test]
 fn adam_past_two_to_the_31_steps_updates_finitely() {
     let data = common::mnist(Split::Train, 64);
-    let mut s = session(common::tiny_vae(4, None), train_config(32, 0), &data);
-    s.train_steps(&data, 1).unwrap();
+    let s = stepped_once(&data);
     let mut info = s.train_info("cpu", String::new(), 0.0);
     for n in info.optimizer_steps.values_mut() {
         *n = u32::MAX as u64;
@@ -545,8 +550,7 @@ fn adam_past_two_to_the_31_steps_updates_finitely() {
 #[test]
 fn a_saved_epoch_too_large_to_shuffle_again_is_refused_on_resume() {
     let data = common::mnist(Split::Train, 64);
-    let mut s = session(common::tiny_vae(4, None), train_config(32, 0), &data);
-    s.train_steps(&data, 1).unwrap();
+    let s = stepped_once(&data);
     let mut info = s.train_info("cpu", String::new(), 0.0);
     info.batcher.as_mut().unwrap().len = 4_000_000_000;
     let bytes = s.to_bytes(&info, SaveOptions::default()).unwrap();
