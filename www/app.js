@@ -41,6 +41,8 @@ function showError(err, context = '') {
 }
 $('banner-close').addEventListener('click', () => {
   $('banner').hidden = true;
+  // Focus would fall to the page's body with the button: it goes to the current view's tab.
+  document.querySelector('.tabs a[aria-current="page"]').focus();
 });
 
 // A compute worker that dies is replaced by rpc.js, which reloads the models it held: say so.
@@ -264,6 +266,15 @@ const ctx = {
   lab,
   showError,
   addModel,
+  /**
+   * Shows view `name` now (not on the hashchange to come) and puts focus on its heading: a
+   * control that asked for it leaves with its view and would drop focus to the page's body.
+   */
+  showView(name) {
+    location.hash = `#${name}`;
+    route();
+    $(`view-${name}`).querySelector('h2').focus({ preventScroll: true });
+  },
   onModel(fn) {
     modelListeners.push(fn);
   },

@@ -24,24 +24,31 @@ export function limitText(input) {
   return what;
 }
 
-/** Shows `message` beside `input` (null clears it); the message goes when the field is edited. */
+/**
+ * Shows `message` beside `input` (null clears it); the message goes when the field is edited.
+ * It follows the field's label, not inside it (it would become part of the field's name), and
+ * describes the field. It is no alert: the view says it once in its summary (Train's error
+ * line, the other views' status).
+ */
 export function markField(input, message) {
-  const label = input.closest('label') ?? input.parentElement;
-  let note = label.querySelector(':scope > .field-error');
+  const id = `${input.id}-error`;
+  let note = document.getElementById(id);
   if (!message) {
     note?.remove();
     input.removeAttribute('aria-invalid');
+    input.removeAttribute('aria-describedby');
     return;
   }
   if (!note) {
     note = document.createElement('span');
     note.className = 'field-error';
-    note.setAttribute('role', 'alert');
-    label.append(note);
+    note.id = id;
+    (input.closest('label') ?? input).after(note);
     input.addEventListener('input', () => markField(input, null), { once: true });
   }
   note.textContent = message;
   input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('aria-describedby', id);
 }
 
 /** Refuses `input` with `message` (shown beside it) by throwing an Error carrying it. */

@@ -57,6 +57,101 @@ export function drawOneImage(canvas, out, index = 0) {
   drawImageGrid(canvas, out, { cols: 1, gap: 0, first: index, count: 1 });
 }
 
+// The picks' colours: the hues of .pick-a / .pick-b in style.css, lighter here to stand out on
+// the dark canvas.
+const PICK_COLORS = { a: '#f59e0b', b: '#22d3ee' };
+const PICK_TAB = 10; // the side of the lettered square in a picked tile's corner, in image pixels
+
+/**
+ * A grid of test images to pick from (drawImageGrid's layout: `cols` columns, `gap` pixels
+ * apart), for the mouse and the keyboard. A click, or Enter / Space on the cursor, calls
+ * `onPick(i)`; the arrow keys, Home and End move the cursor, which is drawn while the canvas has
+ * focus and said in a polite live region put after it. `marks()` lists the picks as
+ * [index, 'a' | 'b'] pairs: a picked tile is outlined and lettered, so a pick does not rest on
+ * colour alone. Returns `{draw(images)}`, images being {n, h, w, rgba, labels?, names?} (names:
+ * the class names, by label).
+ */
+export function imagePicker(canvas, { cols, gap, marks, onPick }) {
+  const live = el('p', { class: 'visually-hidden', 'aria-live': 'polite' });
+  canvas.after(live);
+  let images = null;
+  let cursor = 0;
+  const moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -cols, ArrowDown: cols };
+
+  const corner = (i) => [(i % cols) * (images.w + gap), Math.floor(i / cols) * (images.h + gap)];
+
+  function drawMark(c, i, which) {
+    const [x, y] = corner(i);
+    c.strokeStyle = c.fillStyle = PICK_COLORS[which];
+    c.lineWidth = 1;
+    c.strokeRect(x - 0.5, y - 0.5, images.w + 1, images.h + 1);
+    // A top left, B top right: a tile picked for both shows both.
+    const tx = which === 'a' ? x : x + images.w - PICK_TAB;
+    c.fillRect(tx, y, PICK_TAB, PICK_TAB);
+    c.fillStyle = '#000000';
+    c.font = `bold ${PICK_TAB - 1}px system-ui, sans-serif`;
+    c.textAlign = 'center';
+    c.textBaseline = 'middle';
+    c.fillText(which.toUpperCase(), tx + PICK_TAB / 2, y + PICK_TAB / 2 + 0.5);
+  }
+
+  /** The cursor: a dashed white frame inside the tile, unlike the picks' solid outlines. */
+  function drawCursor(c) {
+    const [x, y] = corner(cursor);
+    c.strokeStyle = '#ffffff';
+    c.lineWidth = 2;
+    c.setLineDash([3, 2]);
+    c.strokeRect(x + 1, y + 1, images.w - 2, images.h - 2);
+    c.setLineDash([]);
+  }
+
+  function draw(next = images) {
+    images = next;
+    cursor = Math.min(cursor, images.n - 1);
+    drawImageGrid(canvas, images, { cols, gap, count: images.n });
+    const c = canvas.getContext('2d');
+    if (document.activeElement === canvas) drawCursor(c);
+    for (const [i, which] of marks()) drawMark(c, i, which);
+  }
+
+  /** "Image 13 of 32, class 7, picked as A"; after a pick that left the image out, "not picked". */
+  function say(afterPick = false) {
+    const label = images.labels?.[cursor];
+    const what = label === undefined ? '' : `, class ${images.names?.[label] ?? label}`;
+    const as = marks().filter(([i]) => i === cursor).map(([, which]) => which.toUpperCase());
+    const state = as.length ? `, picked as ${as.join(' and ')}` : afterPick ? ', not picked' : '';
+    live.textContent = `Image ${cursor + 1} of ${images.n}${what}${state}`;
+  }
+
+  canvas.addEventListener('click', (e) => {
+    if (!images) return;
+    const r = canvas.getBoundingClientRect();
+    const col = Math.floor((((e.clientX - r.left) / r.width) * canvas.width) / (images.w + gap));
+    const row = Math.floor((((e.clientY - r.top) / r.height) * canvas.height) / (images.h + gap));
+    const i = row * cols + col;
+    if (col < 0 || col >= cols || i < 0 || i >= images.n) return;
+    cursor = i;
+    onPick(i);
+  });
+  canvas.addEventListener('keydown', (e) => {
+    if (!images || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      onPick(cursor);
+      say(true);
+      return;
+    }
+    const to = e.key in moves ? cursor + moves[e.key] : { Home: 0, End: images.n - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault(); // no page scroll
+    if (to >= 0 && to < images.n) cursor = to;
+    draw();
+    say();
+  });
+  for (const type of ['focus', 'blur']) canvas.addEventListener(type, () => images && draw());
+  return { draw };
+}
+
 /** Maps data coordinates to canvas pixels for `bounds` [x0, x1, y0, y1]. */
 export function projector(canvas, bounds, pad = 0) {
   const [x0, x1, y0, y1] = bounds;
@@ -360,6 +455,14 @@ export function fmtSeconds(s) {
 
 export function fmtMetric(v) {
   return typeof v === 'number' ? niceNumber(v) : String(v);
+}
+
+/**
+ * Whether screen readers say what the live region `region` shows next: not the results of every
+ * step of a moving slider, nor a trainer's step counter, which would drown out everything else.
+ */
+export function setAnnounce(region, announce) {
+  region.setAttribute('aria-live', announce ? 'polite' : 'off');
 }
 
 /**

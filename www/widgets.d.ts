@@ -144,7 +144,10 @@ export interface TrainerAttributes {
   maxSteps: number;
   /** Attribute `preview-every`: steps between redraws. */
   previewEvery: number;
-  /** Start training when scrolled into view. Default off (press Play). */
+  /**
+   * Start training when scrolled into view, unless the reader's system asks for reduced motion
+   * (prefers-reduced-motion: reduce): then Play starts it. Default off (press Play).
+   */
   autoplay: boolean;
 }
 

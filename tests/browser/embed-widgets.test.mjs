@@ -1,7 +1,8 @@
 // The widget set on www/embed.html: one worker and one download per checkpoint for all
 // widgets of a page; work starts when a widget is scrolled into view; a bad src or attribute
 // is reported in that widget only; attributes are reflected as properties; latentlab-* events
-// carry the latent codes; the trainers train; everything fits a 360 px column.
+// carry the latent codes; the trainers train (autoplay waits for Play where the reader asks for
+// reduced motion); everything fits a 360 px column.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -273,7 +274,7 @@ test('the GAN and the VAE trainers train side by side with progress events', asy
   await page.screenshot({ path: join(ARTIFACTS, 'embed-widgets.png'), fullPage: true });
 });
 
-test('a trainer removed while its data loads never trains; moved in the page it trains on; Play uses the learning rate in the box; steps are not announced', async () => {
+test('a trainer removed while its data loads never trains; moved in the page it trains on; Play uses the learning rate in the box (a refused one marks the box); steps are not announced', async () => {
   await page.evaluate(async () => {
     window.scrollTo(0, 0);
     // Every trainStart payload the widgets send, as the worker gets it.
@@ -337,16 +338,25 @@ test('a trainer removed while its data loads never trains; moved in the page it 
     document.querySelector('article').prepend(el);
     while (!el.shadowRoot.querySelector('.lr').value) await new Promise((res) => setTimeout(res, 10));
     const lr = el.shadowRoot.querySelector('.lr');
+    // A refused rate marks the box, described by the error; an accepted one clears both.
+    const marks = () => [lr.getAttribute('aria-invalid'), el.shadowRoot.getElementById(lr.getAttribute('aria-describedby'))?.textContent ?? null];
+    lr.value = '5';
+    lr.dispatchEvent(new Event('change'));
+    const refused = marks();
     lr.value = '0.0042';
     lr.dispatchEvent(new Event('change'));
+    const accepted = marks();
     el.shadowRoot.querySelector('.play').click();
     while (el.dataset.trainState !== 'running' || el.step < 10) await new Promise((res) => setTimeout(res, 10));
     const live = el.shadowRoot.querySelector('.status').getAttribute('aria-live');
     const before = el.step;
     document.querySelector('article').prepend(el); // a move: disconnected, then connected
     await new Promise((res) => setTimeout(res, 1000));
-    return { run: el.runId, live, before, after: el.step, state: el.dataset.trainState, lr: window.__starts.at(-1).spec.lr };
+    return { run: el.runId, live, before, after: el.step, state: el.dataset.trainState, lr: window.__starts.at(-1).spec.lr, refused, accepted };
   });
+  assert.equal(moved.refused[0], 'true');
+  assert.match(moved.refused[1], /learning rate must be a number from 0.000001 to 1, got "5"/);
+  assert.deepEqual(moved.accepted, [null, null]);
   assert.equal(moved.live, 'off');
   assert.equal(moved.lr, 0.0042);
   assert.equal(moved.state, 'running');
@@ -355,6 +365,37 @@ test('a trainer removed while its data loads never trains; moved in the page it 
   await page.evaluate(() => document.querySelector('article > latent-lab-gan-trainer').remove());
   for (let i = 0; i < 50 && (await runState(moved.run)) !== 'none'; i++) await page.waitForTimeout(100);
   assert.equal(await runState(moved.run), 'none', 'a removed trainer left its run training');
+});
+
+test('an autoplay trainer waits for Play where the reader asks for reduced motion, and plays by itself otherwise', async () => {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const trainer = (id) =>
+    page.evaluate((i) => {
+      const el = document.createElement('latent-lab-gan-trainer');
+      el.id = i;
+      el.setAttribute('autoplay', '');
+      el.setAttribute('max-steps', '0');
+      document.querySelector('article').prepend(el);
+    }, id);
+  const steps = (id) => page.evaluate((i) => document.getElementById(i).step, id);
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  try {
+    await trainer('calm');
+    await page.waitForFunction(() => document.getElementById('calm').hasAttribute('data-ready'), null, { timeout: 60_000 });
+    await page.waitForTimeout(3000);
+    assert.equal(await page.evaluate(() => document.getElementById('calm').dataset.trainState), 'idle', 'reduced motion: not started');
+    assert.equal(await steps('calm'), 0);
+    assert.match(await page.locator('#calm .status').textContent(), /reduced motion: press Play/);
+    await page.locator('#calm button.play').click();
+    await page.waitForFunction(() => document.getElementById('calm').step > 0, null, { timeout: 60_000 });
+  } finally {
+    await page.emulateMedia({ reducedMotion: null });
+  }
+  await trainer('lively');
+  await page.waitForFunction(() => document.getElementById('lively').step > 0, null, { timeout: 60_000 });
+  await page.evaluate(() => {
+    for (const id of ['calm', 'lively']) document.getElementById(id).remove();
+  });
 });
 
 test('the default GAN recipe (PacGAN, pack 2, lr 1e-3, batch 100) forms the ring: ≥ 6 of 8 modes by step 1000', async () => {

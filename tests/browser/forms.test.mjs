@@ -25,9 +25,17 @@ after(async () => {
   await server?.close();
 });
 
-/** The in-page message beside field `id` (null if none). */
+/**
+ * The in-page message that describes field `id` (null if none). It must not be inside the
+ * field's label, where it would become part of the field's name.
+ */
 const fieldError = (id) =>
-  page.evaluate((i) => document.getElementById(i).closest('label').querySelector('.field-error')?.textContent ?? null, id);
+  page.evaluate((i) => {
+    const input = document.getElementById(i);
+    const note = document.getElementById(input.getAttribute('aria-describedby'));
+    if (note && input.closest('label')?.contains(note)) throw new Error(`the message of ${i} is inside its label`);
+    return note?.textContent ?? null;
+  }, id);
 
 /** Fills field `id` with `value`, presses Start, and returns the message beside it. */
 async function refusedOnStart(id, value) {
@@ -35,6 +43,7 @@ async function refusedOnStart(id, value) {
   await page.locator('#train-start').click();
   const msg = await fieldError(id);
   assert.equal(await page.locator('#view-train').getAttribute('data-train-state'), 'idle', `${id}=${value} started a run`);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), id, 'focus goes to the refused field');
   return msg;
 }
 
@@ -100,7 +109,7 @@ test("the other views' fields are refused with the limit, not clamped or wrapped
     const before = await page.locator(`#${id}`).inputValue();
     await page.locator(`#${id}`).fill(value);
     await page.locator(`#${id}`).dispatchEvent('change');
-    await page.waitForFunction((i) => document.getElementById(i).closest('label').querySelector('.field-error'), id);
+    await page.waitForFunction((i) => document.getElementById(i).hasAttribute('aria-describedby'), id);
     assert.match(await fieldError(id), want, `${id} = ${value}`);
     assert.match(await page.locator(status).textContent(), want);
     assert.equal(await page.locator(`#${id}`).inputValue(), value, 'not rewritten');

@@ -185,6 +185,31 @@ test('the interpolation strip renders, its frames differ, and the slider scrubs'
   await page.mouse.click(box.x + box.width * (5.5 / 16), box.y + box.height * 0.25); // image 5 → A
   await waitRendered(page, '#interp-strip', before);
   assert.ok((await canvasStats(page, '#interp-strip')).variance > 500);
+  // From the keyboard: the cursor starts on the clicked image; → and ↓ move it to image 22
+  // (row 1, column 6), Enter makes that endpoint B, and the live region names it.
+  const bBefore = await canvasStats(page, '#interp-b');
+  before = await rendered(page, '#interp-strip');
+  await page.locator('#interp-picker-canvas').focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await waitRendered(page, '#interp-strip', before);
+  await viewState('interpolate');
+  assert.match(await page.locator('#interp-picker [aria-live]').textContent(), /^Image 23 of 32, class [^,]+, picked as B$/);
+  assert.notEqual((await canvasStats(page, '#interp-b')).hash, bBefore.hash, 'endpoint B changed');
+  // The thumbnails are the picked tiles (compared inside the cursor's frame, below the letter tabs).
+  const sameAs = (thumb, i) =>
+    page.evaluate(
+      ([id, x, y]) => {
+        const part = (c, px, py) => c.getContext('2d').getImageData(px + 2, py + 11, 24, 15).data;
+        const tile = part(document.getElementById('interp-picker-canvas'), x, y);
+        const own = part(document.getElementById(id), 0, 0);
+        return tile.every((v, k) => v === own[k]);
+      },
+      [thumb, (i % 16) * 30, Math.floor(i / 16) * 30],
+    );
+  assert.ok(await sameAs('interp-b', 22), 'B is image 22, the one under the cursor');
+  assert.ok(await sameAs('interp-a', 5), 'A is still image 5');
   await shot('interpolate');
   await page.locator('input[name="interp-ends"][value="random"]').check();
   await page.locator('input[name="interp-mode"][value="slerp"]').check();

@@ -131,6 +131,8 @@ test('"Use in other views" makes the trained model current', async () => {
   const before = await rendered(page, '#sample-canvas');
   await page.locator('#train-use').click();
   await page.waitForFunction(() => document.documentElement.dataset.view === 'sample');
+  // The button went with its view: focus is on the Sample view's heading, not lost to the body.
+  assert.equal(await page.evaluate(() => document.activeElement.closest('section')?.id + ' ' + document.activeElement.localName), 'view-sample h2');
   await waitRendered(page, '#sample-canvas', before);
   assert.match(await page.locator('#model-select option:checked').textContent(), /Trained here: vae \(mlp, latent 20\) on mnist, step 200/);
   assert.match(await page.locator('#meta-train').textContent(), /200 steps.*on wasm/);

@@ -3,7 +3,7 @@
 // and, for a conditional model, one code decoded as every class. The library computes both
 // (Network::attribute_vector, shift_decode, decode_across_classes); this file picks and draws.
 
-import { drawImageGrid, latestOnly, randomSeed, showUnsupported } from '../ui.js';
+import { drawImageGrid, imagePicker, latestOnly, randomSeed, setAnnounce, showUnsupported } from '../ui.js';
 
 const PICKER_COUNT = 48;
 const PICKER_COLS = 16;
@@ -35,6 +35,18 @@ export function createArithmeticView(ctx) {
   let tests = null; // the picker's test images
   const picked = new Map(); // test image index → 'a' | 'b'
   const sets = () => view.querySelector('input[name="arith-sets"]:checked').value;
+  // A pick (click, or Enter on the keyboard cursor) puts an image in A, the next in B, the third leaves it out.
+  const chooser = imagePicker(pickerCanvas, {
+    cols: PICKER_COLS,
+    gap: PICKER_GAP,
+    marks: () => [...picked],
+    onPick(i) {
+      const next = { undefined: 'a', a: 'b', b: undefined }[picked.get(i)];
+      if (next) picked.set(i, next);
+      else picked.delete(i);
+      renderAttr();
+    },
+  });
 
   /** Which parts apply to a model: {attr, classes}, from its card. */
   async function parts(info) {
@@ -50,15 +62,10 @@ export function createArithmeticView(ctx) {
   async function ensureTests(info) {
     const dataset = info.data?.name;
     if (tests?.dataset !== dataset) {
-      tests = { ...(await ctx.call('testImages', { dataset, start: 0, count: PICKER_COUNT })), dataset };
+      tests = { ...(await ctx.call('testImages', { dataset, start: 0, count: PICKER_COUNT })), dataset, names: info.data?.class_names };
       picked.clear();
     }
-    drawImageGrid(pickerCanvas, tests, { cols: PICKER_COLS, gap: PICKER_GAP, count: tests.n });
-    const c = pickerCanvas.getContext('2d');
-    for (const [i, which] of picked) {
-      c.strokeStyle = which === 'a' ? '#f59e0b' : '#22d3ee'; // as .pick-a / .pick-b
-      c.strokeRect((i % PICKER_COLS) * (tests.w + PICKER_GAP) - 0.5, Math.floor(i / PICKER_COLS) * (tests.h + PICKER_GAP) - 0.5, tests.w + 1, tests.h + 1);
-    }
+    chooser.draw(tests);
   }
 
   /** The two sets and the images to move, as the worker's Set specs; null if one is empty. */
@@ -73,8 +80,10 @@ export function createArithmeticView(ctx) {
     return { a: { indices: a }, b: { indices: b }, targets: { indices: b.slice(0, TARGETS) } };
   }
 
-  const renderAttr = latestOnly(async () => {
+  /** `announce`: false while α moves (its results are said once it is let go). */
+  const renderAttr = latestOnly(async (announce = true) => {
     const info = ctx.info;
+    setAnnounce(status, announce);
     const picking = sets() === 'picked';
     picker.hidden = !picking;
     for (const e of view.querySelectorAll('.classes-only')) e.hidden = picking;
@@ -106,6 +115,7 @@ export function createArithmeticView(ctx) {
 
   const renderClasses = latestOnly(async () => {
     const info = ctx.info;
+    setAnnounce(status, true); // where moving α last left the status line quiet
     view.dataset.state = 'busy';
     try {
       const payload = fromTests.checked && info.has_encoder ? { targets: { indices: [...Array(ROWS).keys()] } } : { n: ROWS, seed: Number(seedIn.value) >>> 0, temperature: 1 };
@@ -151,19 +161,8 @@ export function createArithmeticView(ctx) {
 
   for (const r of view.querySelectorAll('input[name="arith-sets"]')) r.addEventListener('change', () => renderAttr());
   for (const e of [selA, selB]) e.addEventListener('change', () => renderAttr());
-  alpha.addEventListener('input', () => renderAttr());
-  pickerCanvas.addEventListener('click', (e) => {
-    if (!tests) return;
-    const r = pickerCanvas.getBoundingClientRect();
-    const col = Math.floor((((e.clientX - r.left) / r.width) * pickerCanvas.width) / (tests.w + PICKER_GAP));
-    const row = Math.floor((((e.clientY - r.top) / r.height) * pickerCanvas.height) / (tests.h + PICKER_GAP));
-    const i = row * PICKER_COLS + col;
-    if (col < 0 || col >= PICKER_COLS || i < 0 || i >= tests.n) return;
-    const next = { undefined: 'a', a: 'b', b: undefined }[picked.get(i)];
-    if (next) picked.set(i, next);
-    else picked.delete(i);
-    renderAttr();
-  });
+  alpha.addEventListener('input', () => renderAttr(false));
+  alpha.addEventListener('change', () => renderAttr());
   seedIn.addEventListener('change', () => renderClasses());
   fromTests.addEventListener('change', () => renderClasses());
   $('arith-new-seed').addEventListener('click', () => {

@@ -2,7 +2,7 @@
 // encodings of two picked test images), as a strip of frames plus a slider over a dense path.
 
 import { numberField, readFields } from '../fields.js';
-import { drawImageGrid, drawOneImage, drawPath, drawScatter, latestOnly, projector, randomSeed } from '../ui.js';
+import { drawImageGrid, drawOneImage, drawPath, drawScatter, imagePicker, latestOnly, projector, randomSeed } from '../ui.js';
 
 const PICKER_COUNT = 32;
 const PICKER_COLS = 16;
@@ -36,7 +36,7 @@ export function createInterpolateView(ctx) {
     const dataset = info.data?.name;
     if (tests?.dataset === dataset) return tests;
     const t = await ctx.call('testImages', { dataset, start: 0, count: PICKER_COUNT });
-    tests = { ...t, dataset };
+    tests = { ...t, dataset, names: info.data?.class_names };
     // Start with two different classes picked, so the view shows something at once.
     picks.a = 0;
     picks.b = Array.from(t.labels).findIndex((l) => l !== t.labels[0]);
@@ -45,41 +45,31 @@ export function createInterpolateView(ctx) {
     return tests;
   }
 
+  // A pick (click, or Enter on the keyboard cursor) sets endpoint A, the next one B, and so on.
+  const chooser = imagePicker(pickerCanvas, {
+    cols: PICKER_COLS,
+    gap: PICKER_GAP,
+    marks: () => ['a', 'b'].filter((which) => picks[which] !== null).map((which) => [picks[which], which]),
+    onPick(i) {
+      picks[picks.next] = i;
+      picks.next = picks.next === 'a' ? 'b' : 'a';
+      render();
+    },
+  });
+
   function drawPicker() {
-    drawImageGrid(pickerCanvas, tests, { cols: PICKER_COLS, gap: PICKER_GAP, count: tests.n });
-    const c = pickerCanvas.getContext('2d');
-    c.lineWidth = 1;
-    for (const [which, color] of [['a', '#f59e0b'], ['b', '#22d3ee']]) { // as .pick-a / .pick-b
-      const i = picks[which];
-      if (i === null) continue;
-      const x = (i % PICKER_COLS) * (tests.w + PICKER_GAP);
-      const y = Math.floor(i / PICKER_COLS) * (tests.h + PICKER_GAP);
-      c.strokeStyle = color;
-      c.strokeRect(x - 0.5, y - 0.5, tests.w + 1, tests.h + 1);
-    }
+    chooser.draw(tests);
     for (const which of ['a', 'b']) {
       if (picks[which] !== null) drawOneImage($(`interp-${which}`), tests, picks[which]);
     }
   }
 
-  pickerCanvas.addEventListener('click', (e) => {
-    if (!tests) return;
-    const r = pickerCanvas.getBoundingClientRect();
-    const x = ((e.clientX - r.left) / r.width) * pickerCanvas.width;
-    const y = ((e.clientY - r.top) / r.height) * pickerCanvas.height;
-    const col = Math.floor(x / (tests.w + PICKER_GAP));
-    const row = Math.floor(y / (tests.h + PICKER_GAP));
-    const i = row * PICKER_COLS + col;
-    if (col < 0 || col >= PICKER_COLS || i < 0 || i >= tests.n) return;
-    picks[picks.next] = i;
-    picks.next = picks.next === 'a' ? 'b' : 'a';
-    render();
-  });
-
   function showFrame() {
-    if (!result) return;
     const i = Number(slider.value);
-    tOut.value = (i / (DENSE - 1)).toFixed(2);
+    const t = (i / (DENSE - 1)).toFixed(2);
+    tOut.value = t;
+    slider.setAttribute('aria-valuetext', `t = ${t}`); // not the step number, 0 to 60
+    if (!result) return;
     if (result.dense.kind === 'images') {
       drawOneImage(frame, result.dense, i);
     } else {

@@ -2,7 +2,7 @@
 // discriminator's heat map for GANs).
 
 import { numberField, readFields } from '../fields.js';
-import { drawImageGrid, drawScatter, latestOnly, randomSeed } from '../ui.js';
+import { drawImageGrid, drawScatter, latestOnly, randomSeed, setAnnounce } from '../ui.js';
 
 export function createSampleView(ctx) {
   const $ = (id) => document.getElementById(id);
@@ -110,9 +110,11 @@ export function createSampleView(ctx) {
     return s;
   }
 
-  const render = latestOnly(async () => {
+  /** `announce`: false while the temperature moves (its results are said once it is let go). */
+  const render = latestOnly(async (announce = true) => {
     const info = ctx.info;
     if (!info) return;
+    setAnnounce(status, announce);
     const seed = readFields(() => numberField(seedIn), status);
     if (seed === null) return;
     view.dataset.state = 'busy';
@@ -137,8 +139,9 @@ export function createSampleView(ctx) {
   });
   temp.addEventListener('input', () => {
     tempOut.value = Number(temp.value).toFixed(2);
-    render();
+    render(false);
   });
+  temp.addEventListener('change', () => render());
   classSel.addEventListener('change', () => render());
   sizeSel.addEventListener('change', () => render());
 

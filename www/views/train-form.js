@@ -120,11 +120,12 @@ export function createTrainForm(f, view, hint) {
     const r = recipe();
     if (r?.batch_norm) model.batch_norm = true;
     if (r?.d_batch_norm) model.d_batch_norm = true;
-    if (p.fields.includes('beta')) model.beta = read(() => numberField(f.beta));
+    // Read in the form's order: the first refused field is the first to fix.
     const latent = read(() => numberField(f.latent, { optional: true }));
     if (latent !== null) model.latent_dim = latent;
     const hidden = read(hiddenWidths);
     if (hidden) model.hidden = hidden;
+    if (p.fields.includes('beta')) model.beta = read(() => numberField(f.beta));
     if (p.fields.includes('pack')) {
       const pack = read(() => numberField(f.pack, { optional: true }));
       if (pack && pack > 1) model.pack = pack;

@@ -47,7 +47,10 @@ export function createTrainView(ctx) {
   const codePriorLabel = $('train-code-prior-label');
   const CODE_PRIOR_COMPONENTS = 50;
   const checkpointOptions = () => ({ f16: false, codePrior: codePrior.checked && !codePriorLabel.hidden ? CODE_PRIOR_COMPONENTS : undefined });
+  // The status line ticks (steps, seconds) and is no live region: its state changes are said
+  // in the visually hidden announcer.
   const statusEl = $('train-status');
+  const announcer = $('train-announce');
   const noteEl = $('train-note');
   const metricEl = $('train-metric');
   const errorEl = $('train-error');
@@ -61,6 +64,17 @@ export function createTrainView(ctx) {
   function stopWorker() {
     worker?.terminate();
     worker = null;
+  }
+
+  /** Says `text` to screen readers (their polite region). */
+  function announce(text) {
+    announcer.textContent = text;
+  }
+
+  /** Shows a new state of the run on the status line, and says it. */
+  function showState(text) {
+    statusEl.textContent = text;
+    announce(text);
   }
 
   /** A note that stays until the next one (a save, a learning-rate change). */
@@ -134,7 +148,7 @@ export function createTrainView(ctx) {
   function ensureChart(name, index) {
     let c = chartCanvases.get(name);
     if (!c) {
-      c = el('canvas', { width: 640, height: 300, 'data-metric': name, 'aria-label': `${name} over training steps` });
+      c = el('canvas', { width: 640, height: 300, 'data-metric': name, role: 'img', 'aria-label': `${name} over training steps` });
       c.color = CLASS_COLORS[index % CLASS_COLORS.length];
       charts.append(c);
       chartCanvases.set(name, c);
@@ -248,6 +262,7 @@ export function createTrainView(ctx) {
         run.info = p.info;
         run.title = `${presetLabel()} (${p.info.summary.match(/\((.*)\)/)?.[1] ?? p.info.summary}) on ${run.dataset}`;
         setState('running');
+        showState(statusText());
         // Fields the user changed while the run was starting (nothing to send them to then)
         // apply now; a recipe's defaults the menus put there meanwhile do not.
         for (const field of run.editedWhileStarting) field.dispatchEvent(new Event('change'));
@@ -270,7 +285,7 @@ export function createTrainView(ctx) {
         run.previews++;
         view.dataset.previews = String(run.previews);
         break;
-      case 'state':
+      case 'state': {
         if (p.state === 'paused') run.busy = null;
         run.step = p.step;
         run.wallS = p.wallS ?? run.wallS;
@@ -279,9 +294,14 @@ export function createTrainView(ctx) {
           errorEl.hidden = false;
           errorEl.textContent = `Training stopped at step ${p.step}: ${p.error}\nLower the learning rate and press Resume, or Reset.`;
         }
+        // Said when the state changes (not the "running" that follows "started"); an error is
+        // said by its alert.
+        const changed = p.state !== state && !p.error;
         setState(p.state);
         drawCharts();
+        if (changed) announce(statusEl.textContent);
         break;
+      }
       default:
         break;
     }
@@ -289,11 +309,15 @@ export function createTrainView(ctx) {
 
   // --- buttons --------------------------------------------------------------------------------
 
-  /** A refused field or option, above the charts; a field's goes once every field is fixed. */
-  function formError(err) {
+  /**
+   * A refused field or option, above the charts; a field's goes once every field is fixed.
+   * `focus`: the form was refused (Start, Resume), so focus goes to the field to fix.
+   */
+  function formError(err, { focus = false } = {}) {
     errorEl.hidden = false;
     errorEl.textContent = err.message;
     errorEl.dataset.field = err.field ? 'yes' : '';
+    if (focus) err.field?.focus();
   }
   form.addEventListener('input', () => {
     if (errorEl.dataset.field && !form.querySelector('[aria-invalid="true"]')) errorEl.hidden = true;
@@ -314,11 +338,12 @@ export function createTrainView(ctx) {
     try {
       ({ spec, run: opts } = buildSpec());
     } catch (err) {
-      formError(err);
+      formError(err, { focus: true });
       return;
     }
     errorEl.hidden = true;
     errorEl.dataset.field = '';
+    const restart = Boolean(run);
     if (run) stopWorker();
     clearOutput();
     const dataset = f.dataset.value;
@@ -344,7 +369,7 @@ export function createTrainView(ctx) {
     ctx.lab.train = me;
     view.dataset.previews = '0';
     setState('starting');
-    statusEl.textContent = `Loading ${dataset} and building the model…`;
+    showState(`${restart ? 'Restarting' : 'Starting'}: loading ${dataset} and building the model…`);
     // Where the page was scrolled to the form's buttons, bring the status into view.
     const { top } = statusEl.getBoundingClientRect();
     if (top < 0 || top > innerHeight - 40) statusEl.scrollIntoView({ block: 'start' });
@@ -356,7 +381,7 @@ export function createTrainView(ctx) {
       if (run === me) {
         run = null;
         setState('idle');
-        statusEl.textContent = `Run ended at step ${end.step} (${end.reason}).`;
+        showState(`Run ended at step ${end.step} (${end.reason}).`);
       }
     } catch (err) {
       if (run === me) {
@@ -399,7 +424,7 @@ export function createTrainView(ctx) {
         try {
           maxSteps = numberField(f.stop, { optional: true }) ?? 0;
         } catch (err) {
-          formError(err);
+          formError(err, { focus: true });
           return;
         }
         if (maxSteps && run && run.step >= maxSteps) {
@@ -411,7 +436,7 @@ export function createTrainView(ctx) {
       } else if (state === 'running') {
         // Said at once; the worker answers after the step in flight.
         setState('pausing');
-        statusEl.textContent = statusText();
+        showState(statusText());
         await call('trainPause');
       }
     } catch (err) {
@@ -428,7 +453,7 @@ export function createTrainView(ctx) {
     setState('idle');
     clearOutput();
     errorEl.hidden = true;
-    statusEl.textContent = 'Reset. Not started.';
+    showState('Reset. Not started.');
   });
 
   btn.download.addEventListener('click', async () => {
@@ -452,8 +477,9 @@ export function createTrainView(ctx) {
       const info = run?.info;
       const title = `Trained here: ${info?.summary ?? 'model'} on ${run?.dataset ?? '?'}, step ${step}`;
       await ctx.addModel({ title, bytes });
-      location.hash = '#sample';
-      // The Sample view from its top (the header and the model card that now name the model).
+      // This button goes with its view: focus goes to the Sample view's heading, and the page
+      // to its top (the header and the model card that now name the model).
+      ctx.showView('sample');
       window.scrollTo(0, 0);
     } catch (err) {
       ctx.showError(err, 'Could not use the trained model');
@@ -487,6 +513,7 @@ export function createTrainView(ctx) {
       const res = await call('trainEvaluate', { k });
       showMetric(res);
       note('');
+      announce(metricEl.textContent); // asked for: said once (the metric line is quiet)
     } catch (err) {
       note('');
       errorEl.hidden = false;

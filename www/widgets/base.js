@@ -11,7 +11,7 @@
 // All events bubble and cross the shadow boundary (composed).
 
 import { sharedRpc } from '../rpc.js';
-import { latestOnly } from '../ui.js';
+import { latestOnly, setAnnounce } from '../ui.js';
 import { propertyName, readAttributes, reflectAttributes } from './attributes.js';
 import { translate } from './strings.js';
 import { widgetSheet } from './style.js';
@@ -85,7 +85,7 @@ export class LatentLabElement extends HTMLElement {
     this.shadowRoot.adoptedStyleSheets = [widgetSheet()];
     this.shadowRoot.innerHTML = `<div class="box" part="box">${this.template()}
       <div class="status" part="status" role="status" aria-live="polite"></div>
-      <div class="error" part="error" role="alert"></div></div>`;
+      <div class="error" id="error" part="error" role="alert"></div></div>`;
     this.statusEl = this.shadowRoot.querySelector('.status');
     this.errorEl = this.shadowRoot.querySelector('.error');
     this.render = latestOnly(() => this.#update());
@@ -165,7 +165,7 @@ export class LatentLabElement extends HTMLElement {
    * (a trainer's step counter, rewritten many times a second, would drown out everything).
    */
   setStatus(text, { announce = true } = {}) {
-    this.statusEl.setAttribute('aria-live', announce ? 'polite' : 'off');
+    setAnnounce(this.statusEl, announce);
     this.statusEl.textContent = text;
   }
 

@@ -21,7 +21,7 @@ export class LatentLabInterpolator extends LatentLabElement {
 
   template() {
     return `<canvas class="frame" part="canvas frame" width="28" height="28" role="img"></canvas>
-      <input type="range" min="0" max="${DENSE - 1}" value="${(DENSE - 1) / 2}">
+      <input type="range" min="0" max="${DENSE - 1}" value="${(DENSE - 1) / 2}" aria-valuetext="t = 0.50">
       <canvas class="strip" part="canvas strip" width="1" height="1" role="img"></canvas>
       <div class="row"><button type="button" part="button" class="endpoints"></button></div>`;
   }
@@ -56,9 +56,10 @@ export class LatentLabInterpolator extends LatentLabElement {
   }
 
   #showFrame() {
+    const i = Number(this.slider.value);
+    this.slider.setAttribute('aria-valuetext', `t = ${(i / (DENSE - 1)).toFixed(2)}`); // not the step number
     if (!this.dense) return;
     const frame = this.$('.frame');
-    const i = Number(this.slider.value);
     if (this.dense.kind === 'images') drawOneImage(frame, this.dense, i);
     else {
       const pts = this.dense.points;

@@ -94,8 +94,10 @@ export class LatentLabTrainer extends LatentLabElement {
       this.abandonedDraw = true;
       return;
     }
-    this.setStatus(this.t('pressPlay'));
-    if (values.autoplay || wasActive) this.start();
+    // Autoplay is motion the reader did not ask for: not when they ask the system for less.
+    const autoplay = values.autoplay && !matchMedia('(prefers-reduced-motion: reduce)').matches;
+    this.setStatus(this.t(values.autoplay && !autoplay ? 'autoplayOff' : 'pressPlay'));
+    if (autoplay || wasActive) this.start();
   }
 
   /** What to show before the first step (subclasses: the real data, say). */
@@ -202,19 +204,27 @@ export class LatentLabTrainer extends LatentLabElement {
     this.step = 0;
   }
 
-  /** The learning rate in the box, or null (the error shown) when it is out of range. */
+  /**
+   * The learning rate in the box, or null when it is out of range: the error is shown, and the
+   * box is marked invalid and described by it.
+   */
   #lrInBox() {
     const { min, max } = this.constructor.attributes.lr;
-    const text = this.$('.lr').value;
+    const box = this.$('.lr');
+    const text = box.value;
     const lr = Number(text);
     if (text.trim() === '' || !(lr >= min && lr <= max)) {
       this.lrRefused = true;
       this.fail(new Error(this.t('badLr', min, max, text)));
+      box.setAttribute('aria-invalid', 'true');
+      box.setAttribute('aria-describedby', this.errorEl.id);
       return null;
     }
     if (this.lrRefused) {
       this.lrRefused = false;
       this.clearError();
+      box.removeAttribute('aria-invalid');
+      box.removeAttribute('aria-describedby');
     }
     return lr;
   }
