@@ -1,5 +1,5 @@
 //! conv2d and conv_transpose2d (square kernels, NCHW) by im2col / col2im over a GEMM (the
-//! patch matrix in row form, see [`super::patches`]), with the bias and the activation fused,
+//! patch matrix in row form, see `kernels::patches`), with the bias and the activation fused,
 //! as Candle custom ops with backward.
 //!
 //! Images are processed in groups: a group's patch matrices are stacked, so one GEMM covers

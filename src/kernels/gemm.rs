@@ -1,5 +1,5 @@
 //! `C (+)= A·B` in f32: through the `gemm` crate natively (AVX-512 or AVX2+FMA), through our
-//! own packed GEMM on wasm32 ([`super::simd128`]: simd128, with relaxed-simd's fused
+//! own packed GEMM on wasm32 (`kernels::simd128`: simd128, with relaxed-simd's fused
 //! multiply-add in the relaxed builds), with strided views so transposes cost nothing, and a
 //! matrix–vector path for one row (gemm's generic path is slow there).
 
@@ -192,7 +192,7 @@ pub fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 
 /// `y += Σₚ x[p]·rows[p·n..(p + 1)·n]` over the `p` where `x[p] ≠ 0` (`n = y.len()`): a
 /// vector times a row-major matrix, skipping the rows a zero input would only read (a ReLU's
-/// zeros). On wasm32, [`super::simd128::add_scaled_rows`].
+/// zeros). On wasm32, `kernels::simd128::add_scaled_rows`.
 pub fn add_scaled_rows(rows: &[f32], x: &[f32], y: &mut [f32]) -> candle::Result<()> {
     let n = y.len();
     if rows.len() != x.len() * n {

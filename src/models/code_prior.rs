@@ -234,7 +234,7 @@ struct LogDensityTerms {
 }
 
 /// Fits a mixture of `k` diagonal Gaussians to `codes` (`n × dim` values): k-means (seeded
-/// by `seed`) for the start, then [`EM_ITERATIONS`] of EM. The result depends on the codes and
+/// by `seed`) for the start, then `EM_ITERATIONS` of EM. The result depends on the codes and
 /// the seed alone.
 pub fn fit_mixture(codes: &[f32], dim: usize, k: usize, seed: u64) -> Result<Mixture> {
     let start = clusters::kmeans(codes, dim, k, seed)?;

@@ -2,7 +2,7 @@
 //! checkpoint can carry them and `--resume` continues exactly. Candle's own `AdamW` keeps them
 //! private and defaults to weight decay 0.01; here every hyperparameter is explicit. On the CPU
 //! each step is one fused pass per parameter that updates it in place
-//! ([`kernels::adam`](crate::kernels::adam)); on other devices it is made of tensor ops.
+//! ([`crate::kernels::adam`]); on other devices it is made of tensor ops.
 
 use std::collections::HashMap;
 
