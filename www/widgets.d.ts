@@ -130,10 +130,15 @@ export declare class LatentLabReconstruct extends LatentLabElement {
   modelClass: number | null;
 }
 
-/** The attributes of both trainers (their defaults differ: see each class). */
-export interface TrainerAttributes {
-  /** Attribute `training-set`: a 2-D toy (ring8, grid25, spiral) or an image set (mnist, fashion-mnist). */
-  trainingSet: string;
+/** The 2-D toy sets a trainer's `training-set` may name. */
+export type ToySet = 'ring8' | 'grid25' | 'spiral';
+/** The image sets (the VAE trainer only: the GAN trainer refuses them). */
+export type ImageSet = 'mnist' | 'fashion-mnist';
+
+/** The attributes of both trainers (their defaults and sets differ: see each class). */
+export interface TrainerAttributes<Set extends string> {
+  /** Attribute `training-set`. */
+  trainingSet: Set;
   /** Adam's learning rate, 1e-6–1 (also live, in the widget). */
   lr: number;
   /** Attribute `batch-size`, 1–1024. */
@@ -159,7 +164,7 @@ export declare class LatentLabGanTrainer extends LatentLabElement {
   /** PacGAN pack size, 1–8 (1 is a plain GAN). Default 2. */
   pack: number;
 }
-export interface LatentLabGanTrainer extends TrainerAttributes {}
+export interface LatentLabGanTrainer extends TrainerAttributes<ToySet> {}
 
 /**
  * `<latent-lab-vae-trainer>`: a small MLP VAE trains live.
@@ -171,7 +176,7 @@ export declare class LatentLabVaeTrainer extends LatentLabElement {
   /** Weight of the KL term, 0–100 (β-VAE). Default 1. */
   beta: number;
 }
-export interface LatentLabVaeTrainer extends TrainerAttributes {}
+export interface LatentLabVaeTrainer extends TrainerAttributes<ToySet | ImageSet> {}
 
 /** tag name → element class */
 export declare const ELEMENTS: {

@@ -126,14 +126,19 @@ s.addEventListener('latentlab-sample', (e) => { const z: Float32Array | undefine
 document.querySelector('latent-lab-gan-trainer')!.pack = 4;
 document.querySelector('latent-lab-gan-trainer')!.trainingSet = 'grid25';
 document.querySelector('latent-lab-vae-trainer')!.latentDim = 8;
+document.querySelector('latent-lab-vae-trainer')!.trainingSet = 'fashion-mnist';
 s.src = 'weights/other.safetensors';
 loadModel('x').then((info) => { const d: number | null = info.latent_dim; return d; });
 `,
   );
   writeFileSync(join(dir, 'bad.ts'), "import 'latentlab-web';\ndocument.createElement('latent-lab-sampler').count = 'many';\n");
+  writeFileSync(join(dir, 'bad-set.ts'), "import 'latentlab-web';\ndocument.createElement('latent-lab-gan-trainer').trainingSet = 'mnist';\n");
   const good = tsc('good.ts');
   assert.equal(good.status, 0, good.stdout + good.stderr);
   const bad = tsc('bad.ts');
   assert.notEqual(bad.status, 0, 'assigning a string to count is a type error');
   assert.match(bad.stdout, /not assignable to type 'number/);
+  const badSet = tsc('bad-set.ts');
+  assert.notEqual(badSet.status, 0, 'an image set on the GAN trainer is a type error');
+  assert.match(badSet.stdout, /"mnist"' is not assignable to type 'ToySet'/);
 });
