@@ -1,5 +1,7 @@
 //! The library's one error type. Every failure a user can cause (a bad file, a wrong shape, a
-//! diverging run) is a variant that says what went wrong; nothing in the library panics on input.
+//! diverging run) is a variant that says what went wrong; nothing in the library panics on input
+//! (files, CLI arguments, wasm calls, configs). Rust callers that fill the public fields of a
+//! struct by hand (a `Dataset`'s samples and labels) keep them consistent.
 
 /// Everything that can go wrong in Latent Lab.
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +37,8 @@ pub enum Error {
     /// A request would need more memory than the limit allows ([`crate::budget`]).
     #[error(
         "{what} needs {bytes} bytes ({:.1} MiB), over the memory limit of {limit} bytes \
-         ({:.1} MiB); raise it with --memory-limit-mib or setMemoryLimit",
+         ({:.1} MiB); raise it with --memory-limit-mib (CLI), setMemoryLimit (wasm) or \
+         budget::set_limit (Rust)",
         mib(*bytes),
         mib(*limit)
     )]

@@ -139,7 +139,7 @@ pub fn scatter(sets: &[(&[f32], [u8; 4])], extent: f32, size: usize) -> Rgba {
     let mid = (size / 2) as i64;
     out.line((0, mid), (size as i64 - 1, mid), [220, 220, 220, 255]);
     out.line((mid, 0), (mid, size as i64 - 1), [220, 220, 220, 255]);
-    let to_px = |v: f32| ((v / extent + 1.0) * 0.5 * (size - 1) as f32).round() as i64;
+    let to_px = |v: f32| ((v / extent + 1.0) * 0.5 * size.saturating_sub(1) as f32).round() as i64;
     for (points, colour) in sets {
         for p in points.chunks_exact(2) {
             let (x, y) = (to_px(p[0]), size as i64 - 1 - to_px(p[1]));

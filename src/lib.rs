@@ -6,10 +6,31 @@
 //! browser as WebAssembly; both read and write one self-describing `.safetensors` checkpoint
 //! ([`checkpoint`]).
 //!
-//! ```no_run
+//! Load a checkpoint and sample from it (`candle` is the `candle-core` crate):
+//!
+//! ```
 //! use latentlab::{checkpoint, rng::Rng};
 //! let ckpt = checkpoint::load_file("www/weights/vae-mnist-2d.safetensors", &candle::Device::Cpu)?;
-//! let (images, _z) = ckpt.network.sample(16, &mut Rng::new(0), 1.0, None)?; // [16, 1, 28, 28]
+//! let (images, z) = ckpt.network.sample(16, &mut Rng::new(0), 1.0, None)?;
+//! assert_eq!((images.dims(), z.dims()), (&[16, 1, 28, 28][..], &[16, 2][..]));
+//! # Ok::<(), latentlab::Error>(())
+//! ```
+//!
+//! Train one and save it: a [`spec::TrainSpec`] (the model and the recipe) starts a
+//! [`train::Session`] on a data set; `latentlab train` runs the same loop with logging,
+//! periodic checkpoints and exact resume (and calls [`prepare_native_process`] first).
+//!
+//! ```
+//! use latentlab::{checkpoint::{self, SaveOptions}, data::{Dataset, Toy}, spec::{ModelSpec, TrainSpec}, ModelKind};
+//! let device = candle::Device::Cpu;
+//! let spec = TrainSpec::new(ModelSpec::new(ModelKind::Vae));
+//! let data = Dataset::toy_for_run(Toy::Ring8, Some(1000), spec.seed)?;
+//! let mut run = spec.start(&data.info, &device)?;
+//! let means = run.train_steps(&data, 20)?; // the steps' mean metrics: loss, recon, kl, elbo, …
+//! assert!(means.get("loss").is_some_and(f32::is_finite));
+//! let info = run.train_info("cpu", checkpoint::rfc3339(0), 0.0);
+//! let bytes = run.to_bytes(&info, SaveOptions::default())?; // checkpoint::save_file(path, &bytes)
+//! assert_eq!(checkpoint::from_bytes(&bytes, &device)?.train.map(|t| t.steps), Some(20));
 //! # Ok::<(), latentlab::Error>(())
 //! ```
 

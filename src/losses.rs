@@ -31,7 +31,7 @@ pub fn bce_with_logits(logits: &Tensor, y: &Tensor) -> Result<Tensor> {
 /// # Shapes
 /// - `mean`, `x`: `[B, …]` → `[B]`
 pub fn gaussian_nll(mean: &Tensor, x: &Tensor) -> Result<Tensor> {
-    let d = x.elem_count() / x.dim(0)?;
+    let d: usize = x.dims().iter().skip(1).product();
     let sq = (mean - x)?.sqr()?.flatten_from(1)?.sum(1)?;
     Ok(((sq * 0.5)? + 0.5 * d as f64 * LN_2PI)?)
 }

@@ -3,7 +3,8 @@
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Named scalars in a fixed order (the order they were pushed); serialized as a JSON object.
+/// Named scalars in the order they were pushed; serialized as a JSON object (read back, they
+/// come in name order).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Metrics(pub Vec<(String, f32)>);
 

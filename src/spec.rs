@@ -100,7 +100,7 @@ impl ModelSpec {
     /// | | images, MLP | images, conv | 2-D points (MLP) |
     /// |---|---|---|---|
     /// | AE / VAE | 784-400-20, ReLU, Bernoulli | conv 32-64, latent 16, Bernoulli | 128-128, latent 2, Gaussian |
-    /// | GAN | G, D 256-512, latent 64, tanh | DCGAN 64-128, latent 100, tanh, N(0, 0.02) | PacGAN: G 4×400 ReLU, D 3×200 LeakyReLU, latent 2 |
+    /// | GAN | G, D hidden 512 and 256, latent 64, tanh | DCGAN 64-128, latent 100, tanh, N(0, 0.02) | PacGAN's networks: G 4×400 ReLU, D 3×200 LeakyReLU, latent 2; unpacked unless `pack` is set |
     /// | VAE-GAN | 784-400-32, D 400 LeakyReLU, γ = 1 | conv 32-64, latent 32, D conv 32-64 LeakyReLU, γ = 1 | (images only) |
     /// | classifier | — | conv 32-64 ReLU, 128 features | — |
     pub fn build(&self, data: &DataInfo) -> Result<ModelConfig> {
@@ -573,7 +573,7 @@ impl TrainSpec {
     }
 
     /// A fresh run of this spec on `data`: the model built for the data's shape and classes,
-    /// on `device`, seeded by `seed`. A choice the model does not use (β for a GAN, packing
+    /// on `device`, seeded by the spec's `seed`. A choice the model does not use (β for a GAN, packing
     /// for a VAE, binarized 2-D points) is an error rather than ignored.
     pub fn start(&self, data: &DataInfo, device: &Device) -> Result<Session> {
         if self.binarize && data.sample_shape.len() != 3 {

@@ -215,3 +215,20 @@ fn absurd_arguments_are_errors_and_the_model_keeps_working() {
     let (x, _) = net.sample(3, &mut rng, 1.0, None).unwrap();
     assert_eq!(x.dims(), &[3, 1, 28, 28]);
 }
+
+/// A dataset whose public fields were filled inconsistently by hand (fewer labels than
+/// samples) gives an error for a batch that reaches past its labels, not a panic.
+#[test]
+fn a_dataset_with_missing_labels_is_an_error_not_a_panic() {
+    let mut data = Dataset::toy_for_run(Toy::Ring8, Some(10), 1).unwrap();
+    data.labels = Some(vec![0; 5]); // 10 points, 5 labels
+    let mut rng = Rng::new(0);
+    let batch = data.batch(&[1, 4], false, &mut rng, &Device::Cpu).unwrap();
+    assert_eq!(batch.labels.map(|l| l.len()), Some(2));
+    assert_err(
+        data.batch(&[1, 7], false, &mut rng, &Device::Cpu),
+        "label 7 of 5",
+        "sample 7 has no label (5 labels)",
+    );
+    assert_eq!(data.first(8).unwrap().labels.map(|l| l.len()), Some(5));
+}

@@ -61,7 +61,8 @@ pub struct Metadata {
 }
 
 impl Metadata {
-    /// Number of model parameters (optimizer state excluded).
+    /// Number of stored model values, as [`crate::Network::parameter_count`] (optimizer state
+    /// excluded).
     pub fn parameter_count(&self) -> usize {
         self.tensors
             .iter()

@@ -1,6 +1,7 @@
 //! k-means clusters of a dataset's samples, the labels of a self-conditioned GAN (Liu et al.
 //! 2020, "Diverse image generation via self-conditioned GANs"): seeded k-means++ seeding
-//! (Arthur & Vassilvitskii 2007), Lloyd's iterations to a fixed point, the best of a few
+//! (Arthur & Vassilvitskii 2007), Lloyd's iterations to a fixed point (at most
+//! `MAX_ITERATIONS`), the best of a few
 //! restarts. Distances come from one matrix product per iteration.
 
 use candle::{Device, Tensor};

@@ -265,7 +265,10 @@ impl Dataset {
         Ok(Self {
             info: self.info.clone(),
             x: self.x[..n * self.sample_len()].to_vec(),
-            labels: self.labels.as_ref().map(|l| l[..n].to_vec()),
+            labels: self
+                .labels
+                .as_ref()
+                .map(|l| l.iter().take(n).copied().collect()),
         })
     }
 
@@ -297,10 +300,22 @@ impl Dataset {
         shape.extend(&self.info.sample_shape);
         Ok(Batch {
             x: Tensor::from_vec(x, shape, device)?,
-            labels: self
-                .labels
-                .as_ref()
-                .map(|l| indices.iter().map(|&i| l[i]).collect()),
+            labels: match &self.labels {
+                Some(l) => Some(
+                    indices
+                        .iter()
+                        .map(|&i| {
+                            l.get(i).copied().ok_or_else(|| {
+                                Error::Argument(format!(
+                                    "sample {i} has no label ({} labels)",
+                                    l.len()
+                                ))
+                            })
+                        })
+                        .collect::<Result<_>>()?,
+                ),
+                None => None,
+            },
         })
     }
 }

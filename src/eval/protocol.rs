@@ -32,8 +32,9 @@ pub struct EvalOptions {
     pub test_size: Option<usize>,
     /// Images per forward pass.
     pub batch_size: usize,
-    /// Generated samples for mode coverage and the Fréchet distance (`None`:
-    /// [`Self::DEFAULT_MODE_SAMPLES`] or [`Self::DEFAULT_FRECHET_SAMPLES`]).
+    /// Generated samples for mode coverage and the Fréchet distance, and the training images
+    /// of the Fréchet floor (`None`: [`Self::DEFAULT_MODE_SAMPLES`] or
+    /// [`Self::DEFAULT_FRECHET_SAMPLES`]).
     pub samples: Option<usize>,
     pub seed: u64,
 }

@@ -10,6 +10,8 @@ use crate::config::ClassifierConfig;
 use crate::kernels::Act;
 use crate::Result;
 
+/// A LeNet-style image classifier: the feature extractor of the Fréchet distance and the
+/// class histograms of `latentlab eval`.
 pub struct Classifier {
     encoder: Encoder,
     features: Dense,

@@ -45,6 +45,9 @@ impl Generator {
     }
 
     /// Model space → data space (`[-1, 1]` → `[0, 1]` for tanh).
+    ///
+    /// # Shapes
+    /// - `x`: any → the same
     pub fn to_data(&self, x: &Tensor) -> Result<Tensor> {
         Ok(match self.output {
             GanOutput::Tanh => ((x + 1.0)? * 0.5)?,
@@ -53,6 +56,9 @@ impl Generator {
     }
 
     /// Data space → model space, for real batches shown to the discriminator.
+    ///
+    /// # Shapes
+    /// - `x`: any → the same
     pub fn from_data(&self, x: &Tensor) -> Result<Tensor> {
         Ok(match self.output {
             GanOutput::Tanh => ((x * 2.0)? - 1.0)?,
@@ -191,6 +197,8 @@ impl Discriminator {
     }
 }
 
+/// A GAN (Goodfellow et al. 2014): a generator from latent codes, and a discriminator that
+/// may see `pack` samples at once (PacGAN, Lin et al. 2018).
 pub struct Gan {
     pub generator: Generator,
     pub discriminator: Discriminator,

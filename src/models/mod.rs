@@ -174,12 +174,15 @@ impl Network {
         Ok(net)
     }
 
+    /// The architecture this network was built from (saved in its checkpoints).
     pub fn config(&self) -> &ModelConfig {
         &self.config
     }
+    /// The model itself, by kind, for what the network's own methods do not cover.
     pub fn model(&self) -> &Model {
         &self.model
     }
+    /// Where the weights live.
     pub fn device(&self) -> &Device {
         &self.device
     }
@@ -198,6 +201,7 @@ impl Network {
         self.phase.freeze();
     }
 
+    /// Whether [`Self::freeze`] was called.
     pub fn is_frozen(&self) -> bool {
         self.phase.frozen()
     }
@@ -265,6 +269,8 @@ impl Network {
             .collect()
     }
 
+    /// Number of stored values: the weights and what is saved with them (BatchNorm's running
+    /// statistics, spectral norm's vectors, a fitted code prior).
     pub fn parameter_count(&self) -> usize {
         self.named_tensors()
             .iter()
@@ -302,7 +308,8 @@ impl Network {
         one_hot(labels, k, batch, &self.device).map(Some)
     }
 
-    /// Data-space samples (`[0, 1]` images or raw points) from latent codes.
+    /// Data-space samples from latent codes: images in `[0, 1]` (a Bernoulli decoder's
+    /// probabilities, a GAN's tanh rescaled), a Gaussian decoder's means, or raw 2-D points.
     ///
     /// # Shapes
     /// - `z`: `[B, L]` → `[B, *sample_shape]`

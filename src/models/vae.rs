@@ -12,6 +12,9 @@ use crate::config::{Likelihood, VaeConfig};
 use crate::kernels::Act;
 use crate::Result;
 
+/// A VAE (Kingma & Welling 2014) or, with no sampling in the code, an autoencoder: an encoder
+/// to a diagonal Gaussian posterior, a decoder to a Bernoulli or Gaussian likelihood, and
+/// optionally a fitted code prior to sample from.
 pub struct Vae {
     encoder: Encoder,
     mu: Dense,
@@ -75,6 +78,9 @@ impl Vae {
     }
 
     /// `z = mu + σ·ε`, `σ = exp(logvar / 2)`, with the caller's noise `eps` (seeded).
+    ///
+    /// # Shapes
+    /// - `mu`, `logvar`, `eps`: `[B, L]` → `[B, L]`
     pub fn reparameterize(mu: &Tensor, logvar: &Tensor, eps: &Tensor) -> Result<Tensor> {
         Ok((mu + (logvar * 0.5)?.exp()?.mul(eps)?)?)
     }
@@ -89,11 +95,17 @@ impl Vae {
     }
 
     /// Mean of p(x|z) in data space.
+    ///
+    /// # Shapes
+    /// - `z`: `[B, L]`, `labels`: `[B, K]` → `[B, *sample_shape]`
     pub fn decode(&self, z: &Tensor, labels: Option<&Tensor>) -> Result<Tensor> {
         self.link(&self.decode_raw(z, labels)?)
     }
 
     /// The likelihood's link from a [`Self::decode_raw`] output to the mean of p(x|z).
+    ///
+    /// # Shapes
+    /// - `raw`: any → the same
     pub fn link(&self, raw: &Tensor) -> Result<Tensor> {
         Ok(match self.likelihood {
             Likelihood::Bernoulli => super::layers::sigmoid(raw)?,

@@ -9,6 +9,8 @@ use super::vae::Vae;
 use crate::config::VaeGanConfig;
 use crate::Result;
 
+/// A VAE-GAN (Larsen et al. 2016): a VAE whose reconstructions are judged in the feature
+/// space of a GAN discriminator that also trains its decoder as a generator.
 pub struct VaeGan {
     pub vae: Vae,
     /// Sees data-space samples (`[0, 1]` images), no packing.

@@ -32,7 +32,9 @@ pub trait Trainer: Send {
     fn optimizers_mut(&mut self) -> Vec<(&'static str, &mut Adam)>;
 }
 
-/// The trainer for `net`'s kind.
+/// The trainer for `net`'s kind, every optimizer at `train.optimizer`. The discriminator's own
+/// rate (`d_lr`) and the learning-rate schedule are applied by [`Session`], not here: drive
+/// training through a `Session` unless you apply them yourself.
 pub fn trainer_for(net: &Network, train: &TrainConfig) -> Result<Box<dyn Trainer>> {
     if net.is_without_discriminator() {
         return Err(Error::Argument(
@@ -314,7 +316,9 @@ impl Session {
         Ok(mean.mean())
     }
 
-    /// The record stored with a checkpoint of this run.
+    /// The record stored with a checkpoint of this run: `device` names where it trained
+    /// ("cpu", "cuda", "wasm"), `timestamp` when (see [`crate::checkpoint::rfc3339`]), and
+    /// `wall_s` this session's own seconds of training: a resumed run's earlier time is added.
     pub fn train_info(&self, device: &str, timestamp: String, wall_s: f64) -> TrainInfo {
         TrainInfo {
             config: self.train.clone(),
