@@ -344,3 +344,25 @@ fn a_gan_exported_without_its_discriminator_samples_the_same_and_refuses_to_judg
         checkpoint::from_bytes(&common::shipped("vae-mnist-conv16"), &Device::Cpu).unwrap();
     assert!(vae.network.drop_discriminator().is_err());
 }
+
+/// Optimizer state the loader would take for unknown model tensors (a name outside `optim.`)
+/// or refuse (an integer tensor) is refused when saving, not written into a file that then
+/// fails to load; well-named state round-trips.
+#[test]
+fn misnamed_optimizer_tensors_are_refused_when_saving() {
+    let net = tiny();
+    let moment = Tensor::zeros(3, DType::F32, &Device::Cpu).unwrap();
+    for (name, t) in [
+        ("adam.m.w", moment.clone()),
+        ("optim.t", Tensor::zeros(1, DType::U32, &Device::Cpu).unwrap()),
+    ] {
+        let e = checkpoint::to_bytes(&net, &info(), None, &[(name.into(), t)], DType::F32)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(&format!("optimizer tensor `{name}`")), "{name}: {e}");
+    }
+    let ok = [("optim.model.m.w".to_string(), moment)];
+    let bytes = checkpoint::to_bytes(&net, &info(), None, &ok, DType::F32).unwrap();
+    let ck = checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap();
+    assert_eq!(ck.optimizer.len(), 1);
+}

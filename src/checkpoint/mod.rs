@@ -89,7 +89,10 @@ impl Default for SaveOptions {
     }
 }
 
-/// Serializes a network with its metadata.
+/// Serializes a network with its metadata, its training record and its optimizer state
+/// (tensors named `optim.…`, as [`crate::train::Session::to_bytes`] passes them), in `dtype`
+/// (f32, f16 or bf16). Refuses what loading would refuse: non-finite weights (or, in f16,
+/// weights past its range), an invalid training record, misnamed optimizer tensors.
 pub fn to_bytes(
     net: &Network,
     data: &DataInfo,
@@ -119,7 +122,14 @@ pub fn to_bytes(
             Ok((n, t))
         })
         .collect::<Result<_>>()?;
+    // What loading would refuse: a name outside `optim.` reads as an unknown model tensor.
     for (n, t) in optimizer {
+        if !n.starts_with("optim.") || !matches!(t.dtype(), DType::F32 | DType::F16 | DType::BF16) {
+            return Err(Error::Argument(format!(
+                "optimizer tensor `{n}` ({:?}) must be named `optim.…` and be f32, f16 or bf16",
+                t.dtype()
+            )));
+        }
         tensors.push((n.clone(), t.to_device(&Device::Cpu)?));
     }
     let mut meta = HashMap::new();
@@ -275,7 +285,7 @@ pub fn load_file(path: impl AsRef<std::path::Path>, device: &Device) -> Result<C
     })
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed, then
+/// Writes `bytes` (from [`to_bytes`] or [`crate::train::Session::to_bytes`]) to `path` atomically: a temporary file in the same folder, flushed, then
 /// renamed over the target, so a crash never leaves a half-written checkpoint. Temporary files
 /// of this path left by processes that no longer run (killed mid-write) are removed.
 #[cfg(not(target_arch = "wasm32"))]
