@@ -573,8 +573,8 @@ impl TrainSpec {
     }
 
     /// A fresh run of this spec on `data`: the model built for the data's shape and classes,
-    /// on `device`, seeded by the spec's `seed`. A choice the model does not use (β for a GAN, packing
-    /// for a VAE, binarized 2-D points) is an error rather than ignored.
+    /// on `device`, seeded by the spec's `seed`. A choice the model does not use (β for a GAN,
+    /// packing for a VAE, binarized 2-D points) is an error rather than ignored.
     pub fn start(&self, data: &DataInfo, device: &Device) -> Result<Session> {
         if self.binarize && data.sample_shape.len() != 3 {
             return Err(Error::Config(format!(

@@ -354,12 +354,18 @@ fn misnamed_optimizer_tensors_are_refused_when_saving() {
     let moment = Tensor::zeros(3, DType::F32, &Device::Cpu).unwrap();
     for (name, t) in [
         ("adam.m.w", moment.clone()),
-        ("optim.t", Tensor::zeros(1, DType::U32, &Device::Cpu).unwrap()),
+        (
+            "optim.t",
+            Tensor::zeros(1, DType::U32, &Device::Cpu).unwrap(),
+        ),
     ] {
         let e = checkpoint::to_bytes(&net, &info(), None, &[(name.into(), t)], DType::F32)
             .unwrap_err()
             .to_string();
-        assert!(e.contains(&format!("optimizer tensor `{name}`")), "{name}: {e}");
+        assert!(
+            e.contains(&format!("optimizer tensor `{name}`")),
+            "{name}: {e}"
+        );
     }
     let ok = [("optim.model.m.w".to_string(), moment)];
     let bytes = checkpoint::to_bytes(&net, &info(), None, &ok, DType::F32).unwrap();

@@ -285,9 +285,10 @@ pub fn load_file(path: impl AsRef<std::path::Path>, device: &Device) -> Result<C
     })
 }
 
-/// Writes `bytes` (from [`to_bytes`] or [`crate::train::Session::to_bytes`]) to `path` atomically: a temporary file in the same folder, flushed, then
-/// renamed over the target, so a crash never leaves a half-written checkpoint. Temporary files
-/// of this path left by processes that no longer run (killed mid-write) are removed.
+/// Writes `bytes` (from [`to_bytes`] or [`crate::train::Session::to_bytes`]) to `path`
+/// atomically: a temporary file in the same folder, flushed, then renamed over the target, so
+/// a crash never leaves a half-written checkpoint. Temporary files of this path left by
+/// processes that no longer run (killed mid-write) are removed.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn save_file(path: impl AsRef<std::path::Path>, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
