@@ -21,7 +21,10 @@
 //! periodic checkpoints and exact resume (and calls [`prepare_native_process`] first).
 //!
 //! ```
-//! use latentlab::{checkpoint::{self, SaveOptions}, data::{Dataset, Toy}, spec::{ModelSpec, TrainSpec}, ModelKind};
+//! use latentlab::checkpoint::{self, SaveOptions};
+//! use latentlab::data::{Dataset, Toy};
+//! use latentlab::spec::{ModelSpec, TrainSpec};
+//! use latentlab::ModelKind;
 //! let device = candle::Device::Cpu;
 //! let spec = TrainSpec::new(ModelSpec::new(ModelKind::Vae));
 //! let data = Dataset::toy_for_run(Toy::Ring8, Some(1000), spec.seed)?;

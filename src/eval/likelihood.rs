@@ -29,8 +29,8 @@ pub struct LikelihoodReport {
 }
 
 /// Evaluates `net` (a VAE or VAE-GAN) on `data`, `batch` images at a time, with `k`
-/// importance samples (drawn in chunks sized to the memory budget). With `binarize`, each test image is
-/// binarized once, with `rng` (dynamically binarized MNIST's protocol).
+/// importance samples (drawn in chunks sized to the memory budget). With `binarize`, each
+/// test image is binarized once, with `rng` (dynamically binarized MNIST's protocol).
 /// `progress` is called with the number of images done.
 pub fn likelihood_bounds(
     net: &Network,
