@@ -110,6 +110,23 @@ export async function openLab(browser, server, hash) {
 }
 
 /**
+ * Clicks `locator` and answers the confirm() dialog the click opens: accepts it, or declines it
+ * with `{ accept: false }` (playwright alone declines every dialog). Resolves to the dialog's
+ * message; a click that opens none fails after `timeout` ms.
+ */
+export async function clickConfirming(locator, { accept = true, timeout = 10_000 } = {}) {
+  const answered = locator
+    .page()
+    .waitForEvent('dialog', { timeout })
+    .then(async (dialog) => {
+      await (accept ? dialog.accept() : dialog.dismiss());
+      return dialog.message();
+    });
+  const [message] = await Promise.all([answered, locator.click()]);
+  return message;
+}
+
+/**
  * Adds the page's Content-Security-Policy violations to `problems` (from its
  * securitypolicyviolation events and from the console of the page and its workers, where
  * Chromium reports them). Call before navigating.

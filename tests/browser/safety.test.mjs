@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DEMO_CSP } from '../../pkg-scripts/serve.mjs';
-import { ARTIFACTS, ROOT, canvasStats, launchBrowser, rendered, startServer, waitRendered, watch, watchCsp } from './helpers.mjs';
+import { ARTIFACTS, ROOT, canvasStats, clickConfirming, launchBrowser, rendered, startServer, waitRendered, watch, watchCsp } from './helpers.mjs';
 
 const VALID = readFileSync(join(ROOT, 'tests', 'fixtures', 'tiny-vae-mlp.safetensors'));
 
@@ -296,7 +296,7 @@ test('a compute worker that runs out of memory is reported and replaced; the mod
   await goto('train');
   await page.locator('#train-dataset').selectOption('ring8');
   await page.locator('#train-stop').fill('');
-  await page.locator('#train-start').click();
+  await clickConfirming(page.locator('#train-start')); // Restart: the first test's run is paused at step 20
   await page.waitForFunction(() => window.__latentlab.train?.state === 'running' && window.__latentlab.train.step > 0, null, { timeout: 60_000 });
 
   const message = await outOfMemory(page);
@@ -329,7 +329,7 @@ test('a compute worker that runs out of memory is reported and replaced; the mod
   // A new run (Restart) trains in the Train view.
   await goto('train');
   await page.locator('#train-stop').fill('10');
-  await page.locator('#train-start').click();
+  await clickConfirming(page.locator('#train-start'));
   await page.waitForFunction(() => window.__latentlab.train?.state === 'paused' && window.__latentlab.train.step === 10, null, { timeout: 60_000 });
   assert.deepEqual(foreign(), []);
   assert.deepEqual(problems, []);

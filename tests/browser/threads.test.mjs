@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, launchBrowser, startServer, watch } from './helpers.mjs';
+import { ARTIFACTS, clickConfirming, launchBrowser, startServer, watch } from './helpers.mjs';
 
 let isolated; // serve.mjs with COOP/COEP
 let plain; // serve.mjs --no-isolation
@@ -121,7 +121,7 @@ test('a training run on the threaded build takes its steps with finite losses', 
     for (const m of ['d_loss', 'g_loss']) assert.ok(Number.isFinite(e.metrics[m]), `step ${e.step} ${m} = ${e.metrics[m]}`);
   }
   await page.screenshot({ path: join(ARTIFACTS, 'threads-train.png'), fullPage: true });
-  await page.locator('#train-reset').click();
+  await clickConfirming(page.locator('#train-reset'));
   await page.waitForFunction(() => document.getElementById('view-train').dataset.trainState === 'idle');
 });
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, launchBrowser, openLab, startServer } from './helpers.mjs';
+import { ARTIFACTS, clickConfirming, launchBrowser, openLab, startServer } from './helpers.mjs';
 
 let server;
 let browser;
@@ -31,7 +31,7 @@ after(async () => {
 /** Starts the view's defaults for `dataset` / `kind` / `arch`, trains `steps`, returns the run. */
 async function trainDefault({ dataset, kind, arch, steps }) {
   if ((await page.locator('#view-train').getAttribute('data-train-state')) !== 'idle') {
-    await page.locator('#train-reset').click();
+    await clickConfirming(page.locator('#train-reset')); // the last run, paused at its limit: asked first
     await page.waitForFunction(() => document.getElementById('view-train').dataset.trainState === 'idle');
   }
   await page.locator('#train-dataset').selectOption(dataset);

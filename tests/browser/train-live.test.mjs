@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, ROOT, launchBrowser, openLab, rendered, startServer, waitRendered } from './helpers.mjs';
+import { ARTIFACTS, ROOT, clickConfirming, launchBrowser, openLab, rendered, startServer, waitRendered } from './helpers.mjs';
 
 const CLI = join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'release', 'latentlab');
 
@@ -67,9 +67,10 @@ async function pauseLatency(timeout) {
   return { ackMs: (t.pausing ?? t.paused) - t.click, pausedMs: t.paused - t.click };
 }
 
+/** Resets the run (it has steps: Reset asks first, answered yes); resolves to the ms it took. */
 async function resetIdle() {
   const t0 = Date.now();
-  await page.locator('#train-reset').click();
+  await clickConfirming(page.locator('#train-reset'));
   await page.waitForFunction(() => document.getElementById('view-train').dataset.trainState === 'idle');
   return Date.now() - t0;
 }
@@ -171,7 +172,7 @@ test('a 2-D GAN: the live mode count is latentlab eval on the same checkpoint', 
 
 test('a VAE: the live held-out ELBO and the IWAE bound are latentlab eval on the same checkpoint', async (t) => {
   await setForm({ dataset: 'mnist', kind: 'vae', batch: 64, stop: 100, preview: 50 });
-  await page.locator('#train-start').click();
+  await clickConfirming(page.locator('#train-start')); // Restart: the last test's run is paused at its limit
   await page.waitForFunction(() => window.__latentlab.train?.state === 'paused' && window.__latentlab.train.step === 100, null, { timeout: 120_000 });
   await page.waitForFunction(() => window.__latentlab.train.eval?.step === 100);
   const live = await lab(() => window.__latentlab.train.eval);
@@ -197,7 +198,7 @@ test('a VAE: the live held-out ELBO and the IWAE bound are latentlab eval on the
 
 test('an autoencoder: the live held-out reconstruction is latentlab eval on the same checkpoint', async (t) => {
   await setForm({ dataset: 'mnist', kind: 'autoencoder', batch: 64, stop: 100, preview: 50 });
-  await page.locator('#train-start').click();
+  await clickConfirming(page.locator('#train-start')); // Restart: the last test's run is paused at its limit
   await page.waitForFunction(() => window.__latentlab.train?.state === 'paused' && window.__latentlab.train.step === 100, null, { timeout: 120_000 });
   await page.waitForFunction(() => window.__latentlab.train.eval?.step === 100);
   const live = await lab(() => window.__latentlab.train.eval);
@@ -220,7 +221,7 @@ test('an autoencoder: the live held-out reconstruction is latentlab eval on the 
 
 test('an image GAN: the live LeNet Fréchet distance is latentlab eval on the same checkpoint', async (t) => {
   await setForm({ dataset: 'mnist', kind: 'gan', batch: 64, stop: 100, preview: 50 });
-  await page.locator('#train-start').click();
+  await clickConfirming(page.locator('#train-start')); // Restart: the last test's run is paused at its limit
   await page.waitForFunction(() => window.__latentlab.train?.state === 'paused' && window.__latentlab.train.step === 100, null, { timeout: 120_000 });
   await page.waitForFunction(() => window.__latentlab.train.eval?.step === 100);
   const live = await lab(() => window.__latentlab.train.eval);

@@ -1,13 +1,14 @@
 // Training in the browser: 200 MLP-VAE steps on the MNIST subset lower the loss while the
 // page stays responsive; the downloaded checkpoint is read by the native CLI; the trained
-// model is usable in the other views; pause / resume / reset; a 2-D GAN's heat map.
+// model is usable in the other views; pause / resume / reset; a 2-D GAN's heat map; Reset and
+// Restart ask before they discard a run with steps.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, ROOT, canvasStats, launchBrowser, rendered, startServer, waitRendered, watch } from './helpers.mjs';
+import { ARTIFACTS, ROOT, canvasStats, clickConfirming, launchBrowser, rendered, startServer, waitRendered, watch } from './helpers.mjs';
 
 const CLI = join(ROOT, 'target', 'release', 'latentlab');
 
@@ -183,7 +184,7 @@ test('resume past the limit, pause and reset', async () => {
       return e.defaultPrevented;
     });
   assert.equal(await leaving(), true, 'a run with steps: the browser asks before unloading');
-  await page.locator('#train-reset').click();
+  await clickConfirming(page.locator('#train-reset'));
   await page.waitForFunction(() => document.getElementById('view-train').dataset.trainState === 'idle');
   assert.equal(await leaving(), false, 'nothing to lose after Reset');
   assert.equal(await page.locator('#train-download').isDisabled(), true);
@@ -211,8 +212,45 @@ test('a 2-D GAN on ring8 draws real and fake points over the discriminator heat 
     assert.equal(await page.locator(`#train-charts canvas[data-metric="${m}"]`).count(), 1, `${m} chart`);
   }
   await shot('gan-ring8');
-  await page.locator('#train-reset').click();
+  await clickConfirming(page.locator('#train-reset'));
   await page.waitForFunction(() => document.getElementById('view-train').dataset.trainState === 'idle');
+});
+
+test('Reset and Restart ask before discarding a run with steps: declined, the run goes on; accepted, it is discarded', async () => {
+  // The run as the page has it; `mark` tells this run from a new one.
+  const now = () => lab(() => ({ mark: window.__latentlab.train?.mark, state: window.__latentlab.train?.state, step: window.__latentlab.train?.step }));
+  await page.locator('#train-stop').fill('');
+  await page.locator('#train-start').click(); // idle: starts without asking
+  await waitTrain(() => window.__latentlab.train?.state === 'running' && window.__latentlab.train.step > 0, null, 60_000);
+  await lab(() => (window.__latentlab.train.mark = 'first'));
+  // Running, then paused: declining either button keeps the run, its steps and its state.
+  for (const state of ['running', 'paused']) {
+    if (state === 'paused') {
+      await page.locator('#train-pause').click();
+      await waitTrain(() => window.__latentlab.train?.state === 'paused', null, 30_000);
+    }
+    for (const [button, asked] of [
+      ['#train-reset', /^Discard the run at step \d+\? Download checkpoint first to keep it\.$/],
+      ['#train-start', /^Discard the run at step \d+ and start a new one\? Download checkpoint first to keep it\.$/],
+    ]) {
+      const before = await now();
+      const message = await clickConfirming(page.locator(button), { accept: false });
+      assert.match(message, asked);
+      const after = await now();
+      assert.deepEqual([after.mark, after.state], ['first', state], `${button} declined while ${state}: ${JSON.stringify(after)}`);
+      if (state === 'paused') {
+        assert.equal(message.match(/step (\d+)/)[1], String(before.step), 'the question names the step');
+        assert.equal(after.step, before.step);
+      } else assert.ok(after.step >= before.step, `steps ${before.step} → ${after.step}`);
+    }
+  }
+  assert.ok((await page.locator('#train-charts canvas').count()) > 0, 'the charts stay');
+  // Accepted, Restart starts a new run and Reset ends it.
+  await clickConfirming(page.locator('#train-start'));
+  await waitTrain(() => window.__latentlab.train?.state === 'running' && window.__latentlab.train.step > 0 && !window.__latentlab.train.mark, null, 60_000);
+  await clickConfirming(page.locator('#train-reset'));
+  await page.waitForFunction(() => document.getElementById('view-train').dataset.trainState === 'idle');
+  assert.equal(await page.locator('#train-status').textContent(), 'Reset. Not started.');
 });
 
 test('no console errors, failed requests or requests to other hosts', async () => {

@@ -5,7 +5,8 @@
 // Training has its own compute worker (worker.js, a second instance): one training step of a
 // large model can take seconds and cannot be cut, and the other views' requests must never
 // wait behind it. Pause is acknowledged at once ("pausing") and takes effect after the step in
-// flight; Reset and Restart stop that worker, so they are immediate whatever the model.
+// flight; Reset and Restart stop that worker, so they are immediate whatever the model. Both ask
+// first while the run has steps to lose, as closing the tab does.
 
 import { Rpc, createWorker } from '../rpc.js';
 import { numberField } from '../fields.js';
@@ -89,6 +90,20 @@ export function createTrainView(ctx) {
   /** metric → its chart canvas (kept out of `run`, which tests read as plain data). */
   const chartCanvases = new Map();
   let chartFrame = 0;
+
+  /** Whether the run has steps that Reset, Restart or closing the tab would lose. */
+  const hasStepsToLose = () => Boolean(run && run.step > 0 && state !== 'idle');
+
+  /**
+   * Whether Reset (or Restart, `restart`) may discard the run: at once when it has no steps to
+   * lose, else when the user confirms (Reset sits next to Pause: a mis-click must not cost the
+   * run). Declined, nothing changes.
+   */
+  function mayDiscard(restart) {
+    if (!hasStepsToLose()) return true;
+    const then = restart ? ' and start a new one' : '';
+    return window.confirm(`Discard the run at step ${run.step}${then}? Download checkpoint first to keep it.`);
+  }
 
   function setState(s) {
     state = s;
@@ -341,6 +356,8 @@ export function createTrainView(ctx) {
       formError(err, { focus: true });
       return;
     }
+    // Restarting discards the run in progress.
+    if (!mayDiscard(true)) return;
     errorEl.hidden = true;
     errorEl.dataset.field = '';
     const restart = Boolean(run);
@@ -402,7 +419,7 @@ export function createTrainView(ctx) {
   // Closing or reloading the tab ends a run that lives only here: the browser asks first while
   // one has steps to lose (Download keeps them).
   addEventListener('beforeunload', (e) => {
-    if (!run || run.step === 0 || state === 'idle') return;
+    if (!hasStepsToLose()) return;
     e.preventDefault();
     e.returnValue = ''; // browsers before Chrome 119 ask only when this is set
   });
@@ -446,6 +463,7 @@ export function createTrainView(ctx) {
   });
 
   btn.reset.addEventListener('click', () => {
+    if (!mayDiscard(false)) return;
     const r = run;
     run = null;
     stopWorker();
