@@ -164,9 +164,6 @@ export class Rpc extends EventTarget {
   }
 }
 
-/** Where worker.js lies, relative to this file (a variable: bundlers leave this use alone). */
-const WORKER_FILE = './worker.js';
-
 /**
  * The source of a worker that imports the module at absolute `url`. The import is dynamic
  * (Chromium refuses a blob worker's static cross-origin import under a CSP, while it allows the
@@ -188,33 +185,32 @@ import(${JSON.stringify(url)}).then(() => {
 /**
  * A new module worker running worker.js (resolved relative to this file, not the page). Its
  * wasm thread pool size is `threads`, else the page's `?threads=N`, else the default (wasm.js);
- * `relaxed` (else the page's `?relaxed=`): `0` keeps it off the relaxed-simd modules.
+ * `relaxed` (else the page's `?relaxed=`): `0` keeps it off the relaxed-simd modules. These
+ * options travel in the worker's name (`latentlab?threads=2`, read by worker.js), not in its
+ * URL, so that the URL is always the literal `new URL('./worker.js', import.meta.url)` that
+ * bundlers (Vite, webpack) rewrite when they bundle the worker with the wasm and the data.
  *
  * Module workers must be same-origin with the page. When this file is served from another
  * origin (a CDN-like host that sends CORS headers), the worker is started from a same-origin
  * blob: URL whose only line imports the real worker.js by absolute URL; worker.js then finds the
  * wasm and the data relative to its own absolute URL. Same-origin pages get the direct worker,
- * so a CSP without `worker-src blob:` works for them. The direct form is written out literally
- * so that bundlers (Vite, webpack) see it and bundle the worker with the wasm and the data.
+ * so a CSP without `worker-src blob:` works for them.
  */
 export function createWorker({ threads, relaxed } = {}) {
   const query = new URLSearchParams(globalThis.location?.search ?? '');
-  const options = { threads: threads ?? query.get('threads'), relaxed: relaxed ?? query.get('relaxed') };
-  const url = new URL(WORKER_FILE, import.meta.url);
-  let given = false;
-  for (const [name, value] of Object.entries(options)) {
-    if (value === null || value === undefined || value === '') continue;
-    url.searchParams.set(name, String(value));
-    given = true;
+  const options = new URLSearchParams();
+  for (const [key, value] of Object.entries({ threads: threads ?? query.get('threads'), relaxed: relaxed ?? query.get('relaxed') })) {
+    if (value !== null && value !== undefined && value !== '') options.set(key, String(value));
   }
+  const name = options.toString() ? `latentlab?${options}` : 'latentlab';
+  const url = new URL('./worker.js', import.meta.url);
   if (url.origin !== self.location.origin) {
     const shim = URL.createObjectURL(new Blob([blobShim(url.href)], { type: 'text/javascript' }));
-    const worker = new Worker(shim, { type: 'module', name: 'latentlab' });
+    const worker = new Worker(shim, { type: 'module', name });
     URL.revokeObjectURL(shim); // the worker resolved it when constructed; each restart makes its own
     return worker;
   }
-  if (given) return new Worker(url, { type: 'module', name: 'latentlab' });
-  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'latentlab' });
+  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name });
 }
 
 let shared = null;

@@ -6,8 +6,8 @@
 // where the engine validates relaxed-simd. When a build or module fails to start (or is not
 // there), it falls back to the next one and says why.
 //
-// Thread count: `threads` (the worker's `?threads=N`, which rpc.js passes on from the page's
-// own query), else navigator.hardwareConcurrency, capped at DEFAULT_MAX_THREADS; always ≥ 1.
+// Thread count: `threads` (`threads=N` in the worker's name, which rpc.js passes on from the
+// page's own query), else navigator.hardwareConcurrency, capped at DEFAULT_MAX_THREADS; always ≥ 1.
 
 import initSingleThread, * as singleThread from './pkg/latentlab.js';
 
@@ -80,13 +80,18 @@ async function singleThreadBuild(relaxed) {
   return { pkg: singleThread, relaxed: await startModule(initSingleThread, modules, relaxed) };
 }
 
-/** The threaded build (optional: a folder without it falls back to the single-thread one). */
+/**
+ * The threaded build (optional: a folder without it falls back to the single-thread one). Its
+ * URLs are variables so that bundlers leave it alone: a bundle carries the single-thread build,
+ * and looks for `pkg-threads/` next to its own assets.
+ */
 async function threadedBuild(relaxed) {
   const dir = 'pkg-threads';
+  const here = import.meta.url;
   const pkg = await import(/* @vite-ignore */ `./${dir}/latentlab.js`);
   const modules = {
-    plain: new URL(`./${dir}/latentlab_bg.wasm`, import.meta.url),
-    relaxedModule: new URL(`./${dir}/latentlab_relaxed_bg.wasm`, import.meta.url),
+    plain: new URL(`./${dir}/latentlab_bg.wasm`, here),
+    relaxedModule: new URL(`./${dir}/latentlab_relaxed_bg.wasm`, here),
   };
   return { pkg, relaxed: await startModule(pkg.default, modules, relaxed) };
 }

@@ -53,11 +53,12 @@
 import { loadWasm, relaxedSimdAvailable } from './wasm.js';
 
 // The wasm bindings, set once a build is loaded: threaded or single-thread, relaxed-simd or not
-// (see wasm.js); the pool size comes from this worker's `?threads=N` and `?relaxed=0` keeps it
-// off the relaxed-simd modules (rpc.js passes the page's on; read from the module's own URL, since a
-// cross-origin page starts the worker from a blob: shim).
+// (see wasm.js); the pool size comes from `threads=N` in this worker's name and `relaxed=0` keeps
+// it off the relaxed-simd modules (rpc.js's createWorker names it `latentlab?threads=N&relaxed=0`:
+// a name survives the bundlers that rewrite the worker's URL and the blob: shim of a
+// cross-origin page).
 let LatentModel, LatentTrainer, capabilities, catalog, idxImages, imagesToRgba, latentGridPoints, setMemoryLimit, toyPoints, wasmInfo;
-const workerQuery = new URL(import.meta.url).searchParams;
+const workerQuery = new URLSearchParams(self.name.split('?')[1] ?? '');
 const wasmReady = loadWasm({ threads: workerQuery.get('threads'), relaxed: workerQuery.get('relaxed') !== '0' }).then((w) => {
   ({ LatentModel, LatentTrainer, capabilities, catalog, idxImages, imagesToRgba, latentGridPoints, setMemoryLimit, toyPoints } = w.bindings);
   wasmInfo = w.info;

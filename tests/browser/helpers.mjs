@@ -32,13 +32,13 @@ export function startServer({ isolation = true, args = [] } = {}) {
 }
 
 /**
- * Records the page's compute workers: those rpc.js starts (named `latentlab`), not the threaded
- * build's pool workers. Returns an async function that resolves to their URLs.
+ * Records the page's compute workers: those rpc.js starts (named `latentlab`, or `latentlab?…`
+ * with their options), not the threaded build's pool workers. Returns an async function that resolves to their URLs.
  */
 export function computeWorkers(page) {
   const seen = [];
   page.on('worker', (w) => {
-    seen.push(w.evaluate(() => self.name).then((name) => (name === 'latentlab' ? w.url() : null), () => null));
+    seen.push(w.evaluate(() => self.name).then((name) => (/^latentlab(\?|$)/.test(name) ? w.url() : null), () => null));
   });
   return async () => (await Promise.all(seen)).filter(Boolean);
 }

@@ -58,9 +58,14 @@ test('the tarball holds the entry, the worker, the wasm, the data, the types and
   assert.deepEqual(manifest.exports['.'], { types: './widgets.d.ts', default: './widgets.js' });
 });
 
+/** Opens `url` and checks the widgets; resolves to the names of the wasm files it fetched. */
 async function expectWidgets(url) {
   const page = await browser.context.newPage();
   const problems = watch(page, new URL(url).origin);
+  const wasm = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname.split('/').pop());
+  });
   await page.setViewportSize({ width: 1280, height: 3000 });
   await page.goto(url);
   for (const id of ['sampler', 'points', 'recon', 'gan']) {
@@ -74,6 +79,7 @@ async function expectWidgets(url) {
   await page.waitForFunction(() => Number(document.getElementById('gan').dataset.previews) >= 2, null, { timeout: 60_000 });
   assert.deepEqual(problems, []);
   await page.close();
+  return wasm;
 }
 
 test('a plain static page: <script type="module" src="node_modules/latentlab-web/widgets.js">', async () => {
@@ -98,16 +104,27 @@ test('a Vite app: import "latentlab-web", vite build, serve dist/', async () => 
   writeFileSync(join(dir, 'main.js'), "import { ELEMENTS } from 'latentlab-web';\ndocument.body.dataset.elements = String(Object.keys(ELEMENTS).length);\n");
   // No vite.config.js: `vite build` needs none (README: Embedding).
   run(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], dir);
-  // Both of the single-thread build's modules are bundled: Chromium runs the relaxed-simd one.
+  // Both of the single-thread build's modules are bundled (Chromium runs the relaxed-simd one),
+  // and only those: the threaded build is not (README: Embedding).
   const assets = readdirSync(join(dir, 'dist', 'assets'));
-  for (const m of ['latentlab_bg', 'latentlab_relaxed_bg']) {
-    assert.ok(assets.some((f) => f.startsWith(`${m}-`) && f.endsWith('.wasm')), `${m}.wasm bundled: ${assets}`);
-  }
-  // A bundle carries the single-thread build (README: Embedding); served without COOP/COEP, as
-  // a Vite app is by default, the page does not look for the threaded one.
+  const wasm = assets.filter((f) => f.endsWith('.wasm')).sort();
+  assert.equal(wasm.length, 2, `two wasm modules bundled: ${wasm}`);
+  assert.match(wasm[0], /^latentlab_bg-/);
+  assert.match(wasm[1], /^latentlab_relaxed_bg-/);
+  // Served without COOP/COEP, as a Vite app is by default, the page does not look for the
+  // threaded build. The page's `?relaxed=0` reaches the bundled worker (its options travel in
+  // the worker's name, not in a URL the bundle would not have).
   const server = await startServer({ isolation: false, args: ['--root', join(dir, 'dist')] });
   servers.push(server);
-  await expectWidgets(server.url);
+  const relaxed = await expectWidgets(server.url);
+  assert.deepEqual(relaxed.map((f) => f.split('-')[0]), ['latentlab_relaxed_bg'], `fetched ${relaxed}`);
+  const plain = await expectWidgets(`${server.url}?relaxed=0`);
+  assert.deepEqual(plain.map((f) => f.split('-')[0]), ['latentlab_bg'], `?relaxed=0 fetched ${plain}`);
+});
+
+test('imported in Node, as a server-side render does: the classes, no tags and no error', () => {
+  const out = run(process.execPath, ['--input-type=module', '-e', "const m = await import('latentlab-web'); console.log(Object.keys(m.ELEMENTS).length, typeof m.LatentLabSampler, typeof globalThis.customElements)"], join(tmp, 'vite-app'));
+  assert.equal(out.trim(), '6 function undefined');
 });
 
 test('the TypeScript declarations type the elements, their properties and events', () => {

@@ -62,7 +62,13 @@ function observe(el) {
   observer.observe(el);
 }
 
-export class LatentLabElement extends HTMLElement {
+/**
+ * What the elements extend: `HTMLElement`, or a placeholder where there is none (a server-side
+ * render imports this module to reach the classes; the tags are defined only in a browser).
+ */
+const ElementBase = globalThis.HTMLElement ?? class {};
+
+export class LatentLabElement extends ElementBase {
   /** attribute name → spec (see attributes.js); subclasses override. */
   static attributes = {};
 
@@ -73,7 +79,7 @@ export class LatentLabElement extends HTMLElement {
   /** Call once per subclass: defines its reflected properties. */
   static define(name) {
     reflectAttributes(this, this.attributes);
-    if (!customElements.get(name)) customElements.define(name, this);
+    if (globalThis.customElements && !customElements.get(name)) customElements.define(name, this);
   }
 
   #started = false;
