@@ -574,11 +574,20 @@ impl TrainSpec {
 
     /// A fresh run of this spec on `data`: the model built for the data's shape and classes,
     /// on `device`, seeded by the spec's `seed`. A choice the model does not use (β for a GAN,
-    /// packing for a VAE, binarized 2-D points) is an error rather than ignored.
+    /// packing for a VAE, binarized 2-D points, a Bernoulli likelihood of values outside [0, 1])
+    /// is an error rather than ignored.
     pub fn start(&self, data: &DataInfo, device: &Device) -> Result<Session> {
         if self.binarize && data.sample_shape.len() != 3 {
             return Err(Error::Config(format!(
                 "--binarize draws binary pixels from images; {} is 2-D points",
+                data.name
+            )));
+        }
+        let [lo, hi] = data.value_range;
+        if self.model.likelihood == Some(Likelihood::Bernoulli) && (lo < 0.0 || hi > 1.0) {
+            return Err(Error::Config(format!(
+                "--likelihood bernoulli models values in [0, 1]; {} has values in [{lo}, {hi}]: \
+                 use gaussian",
                 data.name
             )));
         }

@@ -137,11 +137,15 @@ fn absurd_arguments_are_errors_and_the_model_keeps_working() {
         "one label for two",
         "labels for a batch",
     );
-    assert_err(cgan.decode(&z(1), Some(&[10])), "label 10", "not below");
+    assert_err(
+        cgan.decode(&z(1), Some(&[10])),
+        "label 10",
+        "class 10 asked of a model with 10 classes, numbered from 0",
+    );
     assert_err(
         cgan.sample(1, &mut rng, 1.0, Some(99)),
         "class 99",
-        "not below",
+        "numbered from 0",
     );
     // Images, data and specs.
     let rgba = latentlab::image::images_to_rgba;

@@ -118,6 +118,10 @@ fn long_decodes_run_in_chunks_with_the_same_result() {
     let z = Tensor::from_vec(Rng::new(3).normal_vec(n * 2), (n, 2), &Device::Cpu).unwrap();
     let all = net.decode(&z, None).unwrap();
     assert_eq!(all.dim(0).unwrap(), n);
+    // No autograd graph behind the result: one would keep every chunk's activations alive.
+    assert!(!all.track_op(), "the decoded samples carry a graph");
+    let (x, _) = net.sample(3, &mut Rng::new(0), 1.0, None).unwrap();
+    assert!(!x.track_op(), "sampled images carry a graph");
     for start in [0, rows - 1, rows, n - 1] {
         let one = net.decode(&z.narrow(0, start, 1).unwrap(), None).unwrap();
         let diff = common::max_abs_diff(&all.narrow(0, start, 1).unwrap(), &one);

@@ -302,6 +302,11 @@ fn arguments_that_would_be_ignored_or_clamped_are_refused() {
         ),
         (vae_ring(&["--binarize"]), 1, "ring8 is 2-D points"),
         (
+            vae_ring(&["--likelihood", "bernoulli"]),
+            1,
+            "--likelihood bernoulli models values in [0, 1]; ring8 has values in",
+        ),
+        (
             vae_ring(&["--lr", "-1", "--beta1", "1.5"]),
             1,
             "lr must be finite and > 0, got -1; beta1 must be finite and in [0, 1), got 1.5",
@@ -365,6 +370,18 @@ fn arguments_that_would_be_ignored_or_clamped_are_refused() {
             ],
             1,
             "class 3 asked of a vae without classes",
+        ),
+        (
+            vec![
+                "sample",
+                ring_gan,
+                "--temperature",
+                "-1",
+                "--out",
+                "/tmp/x.png",
+            ],
+            1,
+            "temperature must be ≥ 0",
         ),
         (
             vec![
@@ -453,6 +470,32 @@ fn a_closed_pipe_ends_the_output_without_a_panic() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert_ne!(out.status.code(), Some(101), "{err}");
+}
+
+/// `--out` set to the checkpoint itself (a slip when editing a command) would replace hours of
+/// training with a PNG: `sample` and `interpolate` refuse it and leave the file as it was.
+#[test]
+fn pictures_are_not_written_over_their_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("gan.safetensors");
+    std::fs::copy(
+        common::repo().join("www/weights/gan-ring8.safetensors"),
+        &ckpt,
+    )
+    .unwrap();
+    let before = std::fs::read(&ckpt).unwrap();
+    let c = ckpt.to_str().unwrap();
+    for command in ["sample", "interpolate"] {
+        refused(
+            &[command, c, "--out", c],
+            1,
+            "the PNG would replace the checkpoint",
+        );
+        assert!(
+            std::fs::read(&ckpt).unwrap() == before,
+            "{command}: the file changed"
+        );
+    }
 }
 
 #[test]

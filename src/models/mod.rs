@@ -310,6 +310,7 @@ impl Network {
 
     /// Data-space samples from latent codes: images in `[0, 1]` (a Bernoulli decoder's
     /// probabilities, a GAN's tanh rescaled), a Gaussian decoder's means, or raw 2-D points.
+    /// The result is differentiable when `z` is (a code being optimized), else detached.
     ///
     /// # Shapes
     /// - `z`: `[B, L]` → `[B, *sample_shape]`
@@ -329,17 +330,24 @@ impl Network {
         let n = z.dim(0)?;
         let y = self.labels(labels, n)?;
         budget::check_decode("decoded samples", n, self.sample_len(), z.dim(1)?)?;
-        // In chunks, so activations stay within the budget's chunk size.
+        // In chunks, so activations stay within the budget's chunk size. Codes that need no
+        // gradient get each chunk's output detached: the weights are variables, and the graph a
+        // chunk keeps would hold all of its activations alive to the end (GBs for a long decode).
+        let keep_graph = z.track_op();
+        let decode = |z: &Tensor, y: Option<&Tensor>| -> Result<Tensor> {
+            let x = self.decode_rows(z, y)?;
+            Ok(if keep_graph { x } else { x.detach() })
+        };
         let rows = budget::chunk_rows(&self.config);
         if n <= rows {
-            return self.decode_rows(z, y.as_ref());
+            return decode(z, y.as_ref());
         }
         let parts = (0..n)
             .step_by(rows)
             .map(|start| {
                 let len = rows.min(n - start);
                 let y = y.as_ref().map(|y| y.narrow(0, start, len)).transpose()?;
-                self.decode_rows(&z.narrow(0, start, len)?, y.as_ref())
+                decode(&z.narrow(0, start, len)?, y.as_ref())
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Tensor::cat(&parts, 0)?)
@@ -590,7 +598,7 @@ pub fn one_hot(labels: &[u32], k: usize, batch: usize, device: &Device) -> Resul
     for (i, &c) in labels.iter().enumerate() {
         if c as usize >= k {
             return Err(Error::Argument(format!(
-                "label {c} is not below {k} classes"
+                "class {c} asked of a model with {k} classes, numbered from 0"
             )));
         }
         v[i * k + c as usize] = 1.0;

@@ -24,20 +24,25 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
+    // In each command `--lr -1` reaches the flag's check (an error naming it) instead of
+    // reading as a flag `-1`.
     /// Train a model and write a self-describing .safetensors checkpoint (and a loss-curve PNG).
-    // `--lr -1` reaches the flag's check (an error naming it) instead of reading as a flag `-1`.
     #[command(allow_negative_numbers = true)]
     Train(Box<crate::train::TrainArgs>),
     /// Draw samples from a checkpoint into a PNG grid (or a scatter plot for 2-D data).
+    #[command(allow_negative_numbers = true)]
     Sample(crate::sample::SampleArgs),
     /// Decode a path between two random latent points into a PNG strip.
+    #[command(allow_negative_numbers = true)]
     Interpolate(crate::sample::InterpolateArgs),
     /// Print a checkpoint's metadata, parameter count and tensors.
     Info(crate::info::InfoArgs),
     /// Evaluate a checkpoint on its paper's protocol: ELBO and IWAE-k NLL (VAEs), mode
     /// coverage (2-D GANs), classifier Fréchet distance (image models), test accuracy (classifiers).
+    #[command(allow_negative_numbers = true)]
     Eval(crate::eval::EvalArgs),
     /// Rewrite a checkpoint for deployment: another dtype, optimizer state dropped.
+    #[command(allow_negative_numbers = true)]
     Export(crate::export::ExportArgs),
 }
 

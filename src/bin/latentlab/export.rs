@@ -2,7 +2,7 @@
 //! dropped unless kept, the discriminator left out if asked, a code prior fitted or left out
 //! if asked).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use candle::{DType, Device};
@@ -10,6 +10,8 @@ use clap::ValueEnum;
 
 use latentlab::checkpoint;
 use latentlab::data::{Dataset, Split};
+
+use crate::out_paths;
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
@@ -62,11 +64,7 @@ impl From<DtypeArg> for DType {
 pub fn run(a: ExportArgs) -> Result<()> {
     checkpoint::check_writable(&a.out)?;
     let mut ckpt = checkpoint::load_file(&a.file, &Device::Cpu)?;
-    let same_file = |x: &Path, y: &Path| match (x.canonicalize(), y.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    };
-    if !a.keep_optimizer && !ckpt.optimizer.is_empty() && same_file(&a.file, &a.out) {
+    if !a.keep_optimizer && !ckpt.optimizer.is_empty() && out_paths::same_file(&a.file, &a.out) {
         bail!(
             "--out is {} itself: exporting over it would drop the optimizer state that resuming \
              needs; write to another file, or pass --keep-optimizer",

@@ -13,6 +13,7 @@ use latentlab::rng::Rng;
 use latentlab::Network;
 
 use crate::args::device;
+use crate::out_paths;
 
 #[derive(clap::Args)]
 pub struct SampleArgs {
@@ -21,15 +22,18 @@ pub struct SampleArgs {
     n: usize,
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Class to draw, for a conditional model (default: cycle through the classes).
+    /// Class to draw, for a conditional model, counted from 0 (default: cycle through the
+    /// classes; a self-conditioned GAN draws its clusters by their share).
     #[arg(long)]
     class: Option<u32>,
     /// The random codes' spread: z ~ N(0, T²·I), or for a model with a fitted code prior
     /// (`export --fit-prior`) each mixture component's standard deviation times T.
     #[arg(long, default_value_t = 1.0)]
     temperature: f32,
+    /// cpu, or cuda (cuda:N) in a build with the cuda feature.
     #[arg(long, default_value = "cpu")]
     device: String,
+    /// The PNG to write.
     #[arg(long)]
     out: PathBuf,
     /// Also print the samples as JSON (`{"shape": [...], "values": [...]}`).
@@ -50,8 +54,10 @@ pub struct InterpolateArgs {
     rows: u16,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Class to decode the path as, for a conditional model, counted from 0 (default 0).
     #[arg(long)]
     class: Option<u32>,
+    /// The PNG to write.
     #[arg(long)]
     out: PathBuf,
 }
@@ -70,6 +76,7 @@ fn samples_png(net: &Network, values: &[f32], cols: usize) -> Result<Rgba> {
 }
 
 pub fn sample(a: SampleArgs) -> Result<()> {
+    out_paths::check_picture_out(&a.file, &a.out)?;
     let dev = device(&a.device)?;
     let ckpt = checkpoint::load_file(&a.file, &dev)?;
     let net = &ckpt.network;
@@ -94,6 +101,7 @@ pub fn sample(a: SampleArgs) -> Result<()> {
 }
 
 pub fn interpolate(a: InterpolateArgs) -> Result<()> {
+    out_paths::check_picture_out(&a.file, &a.out)?;
     let ckpt = checkpoint::load_file(&a.file, &Device::Cpu)?;
     let net = &ckpt.network;
     let latent = net

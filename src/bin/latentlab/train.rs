@@ -24,13 +24,17 @@ use crate::chunks::chunks;
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
+    /// The model kind (required for a new run; a resumed run keeps its own).
     #[arg(long, value_enum, required_unless_present = "resume")]
     model: Option<KindArg>,
     /// mnist, fashion-mnist, ring8, grid25 or spiral.
     #[arg(long, required_unless_present = "resume")]
     dataset: Option<String>,
+    /// Convolutional or fully connected networks (default conv for images, mlp for 2-D points).
     #[arg(long, value_enum)]
     arch: Option<ArchArg>,
+    /// Latent dimensions (default 2 for 2-D points; for images a VAE 16 conv / 20 mlp, a GAN
+    /// 100 conv / 64 mlp).
     #[arg(long)]
     latent_dim: Option<usize>,
     /// Backbone widths (MLP) or channels (conv), comma-separated: 400 or 200,200 or 32,64.
@@ -42,6 +46,7 @@ pub struct TrainArgs {
     /// Hidden-layer nonlinearity (GAN discriminators always use LeakyReLU).
     #[arg(long, value_enum)]
     activation: Option<ActivationArg>,
+    /// VAE decoder's p(x|z) (default bernoulli for images, gaussian for 2-D points).
     #[arg(long, value_enum)]
     likelihood: Option<LikelihoodArg>,
     /// KL weight (β-VAE).
@@ -89,19 +94,24 @@ pub struct TrainArgs {
     /// Weight init: uniform (PyTorch's default) or dcgan (N(0, 0.02)); default by model.
     #[arg(long, value_enum)]
     init: Option<InitArg>,
+    /// Passes over the training set to run, rounded up to whole steps; with --resume, more
+    /// passes on top of the run's. Without --epochs and --steps: one pass.
     #[arg(long, conflicts_with = "steps")]
     epochs: Option<f64>,
+    /// Steps (batches) to run; with --resume, more steps on top of the run's.
     #[arg(long)]
     steps: Option<u64>,
     /// Samples per step (default 128).
     #[arg(long)]
     batch_size: Option<usize>,
+    /// Adam's learning rate (default 1e-3; GANs and VAE-GANs: 2e-4, DCGAN's).
     #[arg(long)]
     lr: Option<f64>,
     /// GAN, VAE-GAN: the discriminator's learning rate when it differs from --lr (Heusel et
     /// al.'s two time-scale update rule)
     #[arg(long)]
     d_lr: Option<f64>,
+    /// Adam's β₁ (default 0.9; GANs and VAE-GANs: 0.5, DCGAN's).
     #[arg(long)]
     beta1: Option<f64>,
     /// Decoupled weight decay (AdamW; default 0, Adam).
@@ -145,6 +155,7 @@ pub struct TrainArgs {
     /// keeps its own).
     #[arg(long)]
     seed: Option<u64>,
+    /// cpu, or cuda (cuda:N) in a build with the cuda feature.
     #[arg(long, default_value = "cpu")]
     device: String,
     /// Continue a run from its checkpoint (weights, optimizer moments, step, RNG, data). The
@@ -158,8 +169,10 @@ pub struct TrainArgs {
     /// Steps between progress updates and JSON lines.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
     log_every: u64,
+    /// Where the MNIST and Fashion-MNIST files are (pkg-scripts/fetch-data puts them in data/).
     #[arg(long, default_value = "data")]
     data_dir: PathBuf,
+    /// The checkpoint to write (.safetensors; the loss curve goes beside it as .loss.png).
     #[arg(long)]
     out: PathBuf,
     /// Print one JSON object per log interval, and a final summary.
