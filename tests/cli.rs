@@ -498,6 +498,36 @@ fn pictures_are_not_written_over_their_checkpoint() {
     }
 }
 
+/// A fresh run's `--out` that already holds a run (the same command run again, from the shell's
+/// history) is refused with the file unchanged; `--overwrite` says to replace it.
+#[test]
+fn a_fresh_run_does_not_replace_an_existing_checkpoint_unless_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("gan.safetensors");
+    std::fs::copy(
+        common::repo().join("www/weights/gan-ring8.safetensors"),
+        &ckpt,
+    )
+    .unwrap();
+    let before = std::fs::read(&ckpt).unwrap();
+    let c = ckpt.to_str().unwrap();
+    let run = [
+        "train",
+        "--model",
+        "gan",
+        "--dataset",
+        "ring8",
+        "--hidden",
+        "8",
+    ];
+    let args = [&run[..], &["--steps", "2", "--out", c]].concat();
+    refused(&args, 1, "already exists: pass --overwrite to replace it");
+    assert!(std::fs::read(&ckpt).unwrap() == before, "the file changed");
+    ok(&[&args[..], &["--overwrite"]].concat());
+    let info: serde_json::Value = serde_json::from_str(&ok(&["info", c, "--json"])).unwrap();
+    assert_eq!(info["train"]["steps"], 2);
+}
+
 #[test]
 fn divergence_keeps_the_last_checkpoint() {
     let dir = tempfile::tempdir().unwrap();

@@ -14,6 +14,23 @@ pub fn same_file(x: &Path, y: &Path) -> bool {
     }
 }
 
+/// `out` can take a run's checkpoint: writable, and not an existing file other than the one
+/// the run resumes from, unless `overwrite` (re-running a command must not erase a finished
+/// run, which may have taken hours).
+pub fn check_run_out(out: &Path, resume: Option<&Path>, overwrite: bool) -> Result<()> {
+    checkpoint::check_writable(out)?;
+    let resumed_here = resume.is_some_and(|r| same_file(r, out));
+    if out.exists() && !resumed_here && !overwrite {
+        bail!(
+            "{} already exists: pass --overwrite to replace it with this run, or --resume {} to \
+             continue the run it holds",
+            out.display(),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
 /// `out` can take the picture drawn from checkpoint `file`: it is writable, and it is not
 /// `file` itself (a slip of `--out` must not replace a trained checkpoint with a PNG).
 pub fn check_picture_out(file: &Path, out: &Path) -> Result<()> {

@@ -21,6 +21,7 @@ use latentlab::ModelSpec;
 
 use crate::args::{device, KindArg};
 use crate::chunks::chunks;
+use crate::out_paths;
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
@@ -172,9 +173,13 @@ pub struct TrainArgs {
     /// Where the MNIST and Fashion-MNIST files are (pkg-scripts/fetch-data puts them in data/).
     #[arg(long, default_value = "data")]
     data_dir: PathBuf,
-    /// The checkpoint to write (.safetensors; the loss curve goes beside it as .loss.png).
+    /// The checkpoint to write (.safetensors; the loss curve goes beside it as .loss.png). An
+    /// existing file is refused unless it is the one --resume continues, or --overwrite.
     #[arg(long)]
     out: PathBuf,
+    /// Replace an existing --out with this run.
+    #[arg(long)]
+    overwrite: bool,
     /// Print one JSON object per log interval, and a final summary.
     #[arg(long)]
     json: bool,
@@ -378,7 +383,7 @@ impl TrainArgs {
 
 pub fn run(a: TrainArgs) -> Result<()> {
     // A bad --out is found now, not after the first checkpoint's worth of training.
-    checkpoint::check_writable(&a.out)?;
+    out_paths::check_run_out(&a.out, a.resume.as_deref(), a.overwrite)?;
     let (mut session, data) = a.session()?;
     let total = a.total_steps(&session, &data)?;
     if !a.json {
