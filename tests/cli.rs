@@ -318,6 +318,12 @@ fn arguments_that_would_be_ignored_or_clamped_are_refused() {
             "--train-size <TRAIN_SIZE>': must be ≥ 1",
         ),
         (
+            vae_ring(&["--batch-size", "0"]),
+            2,
+            "--batch-size <BATCH_SIZE>': must be ≥ 1",
+        ),
+        (gan_ring(&["--pack", "0"]), 2, "--pack <PACK>': must be ≥ 1"),
+        (
             gan_ring(&["--d-maxout", "0"]),
             1,
             "discriminator: maxout takes 2 to 16 pieces, got 0",

@@ -36,7 +36,7 @@ pub struct TrainArgs {
     arch: Option<ArchArg>,
     /// Latent dimensions (default 2 for 2-D points; for images a VAE 16 conv / 20 mlp, a GAN
     /// 100 conv / 64 mlp).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::args::count)]
     latent_dim: Option<usize>,
     /// Backbone widths (MLP) or channels (conv), comma-separated: 400 or 200,200 or 32,64.
     #[arg(long, value_delimiter = ',')]
@@ -74,7 +74,7 @@ pub struct TrainArgs {
     )]
     cluster_classes: Option<usize>,
     /// PacGAN packing degree.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::args::count)]
     pack: Option<usize>,
     /// BatchNorm in the generator (GAN) or the encoder and decoder (VAE).
     #[arg(long)]
@@ -103,7 +103,7 @@ pub struct TrainArgs {
     #[arg(long)]
     steps: Option<u64>,
     /// Samples per step (default 128).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::args::count)]
     batch_size: Option<usize>,
     /// Adam's learning rate (default 1e-3; GANs and VAE-GANs: 2e-4, DCGAN's).
     #[arg(long)]
@@ -140,14 +140,14 @@ pub struct TrainArgs {
     #[arg(long)]
     binarize: bool,
     /// VAE: train on the IWAE bound with K importance samples (default 1, the ELBO).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::args::count)]
     iwae_k: Option<usize>,
     /// VAE: raise the KL term's weight linearly to β over the first N steps (Sønderby et al.
     /// 2016's warm-up; on the IWAE bound, the weight of each sample's log p(z) − log q(z|x))
     #[arg(long, value_name = "N")]
     kl_warmup: Option<u64>,
     /// GAN: discriminator steps per generator step (default 1, at most 100).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::args::count)]
     d_steps: Option<usize>,
     /// Use only the first N training samples (images) or draw N points (toys).
     #[arg(long, value_parser = crate::args::count)]
