@@ -532,6 +532,16 @@ fn a_fresh_run_does_not_replace_an_existing_checkpoint_unless_told() {
     ok(&[&args[..], &["--overwrite"]].concat());
     let info: serde_json::Value = serde_json::from_str(&ok(&["info", c, "--json"])).unwrap();
     assert_eq!(info["train"]["steps"], 2);
+    // A folder where the loss curve goes is found before training, not after it.
+    let other = dir.path().join("other.safetensors");
+    std::fs::create_dir(dir.path().join("other.loss.png")).unwrap();
+    let o = other.to_str().unwrap();
+    refused(
+        &[&run[..], &["--out", o]].concat(),
+        1,
+        "other.loss.png is a folder",
+    );
+    assert!(!other.exists());
 }
 
 #[test]

@@ -382,8 +382,11 @@ impl TrainArgs {
 }
 
 pub fn run(a: TrainArgs) -> Result<()> {
-    // A bad --out is found now, not after the first checkpoint's worth of training.
+    // A bad --out (or a folder where its loss curve goes) is found now, not after the first
+    // checkpoint's worth of training.
     out_paths::check_run_out(&a.out, a.resume.as_deref(), a.overwrite)?;
+    let curve = a.out.with_extension("loss.png");
+    checkpoint::check_writable(&curve)?;
     let (mut session, data) = a.session()?;
     let total = a.total_steps(&session, &data)?;
     if !a.json {
@@ -400,7 +403,6 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let history = train_loop(&a, &mut session, &data, total, start)?;
     let wall = start.elapsed().as_secs_f64();
     save(&session, &a.out, &a.device, wall)?;
-    let curve = a.out.with_extension("loss.png");
     loss_curve(&history).save_png(&curve)?;
     let summary = serde_json::json!({
         "out": a.out, "loss_curve": curve, "steps": session.steps(), "epochs": session.epochs(),
