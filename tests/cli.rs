@@ -378,6 +378,11 @@ fn arguments_that_would_be_ignored_or_clamped_are_refused() {
             "class 3 asked of a vae without classes",
         ),
         (
+            vec!["sample", ring_gan, "--out", "/tmp/x.jpg"],
+            1,
+            "the picture is a PNG; name it .png",
+        ),
+        (
             vec![
                 "sample",
                 ring_gan,

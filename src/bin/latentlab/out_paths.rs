@@ -31,14 +31,24 @@ pub fn check_run_out(out: &Path, resume: Option<&Path>, overwrite: bool) -> Resu
     Ok(())
 }
 
-/// `out` can take the picture drawn from checkpoint `file`: it is writable, and it is not
-/// `file` itself (a slip of `--out` must not replace a trained checkpoint with a PNG).
+/// `out` can take the picture drawn from checkpoint `file`: it is writable, named `.png` (the
+/// format written), and it is not `file` itself (a slip of `--out` must not replace a trained
+/// checkpoint with a PNG).
 pub fn check_picture_out(file: &Path, out: &Path) -> Result<()> {
     checkpoint::check_writable(out)?;
     if same_file(file, out) {
         bail!(
             "--out is {} itself: the PNG would replace the checkpoint; write to another file",
             file.display()
+        );
+    }
+    if !out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+    {
+        bail!(
+            "--out {}: the picture is a PNG; name it .png",
+            out.display()
         );
     }
     Ok(())
