@@ -43,6 +43,7 @@ pub struct EvalArgs {
     data_dir: PathBuf,
     #[arg(long, default_value = "cpu")]
     device: String,
+    /// The report on one line, and no progress bar (without it: indented JSON).
     #[arg(long)]
     json: bool,
 }

@@ -10,6 +10,7 @@ use latentlab::checkpoint::{self, Metadata};
 #[derive(clap::Args)]
 pub struct InfoArgs {
     file: PathBuf,
+    /// Print the metadata as JSON (with `parameters` and `bytes`).
     #[arg(long)]
     json: bool,
 }
@@ -57,7 +58,7 @@ fn print_text(meta: &Metadata) -> Result<()> {
                 t.wall_s,
                 t.timestamp
             );
-            println!("  optimizer   {:?}", t.config.optimizer);
+            println!("  training    {}", serde_json::to_string(&t.config)?);
             println!("  metrics     {}", t.final_metrics.line());
         }
         None => println!("  trained     (no training record)"),
