@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use candle::Device;
 
 use latentlab::budget;
 use latentlab::checkpoint;
@@ -57,6 +56,12 @@ pub struct InterpolateArgs {
     /// Class to decode the path as, for a conditional model, counted from 0 (default 0).
     #[arg(long)]
     class: Option<u32>,
+    /// The endpoints' spread, as `sample --temperature`.
+    #[arg(long, default_value_t = 1.0)]
+    temperature: f32,
+    /// cpu, or cuda (cuda:N) in a build with the cuda feature.
+    #[arg(long, default_value = "cpu")]
+    device: String,
     /// The PNG to write.
     #[arg(long)]
     out: PathBuf,
@@ -102,7 +107,7 @@ pub fn sample(a: SampleArgs) -> Result<()> {
 
 pub fn interpolate(a: InterpolateArgs) -> Result<()> {
     out_paths::check_picture_out(&a.file, &a.out)?;
-    let ckpt = checkpoint::load_file(&a.file, &Device::Cpu)?;
+    let ckpt = checkpoint::load_file(&a.file, &device(&a.device)?)?;
     let net = &ckpt.network;
     let latent = net
         .config()
@@ -117,7 +122,7 @@ pub fn interpolate(a: InterpolateArgs) -> Result<()> {
     for _ in 0..a.rows {
         // Both ends of the class the path is decoded as.
         let labels = net.fixed_labels(2, a.class)?;
-        let z = net.random_codes(2, &mut rng, 1.0, labels.as_deref())?;
+        let z = net.random_codes(2, &mut rng, a.temperature, labels.as_deref())?;
         let z = z.to_vec2::<f32>()?;
         let (z0, z1) = (&z[0], &z[1]);
         let frames = net.interpolate(z0, z1, a.steps, a.mode, a.class)?;
