@@ -1,6 +1,6 @@
 //! The rows of `results/results.jsonl` that name a committed checkpoint still re-evaluate to
 //! their values with today's code: the 2-D GANs' mode counts and the classifiers' accuracies
-//! (92 rows, seconds), through `pkg-scripts/reproduce/verify` run with this build's binary. The
+//! (94 rows, seconds), through `pkg-scripts/reproduce/verify` run with this build's binary. The
 //! image generators' rows (`verify 'frechet|class|code'`, minutes) and the likelihood rows (an
 //! hour) are left to that script.
 
