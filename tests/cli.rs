@@ -483,10 +483,9 @@ fn a_closed_pipe_ends_the_output_without_a_panic() {
     assert_ne!(out.status.code(), Some(101), "{err}");
 }
 
-/// `--out` set to the checkpoint itself (a slip when editing a command) would replace hours of
-/// training with a PNG: `sample` and `interpolate` refuse it and leave the file as it was.
-#[test]
-fn pictures_are_not_written_over_their_checkpoint() {
+/// A scratch folder holding a copy of the shipped ring-8 GAN: the folder, the copy's path and
+/// its bytes.
+fn shipped_ring_gan_copy() -> (tempfile::TempDir, std::path::PathBuf, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
     let ckpt = dir.path().join("gan.safetensors");
     std::fs::copy(
@@ -494,7 +493,15 @@ fn pictures_are_not_written_over_their_checkpoint() {
         &ckpt,
     )
     .unwrap();
-    let before = std::fs::read(&ckpt).unwrap();
+    let bytes = std::fs::read(&ckpt).unwrap();
+    (dir, ckpt, bytes)
+}
+
+/// `--out` set to the checkpoint itself (a slip when editing a command) would replace hours of
+/// training with a PNG: `sample` and `interpolate` refuse it and leave the file as it was.
+#[test]
+fn pictures_are_not_written_over_their_checkpoint() {
+    let (_dir, ckpt, before) = shipped_ring_gan_copy();
     let c = ckpt.to_str().unwrap();
     for command in ["sample", "interpolate"] {
         refused(
@@ -513,14 +520,7 @@ fn pictures_are_not_written_over_their_checkpoint() {
 /// history) is refused with the file unchanged; `--overwrite` says to replace it.
 #[test]
 fn a_fresh_run_does_not_replace_an_existing_checkpoint_unless_told() {
-    let dir = tempfile::tempdir().unwrap();
-    let ckpt = dir.path().join("gan.safetensors");
-    std::fs::copy(
-        common::repo().join("www/weights/gan-ring8.safetensors"),
-        &ckpt,
-    )
-    .unwrap();
-    let before = std::fs::read(&ckpt).unwrap();
+    let (dir, ckpt, before) = shipped_ring_gan_copy();
     let c = ckpt.to_str().unwrap();
     let run = [
         "train",
