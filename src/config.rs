@@ -662,6 +662,11 @@ pub struct TrainConfig {
     /// VAE only: train on the IWAE bound with this many importance samples (1 = ELBO).
     #[serde(default = "one_usize")]
     pub iwae_k: usize,
+    /// VAE on the IWAE bound: the encoder's gradient by the doubly reparameterized estimator
+    /// (DReG, Tucker et al. 2019) instead of plain backpropagation
+    /// ([`crate::models::iwae::doubly_reparameterized`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dreg: bool,
     /// GAN only: discriminator steps per generator step.
     #[serde(default = "one_usize")]
     pub d_steps: usize,
@@ -768,6 +773,7 @@ impl Default for TrainConfig {
             optimizer: AdamConfig::default(),
             dynamic_binarization: false,
             iwae_k: crate::spec::TrainSpec::DEFAULT_IWAE_K,
+            dreg: false,
             d_steps: crate::spec::TrainSpec::DEFAULT_D_STEPS,
             gan_update: GanUpdate::default(),
             gan_loss: GanLoss::default(),
@@ -830,6 +836,14 @@ impl TrainConfig {
             return Err(Error::Config(format!(
                 "a KL warm-up weighs a VAE's KL term, which a {} does not train on",
                 model.kind()
+            )));
+        }
+        if self.dreg && !(matches!(model, ModelConfig::Vae(_)) && self.iwae_k >= 2) {
+            return Err(Error::Config(format!(
+                "DReG is a gradient of the IWAE bound: it needs a VAE and iwae_k ≥ 2, got a {} \
+                 with iwae_k {}",
+                model.kind(),
+                self.iwae_k
             )));
         }
         if self.generate_per_slot

@@ -399,6 +399,9 @@ pub struct TrainSpec {
     pub binarize: bool,
     #[serde(default)]
     pub iwae_k: Option<usize>,
+    /// VAE on the IWAE bound: doubly reparameterized gradients for the encoder.
+    #[serde(default)]
+    pub dreg: bool,
     #[serde(default)]
     pub d_steps: Option<usize>,
     #[serde(default)]
@@ -440,6 +443,7 @@ impl TrainSpec {
             lr_schedule: None,
             binarize: false,
             iwae_k: None,
+            dreg: false,
             d_steps: None,
             gan_update: None,
             gan_loss: None,
@@ -463,6 +467,7 @@ impl TrainSpec {
             optimizer,
             dynamic_binarization: self.binarize,
             iwae_k: self.iwae_k.unwrap_or(Self::DEFAULT_IWAE_K),
+            dreg: self.dreg,
             d_steps: self.d_steps.unwrap_or(Self::DEFAULT_D_STEPS),
             gan_update: self.gan_update.unwrap_or_default(),
             gan_loss: self.gan_loss.unwrap_or_default(),
@@ -492,6 +497,7 @@ impl TrainSpec {
             lr_schedule: Some(train.lr_schedule),
             binarize: train.dynamic_binarization,
             iwae_k: vae.then_some(train.iwae_k),
+            dreg: train.dreg,
             d_steps: gan.then_some(train.d_steps),
             gan_update: gan.then_some(train.gan_update),
             gan_loss: gan.then_some(train.gan_loss),
@@ -554,6 +560,7 @@ impl TrainSpec {
             switch(other.model.conditional),
         );
         compare("--binarize", switch(self.binarize), switch(other.binarize));
+        compare("--dreg", switch(self.dreg), switch(other.dreg));
         compare(
             "--generate-per-slot",
             switch(self.generate_per_slot),

@@ -5,7 +5,7 @@ use crate::config::{AdamConfig, TrainConfig, VaeConfig};
 use crate::data::Batch;
 use crate::losses::{kl_standard_normal, reconstruction_nll};
 use crate::metrics::Metrics;
-use crate::models::iwae::{iwae_bound, log_weights};
+use crate::models::iwae::{doubly_reparameterized, iwae_bound, log_weights};
 use crate::models::{Network, Vae};
 use crate::rng::Rng;
 use crate::{Error, Result};
@@ -14,6 +14,7 @@ pub struct VaeTrainer {
     opt: Adam,
     beta: f64,
     iwae_k: usize,
+    dreg: bool,
     kl_warmup: u64,
 }
 
@@ -28,6 +29,7 @@ impl VaeTrainer {
             opt: Adam::new(net.vars_with_prefix(&["encoder.", "decoder."]), opt)?,
             beta: cfg.beta,
             iwae_k: train.iwae_k,
+            dreg: train.dreg,
             kl_warmup: train.kl_warmup,
         })
     }
@@ -52,14 +54,15 @@ impl Trainer for VaeTrainer {
         let y = net.labels(batch.labels.as_deref(), batch.x.dim(0)?)?;
         let x = &batch.x;
         let mut m = Metrics::default();
-        let loss = match (vae.is_variational(), self.iwae_k) {
+        // The loss, and its gradients where the step's estimator is not plain backpropagation.
+        let (loss, grads) = match (vae.is_variational(), self.iwae_k) {
             (false, _) => {
                 let (z, _) = vae.encode(x, y.as_ref())?;
                 let recon =
                     reconstruction_nll(&vae.decode_raw(&z, y.as_ref())?, x, vae.likelihood())?
                         .mean_all()?;
                 m.push("loss", recon.to_scalar()?);
-                recon
+                (recon, None)
             }
             (true, 1) => {
                 let (mu, logvar) = vae.encode(x, y.as_ref())?;
@@ -80,13 +83,19 @@ impl Trainer for VaeTrainer {
                 if self.kl_warmup > 0 {
                     m.push("kl_weight", weight as f32);
                 }
-                loss
+                (loss, None)
             }
             (true, k) => {
                 // The KL term's weight multiplies each sample's log p(z) − log q(z|x).
                 let weight = self.kl_weight();
-                let log_w = log_weights(vae, x, y.as_ref(), k, weight, rng)?;
-                let bound = iwae_bound(&log_w)?.mean_all()?;
+                let (bound, grads) = if self.dreg {
+                    let (bound, grads) =
+                        doubly_reparameterized(vae, x, y.as_ref(), k, weight, rng)?;
+                    (bound, Some(grads))
+                } else {
+                    let log_w = log_weights(vae, x, y.as_ref(), k, weight, rng)?;
+                    (iwae_bound(&log_w)?.mean_all()?, None)
+                };
                 let loss = bound.neg()?;
                 m.push("loss", loss.to_scalar()?);
                 // Weighted otherwise, it bounds no likelihood.
@@ -96,11 +105,15 @@ impl Trainer for VaeTrainer {
                 if self.kl_warmup > 0 {
                     m.push("kl_weight", weight as f32);
                 }
-                loss
+                (loss, grads)
             }
         };
         if m.first_non_finite().is_none() {
-            self.opt.step(&loss.backward()?)?;
+            let grads = match grads {
+                Some(grads) => grads,
+                None => loss.backward()?,
+            };
+            self.opt.step(&grads)?;
         }
         Ok(m)
     }

@@ -142,6 +142,11 @@ pub struct TrainArgs {
     /// VAE: train on the IWAE bound with K importance samples (default 1, the ELBO).
     #[arg(long, value_parser = crate::args::count)]
     iwae_k: Option<usize>,
+    /// VAE with --iwae-k ≥ 2: the encoder's gradient by the doubly reparameterized estimator
+    /// (DReG, Tucker et al. 2019), whose signal does not fade as K grows; the decoder's is
+    /// unchanged.
+    #[arg(long)]
+    dreg: bool,
     /// VAE: raise the KL term's weight linearly to β over the first N steps (Sønderby et al.
     /// 2016's warm-up; on the IWAE bound, the weight of each sample's log p(z) − log q(z|x))
     #[arg(long, value_name = "N")]
@@ -278,6 +283,7 @@ impl TrainArgs {
             }),
             binarize: self.binarize,
             iwae_k: self.iwae_k,
+            dreg: self.dreg,
             kl_warmup: self.kl_warmup,
             d_steps: self.d_steps,
             gan_update: self.gan_update.map(|u| match u {
