@@ -846,6 +846,13 @@ impl TrainConfig {
                 self.iwae_k
             )));
         }
+        if self.dreg && matches!(model, ModelConfig::Vae(v) if v.backbone.batch_norm) {
+            return Err(Error::Config(
+                "DReG needs each importance weight to depend on its own code; BatchNorm in the \
+                 decoder mixes a batch's codes"
+                    .into(),
+            ));
+        }
         if self.generate_per_slot
             && !matches!(model, ModelConfig::Gan(g) if g.pack > 1 && g.generator.batch_norm)
         {

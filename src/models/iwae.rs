@@ -42,8 +42,10 @@ pub fn iwae_bound(log_w: &Tensor) -> Result<Tensor> {
 /// weights. It drops the score-function part of the encoder's gradient, whose variance grows
 /// with `k` and swamps its signal (Rainforth et al. 2018), and keeps its expectation.
 ///
-/// With a KL weight `β ≠ 1` (a warm-up) the weights are tempered; the same identity then
-/// gives the encoder the factor `w̃ᵢ·((1 − β) + β·w̃ᵢ)` instead of `w̃ᵢ²`, still unbiased.
+/// With a KL weight `β ≠ 1` (`--beta`, or a warm-up's ramp) the weights are tempered; the
+/// same identity then gives the encoder the factor `w̃ᵢ·((1 − β) + β·w̃ᵢ)` instead of `w̃ᵢ²`,
+/// still unbiased. The identity needs each weight to depend on its own code only: a decoder
+/// with BatchNorm breaks it (the configuration refuses the pair).
 ///
 /// # Shapes
 /// - `x`: `[B, …]`, `labels`: `[B, K]` → a scalar
@@ -56,8 +58,9 @@ pub fn doubly_reparameterized(
     rng: &mut Rng,
 ) -> Result<(Tensor, GradStore)> {
     let draw = Draw::new(vae, x, labels, k, rng)?;
-    let z = draw.z()?; // [k·B, L], differentiable in the encoder's weights
-                       // The weights seen from the codes alone: q's mean and variance held fixed.
+    // The codes, differentiable in the encoder's weights, and the weights seen from the codes
+    // alone: q's mean and variance held fixed.
+    let z = draw.z()?; // [k·B, L]
     let leaf = Var::from_tensor(&z.detach())?;
     let (mu, logvar) = (draw.mu.detach(), draw.logvar.detach());
     let eps = (leaf.as_tensor() - &mu)?.mul(&(&logvar * -0.5)?.exp()?)?;
@@ -66,9 +69,12 @@ pub fn doubly_reparameterized(
     let bound = iwae_bound(&log_w)?.mean_all()?;
     let mut grads = bound.neg()?.backward()?;
     // ∂loss/∂zᵢ = −w̃ᵢ ∂log wᵢ/∂zᵢ / B: rescaled per sample, then carried into the encoder.
+    // Detached: a variable's gradient keeps its graph (through the decoder's weights where
+    // the matmul is candle's, e.g. on CUDA), and the encoder's pass must not reach them.
     let dz = grads
         .remove(leaf.as_tensor())
-        .ok_or_else(|| Error::Argument("the importance weights do not depend on z".into()))?;
+        .ok_or_else(|| Error::Argument("the importance weights do not depend on z".into()))?
+        .detach();
     let log_w = log_w.detach();
     let normalized = log_w
         .broadcast_sub(&log_sum_exp(&log_w, 0)?.unsqueeze(0)?)?
