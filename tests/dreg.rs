@@ -8,7 +8,7 @@ mod common;
 use candle::backprop::GradStore;
 use candle::{Device, Tensor, Var};
 use latentlab::config::{ModelConfig, TrainConfig};
-use latentlab::data::Split;
+use latentlab::data::{Dataset, Split};
 use latentlab::models::iwae::{doubly_reparameterized, iwae_bound, log_weights};
 use latentlab::models::{Network, Vae};
 use latentlab::rng::Rng;
@@ -91,6 +91,17 @@ fn the_encoder_gradient_is_zero_where_the_posterior_is_exact() {
     }
 }
 
+/// A fresh run of the tiny VAE on `data` with `train`.
+fn tiny_vae_run(train: TrainConfig, data: &Dataset) -> Session {
+    Session::new(
+        common::tiny_vae(4, None),
+        train,
+        data.info.clone(),
+        &Device::Cpu,
+    )
+    .unwrap()
+}
+
 /// A tiny VAE trained 60 steps, so that q is not the posterior.
 fn trained_vae() -> Session {
     let data = common::mnist(Split::Train, 512);
@@ -98,13 +109,7 @@ fn trained_vae() -> Session {
         batch_size: 64,
         ..TrainConfig::default()
     };
-    let mut s = Session::new(
-        common::tiny_vae(4, None),
-        train,
-        data.info.clone(),
-        &Device::Cpu,
-    )
-    .unwrap();
+    let mut s = tiny_vae_run(train, &data);
     s.train_steps(&data, 60).unwrap();
     s
 }
@@ -203,13 +208,7 @@ fn a_dreg_run_trains_on_the_iwae_bound() {
         dynamic_binarization: true,
         ..TrainConfig::default()
     };
-    let mut s = Session::new(
-        common::tiny_vae(4, None),
-        train,
-        data.info.clone(),
-        &Device::Cpu,
-    )
-    .unwrap();
+    let mut s = tiny_vae_run(train, &data);
     let first = s.train_steps(&data, 1).unwrap();
     assert_eq!(first.get("kl_weight"), Some(0.1), "{}", first.line());
     s.train_steps(&data, 150).unwrap();
