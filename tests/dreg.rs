@@ -1,7 +1,7 @@
 //! The doubly reparameterized gradient of the IWAE bound (Tucker et al. 2019): zero for the
 //! encoder where its posterior is exact, the plain estimator's expectation elsewhere (tempered
 //! weights included), with less variance, the decoder's gradient unchanged; training with it,
-//! and the configurations it is refused in.
+//! switching a resumed run to it, and the configurations it is refused in.
 
 mod common;
 
@@ -245,4 +245,69 @@ fn dreg_is_refused_where_it_is_no_iwae_gradient() {
     }
     let batch_norm = with(normalized, 5).unwrap_err();
     assert!(batch_norm.contains("BatchNorm"), "{batch_norm}");
+}
+
+/// `latentlab info FILE --json`'s training config of the run `path` holds.
+fn run_config(path: &str) -> serde_json::Value {
+    let info: serde_json::Value =
+        serde_json::from_str(&common::ok(&["info", path, "--json"])).unwrap();
+    info["train"]["config"].clone()
+}
+
+/// `latentlab train --resume RUN --dreg` goes on with DReG where the run was plain (the
+/// estimator is no part of the model, the bound or the optimizer's state), the run keeps it
+/// when resumed again without the flag, and a run it is no gradient of refuses it.
+#[test]
+fn a_plain_run_resumed_with_dreg_goes_on_with_dreg() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let (plain, elbo) = (path("plain.safetensors"), path("elbo.safetensors"));
+    let run = |iwae_k: &str, out: &str| {
+        let flags = format!(
+            "train --model vae --dataset mnist --train-size 256 --arch mlp --hidden 16 \
+             --latent-dim 4 --binarize --iwae-k {iwae_k} --batch-size 32 --steps 4 --seed 1"
+        );
+        let mut args: Vec<&str> = flags.split_whitespace().collect();
+        args.extend(["--out", out]);
+        common::ok(&args);
+    };
+    run("3", &plain);
+    run("1", &elbo);
+    assert_eq!(run_config(&plain).get("dreg"), None, "a plain run");
+
+    let (switched, plainly) = (path("switched.safetensors"), path("plainly.safetensors"));
+    common::ok(&[
+        "train", "--resume", &plain, "--dreg", "--steps", "4", "--out", &switched,
+    ]);
+    common::ok(&[
+        "train", "--resume", &plain, "--steps", "4", "--out", &plainly,
+    ]);
+    assert_eq!(run_config(&switched)["dreg"], true);
+    let encoder = |p: &str| {
+        let ck = latentlab::checkpoint::load_file(std::path::Path::new(p), &Device::Cpu).unwrap();
+        var(&ck.network, "encoder.mu.weight").as_tensor().clone()
+    };
+    assert!(
+        common::max_abs_diff(&encoder(&switched), &encoder(&plainly)) > 0.0,
+        "the encoder trained as without --dreg"
+    );
+
+    // Resumed again without the flag the run keeps DReG: the flag's absence changes nothing.
+    common::ok(&[
+        "train", "--resume", &switched, "--steps", "1", "--out", &switched,
+    ]);
+    assert_eq!(run_config(&switched)["dreg"], true);
+
+    let saved = std::fs::read(&elbo).unwrap();
+    let out = common::latentlab(&[
+        "train", "--resume", &elbo, "--dreg", "--steps", "1", "--out", &elbo,
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("iwae_k ≥ 2"), "{err}");
+    assert_eq!(
+        std::fs::read(&elbo).unwrap(),
+        saved,
+        "the checkpoint changed"
+    );
 }

@@ -144,7 +144,8 @@ pub struct TrainArgs {
     iwae_k: Option<usize>,
     /// VAE with --iwae-k ≥ 2: the encoder's gradient by the doubly reparameterized estimator
     /// (DReG, Tucker et al. 2019), whose signal does not fade as K grows; the decoder's is
-    /// unchanged.
+    /// unchanged. With --resume it switches a plain run's steps to come to DReG: same bound,
+    /// model and optimizer state.
     #[arg(long)]
     dreg: bool,
     /// VAE: raise the KL term's weight linearly to β over the first N steps (Sønderby et al.
@@ -166,7 +167,7 @@ pub struct TrainArgs {
     device: String,
     /// Continue a run from its checkpoint (weights, optimizer moments, step, RNG, data). The
     /// model and training flags may repeat the run's choices but not change them; --lr and
-    /// --train-size may.
+    /// --train-size may, and --dreg may switch DReG on.
     #[arg(long)]
     resume: Option<PathBuf>,
     /// Write a checkpoint every N steps (atomically, to --out); 0 writes only the last.
@@ -306,10 +307,13 @@ impl TrainArgs {
             Dataset::open(name, Split::Train, size, &self.data_dir, seed)
         };
         if let Some(path) = &self.resume {
-            let ckpt = checkpoint::load_file(path, &dev)?;
-            let (size, seed) = match &ckpt.train {
+            let mut ckpt = checkpoint::load_file(path, &dev)?;
+            let (size, seed) = match &mut ckpt.train {
                 Some(train) => {
                     self.refuse_changes(path, ckpt.network.config(), &ckpt.data, &train.config)?;
+                    // The estimator is no part of the model, the bound or the optimizer's
+                    // state; Session::from_checkpoint refuses it where a fresh run would.
+                    train.config.dreg |= self.dreg;
                     let run_size = train.batcher.as_ref().map(|b| b.len);
                     (self.train_size.or(run_size), train.config.seed)
                 }
@@ -331,7 +335,8 @@ impl TrainArgs {
     }
 
     /// An error naming the flags that would change the run `path` holds: a resumed run keeps
-    /// its model, data, optimizer and seed (only `--lr` and `--train-size` may differ).
+    /// its model, data, optimizer and seed (only `--lr` and `--train-size` may differ, and
+    /// `--dreg` may switch DReG on).
     fn refuse_changes(
         &self,
         path: &Path,
@@ -342,6 +347,7 @@ impl TrainArgs {
         let run = TrainSpec::of(model, train);
         let given = TrainSpec {
             lr: None,
+            dreg: false,
             seed: self.seed.unwrap_or(run.seed),
             ..self.spec(self.model.map_or(run.model.kind, ModelKind::from))
         };
