@@ -398,6 +398,24 @@ test('an autoplay trainer waits for Play where the reader asks for reduced motio
   });
 });
 
+test('the GAN trainer offers only the pack sizes that divide its batch', async () => {
+  const offered = await page.evaluate(async () => {
+    const el = document.createElement('latent-lab-gan-trainer');
+    el.setAttribute('max-steps', '0');
+    document.querySelector('article').prepend(el);
+    const enabled = () => [...el.shadowRoot.querySelectorAll('select.pack option')].filter((o) => !o.disabled).map((o) => Number(o.value));
+    while (!el.shadowRoot.querySelector('.lr').value) await new Promise((res) => setTimeout(res, 10));
+    const atDefault = enabled();
+    el.setAttribute('batch-size', '24');
+    for (let i = 0; i < 300 && enabled().includes(5); i++) await new Promise((res) => setTimeout(res, 10));
+    const at24 = enabled();
+    el.remove();
+    return { atDefault, at24 };
+  });
+  assert.deepEqual(offered.atDefault, [1, 2, 4, 5], 'batch 100');
+  assert.deepEqual(offered.at24, [1, 2, 3, 4, 6, 8], 'batch 24');
+});
+
 test('the default GAN recipe (PacGAN, pack 2, lr 1e-3, batch 100) forms the ring: ≥ 6 of 8 modes by step 1000', async () => {
   await page.evaluate(() => window.scrollTo(0, 0));
   const coverage = await page.evaluate(

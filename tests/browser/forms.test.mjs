@@ -79,6 +79,7 @@ test('every invalid Train field shows an in-page message naming the limit', asyn
     ['vae', 'train-stop', '-5', /Stop at step must be a whole number ≥ 0, got -5/],
     ['beta-vae', 'train-beta', '-1', /β \(KL weight\) must be a number from 0 to 1000, got -1/],
     ['gan', 'train-pack', '100', /Pack \(PacGAN\) must be a whole number from 1 to 8, got 100/],
+    ['gan', 'train-pack', '3', /Pack \(PacGAN\) must divide the batch size \(\d+\), got 3/],
   ];
   const defaults = {};
   for (const [kind, id, value, want] of cases) {

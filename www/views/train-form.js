@@ -132,6 +132,10 @@ export function createTrainForm(f, view, hint) {
     }
     const lr = read(() => numberField(f.lr));
     const batch = read(() => numberField(f.batch, { optional: true })) ?? recipe()?.batch_size;
+    // The discriminator judges the batch in packs: the library refuses a batch they do not fill.
+    if (model.pack && batch && batch % model.pack) {
+      read(() => refuse(f.pack, `Pack (PacGAN) must divide the batch size (${batch}), got ${model.pack}`));
+    }
     const run = {
       seed: read(() => numberField(f.seed)),
       previewEvery: read(() => numberField(f.preview)),

@@ -39,6 +39,8 @@ export class LatentLabGanTrainer extends LatentLabTrainer {
   }
 
   syncControls(values) {
+    // The discriminator judges the batch in packs: only sizes that divide it can be picked.
+    for (const o of this.$('select.pack').options) o.disabled = values.batchSize % Number(o.value) !== 0;
     this.$('select.pack').value = String(values.pack);
   }
 
