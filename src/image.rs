@@ -49,21 +49,22 @@ impl Rgba {
         }
     }
 
-    /// Writes a PNG file.
+    /// Writes a PNG file, whole or not at all (written beside it, then renamed over it, as
+    /// checkpoints are).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn save_png(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
         let path = path.as_ref();
-        let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-        let mut enc = png::Encoder::new(
-            std::io::BufWriter::new(file),
-            self.width as u32,
-            self.height as u32,
-        );
+        let mut bytes = Vec::new();
+        let mut enc = png::Encoder::new(&mut bytes, self.width as u32, self.height as u32);
         enc.set_color(png::ColorType::Rgba);
         enc.set_depth(png::BitDepth::Eight);
         enc.write_header()
-            .and_then(|mut w| w.write_image_data(&self.pixels))
-            .map_err(|e| Error::io(path, std::io::Error::other(e)))
+            .and_then(|mut w| {
+                w.write_image_data(&self.pixels)?;
+                w.finish()
+            })
+            .map_err(|e| Error::io(path, std::io::Error::other(e)))?;
+        crate::checkpoint::save_file(path, &bytes)
     }
 }
 

@@ -85,13 +85,18 @@ pub fn path(a: &[f32], b: &[f32], steps: usize, mode: InterpolationMode) -> Resu
     Ok(out)
 }
 
-/// An error unless `temperature`, the scale of the prior's codes, is finite and ≥ 0.
+/// The largest temperature taken: codes a thousand prior deviations out are already far from
+/// anything a model was trained on, and far larger ones overflow.
+pub const MAX_TEMPERATURE: f32 = 1000.0;
+
+/// An error unless `temperature`, the scale of the prior's codes, is from 0 to
+/// [`MAX_TEMPERATURE`].
 pub fn check_temperature(temperature: f32) -> Result<()> {
-    if temperature.is_finite() && temperature >= 0.0 {
+    if (0.0..=MAX_TEMPERATURE).contains(&temperature) {
         Ok(())
     } else {
         Err(Error::Argument(format!(
-            "temperature must be ≥ 0, got {temperature}"
+            "temperature must be a number from 0 to {MAX_TEMPERATURE}, got {temperature}"
         )))
     }
 }

@@ -166,6 +166,27 @@ fn absurd_arguments_are_errors_and_the_model_keeps_working() {
         "IDX declaring 2^32 images",
         "",
     );
+    // A file of another image size under a known dataset's name, before any model sees it.
+    let labels = idx::write(&[2], &[1, 2]);
+    assert_err(
+        Dataset::from_idx(
+            "mnist",
+            &idx::write(&[2, 28, 27], &[0; 2 * 28 * 27]),
+            &labels,
+        ),
+        "MNIST of 28×27",
+        "mnist images: 28×27 pixels where mnist's are 28×28",
+    );
+    let other = Dataset::from_idx(
+        "letters",
+        &idx::write(&[2, 28, 27], &[0; 2 * 28 * 27]),
+        &labels,
+    );
+    assert_eq!(
+        other.unwrap().info.sample_shape,
+        [1, 28, 27],
+        "a set of its own keeps its size"
+    );
     assert_err(
         Dataset::from_points("p", vec![0.0; 3]),
         "odd point count",

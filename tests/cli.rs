@@ -181,6 +181,9 @@ fn errors_are_messages_with_a_nonzero_exit() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.safetensors");
     std::fs::write(&bad, b"not a checkpoint at all").unwrap();
+    let repo_file = |p: &str| common::repo().join(p).to_str().unwrap().to_string();
+    let dcgan = repo_file("www/weights/dcgan-mnist.safetensors");
+    let classifier = repo_file("results/lenet-mnist.safetensors");
     for (args, needle) in [
         (
             vec!["info", bad.to_str().unwrap()],
@@ -229,6 +232,39 @@ fn errors_are_messages_with_a_nonzero_exit() {
                 "/tmp/x.safetensors",
             ],
             "CUDA",
+        ),
+        (
+            vec![
+                "sample",
+                "x.safetensors",
+                "--device",
+                "cuda:1",
+                "--out",
+                "/tmp/x.png",
+            ],
+            "CUDA",
+        ),
+        (
+            vec![
+                "sample",
+                "x.safetensors",
+                "--device",
+                "cuda:x",
+                "--out",
+                "/tmp/x.png",
+            ],
+            "unknown device \"cuda:x\" (cpu, cuda, or cuda:N",
+        ),
+        (
+            vec![
+                "eval",
+                &dcgan,
+                "--samples",
+                "1",
+                "--classifier",
+                &classifier,
+            ],
+            "needs at least 2 samples and 2 test images, got 1 and",
         ),
     ] {
         refused(&args, 1, needle);
@@ -392,7 +428,20 @@ fn arguments_that_would_be_ignored_or_clamped_are_refused() {
                 "/tmp/x.png",
             ],
             1,
-            "temperature must be ≥ 0",
+            "temperature must be a number from 0 to 1000, got -1",
+        ),
+        (
+            // 1e39 is past f32: it reads as inf.
+            vec![
+                "sample",
+                ring_gan,
+                "--temperature",
+                "1e39",
+                "--out",
+                "/tmp/x.png",
+            ],
+            1,
+            "temperature must be a number from 0 to 1000, got inf",
         ),
         (
             vec![
@@ -547,6 +596,70 @@ fn a_fresh_run_does_not_replace_an_existing_checkpoint_unless_told() {
         "other.loss.png is a folder",
     );
     assert!(!other.exists());
+    // Nor another run's loss curve, where this run's would go.
+    let third = dir.path().join("third.safetensors");
+    let curve = dir.path().join("third.loss.png");
+    std::fs::write(&curve, b"another run's curve").unwrap();
+    let args = [
+        &run[..],
+        &["--steps", "2", "--out", third.to_str().unwrap()],
+    ]
+    .concat();
+    refused(&args, 1, "third.loss.png already exists");
+    assert_eq!(std::fs::read(&curve).unwrap(), b"another run's curve");
+    assert!(!third.exists());
+    ok(&[&args[..], &["--overwrite"]].concat());
+    assert!(std::fs::read(&curve).unwrap().starts_with(b"\x89PNG"));
+    // Nor, even when told to overwrite, the checkpoint the run resumes from.
+    let source = dir.path().join("run.loss.png");
+    std::fs::copy(&ckpt, &source).unwrap();
+    let resumed = dir.path().join("run.safetensors");
+    for extra in [&[][..], &["--overwrite"][..]] {
+        let args = [
+            &[
+                "train",
+                "--resume",
+                source.to_str().unwrap(),
+                "--steps",
+                "2",
+            ][..],
+            &["--out", resumed.to_str().unwrap()][..],
+            extra,
+        ]
+        .concat();
+        refused(&args, 1, "would replace");
+        assert!(std::fs::read(&source).unwrap() == std::fs::read(&ckpt).unwrap());
+        assert!(!resumed.exists());
+    }
+}
+
+/// `export` does not replace an existing file (a run's checkpoint with the optimizer state it
+/// resumes with, say) unless told.
+#[test]
+fn export_does_not_replace_an_existing_file_unless_told() {
+    let (dir, ckpt, before) = shipped_ring_gan_copy();
+    let target = dir.path().join("target.safetensors");
+    std::fs::copy(&ckpt, &target).unwrap();
+    let args = [
+        "export",
+        "--dtype",
+        "f32",
+        ckpt.to_str().unwrap(),
+        "--without-discriminator",
+        "--out",
+        target.to_str().unwrap(),
+    ];
+    refused(
+        &args,
+        1,
+        "target.safetensors already exists: pass --overwrite",
+    );
+    assert!(
+        std::fs::read(&target).unwrap() == before,
+        "the file changed"
+    );
+    ok(&[&args[..], &["--overwrite"]].concat());
+    assert!(std::fs::read(&target).unwrap() != before);
 }
 
 #[test]

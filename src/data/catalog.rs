@@ -8,6 +8,9 @@ use super::Toy;
 /// The two image datasets Latent Lab ships support for.
 pub const IMAGE_DATASETS: [&str; 2] = ["mnist", "fashion-mnist"];
 
+/// `[C, H, W]` of the images of every dataset in [`IMAGE_DATASETS`].
+pub const IMAGE_SHAPE: [usize; 3] = [1, 28, 28];
+
 /// Class names by label of a known image dataset; empty for others.
 pub fn class_names(name: &str) -> Vec<String> {
     let names: &[&str] = match name {
@@ -55,7 +58,7 @@ pub fn catalog() -> Vec<DatasetEntry> {
             other => other,
         },
         kind: "images",
-        sample_shape: vec![1, 28, 28],
+        sample_shape: IMAGE_SHAPE.to_vec(),
         class_names: class_names(name),
         view_bounds: None,
     });

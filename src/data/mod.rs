@@ -10,7 +10,7 @@ pub mod toy;
 use candle::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-pub use catalog::{catalog, DatasetEntry, IMAGE_DATASETS};
+pub use catalog::{catalog, DatasetEntry, IMAGE_DATASETS, IMAGE_SHAPE};
 pub use clusters::Clusters;
 pub use toy::Toy;
 
@@ -110,9 +110,17 @@ pub struct Batch {
 }
 
 impl Dataset {
-    /// Images (IDX bytes, pixels 0–255) with labels, scaled to `[0, 1]`.
+    /// Images (IDX bytes, pixels 0–255) with labels, scaled to `[0, 1]`. A known dataset's
+    /// images must have its size ([`IMAGE_SHAPE`]).
     pub fn from_idx(name: &str, images: &[u8], labels: &[u8]) -> Result<Self> {
         let (pixels, labels, [h, w]) = idx::parse_pair(images, labels, name)?;
+        let [_, known_h, known_w] = IMAGE_SHAPE;
+        if IMAGE_DATASETS.contains(&name) && [h, w] != [known_h, known_w] {
+            return Err(Error::Data(format!(
+                "{name} images: {h}×{w} pixels where {name}'s are {known_h}×{known_w}: the file is \
+                 not {name}'s"
+            )));
+        }
         let mut names = catalog::class_names(name);
         let max_label = labels.iter().copied().max().unwrap_or(0) as usize;
         if names.is_empty() {

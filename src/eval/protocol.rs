@@ -348,6 +348,13 @@ fn frechet(
         }
     };
     let n = opts.samples.unwrap_or(EvalOptions::DEFAULT_FRECHET_SAMPLES);
+    if n < 2 || test.len() < 2 {
+        return Err(Error::Argument(format!(
+            "the Fréchet distance fits a covariance to each set: it needs at least 2 samples and \
+             2 test images, got {n} and {}",
+            test.len()
+        )));
+    }
     let fit = |x: &Tensor, what: &str| -> Result<(Gaussian, Features)> {
         let f = features(clf, x, opts.batch_size)?;
         if f.values.iter().any(|v| !v.is_finite()) {

@@ -70,25 +70,28 @@ impl From<KindArg> for ModelKind {
     }
 }
 
-/// `--device cpu` or `--device cuda` (`cuda:0`), with what a CUDA build needs when it fails.
+/// `--device cpu`, `--device cuda` (the first GPU) or `cuda:N`, with what a CUDA build needs
+/// when it fails.
 pub fn device(name: &str) -> Result<Device> {
-    match name {
-        "cpu" => Ok(Device::Cpu),
-        "cuda" | "cuda:0" => {
-            if !cfg!(feature = "cuda") {
-                bail!("this binary was built without CUDA support: rebuild with `cargo build --release --features cuda`");
-            }
-            Device::new_cuda(0).map_err(|e| {
-                anyhow::anyhow!(
-                    "no usable CUDA device: {e}. The CUDA build needs libcuda.so.1 (the NVIDIA driver), \
-                     libcublas.so.13, libcurand.so.10 and libcudart.so.13 on the loader path \
-                     (LD_LIBRARY_PATH={})",
-                    std::env::var("LD_LIBRARY_PATH").unwrap_or_default()
-                )
-            })
-        }
-        other => bail!("unknown device {other:?} (cpu or cuda)"),
+    let ordinal = match name {
+        "cpu" => return Ok(Device::Cpu),
+        "cuda" => 0,
+        _ => match name.strip_prefix("cuda:").map(str::parse::<usize>) {
+            Some(Ok(n)) => n,
+            _ => bail!("unknown device {name:?} (cpu, cuda, or cuda:N with N the GPU's number)"),
+        },
+    };
+    if !cfg!(feature = "cuda") {
+        bail!("this binary was built without CUDA support: rebuild with `cargo build --release --features cuda`");
     }
+    Device::new_cuda(ordinal).map_err(|e| {
+        anyhow::anyhow!(
+            "no usable CUDA device {ordinal}: {e}. The CUDA build needs libcuda.so.1 (the NVIDIA \
+             driver), libcublas.so.13, libcurand.so.10 and libcudart.so.13 on the loader path \
+             (LD_LIBRARY_PATH={})",
+            std::env::var("LD_LIBRARY_PATH").unwrap_or_default()
+        )
+    })
 }
 
 /// A count flag's value: a whole number ≥ 1 (clap names the flag when it is not).

@@ -40,8 +40,12 @@ pub struct ExportArgs {
     /// With `--fit-prior`: seeds the codes' noise and the fit.
     #[arg(long, default_value_t = 1, requires = "fit_prior")]
     seed: u64,
+    /// The file to write; an existing one is refused unless --overwrite.
     #[arg(long)]
     out: PathBuf,
+    /// Replace an existing --out.
+    #[arg(long)]
+    overwrite: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -84,6 +88,8 @@ pub fn run(a: ExportArgs) -> Result<()> {
         }
         ckpt.network = ckpt.network.without_code_prior()?;
     }
+    // Refused after the requests that cannot be met, before the work (a fit takes a while).
+    out_paths::check_export_out(&a.out, a.overwrite)?;
     if let Some(components) = a.fit_prior {
         // A 2-D toy set is drawn for the run's seed, as it trained on.
         let run_seed = ckpt.train.as_ref().map_or(0, |t| t.config.seed);

@@ -1,6 +1,6 @@
 //! Checks on the file a command will write, made before any work.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
@@ -14,10 +14,11 @@ pub fn same_file(x: &Path, y: &Path) -> bool {
     }
 }
 
-/// `out` can take a run's checkpoint: writable, and not an existing file other than the one
-/// the run resumes from, unless `overwrite` (re-running a command must not erase a finished
-/// run, which may have taken hours).
-pub fn check_run_out(out: &Path, resume: Option<&Path>, overwrite: bool) -> Result<()> {
+/// `out` can take a run's checkpoint, and the path returned its loss curve (`out` with the
+/// extension `.loss.png`): both writable, and neither an existing file other than the resumed
+/// run's own, unless `overwrite` (re-running a command must not erase a finished run, which may
+/// have taken hours, nor another run's curve). The curve never replaces the file resumed from.
+pub fn check_run_out(out: &Path, resume: Option<&Path>, overwrite: bool) -> Result<PathBuf> {
     checkpoint::check_writable(out)?;
     let resumed_here = resume.is_some_and(|r| same_file(r, out));
     if out.exists() && !resumed_here && !overwrite {
@@ -25,6 +26,35 @@ pub fn check_run_out(out: &Path, resume: Option<&Path>, overwrite: bool) -> Resu
             "{} already exists: pass --overwrite to replace it with this run, or --resume {} to \
              continue the run it holds",
             out.display(),
+            out.display()
+        );
+    }
+    let curve = out.with_extension("loss.png");
+    checkpoint::check_writable(&curve)?;
+    if let Some(r) = resume.filter(|r| same_file(r, &curve)) {
+        bail!(
+            "the loss curve of --out {} would replace {}, the checkpoint this run resumes from: \
+             write the run to another --out",
+            out.display(),
+            r.display()
+        );
+    }
+    if curve.exists() && !resumed_here && !overwrite {
+        bail!(
+            "{} already exists (a loss curve of another run?): pass --overwrite to replace it \
+             with this run's, or choose another --out",
+            curve.display()
+        );
+    }
+    Ok(curve)
+}
+
+/// `out` can take an exported file: not an existing file, unless `overwrite`.
+pub fn check_export_out(out: &Path, overwrite: bool) -> Result<()> {
+    checkpoint::check_writable(out)?;
+    if out.exists() && !overwrite {
+        bail!(
+            "{} already exists: pass --overwrite to replace it",
             out.display()
         );
     }

@@ -180,10 +180,11 @@ pub struct TrainArgs {
     #[arg(long, default_value = "data")]
     data_dir: PathBuf,
     /// The checkpoint to write (.safetensors; the loss curve goes beside it as .loss.png). An
-    /// existing file is refused unless it is the one --resume continues, or --overwrite.
+    /// existing file (or curve) is refused unless it is the one --resume continues, or
+    /// --overwrite.
     #[arg(long)]
     out: PathBuf,
-    /// Replace an existing --out with this run.
+    /// Replace an existing --out (and its loss curve) with this run.
     #[arg(long)]
     overwrite: bool,
     /// Print one JSON object per log interval, and a final summary.
@@ -396,9 +397,7 @@ impl TrainArgs {
 pub fn run(a: TrainArgs) -> Result<()> {
     // A bad --out (or a folder where its loss curve goes) is found now, not after the first
     // checkpoint's worth of training.
-    out_paths::check_run_out(&a.out, a.resume.as_deref(), a.overwrite)?;
-    let curve = a.out.with_extension("loss.png");
-    checkpoint::check_writable(&curve)?;
+    let curve = out_paths::check_run_out(&a.out, a.resume.as_deref(), a.overwrite)?;
     let (mut session, data) = a.session()?;
     let total = a.total_steps(&session, &data)?;
     if !a.json {
