@@ -104,6 +104,12 @@ fn absurd_requests_are_refused_and_the_model_keeps_working() {
         Dataset::toy(Toy::Spiral, usize::MAX / 4, &mut rng),
         "toy points",
     );
+    // Fitting a code prior or clusters: every sample against every component (10 GB here).
+    let codes = vec![0.5; 300_000];
+    let fit = latentlab::models::code_prior::fit_mixture(&codes, 1, 4096, 0);
+    assert_budget_error(fit, "mixture of 4096 on 300 000 codes");
+    let kmeans = latentlab::data::clusters::kmeans(&codes, 1, 4096, 0);
+    assert_budget_error(kmeans, "k-means of 4096 on 300 000 codes");
     let (x, _) = net.sample(2, &mut rng, 1.0, None).unwrap();
     assert_eq!(x.dims(), &[2, 1, 28, 28]);
 }

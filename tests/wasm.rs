@@ -657,6 +657,12 @@ fn absurd_sizes_are_refused_before_allocating() {
     // A small limit refuses what the default allows, and raising it again restores it.
     set_memory_limit(1e5).unwrap();
     over(model.sample(64, 0, 1.0, None), "64 samples under 100 kB");
+    let (images, labels) = idx_images(200, 1);
+    let msg = message(latentlab::wasm::idx_images("mnist", &images, &labels).unwrap_err());
+    assert!(
+        msg.contains("memory limit"),
+        "200 images under 100 kB: {msg}"
+    );
     set_memory_limit((1u64 << 30) as f64).unwrap();
     assert_eq!(model.sample(64, 0, 1.0, None).unwrap().len(), 64 * 784);
 }

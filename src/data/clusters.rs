@@ -70,6 +70,8 @@ pub fn kmeans(x: &[f32], dim: usize, k: usize, seed: u64) -> Result<KMeans> {
             "k-means: {k} clusters asked of {n} samples (k must be between 1 and the sample count)"
         )));
     }
+    // The distances of every sample to every centroid: the product, its copy, the result.
+    crate::budget::check_rows("k-means distances", n, k.saturating_mul(3))?;
     let xt = Tensor::from_slice(x, (n, dim), &Device::Cpu)?;
     let norms: Vec<f32> = x
         .chunks_exact(dim)

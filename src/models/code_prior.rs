@@ -237,8 +237,10 @@ struct LogDensityTerms {
 /// by `seed`) for the start, then `EM_ITERATIONS` of EM. The result depends on the codes and
 /// the seed alone.
 pub fn fit_mixture(codes: &[f32], dim: usize, k: usize, seed: u64) -> Result<Mixture> {
+    let n = codes.len().checked_div(dim).unwrap_or(0);
+    // Each sample's responsibility for each component, in f64.
+    crate::budget::check_rows("mixture responsibilities", n, k.saturating_mul(2))?;
     let start = clusters::kmeans(codes, dim, k, seed)?;
-    let n = codes.len() / dim;
     // Responsibilities: the k-means partition to start.
     let mut resp = vec![0.0; n * k];
     for (r, &c) in start.labels.iter().enumerate() {
