@@ -601,6 +601,13 @@ impl Default for AdamConfig {
     }
 }
 
+/// Whether `x` stays a finite number above 0 in f32, the precision the kernels update in (a rate
+/// of 1e-46 would be 0 there: a run that never moves).
+fn positive_in_f32(x: f64) -> bool {
+    let x = x as f32;
+    x > 0.0 && x.is_finite()
+}
+
 impl AdamConfig {
     /// DCGAN's Adam: lr 2e-4, β1 = 0.5.
     pub fn dcgan() -> Self {
@@ -613,9 +620,9 @@ impl AdamConfig {
 
     /// An error naming each setting out of its range.
     pub fn validate(&self) -> Result<()> {
-        let finite_positive = |x: f64| x > 0.0 && x.is_finite();
+        let in_f32 = "> 0 as an f32 (1.4e-45 to 3.4e38)";
         let bad: Vec<String> = [
-            ("lr", self.lr, finite_positive(self.lr), "> 0"),
+            ("lr", self.lr, positive_in_f32(self.lr), in_f32),
             (
                 "beta1",
                 self.beta1,
@@ -628,7 +635,7 @@ impl AdamConfig {
                 (0.0..1.0).contains(&self.beta2),
                 "in [0, 1)",
             ),
-            ("eps", self.eps, finite_positive(self.eps), "> 0"),
+            ("eps", self.eps, positive_in_f32(self.eps), in_f32),
             (
                 "weight_decay",
                 self.weight_decay,
@@ -828,8 +835,10 @@ impl TrainConfig {
                     model.kind()
                 )));
             }
-            if !(d_lr > 0.0 && d_lr.is_finite()) {
-                return Err(Error::Config(format!("d_lr must be > 0, got {d_lr}")));
+            if !positive_in_f32(d_lr) {
+                return Err(Error::Config(format!(
+                    "d_lr must be > 0 as an f32 (1.4e-45 to 3.4e38), got {d_lr}"
+                )));
             }
         }
         if self.kl_warmup > 0 && !matches!(model, ModelConfig::Vae(_)) {

@@ -345,7 +345,8 @@ fn arguments_that_would_be_ignored_or_clamped_are_refused() {
         (
             vae_ring(&["--lr", "-1", "--beta1", "1.5"]),
             1,
-            "lr must be finite and > 0, got -1; beta1 must be finite and in [0, 1), got 1.5",
+            "lr must be finite and > 0 as an f32 (1.4e-45 to 3.4e38), got -1; beta1 must be \
+             finite and in [0, 1), got 1.5",
         ),
         (vae_ring(&["--epochs", "1e30"]), 1, "a run can count"),
         (

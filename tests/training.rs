@@ -512,9 +512,13 @@ fn stepped_once(data: &Dataset) -> Session {
 fn a_refused_learning_rate_leaves_the_run_as_it_was() {
     let data = common::mnist(Split::Train, 64);
     let mut s = stepped_once(&data);
-    for lr in [f64::NAN, -1.0, 0.0, f64::INFINITY] {
+    // 1e-46 and 1e39 are 0 and ∞ in f32, where the updates are made.
+    for lr in [f64::NAN, -1.0, 0.0, f64::INFINITY, 1e-46, 1e39] {
         let e = s.set_lr(lr).unwrap_err().to_string();
-        assert!(e.contains("lr must be finite and > 0"), "{lr}: {e}");
+        assert!(
+            e.contains("lr must be finite and > 0 as an f32"),
+            "{lr}: {e}"
+        );
     }
     let info = s.train_info("cpu", String::new(), 0.0);
     assert_eq!(

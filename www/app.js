@@ -170,7 +170,9 @@ async function loadManifest() {
   const url = new URL('weights/manifest.json', document.baseURI);
   let manifest;
   try {
-    const res = await fetch(url);
+    const res = await fetch(url).catch((err) => {
+      throw new Error(`could not fetch ${url.pathname}: ${err.message}`);
+    });
     if (!res.ok) throw new Error(`could not fetch ${url.pathname}: HTTP ${res.status}`);
     manifest = await res.json();
   } catch (err) {

@@ -38,6 +38,7 @@
 //   trainPause, trainResume, trainReset, trainStatus  {run?} → {state, step}
 //   trainSetLr    {run?, lr}                → {lr}
 //   trainSetPreview {run?, previewEvery}    → {previewEvery}
+//   trainSetMaxSteps {run?, maxSteps}       → {maxSteps}: the step the run pauses at (0: none)
 //   trainCheckpoint {run?, f16, codePrior?}  → {bytes: Uint8Array, filename, step}; codePrior: a
 //                                             number of components, fitted to the training codes
 //   trainEvaluate {run?, k, testSize}       → {report, options, step}: the CLI's eval on the live weights
@@ -84,9 +85,26 @@ const library = () => (known ??= JSON.parse(catalog()));
 const datasetEntry = (name) => library().datasets.find((d) => d.name === name);
 const datasetNames = (kind) => library().datasets.filter((d) => d.kind === kind).map((d) => d.name);
 
-async function fetchBytes(url) {
-  const res = await fetch(url);
+/** A step count from a request: a whole number ≥ 0 (0 for none), at most 2⁴⁰ as a run counts. */
+function stepCount(v) {
+  const n = Math.floor(Number(v));
+  return n > 0 ? Math.min(n, 2 ** 40) : 0;
+}
+
+/** `fetch(url)`, whose failures (unreachable, refused, HTTP errors) name the URL. */
+async function fetchOk(url) {
+  let res;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    throw new Error(`could not fetch ${url}: ${err.message}`);
+  }
   if (!res.ok) throw new Error(`could not fetch ${url}: HTTP ${res.status}`);
+  return res;
+}
+
+async function fetchBytes(url) {
+  const res = await fetchOk(url);
   return new Uint8Array(await res.arrayBuffer());
 }
 
@@ -111,8 +129,7 @@ function optClass(c) {
 const idxCache = new Map();
 
 async function gunzipFetch(url) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`could not fetch ${url}: HTTP ${res.status}`);
+  const res = await fetchOk(url);
   const stream = res.body.pipeThrough(new DecompressionStream('gzip'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
@@ -417,8 +434,8 @@ const handlers = {
       state: 'running',
       wake: null,
       wallS: 0,
-      maxSteps: p.maxSteps > 0 ? p.maxSteps | 0 : 0,
-      previewEvery: Math.max(1, p.previewEvery | 0 || 50),
+      maxSteps: stepCount(p.maxSteps),
+      previewEvery: stepCount(p.previewEvery) || 50,
       nextPreview: 0,
       secPerStep: null,
       evalS: 0, // how long the last live evaluation took
@@ -448,7 +465,7 @@ const handlers = {
 
   trainResume(p) {
     const r = needRun(p);
-    if (p?.maxSteps !== undefined) r.maxSteps = p.maxSteps > 0 ? p.maxSteps | 0 : 0;
+    if (p?.maxSteps !== undefined) r.maxSteps = stepCount(p.maxSteps);
     if (r.state === 'paused') {
       r.state = 'running';
       r.wake?.();
@@ -481,10 +498,15 @@ const handlers = {
   },
 
   trainSetPreview(p) {
-    const { previewEvery } = p;
     const r = needRun(p);
-    r.previewEvery = Math.max(1, previewEvery | 0 || 50);
+    r.previewEvery = stepCount(p.previewEvery) || 50;
     return { previewEvery: r.previewEvery };
+  },
+
+  trainSetMaxSteps(p) {
+    const r = needRun(p);
+    r.maxSteps = stepCount(p.maxSteps);
+    return { maxSteps: r.maxSteps };
   },
 
   trainEvaluate(p) {

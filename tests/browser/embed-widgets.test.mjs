@@ -176,8 +176,11 @@ test('code-prior="standard-normal" draws N(0, I) codes from a file with a fitted
 });
 
 test('bad sources and bad attributes show in their own widget; the others keep working', async () => {
+  await page.route('**/weights/unreachable.safetensors', (route) => route.abort('connectionrefused'));
   const cases = [
     ['latent-lab-sampler', { src: 'weights/missing.safetensors' }, /HTTP 404/],
+    // A host that does not answer: the message names the file, not only the browser's reason.
+    ['latent-lab-sampler', { src: 'weights/unreachable.safetensors' }, /could not fetch http:\/\/\S+\/weights\/unreachable\.safetensors: \S/],
     ['latent-lab-sampler', { src: 'embed.html' }, /not a Latent Lab checkpoint/],
     ['latent-lab-latent-map', { src: 'weights/vae-mnist-conv16.safetensors' }, /2-D latent space; this model has 16/],
     ['latent-lab-reconstruct', { src: 'weights/gan-ring8.safetensors' }, /has no encoder/],
@@ -186,6 +189,8 @@ test('bad sources and bad attributes show in their own widget; the others keep w
     ['latent-lab-sampler', { src: 'weights/cvae-mnist.safetensors', 'model-class': '12' }, /model-class must be from 0 to 9/],
     ['latent-lab-sampler', { src: 'weights/vae-mnist-2d.safetensors', 'model-class': '3' }, /model-class is for conditional models/],
     ['latent-lab-interpolator', { src: 'weights/vae-mnist-2d.safetensors', mode: 'cubic' }, /mode must be one of "slerp", "lerp"/],
+    // Numbers are decimal: Number() alone would read "0x0A" as 10.
+    ['latent-lab-sampler', { src: 'weights/vae-mnist-2d.safetensors', temperature: '0x0A' }, /temperature must be a number from 0 to 10, got "0x0A"/],
     ['latent-lab-sampler', {}, /set the src attribute/],
     ['latent-lab-gan-trainer', { pack: '0' }, /pack must be a whole number from 1 to 8/],
   ];
@@ -215,7 +220,7 @@ test('bad sources and bad attributes show in their own widget; the others keep w
   assert.equal(await page.locator(badTrainer).evaluate((el) => el.dataset.trainState), 'idle');
   assert.match(await page.locator(`${badTrainer} .error`).textContent(), /pack must be/);
   // The reconstruct widget that cannot show this model gives up the room it kept for the posterior.
-  assert.equal(await page.locator('#bad-3').evaluate((el) => el.shadowRoot.querySelector('.posterior-fig').hidden), true);
+  assert.equal(await page.locator('#bad-4').evaluate((el) => el.shadowRoot.querySelector('.posterior-fig').hidden), true);
   // The error stayed in those widgets: the good ones still answer.
   const n = await page.locator('#demo-sampler canvas').evaluate((c) => Number(c.dataset.rendered));
   await page.locator('#demo-sampler button.resample').click();
@@ -223,11 +228,12 @@ test('bad sources and bad attributes show in their own widget; the others keep w
   assert.equal(await has('#demo-sampler', 'data-error'), false);
   assert.equal(await has('#demo-map', 'data-error'), false);
   // Fixing the attribute clears the error.
-  await page.evaluate(() => document.getElementById('bad-5').setAttribute('temperature', '0.5'));
-  await settled('#bad-5');
-  assert.equal(await has('#bad-5', 'data-error'), false);
+  await page.evaluate(() => document.getElementById('bad-6').setAttribute('temperature', '0.5'));
+  await settled('#bad-6');
+  assert.equal(await has('#bad-6', 'data-error'), false);
   await page.evaluate(() => document.getElementById('bad').remove());
-  const expected = /missing\.safetensors|status of 404/;
+  await page.unroute('**/weights/unreachable.safetensors');
+  const expected = /missing\.safetensors|unreachable\.safetensors|status of 404/;
   const rest = problems.filter((p) => !expected.test(p));
   problems.length = 0;
   problems.push(...rest);

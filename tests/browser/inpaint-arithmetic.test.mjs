@@ -192,6 +192,20 @@ test('a conditional model decodes one code as every class', async () => {
   // right), so the bar is low: tests/latent_arithmetic.rs checks the same with LeNet (157/200).
   assert.ok(right >= 16, `nearest class mean agrees with the column on ${right}/40 only`);
   await page.screenshot({ path: join(ARTIFACTS, 'arithmetic-classes.png'), fullPage: true });
+
+  // Its seed is read as every seed field is: refused with the limit beside it, not wrapped to
+  // 4294967295; the grid drawn before stays.
+  const caption = await page.locator('#arith-class-caption').textContent();
+  const seed = page.locator('#arith-seed');
+  await seed.fill('-1');
+  await seed.dispatchEvent('change');
+  await page.waitForFunction(() => document.getElementById('arith-seed').getAttribute('aria-invalid') === 'true');
+  assert.match(await page.locator('#arith-status').textContent(), /Seed must be a whole number from 0 to 4294967295, got -1/);
+  assert.equal(await page.locator('#arith-class-caption').textContent(), caption);
+  await seed.fill('2');
+  await seed.dispatchEvent('change');
+  await page.waitForFunction(() => document.getElementById('arith-class-caption').textContent.includes('drawn from seed 2'));
+  assert.equal(await seed.getAttribute('aria-invalid'), null);
 });
 
 test('no console errors, failed requests or requests to other hosts', async () => {

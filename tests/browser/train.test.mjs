@@ -176,6 +176,20 @@ test('resume past the limit, pause and reset', async () => {
   await page.locator('#train-lr').press('Enter');
   await page.waitForFunction(() => /Learning rate now 0.0005/.test(document.getElementById('train-note').textContent));
   assert.deepEqual(await lab(() => [window.__latentlab.train.state, window.__latentlab.train.step]), ['paused', step], 'Enter kept the run');
+  // So is a step limit typed while the run goes on; one it has passed is refused beside the field.
+  await page.locator('#train-stop').fill(String(step));
+  await page.locator('#train-stop').press('Enter');
+  await page.waitForFunction(() => document.getElementById('train-stop').getAttribute('aria-invalid') === 'true');
+  assert.match(await page.locator('#train-error').textContent(), new RegExp(`Stop at step must be past the run's step \\(${step}\\), got ${step}`));
+  await page.locator('#train-stop').fill('');
+  await page.locator('#train-pause').click(); // "Resume", with no limit
+  await waitTrain(() => window.__latentlab.train?.state === 'running', null, 30_000);
+  const stopAt = (await lab(() => window.__latentlab.train.step)) + 300;
+  await page.locator('#train-stop').fill(String(stopAt));
+  await page.locator('#train-stop').press('Enter');
+  await page.waitForFunction((s) => document.getElementById('train-note').textContent.includes(`The run stops at step ${s}.`), stopAt);
+  await waitTrain(() => window.__latentlab.train?.state === 'paused', null, 60_000);
+  assert.equal(await lab(() => window.__latentlab.train.step), stopAt);
   // Leaving the page asks first while the run has steps to lose, and not once it is reset.
   const leaving = () =>
     page.evaluate(() => {
@@ -184,8 +198,12 @@ test('resume past the limit, pause and reset', async () => {
       return e.defaultPrevented;
     });
   assert.equal(await leaving(), true, 'a run with steps: the browser asks before unloading');
+  await page.locator('#train-iwae').click();
   await clickConfirming(page.locator('#train-reset'));
   await page.waitForFunction(() => document.getElementById('view-train').dataset.trainState === 'idle');
+  await page.waitForTimeout(500);
+  // Reset while the IWAE bound was being computed: no failure of the bound is reported.
+  assert.equal(await page.locator('#train-error').isVisible(), false, await page.locator('#train-error').textContent());
   assert.equal(await leaving(), false, 'nothing to lose after Reset');
   assert.equal(await page.locator('#train-download').isDisabled(), true);
   assert.equal(await page.locator('#train-charts canvas').count(), 0);

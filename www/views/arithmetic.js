@@ -3,6 +3,7 @@
 // and, for a conditional model, one code decoded as every class. The library computes both
 // (Network::attribute_vector, shift_decode, decode_across_classes); this file picks and draws.
 
+import { numberField, readFields } from '../fields.js';
 import { drawImageGrid, imagePicker, latestOnly, randomSeed, setAnnounce, showUnsupported } from '../ui.js';
 
 const PICKER_COUNT = 48;
@@ -116,9 +117,12 @@ export function createArithmeticView(ctx) {
   const renderClasses = latestOnly(async () => {
     const info = ctx.info;
     setAnnounce(status, true); // where moving α last left the status line quiet
+    const encoded = fromTests.checked && info.has_encoder;
+    const seed = encoded ? null : readFields(() => numberField(seedIn), status);
+    if (!encoded && seed === null) return;
     view.dataset.state = 'busy';
     try {
-      const payload = fromTests.checked && info.has_encoder ? { targets: { indices: [...Array(ROWS).keys()] } } : { n: ROWS, seed: Number(seedIn.value) >>> 0, temperature: 1 };
+      const payload = encoded ? { targets: { indices: [...Array(ROWS).keys()] } } : { n: ROWS, seed, temperature: 1 };
       const res = await ctx.call('acrossClasses', payload);
       const grid = res.originals ? withOriginals(res) : res.output;
       const cols = res.cols + (res.originals ? 1 : 0);

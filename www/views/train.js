@@ -9,7 +9,7 @@
 // first while the run has steps to lose, as closing the tab does.
 
 import { Rpc, createWorker } from '../rpc.js';
-import { numberField } from '../fields.js';
+import { numberField, refuse } from '../fields.js';
 import { CLASS_COLORS, drawImageGrid, drawLineChart, drawScatter, el, fmtBytes, fmtMetric, fmtSeconds } from '../ui.js';
 import { createTrainForm } from './train-form.js';
 
@@ -523,8 +523,21 @@ export function createTrainView(ctx) {
       formError(err);
     }
   });
+  f.stop.addEventListener('change', async () => {
+    if (run && state === 'starting') run.editedWhileStarting.add(f.stop);
+    if (!run || state === 'starting') return;
+    try {
+      const maxSteps = numberField(f.stop, { optional: true }) ?? 0;
+      if (maxSteps && maxSteps <= run.step) refuse(f.stop, `Stop at step must be past the run's step (${run.step}), got ${maxSteps}`);
+      await call('trainSetMaxSteps', { maxSteps });
+      note(maxSteps ? `The run stops at step ${maxSteps}.` : 'The run has no step limit now.');
+    } catch (err) {
+      formError(err);
+    }
+  });
   btn.iwae.addEventListener('click', async () => {
     const k = 50;
+    const r = run;
     btn.iwae.disabled = true;
     note(`Computing the IWAE-${k} bound on the first test images…`);
     try {
@@ -534,6 +547,8 @@ export function createTrainView(ctx) {
       announce(metricEl.textContent); // asked for: said once (the metric line is quiet)
     } catch (err) {
       note('');
+      // A run reset meanwhile stopped its worker: nothing failed.
+      if (run !== r) return;
       errorEl.hidden = false;
       errorEl.textContent = `The IWAE bound failed: ${err.message}`;
     } finally {

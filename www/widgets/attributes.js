@@ -8,6 +8,9 @@
 /** "batch-size" → "batchSize". */
 export const propertyName = (attr) => attr.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 
+/** A number in decimal notation: 0.5, -2, .5, 1e-3 (not "0x0A", "0b1", "Infinity" or ""). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function range(spec) {
   if (spec.min !== undefined && spec.max !== undefined) return ` from ${spec.min} to ${spec.max}`;
   if (spec.min !== undefined) return ` ≥ ${spec.min}`;
@@ -32,7 +35,8 @@ export function parseAttribute(name, spec, raw) {
     }
     case 'number': {
       const v = Number(s);
-      if (s === '' || !Number.isFinite(v) || (spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
+      // Decimal notation only: Number() would also read "0x0A" as 10.
+      if (!DECIMAL.test(s) || !Number.isFinite(v) || (spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
         throw new Error(`${name} must be a number${range(spec)}, got "${raw}"`);
       }
       if (spec.positive && !(v > 0)) throw new Error(`${name} must be a positive number, got "${raw}"`);
