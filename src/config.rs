@@ -608,6 +608,15 @@ fn positive_in_f32(x: f64) -> bool {
     x > 0.0 && x.is_finite()
 }
 
+/// `v` as a message shows it: 1e-46, not 46 zeros.
+fn shown(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e9).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 impl AdamConfig {
     /// DCGAN's Adam: lr 2e-4, β1 = 0.5.
     pub fn dcgan() -> Self {
@@ -620,7 +629,7 @@ impl AdamConfig {
 
     /// An error naming each setting out of its range.
     pub fn validate(&self) -> Result<()> {
-        let in_f32 = "> 0 as an f32 (1.4e-45 to 3.4e38)";
+        let in_f32 = "> 0 as an f32 (about 1.4e-45 to 3.4e38)";
         let bad: Vec<String> = [
             ("lr", self.lr, positive_in_f32(self.lr), in_f32),
             (
@@ -645,7 +654,9 @@ impl AdamConfig {
         ]
         .into_iter()
         .filter(|&(.., ok, _)| !ok)
-        .map(|(what, value, _, range)| format!("{what} must be finite and {range}, got {value}"))
+        .map(|(what, value, _, range)| {
+            format!("{what} must be finite and {range}, got {}", shown(value))
+        })
         .collect();
         if bad.is_empty() {
             Ok(())
@@ -803,6 +814,17 @@ impl TrainConfig {
 
     pub fn validate(&self, model: &ModelConfig) -> Result<()> {
         self.optimizer.validate()?;
+        // The schedule's last stage must not take a rate to 0 in f32 halfway through a run.
+        let last = self.lr_schedule.factor(f64::INFINITY);
+        for (what, lr) in [("lr", Some(self.optimizer.lr)), ("d_lr", self.d_lr)] {
+            if let Some(lr) = lr.filter(|&lr| positive_in_f32(lr) && !positive_in_f32(lr * last)) {
+                return Err(Error::Config(format!(
+                    "{what} {} falls to {} in the schedule's last stage: 0 as an f32",
+                    shown(lr),
+                    shown(lr * last)
+                )));
+            }
+        }
         if self.batch_size == 0 || self.iwae_k == 0 || self.d_steps == 0 {
             return Err(Error::Config(
                 "batch_size, iwae_k and d_steps must be ≥ 1".into(),
@@ -837,7 +859,8 @@ impl TrainConfig {
             }
             if !positive_in_f32(d_lr) {
                 return Err(Error::Config(format!(
-                    "d_lr must be > 0 as an f32 (1.4e-45 to 3.4e38), got {d_lr}"
+                    "d_lr must be > 0 as an f32 (about 1.4e-45 to 3.4e38), got {}",
+                    shown(d_lr)
                 )));
             }
         }

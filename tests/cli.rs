@@ -345,7 +345,7 @@ fn arguments_that_would_be_ignored_or_clamped_are_refused() {
         (
             vae_ring(&["--lr", "-1", "--beta1", "1.5"]),
             1,
-            "lr must be finite and > 0 as an f32 (1.4e-45 to 3.4e38), got -1; beta1 must be \
+            "lr must be finite and > 0 as an f32 (about 1.4e-45 to 3.4e38), got -1; beta1 must be \
              finite and in [0, 1), got 1.5",
         ),
         (vae_ring(&["--epochs", "1e30"]), 1, "a run can count"),
@@ -611,6 +611,15 @@ fn a_fresh_run_does_not_replace_an_existing_checkpoint_unless_told() {
     assert!(!third.exists());
     ok(&[&args[..], &["--overwrite"]].concat());
     assert!(std::fs::read(&curve).unwrap().starts_with(b"\x89PNG"));
+    // Two runs named by their rate, not .safetensors, keep a curve each.
+    for name in ["lr0.001", "lr0.002"] {
+        let out = dir.path().join(name);
+        ok(&[&run[..], &["--steps", "2", "--out", out.to_str().unwrap()]].concat());
+        assert!(
+            dir.path().join(format!("{name}.loss.png")).exists(),
+            "{name}"
+        );
+    }
     // Nor, even when told to overwrite, the checkpoint the run resumes from.
     let source = dir.path().join("run.loss.png");
     std::fs::copy(&ckpt, &source).unwrap();

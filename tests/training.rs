@@ -605,6 +605,24 @@ fn burda_schedule_lowers_the_rate_by_stage_and_resumes_exactly() {
         );
     }
     assert_eq!(LrSchedule::Constant.factor(100.0), 1.0);
+    // A rate f32 holds whose last stage it does not (5e-46 is 0 in f32) is refused at the start,
+    // not when the run reaches that stage.
+    let tiny = |schedule| TrainConfig {
+        lr_schedule: schedule,
+        optimizer: AdamConfig {
+            lr: 5e-45,
+            ..AdamConfig::default()
+        },
+        ..TrainConfig::default()
+    };
+    let model = common::tiny_vae(4, None);
+    let e = tiny(LrSchedule::Burda).validate(&model).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("lr 5e-45 falls to 5e-46 in the schedule's last stage"),
+        "{e}"
+    );
+    tiny(LrSchedule::Constant).validate(&model).unwrap();
 
     // 64 samples, batch 32: 2 steps a pass, so 10 steps cross two stage boundaries.
     let data = common::mnist(Split::Train, 64);

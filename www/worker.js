@@ -505,8 +505,11 @@ const handlers = {
 
   trainSetMaxSteps(p) {
     const r = needRun(p);
-    r.maxSteps = stepCount(p.maxSteps);
-    return { maxSteps: r.maxSteps };
+    const maxSteps = stepCount(p.maxSteps);
+    const step = r.trainer.steps();
+    if (maxSteps && maxSteps <= step) throw new Error(`Stop at step must be past the run's step (${step}), got ${maxSteps}`);
+    r.maxSteps = maxSteps;
+    return { maxSteps };
   },
 
   trainEvaluate(p) {

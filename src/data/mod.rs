@@ -114,7 +114,7 @@ impl Dataset {
     /// images must have its size ([`IMAGE_SHAPE`]), and their values must fit the memory budget.
     pub fn from_idx(name: &str, images: &[u8], labels: &[u8]) -> Result<Self> {
         let (pixels, labels, [h, w]) = idx::parse_pair(images, labels, name)?;
-        crate::budget::check_rows(&format!("{name} images"), labels.len(), h * w)?;
+        crate::budget::check_rows(&format!("{name} images"), labels.len(), h.saturating_mul(w))?;
         let [_, known_h, known_w] = IMAGE_SHAPE;
         if IMAGE_DATASETS.contains(&name) && [h, w] != [known_h, known_w] {
             return Err(Error::Data(format!(

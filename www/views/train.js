@@ -507,11 +507,13 @@ export function createTrainView(ctx) {
   f.lr.addEventListener('change', async () => {
     if (run && state === 'starting') run.editedWhileStarting.add(f.lr);
     if (!run || state === 'starting') return;
+    const r = run;
     try {
       const { lr } = await call('trainSetLr', { lr: numberField(f.lr) });
       note(`Learning rate now ${lr} (from step ${run.step + 1}).`);
     } catch (err) {
-      formError(err);
+      // A run reset meanwhile stopped its worker: nothing to report.
+      if (run === r) formError(err);
     }
   });
   f.preview.addEventListener('change', () => {
@@ -526,13 +528,15 @@ export function createTrainView(ctx) {
   f.stop.addEventListener('change', async () => {
     if (run && state === 'starting') run.editedWhileStarting.add(f.stop);
     if (!run || state === 'starting') return;
+    const r = run;
     try {
       const maxSteps = numberField(f.stop, { optional: true }) ?? 0;
       if (maxSteps && maxSteps <= run.step) refuse(f.stop, `Stop at step must be past the run's step (${run.step}), got ${maxSteps}`);
+      // The worker, a chunk ahead of the steps shown here, refuses one it has passed as well.
       await call('trainSetMaxSteps', { maxSteps });
       note(maxSteps ? `The run stops at step ${maxSteps}.` : 'The run has no step limit now.');
     } catch (err) {
-      formError(err);
+      if (run === r) formError(err);
     }
   });
   btn.iwae.addEventListener('click', async () => {

@@ -71,7 +71,13 @@ pub fn run(a: ExportArgs) -> Result<()> {
     if !a.keep_optimizer && !ckpt.optimizer.is_empty() && out_paths::same_file(&a.file, &a.out) {
         bail!(
             "--out is {} itself: exporting over it would drop the optimizer state that resuming \
-             needs; write to another file, or pass --keep-optimizer",
+             needs; write to another file, or pass --keep-optimizer (and --overwrite)",
+            a.file.display()
+        );
+    }
+    if a.keep_optimizer && ckpt.optimizer.is_empty() {
+        bail!(
+            "{} has no optimizer state to keep (it was exported without it)",
             a.file.display()
         );
     }
@@ -101,12 +107,6 @@ pub fn run(a: ExportArgs) -> Result<()> {
         eprintln!(
             "fitted a {components}-component code prior to {} training codes",
             data.len()
-        );
-    }
-    if a.keep_optimizer && ckpt.optimizer.is_empty() {
-        bail!(
-            "{} has no optimizer state to keep (it was exported without it)",
-            a.file.display()
         );
     }
     let optim: Vec<_> = if a.keep_optimizer {

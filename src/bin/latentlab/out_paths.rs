@@ -14,8 +14,23 @@ pub fn same_file(x: &Path, y: &Path) -> bool {
     }
 }
 
-/// `out` can take a run's checkpoint, and the path returned its loss curve (`out` with the
-/// extension `.loss.png`): both writable, and neither an existing file other than the resumed
+/// Where a run written to `out` draws its loss curve: `run.safetensors` → `run.loss.png`; any
+/// other name gets `.loss.png` appended (`lr0.001` → `lr0.001.loss.png`, not `lr0.loss.png`,
+/// which `lr0.002` would share).
+pub fn curve_path(out: &Path) -> PathBuf {
+    if out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("safetensors"))
+    {
+        return out.with_extension("loss.png");
+    }
+    let mut name = out.as_os_str().to_owned();
+    name.push(".loss.png");
+    PathBuf::from(name)
+}
+
+/// `out` can take a run's checkpoint, and the path returned its loss curve ([`curve_path`]):
+/// both writable, and neither an existing file other than the resumed
 /// run's own, unless `overwrite` (re-running a command must not erase a finished run, which may
 /// have taken hours, nor another run's curve). The curve never replaces the file resumed from.
 pub fn check_run_out(out: &Path, resume: Option<&Path>, overwrite: bool) -> Result<PathBuf> {
@@ -29,7 +44,7 @@ pub fn check_run_out(out: &Path, resume: Option<&Path>, overwrite: bool) -> Resu
             out.display()
         );
     }
-    let curve = out.with_extension("loss.png");
+    let curve = curve_path(out);
     checkpoint::check_writable(&curve)?;
     if let Some(r) = resume.filter(|r| same_file(r, &curve)) {
         bail!(

@@ -181,7 +181,7 @@ pub struct TrainArgs {
     data_dir: PathBuf,
     /// The checkpoint to write (.safetensors; the loss curve goes beside it as .loss.png). An
     /// existing file (or curve) is refused unless it is the one --resume continues, or
-    /// --overwrite.
+    /// --overwrite; the curve never replaces the file resumed from.
     #[arg(long)]
     out: PathBuf,
     /// Replace an existing --out (and its loss curve) with this run.
