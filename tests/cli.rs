@@ -643,6 +643,32 @@ fn a_fresh_run_does_not_replace_an_existing_checkpoint_unless_told() {
     }
 }
 
+/// A run resumed through a symbolic link (`latest.safetensors` naming the run) updates the run
+/// it names, and the link stays a link.
+#[cfg(unix)]
+#[test]
+fn a_run_resumed_through_a_link_updates_the_file_it_names() {
+    let (dir, ckpt, before) = shipped_ring_gan_copy();
+    let link = dir.path().join("latest.safetensors");
+    std::os::unix::fs::symlink(&ckpt, &link).unwrap();
+    let l = link.to_str().unwrap();
+    ok(&["train", "--resume", l, "--steps", "2", "--out", l]);
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(
+        std::fs::read(&ckpt).unwrap() != before,
+        "the run's file did not move"
+    );
+    let steps = |f: &str| -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&ok(&["info", f, "--json"])).unwrap()["train"]
+            ["steps"]
+            .clone()
+    };
+    assert_eq!(steps(l), steps(ckpt.to_str().unwrap()));
+}
+
 /// `export` does not replace an existing file (a run's checkpoint with the optimizer state it
 /// resumes with, say) unless told.
 #[test]

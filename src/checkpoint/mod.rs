@@ -287,12 +287,13 @@ pub fn load_file(path: impl AsRef<std::path::Path>, device: &Device) -> Result<C
 
 /// Writes `bytes` (from [`to_bytes`] or [`crate::train::Session::to_bytes`]) to `path`
 /// atomically: a temporary file in the same folder, flushed, then renamed over the target, so
-/// a crash never leaves a half-written checkpoint. Temporary files of this path left by
-/// processes that no longer run (killed mid-write) are removed.
+/// a crash never leaves a half-written checkpoint. A symbolic link is written through (the file
+/// it names is replaced; the link stays). Temporary files of this path left by processes that no
+/// longer run (killed mid-write) are removed.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn save_file(path: impl AsRef<std::path::Path>, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    let path = path.as_ref();
+    let path = &written_path(path.as_ref());
     let TempFile { dir, name, tmp } = TempFile::for_target(path)?;
     let write = || -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
@@ -312,7 +313,7 @@ pub fn save_file(path: impl AsRef<std::path::Path>, bytes: &[u8]) -> Result<()> 
 /// or its folder is missing or not writable (a long training run checks its `--out` first).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn check_writable(path: impl AsRef<std::path::Path>) -> Result<()> {
-    let path = path.as_ref();
+    let path = &written_path(path.as_ref());
     if path.is_dir() {
         return Err(Error::Argument(format!(
             "{} is a folder: give a file path to write to",
@@ -330,6 +331,17 @@ pub fn check_writable(path: impl AsRef<std::path::Path>) -> Result<()> {
     std::fs::File::create(&tmp).map_err(|e| Error::io(path, e))?;
     let _ = std::fs::remove_file(&tmp);
     Ok(())
+}
+
+/// The file a write to `path` replaces: the one a symbolic link names (so that the link, a
+/// `latest.safetensors` say, stays a link to the run it names), else `path`.
+#[cfg(not(target_arch = "wasm32"))]
+fn written_path(path: &std::path::Path) -> std::path::PathBuf {
+    let through_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    through_link
+        .then(|| path.canonicalize().ok())
+        .flatten()
+        .unwrap_or_else(|| path.to_path_buf())
 }
 
 /// The temporary file [`save_file`] writes before renaming it over `path`:
