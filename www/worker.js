@@ -38,7 +38,8 @@
 //   trainPause, trainResume, trainReset, trainStatus  {run?} → {state, step}
 //   trainSetLr    {run?, lr}                → {lr}
 //   trainSetPreview {run?, previewEvery}    → {previewEvery}
-//   trainSetMaxSteps {run?, maxSteps}       → {maxSteps}: the step the run pauses at (0: none)
+//   trainSetMaxSteps {run?, maxSteps}       → {maxSteps, passed, step}: the step the run pauses at
+//                                             (0: none); one it has passed is not set (passed)
 //   trainCheckpoint {run?, f16, codePrior?}  → {bytes: Uint8Array, filename, step}; codePrior: a
 //                                             number of components, fitted to the training codes
 //   trainEvaluate {run?, k, testSize}       → {report, options, step}: the CLI's eval on the live weights
@@ -507,9 +508,10 @@ const handlers = {
     const r = needRun(p);
     const maxSteps = stepCount(p.maxSteps);
     const step = r.trainer.steps();
-    if (maxSteps && maxSteps <= step) throw new Error(`Stop at step must be past the run's step (${step}), got ${maxSteps}`);
+    // One the run has passed is left for the next run (the page says so); the run goes on.
+    if (maxSteps && maxSteps <= step) return { maxSteps: r.maxSteps, passed: true, step };
     r.maxSteps = maxSteps;
-    return { maxSteps };
+    return { maxSteps, passed: false, step };
   },
 
   trainEvaluate(p) {

@@ -9,7 +9,7 @@
 // first while the run has steps to lose, as closing the tab does.
 
 import { Rpc, createWorker } from '../rpc.js';
-import { numberField, refuse } from '../fields.js';
+import { numberField } from '../fields.js';
 import { CLASS_COLORS, drawImageGrid, drawLineChart, drawScatter, el, fmtBytes, fmtMetric, fmtSeconds } from '../ui.js';
 import { createTrainForm } from './train-form.js';
 
@@ -529,12 +529,22 @@ export function createTrainView(ctx) {
     if (run && state === 'starting') run.editedWhileStarting.add(f.stop);
     if (!run || state === 'starting') return;
     const r = run;
+    let maxSteps;
     try {
-      const maxSteps = numberField(f.stop, { optional: true }) ?? 0;
-      if (maxSteps && maxSteps <= run.step) refuse(f.stop, `Stop at step must be past the run's step (${run.step}), got ${maxSteps}`);
-      // The worker, a chunk ahead of the steps shown here, refuses one it has passed as well.
-      await call('trainSetMaxSteps', { maxSteps });
-      note(maxSteps ? `The run stops at step ${maxSteps}.` : 'The run has no step limit now.');
+      maxSteps = numberField(f.stop, { optional: true }) ?? 0;
+    } catch (err) {
+      formError(err);
+      return;
+    }
+    // A limit the run has passed is no error: typed for a Restart, it applies to the next run.
+    const passed = (step) => note(`The run is past step ${maxSteps} (at ${step}): that limit applies when you Start or Restart.`);
+    if (maxSteps && maxSteps <= run.step) return passed(run.step);
+    try {
+      // The worker, a chunk ahead of the steps shown here, may have passed it meanwhile.
+      const res = await call('trainSetMaxSteps', { maxSteps });
+      if (run !== r) return;
+      if (res.passed) passed(res.step);
+      else note(maxSteps ? `The run stops at step ${maxSteps}.` : 'The run has no step limit now.');
     } catch (err) {
       if (run === r) formError(err);
     }
