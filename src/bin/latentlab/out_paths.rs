@@ -64,9 +64,9 @@ pub fn check_run_out(out: &Path, resume: Option<&Path>, overwrite: bool) -> Resu
     Ok(curve)
 }
 
-/// `out` can take an exported file: not an existing file, unless `overwrite`.
+/// An exported file's `out` (whose folder `export` checks before reading its input) is not an
+/// existing file, unless `overwrite`.
 pub fn check_export_out(out: &Path, overwrite: bool) -> Result<()> {
-    checkpoint::check_writable(out)?;
     if out.exists() && !overwrite {
         bail!(
             "{} already exists: pass --overwrite to replace it",
