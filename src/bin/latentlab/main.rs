@@ -13,6 +13,8 @@ mod export;
 #[cfg(not(target_arch = "wasm32"))]
 mod info;
 #[cfg(not(target_arch = "wasm32"))]
+mod interrupt;
+#[cfg(not(target_arch = "wasm32"))]
 mod out_paths;
 #[cfg(not(target_arch = "wasm32"))]
 mod progress;

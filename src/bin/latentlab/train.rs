@@ -21,6 +21,7 @@ use latentlab::ModelSpec;
 
 use crate::args::{device, KindArg};
 use crate::chunks::chunks;
+use crate::interrupt;
 use crate::out_paths;
 
 #[derive(clap::Args)]
@@ -411,32 +412,48 @@ pub fn run(a: TrainArgs) -> Result<()> {
         );
     }
     let start = Instant::now();
+    let first = session.steps();
+    interrupt::catch();
     let history = train_loop(&a, &mut session, &data, total, start)?;
     let wall = start.elapsed().as_secs_f64();
     save(&session, &a.out, &a.device, wall)?;
     loss_curve(&history).save_png(&curve)?;
+    let (done, stopped_by) = (session.steps() - first, interrupt::requested());
     let summary = serde_json::json!({
         "out": a.out, "loss_curve": curve, "steps": session.steps(), "epochs": session.epochs(),
-        "wall_s": wall, "steps_per_s": total as f64 / wall, "metrics": session.last_metrics(),
+        "wall_s": wall, "steps_per_s": done as f64 / wall, "metrics": session.last_metrics(),
+        "interrupted": stopped_by.map(interrupt::name),
     });
     if a.json {
         println!("{summary}");
     } else {
         eprintln!(
-            "{} steps in {wall:.1} s ({:.1} steps/s); {}\nwrote {} and {}",
-            total,
-            total as f64 / wall,
+            "{done} steps in {wall:.1} s ({:.1} steps/s); {}\nwrote {} and {}",
+            done as f64 / wall,
             session.last_metrics().line(),
             a.out.display(),
             curve.display()
         );
+    }
+    if let Some(signal) = stopped_by {
+        if done < total {
+            eprintln!(
+                "interrupted by {} after {done} of {total} steps; continue with: latentlab \
+                 train --resume {} --steps {}",
+                interrupt::name(signal),
+                a.out.display(),
+                total - done
+            );
+        }
+        interrupt::reraise(signal);
     }
     Ok(())
 }
 
 /// Trains `total` steps, logging every `--log-every` and saving every `--checkpoint-every`
 /// (counted from this run's start; the two need not divide each other); returns the metrics'
-/// means per log interval. A divergence says which checkpoint is left.
+/// means per log interval. A divergence says which checkpoint is left. A SIGINT or SIGTERM
+/// ends the loop where the current call of steps ends (`interrupt::requested`).
 fn train_loop(
     a: &TrainArgs,
     session: &mut Session,
@@ -469,7 +486,9 @@ fn train_loop(
         done += chunk.steps;
         interval.add_steps(&m, chunk.steps as usize);
         pb.set_position(done);
-        if chunk.log {
+        // A stop logs the steps since the last line, and run() saves them.
+        let stopping = interrupt::requested().is_some();
+        if chunk.log || stopping {
             let m = std::mem::take(&mut interval).mean();
             pb.set_message(m.line());
             if a.json {
@@ -479,6 +498,10 @@ fn train_loop(
                 );
             }
             history.push((session.steps(), m));
+        }
+        if stopping {
+            pb.abandon();
+            return Ok(history);
         }
         if chunk.save {
             save(session, &a.out, &a.device, start.elapsed().as_secs_f64())?;

@@ -1,0 +1,107 @@
+//! Interrupted runs: Ctrl-C (SIGINT) or SIGTERM during `latentlab train` saves the steps done
+//! so far (checkpoint and loss curve), says how to continue, and ends the process by that
+//! signal, so a shell or script sees it interrupted; a background job's ignored SIGINT stays
+//! ignored. (SIGKILL, which no process can catch, is `tests/interrupted_saves.rs`.)
+#![cfg(unix)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use candle::Device;
+use latentlab::checkpoint;
+
+const STEPS: u64 = 1_000_000;
+
+/// A 2-D GAN run of `STEPS` steps (far more than a test waits for) writing JSON lines every 10
+/// steps and no checkpoint before its end, started by `sh -c PREFIX latentlab …`.
+fn start_run(out: &std::path::Path, prefix: &str) -> Child {
+    let args = format!(
+        "train --model gan --dataset ring8 --steps {STEPS} --log-every 10 --checkpoint-every 0 \
+         --json --out {}",
+        out.display()
+    );
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("{prefix} exec \"$0\" {args}"))
+        .arg(env!("CARGO_BIN_EXE_latentlab"))
+        .current_dir(common::repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for the run's first JSON line, so that it is training.
+fn wait_for_training(child: &mut Child) -> BufReader<std::process::ChildStdout> {
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.contains("\"step\""), "not a progress line: {line:?}");
+    stdout
+}
+
+fn signal(child: &Child, signal: i32) {
+    // SAFETY: sends a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+}
+
+#[test]
+fn sigint_and_sigterm_save_the_run_and_end_it_by_that_signal() {
+    for (sig, name) in [(libc::SIGINT, "SIGINT"), (libc::SIGTERM, "SIGTERM")] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("run.safetensors");
+        let mut child = start_run(&out, "");
+        let mut stdout = wait_for_training(&mut child);
+        signal(&child, sig);
+        let status = child.wait().unwrap();
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert_eq!(status.signal(), Some(sig), "{name}: {status:?}\n{stderr}");
+
+        let steps = checkpoint::load_file(&out, &Device::Cpu)
+            .unwrap_or_else(|e| panic!("{name}: no checkpoint: {e}\n{stderr}"))
+            .train
+            .expect("a training record")
+            .steps;
+        assert!(steps > 0 && steps < STEPS, "{name}: step {steps}");
+        assert!(dir.path().join("run.loss.png").exists(), "{name}: no curve");
+        let summary: serde_json::Value =
+            serde_json::from_str(rest.lines().last().expect("a summary line")).unwrap();
+        assert_eq!(summary["interrupted"], name);
+        assert_eq!(summary["steps"], steps);
+        let continue_with = format!(
+            "interrupted by {name} after {steps} of {STEPS} steps; continue with: latentlab \
+             train --resume {} --steps {}",
+            out.display(),
+            STEPS - steps
+        );
+        assert!(stderr.contains(&continue_with), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn a_run_started_ignoring_sigint_goes_on_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.safetensors");
+    // As a non-interactive shell starts a background job (`latentlab train … &`).
+    let mut child = start_run(&out, "trap '' INT;");
+    let mut stdout = wait_for_training(&mut child);
+    signal(&child, libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(child.try_wait().unwrap().is_none(), "SIGINT ended the run");
+    // Still training: progress lines keep coming.
+    for _ in 0..3 {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        assert!(line.contains("\"step\""), "not a progress line: {line:?}");
+    }
+    signal(&child, libc::SIGTERM);
+    assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGTERM));
+    assert!(out.exists(), "SIGTERM did not save the run");
+}
