@@ -1,4 +1,4 @@
-//! Named scalar metrics of a training step, and their running means.
+//! Named scalar metrics of a training step, their running means, and a run's history of them.
 
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -91,9 +91,149 @@ impl RunningMean {
     }
 }
 
+/// A run's metrics over all its steps, as its checkpoint keeps them (the loss curve of a run
+/// resumed any number of times): at most [`History::MAX_POINTS`] points, each the means over
+/// consecutive steps. Every point but the last covers at least [`History::width`] steps; when
+/// the points pass the maximum, neighbours merge pairwise and the width doubles, so a run of
+/// any length keeps an even record of its whole length. Built step by step, it does not depend
+/// on how the steps were called, saved or resumed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    width: u64,
+    points: Vec<HistoryPoint>,
+}
+
+/// Consecutive steps of a [`History`], ending at `step`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPoint {
+    /// The run's step count after the last of them.
+    pub step: u64,
+    /// How many steps it covers.
+    pub steps: u64,
+    /// Name, mean over the steps that reported it, and how many did (a metric a step leaves
+    /// out, such as the IWAE bound during a warm-up, is not counted).
+    pub means: Vec<(String, f64, u64)>,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        Self {
+            width: 1,
+            points: Vec::new(),
+        }
+    }
+}
+
+impl History {
+    /// Points kept at most (about 20 KB of a checkpoint's metadata for a GAN's metrics).
+    pub const MAX_POINTS: usize = 256;
+
+    pub fn points(&self) -> &[HistoryPoint] {
+        &self.points
+    }
+
+    /// Steps a point covers before the next one starts.
+    pub fn width(&self) -> u64 {
+        self.width
+    }
+
+    /// Adds the metrics of the step that took the run to `step`.
+    pub fn add(&mut self, step: u64, m: &Metrics) {
+        let width = self.width;
+        let point = match self.points.last_mut() {
+            Some(p) if p.steps < width => p,
+            _ => {
+                self.points.push(HistoryPoint {
+                    step,
+                    steps: 0,
+                    means: Vec::new(),
+                });
+                self.points.last_mut().expect("pushed")
+            }
+        };
+        point.step = step;
+        point.steps += 1;
+        for (name, v) in &m.0 {
+            let v = f64::from(*v);
+            match point.means.iter_mut().find(|(n, _, _)| n == name) {
+                Some((_, mean, count)) => {
+                    *count += 1;
+                    *mean += (v - *mean) / *count as f64;
+                }
+                None => point.means.push((name.clone(), v, 1)),
+            }
+        }
+        if self.points.len() > Self::MAX_POINTS {
+            let points = std::mem::take(&mut self.points);
+            let mut pairs = points.into_iter();
+            while let Some(a) = pairs.next() {
+                self.points.push(match pairs.next() {
+                    Some(b) => a.merged(b),
+                    None => a,
+                });
+            }
+            self.width *= 2;
+        }
+    }
+
+    /// An error for a history no run writes: more points than kept, an empty point, or points
+    /// whose steps do not follow each other up to at most `run_steps`.
+    pub fn validate(&self, run_steps: u64) -> std::result::Result<(), String> {
+        if self.width == 0 || self.points.len() > Self::MAX_POINTS {
+            return Err(format!(
+                "{} points of width {}: a run keeps at most {} of width ≥ 1",
+                self.points.len(),
+                self.width,
+                Self::MAX_POINTS
+            ));
+        }
+        let mut before = 0u64;
+        for p in &self.points {
+            let first = p.step.checked_sub(p.steps);
+            if p.steps == 0 || first.is_none_or(|f| f < before) || p.step > run_steps {
+                return Err(format!(
+                    "a point of {} steps ends at step {}, after step {before}, in a run of {run_steps}",
+                    p.steps, p.step
+                ));
+            }
+            if let Some((name, _, count)) = p.means.iter().find(|m| m.2 == 0 || m.2 > p.steps) {
+                return Err(format!(
+                    "{name} is reported by {count} of a point's {} steps",
+                    p.steps
+                ));
+            }
+            before = p.step;
+        }
+        Ok(())
+    }
+}
+
+impl HistoryPoint {
+    /// This point and the one after it as one.
+    fn merged(mut self, next: HistoryPoint) -> HistoryPoint {
+        for (name, v, n) in next.means {
+            match self.means.iter_mut().find(|(m, _, _)| *m == name) {
+                Some((_, mean, count)) => {
+                    *mean = (*mean * *count as f64 + v * n as f64) / (*count + n) as f64;
+                    *count += n;
+                }
+                None => self.means.push((name, v, n)),
+            }
+        }
+        self.step = next.step;
+        self.steps += next.steps;
+        self
+    }
+
+    /// The mean of `name` over the steps that reported it.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.means.iter().find(|(n, _, _)| n == name).map(|m| m.1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Metrics, RunningMean};
+    use super::{History, Metrics, RunningMean};
 
     #[test]
     fn each_metric_is_averaged_over_the_steps_that_reported_it() {
@@ -111,5 +251,72 @@ mod tests {
         mean.add_steps(&Metrics(vec![("loss".into(), 1.0)]), 3);
         mean.add(&Metrics(vec![("loss".into(), 5.0)]));
         assert_eq!(mean.mean().get("loss"), Some(2.0));
+    }
+
+    fn loss(v: f32) -> Metrics {
+        Metrics(vec![("loss".into(), v)])
+    }
+
+    #[test]
+    fn a_long_history_keeps_every_step_in_at_most_its_points() {
+        let mut h = History::default();
+        let n = 10_000u64;
+        // Step s reports loss s; from step 5001 on, a bound of -1 too.
+        for s in 1..=n {
+            let mut m = loss(s as f32);
+            if s > 5000 {
+                m.push("bound", -1.0);
+            }
+            h.add(s, &m);
+        }
+        let points = h.points();
+        assert!(points.len() <= History::MAX_POINTS && points.len() > History::MAX_POINTS / 2);
+        // 10 000 steps in at most 256 points: 2^6 = 64 steps a point (the last may have fewer).
+        assert_eq!(h.width(), 64);
+        assert!(points[..points.len() - 1].iter().all(|p| p.steps == 64));
+        assert_eq!(points.iter().map(|p| p.steps).sum::<u64>(), n);
+        let mut first = 1;
+        for p in points {
+            assert_eq!(p.step + 1 - p.steps, first, "points follow each other");
+            // The mean of the losses first..=p.step, which are the step numbers.
+            assert_eq!(p.get("loss"), Some((first + p.step) as f64 / 2.0));
+            let bound_steps = p.step.saturating_sub(first.max(5001) - 1);
+            let bound = p.means.iter().find(|m| m.0 == "bound");
+            assert_eq!(
+                bound.map(|b| (b.1, b.2)),
+                (bound_steps > 0).then_some((-1.0, bound_steps))
+            );
+            first = p.step + 1;
+        }
+        h.validate(n).unwrap();
+        let json = serde_json::to_string(&h).unwrap();
+        assert_eq!(serde_json::from_str::<History>(&json).unwrap(), h);
+    }
+
+    #[test]
+    fn a_history_no_run_writes_is_refused() {
+        let mut h = History::default();
+        for s in 11..=20 {
+            h.add(s, &loss(1.0));
+        }
+        h.validate(20).unwrap();
+        assert!(h.validate(19).unwrap_err().contains("ends at step 20"));
+        let mut overlapping = h.clone();
+        overlapping.points[3].steps = 2;
+        assert!(overlapping.validate(20).is_err());
+        let mut overcounted = h.clone();
+        overcounted.points[0].means[0].2 = 2;
+        assert!(overcounted
+            .validate(20)
+            .unwrap_err()
+            .contains("loss is reported by 2"));
+        let crowded = History {
+            points: vec![h.points[0].clone(); History::MAX_POINTS + 1],
+            ..History::default()
+        };
+        assert!(crowded
+            .validate(u64::MAX)
+            .unwrap_err()
+            .contains("at most 256"));
     }
 }

@@ -163,7 +163,15 @@ fn a_resumed_run_keeps_its_seed_and_data_and_refuses_changes() {
     ]);
 
     // Without --seed or --train-size the resumed run draws the same 500 points for seed 3 and
-    // continues exactly where it stopped.
+    // continues exactly where it stopped, with the loss history of all 30 steps.
     ok(&["train", "--resume", p, "--steps", "10", "--out", p]);
     assert_eq!(samples(&part), samples(&whole));
+    let history = |path: &Path| {
+        let train = checkpoint::load_file(path, &Device::Cpu).unwrap().train;
+        train.unwrap().history
+    };
+    let (resumed, uninterrupted) = (history(&part), history(&whole));
+    assert_eq!(resumed, uninterrupted);
+    let steps: Vec<u64> = resumed.points().iter().map(|p| p.step).collect();
+    assert_eq!(steps, (1..=30).collect::<Vec<_>>());
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::TrainConfig;
 use crate::data::BatcherState;
-use crate::metrics::Metrics;
+use crate::metrics::{History, Metrics};
 use crate::rng::Rng;
 use crate::{Error, Result};
 
@@ -25,6 +25,10 @@ pub struct TrainInfo {
     #[serde(default)]
     pub batcher: Option<BatcherState>,
     pub final_metrics: Metrics,
+    /// The metrics over all the run's steps (empty in files from before it was kept, and
+    /// from the steps before a resume of such a file).
+    #[serde(default)]
+    pub history: History,
     /// `cpu`, `cuda:0`, `wasm` …
     pub device: String,
     /// RFC 3339, UTC.
@@ -38,7 +42,7 @@ pub struct TrainInfo {
 impl TrainInfo {
     /// An error for a record no run writes: a step count beyond [`TrainConfig::MAX_STEPS`], a
     /// wall time or epoch count that is negative or not finite, a data position past the data,
-    /// or an RNG state the generator never reaches.
+    /// a loss history past the run's steps, or an RNG state the generator never reaches.
     pub fn validate(&self) -> Result<()> {
         let counts = std::iter::once(("step count".to_string(), self.steps)).chain(
             self.optimizer_steps
@@ -66,6 +70,9 @@ impl TrainInfo {
                 b.pos, b.len
             )));
         }
+        self.history.validate(self.steps).map_err(|e| {
+            Error::Checkpoint(format!("the training record's loss history is wrong: {e}"))
+        })?;
         if !self.rng.is_reachable() {
             return Err(Error::Checkpoint(
                 "the training record's RNG state is one the generator never reaches (all zero, \

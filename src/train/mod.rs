@@ -16,7 +16,7 @@ pub use optim::Adam;
 use crate::checkpoint::{self, Checkpoint, SaveOptions, TrainInfo};
 use crate::config::{AdamConfig, ModelConfig, TrainConfig};
 use crate::data::{Batch, Batcher, DataInfo, Dataset};
-use crate::metrics::{Metrics, RunningMean};
+use crate::metrics::{History, Metrics, RunningMean};
 use crate::models::Network;
 use crate::rng::Rng;
 use crate::{Error, Result};
@@ -79,6 +79,8 @@ pub struct Session {
     /// Passes over the training data so far.
     epochs: f64,
     last: Metrics,
+    /// Every step's metrics, as the checkpoint keeps them.
+    history: History,
     /// Wall time carried over from the runs this one resumed.
     prior_wall_s: f64,
 }
@@ -108,6 +110,7 @@ impl Session {
             batcher: None,
             epochs: 0.0,
             last: Metrics::default(),
+            history: History::default(),
             prior_wall_s: 0.0,
         })
     }
@@ -148,6 +151,7 @@ impl Session {
                 .transpose()?,
             epochs: info.epochs,
             last: info.final_metrics.clone(),
+            history: info.history.clone(),
             prior_wall_s: info.wall_s,
         })
     }
@@ -209,6 +213,10 @@ impl Session {
     pub fn epochs(&self) -> f64 {
         self.epochs
     }
+    /// The metrics over all the run's steps, those before a resume included.
+    pub fn history(&self) -> &History {
+        &self.history
+    }
     pub fn last_metrics(&self) -> &Metrics {
         &self.last
     }
@@ -266,6 +274,7 @@ impl Session {
             });
         }
         self.step += 1;
+        self.history.add(self.step, &m);
         self.last = m.clone();
         Ok(m)
     }
@@ -333,6 +342,7 @@ impl Session {
             rng: self.rng.clone(),
             batcher: self.batcher.as_ref().map(|b| b.state().clone()),
             final_metrics: self.last.clone(),
+            history: self.history.clone(),
             device: device.to_string(),
             timestamp,
             wall_s: self.prior_wall_s + wall_s,

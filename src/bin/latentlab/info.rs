@@ -60,6 +60,16 @@ fn print_text(meta: &Metadata) -> Result<()> {
             );
             println!("  training    {}", serde_json::to_string(&t.config)?);
             println!("  metrics     {}", t.final_metrics.line());
+            if let (Some(first), Some(last)) =
+                (t.history.points().first(), t.history.points().last())
+            {
+                println!(
+                    "  history     steps {} to {} in {} points",
+                    first.step + 1 - first.steps,
+                    last.step,
+                    t.history.points().len()
+                );
+            }
         }
         None => println!("  trained     (no training record)"),
     }

@@ -14,7 +14,7 @@ use latentlab::config::{
 };
 use latentlab::data::{DataInfo, Dataset, Split};
 use latentlab::image::{self, Rgba};
-use latentlab::metrics::{Metrics, RunningMean};
+use latentlab::metrics::{History, RunningMean};
 use latentlab::spec::TrainSpec;
 use latentlab::train::Session;
 use latentlab::ModelSpec;
@@ -414,10 +414,9 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let start = Instant::now();
     let first = session.steps();
     interrupt::catch();
-    let history = train_loop(&a, &mut session, &data, total, start)?;
+    train_loop(&a, &mut session, &data, total, &curve, start)?;
     let wall = start.elapsed().as_secs_f64();
-    save(&session, &a.out, &a.device, wall)?;
-    loss_curve(&history).save_png(&curve)?;
+    save(&session, &a.out, &curve, &a.device, wall)?;
     let (done, stopped_by) = (session.steps() - first, interrupt::requested());
     let summary = serde_json::json!({
         "out": a.out, "loss_curve": curve, "steps": session.steps(), "epochs": session.epochs(),
@@ -451,18 +450,18 @@ pub fn run(a: TrainArgs) -> Result<()> {
 }
 
 /// Trains `total` steps, logging every `--log-every` and saving every `--checkpoint-every`
-/// (counted from this run's start; the two need not divide each other); returns the metrics'
-/// means per log interval. A divergence says which checkpoint is left. A SIGINT or SIGTERM
-/// ends the loop where the current call of steps ends (`interrupt::requested`).
+/// (counted from this run's start; the two need not divide each other). A divergence says
+/// which checkpoint is left. A SIGINT or SIGTERM ends the loop where the current call of steps
+/// ends (`interrupt::requested`).
 fn train_loop(
     a: &TrainArgs,
     session: &mut Session,
     data: &Dataset,
     total: u64,
+    curve: &Path,
     start: Instant,
-) -> Result<Vec<(u64, Metrics)>> {
+) -> Result<()> {
     let pb = crate::progress::bar(total, "steps", true, a.json);
-    let mut history = Vec::new();
     let mut interval = RunningMean::default();
     let mut done = 0u64;
     let mut last_saved: Option<u64> = None;
@@ -497,19 +496,24 @@ fn train_loop(
                     serde_json::json!({"step": session.steps(), "metrics": m})
                 );
             }
-            history.push((session.steps(), m));
         }
         if stopping {
             pb.abandon();
-            return Ok(history);
+            return Ok(());
         }
         if chunk.save {
-            save(session, &a.out, &a.device, start.elapsed().as_secs_f64())?;
+            save(
+                session,
+                &a.out,
+                curve,
+                &a.device,
+                start.elapsed().as_secs_f64(),
+            )?;
             last_saved = Some(session.steps());
         }
     }
     pb.finish_and_clear();
-    Ok(history)
+    Ok(())
 }
 
 fn unix_now() -> u64 {
@@ -519,25 +523,30 @@ fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-fn save(session: &Session, out: &Path, device: &str, wall_s: f64) -> Result<()> {
+/// Writes the checkpoint, then the loss curve of the steps it holds.
+fn save(session: &Session, out: &Path, curve: &Path, device: &str, wall_s: f64) -> Result<()> {
     let info = session.train_info(device, checkpoint::rfc3339(unix_now()), wall_s);
     let bytes = session.to_bytes(&info, SaveOptions::default())?;
     checkpoint::save_file(out, &bytes)?;
+    loss_curve(session.history()).save_png(curve)?;
     Ok(())
 }
 
-/// One line per metric over steps (each scaled to its own range).
-fn loss_curve(history: &[(u64, Metrics)]) -> Rgba {
-    let names: Vec<String> = history
-        .first()
-        .map(|(_, m)| m.0.iter().map(|(n, _)| n.clone()).collect())
-        .unwrap_or_default();
+/// One line per metric over the run's steps (each scaled to its own range).
+fn loss_curve(history: &History) -> Rgba {
+    let mut names: Vec<&str> = Vec::new();
+    for (name, _, _) in history.points().iter().flat_map(|p| &p.means) {
+        if !names.contains(&name.as_str()) {
+            names.push(name);
+        }
+    }
     let series: Vec<Vec<(f32, f32)>> = names
         .iter()
         .map(|n| {
             history
+                .points()
                 .iter()
-                .filter_map(|(s, m)| m.get(n).map(|v| (*s as f32, v)))
+                .filter_map(|p| p.get(n).map(|v| (p.step as f32, v as f32)))
                 .collect()
         })
         .collect();
