@@ -125,7 +125,7 @@ impl Default for History {
 }
 
 impl History {
-    /// Points kept at most (about 20 KB of a checkpoint's metadata for a GAN's metrics).
+    /// Points kept at most (about 40 KB of a checkpoint's metadata for four metrics).
     pub const MAX_POINTS: usize = 256;
 
     pub fn points(&self) -> &[HistoryPoint] {
@@ -176,8 +176,9 @@ impl History {
         }
     }
 
-    /// An error for a history no run writes: more points than kept, an empty point, or points
-    /// whose steps do not follow each other up to at most `run_steps`.
+    /// An error for a history no run writes: more points than kept, an empty point, points
+    /// whose steps do not follow each other up to at most `run_steps`, or a mean that is not a
+    /// finite f32.
     pub fn validate(&self, run_steps: u64) -> std::result::Result<(), String> {
         if self.width == 0 || self.points.len() > Self::MAX_POINTS {
             return Err(format!(
@@ -200,6 +201,11 @@ impl History {
                 return Err(format!(
                     "{name} is reported by {count} of a point's {} steps",
                     p.steps
+                ));
+            }
+            if let Some((name, mean, _)) = p.means.iter().find(|m| !(m.1 as f32).is_finite()) {
+                return Err(format!(
+                    "{name}'s mean {mean:e} is beyond what a step reports"
                 ));
             }
             before = p.step;
@@ -310,6 +316,9 @@ mod tests {
             .validate(20)
             .unwrap_err()
             .contains("loss is reported by 2"));
+        let mut huge = h.clone();
+        huge.points[5].means[0].1 = 1e39;
+        assert!(huge.validate(20).unwrap_err().contains("loss's mean 1e39"));
         let crowded = History {
             points: vec![h.points[0].clone(); History::MAX_POINTS + 1],
             ..History::default()

@@ -229,6 +229,16 @@ pub fn crafted(valid: &[u8]) -> Vec<Crafted> {
             "wall time is -1",
         ),
         case(
+            "a loss history past the run's steps",
+            rewrite_metadata(valid, "latentlab.train", |v| {
+                let step = v["steps"].as_u64().unwrap() + 1;
+                v["history"] = json!({"width": 1, "points": [
+                    {"step": step, "steps": 1, "means": [["loss", 1.0, 1]]}
+                ]})
+            }),
+            "loss history is wrong",
+        ),
+        case(
             "an all-zero RNG state",
             rewrite_metadata(valid, "latentlab.train", |v| {
                 v["rng"]["s"] = json!([0, 0, 0, 0])
