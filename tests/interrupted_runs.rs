@@ -17,17 +17,18 @@ use latentlab::checkpoint;
 const STEPS: u64 = 1_000_000;
 
 /// A 2-D GAN run of `STEPS` steps (far more than a test waits for) writing JSON lines every 10
-/// steps and no checkpoint before its end, started by `sh -c PREFIX latentlab …`.
+/// steps and no checkpoint before its end, started by `sh -c PREFIX latentlab …` (its
+/// `--data-dir` is not the default; a 2-D set does not read it).
 fn start_run(out: &std::path::Path, prefix: &str) -> Child {
     let args = format!(
         "train --model gan --dataset ring8 --steps {STEPS} --log-every 10 --checkpoint-every 0 \
-         --json --out {}",
-        out.display()
+         --json --data-dir /nowhere --out \"$1\""
     );
     Command::new("sh")
         .arg("-c")
         .arg(format!("{prefix} exec \"$0\" {args}"))
         .arg(env!("CARGO_BIN_EXE_latentlab"))
+        .arg(out)
         .current_dir(common::repo())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -52,11 +53,16 @@ fn signal(child: &Child, signal: i32) {
 #[test]
 fn sigint_and_sigterm_save_the_run_and_end_it_by_that_signal() {
     for (sig, name) in [(libc::SIGINT, "SIGINT"), (libc::SIGTERM, "SIGTERM")] {
+        // A name the shell must quote, and a --data-dir the command to continue must repeat.
         let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("run.safetensors");
+        let out = dir.path().join("it's a run.safetensors");
         let mut child = start_run(&out, "");
         let mut stdout = wait_for_training(&mut child);
         signal(&child, sig);
+        if sig == libc::SIGTERM {
+            // As `timeout` sends it: to the child, then to its process group. One request.
+            signal(&child, sig);
+        }
         let status = child.wait().unwrap();
         let mut rest = String::new();
         std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
@@ -70,18 +76,38 @@ fn sigint_and_sigterm_save_the_run_and_end_it_by_that_signal() {
             .expect("a training record")
             .steps;
         assert!(steps > 0 && steps < STEPS, "{name}: step {steps}");
-        assert!(dir.path().join("run.loss.png").exists(), "{name}: no curve");
+        assert!(
+            dir.path().join("it's a run.loss.png").exists(),
+            "{name}: no curve"
+        );
         let summary: serde_json::Value =
             serde_json::from_str(rest.lines().last().expect("a summary line")).unwrap();
         assert_eq!(summary["interrupted"], name);
         assert_eq!(summary["steps"], steps);
+        let o = format!("'{}'", out.display().to_string().replace('\'', "'\\''"));
+        let left = format!("--steps {}", STEPS - steps);
         let continue_with = format!(
             "interrupted by {name} after {steps} of {STEPS} steps; continue with: latentlab \
-             train --resume {} --steps {}",
-            out.display(),
-            STEPS - steps
+             train --resume {o} {left} --out {o} --data-dir /nowhere --checkpoint-every 0 \
+             --log-every 10 --json"
         );
         assert!(stderr.contains(&continue_with), "{name}: {stderr}");
+
+        // The command works as printed (for 5 steps, not the rest of the million).
+        let command = continue_with
+            .split("continue with: latentlab")
+            .nth(1)
+            .unwrap();
+        let command = command.replace(&left, "--steps 5");
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec \"$0\" {command} > /dev/null"))
+            .arg(env!("CARGO_BIN_EXE_latentlab"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "{name}: {command}");
+        let info = checkpoint::load_file(&out, &Device::Cpu).unwrap().train;
+        assert_eq!(info.unwrap().steps, steps + 5);
     }
 }
 
@@ -104,4 +130,20 @@ fn a_run_started_ignoring_sigint_goes_on_through_it() {
     signal(&child, libc::SIGTERM);
     assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGTERM));
     assert!(out.exists(), "SIGTERM did not save the run");
+}
+
+#[test]
+fn a_stop_survives_the_reader_that_ctrl_c_ends_with_it() {
+    // `latentlab train --json … | tee log`: Ctrl-C ends tee too, and the run's next line goes
+    // to a closed pipe.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.safetensors");
+    let mut child = start_run(&out, "");
+    let stdout = wait_for_training(&mut child);
+    signal(&child, libc::SIGINT);
+    drop(stdout);
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+    let saved = checkpoint::load_file(&out, &Device::Cpu).unwrap().train;
+    assert!(saved.unwrap().steps > 0);
 }

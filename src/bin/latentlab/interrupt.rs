@@ -1,12 +1,20 @@
 //! Ctrl-C (SIGINT) and SIGTERM during `train`: the first one asks the run to stop where its
-//! current call of steps ends, so that it saves its checkpoint and loss curve; a second one
-//! ends the process at once, as it would without us. Once saved, the run ends by the same
-//! signal ([`reraise`]), so a shell or script that started it sees it interrupted.
+//! current call of steps ends, so that it saves its checkpoint and loss curve; another one
+//! (of either kind) ends the process at once, as it would without us. Once saved, the run ends
+//! by the first signal ([`reraise`]), so a shell or script that started it sees it interrupted.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 
 /// The signal that asked the run to stop; 0 while none has.
 static REQUESTED: AtomicI32 = AtomicI32::new(0);
+/// When it came, in nanoseconds of the monotonic clock.
+static REQUESTED_AT_NS: AtomicU64 = AtomicU64::new(0);
+/// A signal this soon after the first is the same request delivered twice (`timeout` signals
+/// its child and then the child's process group), not a second Ctrl-C.
+const SAME_REQUEST_NS: u64 = 200_000_000;
+
+const STOPPING: &[u8] = b"\nlatentlab: stopping once the current steps end, to save the run \
+(Ctrl-C again quits without saving)\n";
 
 /// The process's own signal names, for messages.
 pub fn name(signal: i32) -> &'static str {
@@ -17,11 +25,43 @@ pub fn name(signal: i32) -> &'static str {
     }
 }
 
+/// The monotonic clock, in nanoseconds (`clock_gettime` is async-signal-safe).
+fn now_ns() -> u64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: writes one timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+    (t.tv_sec as u64).saturating_mul(1_000_000_000) + t.tv_nsec as u64
+}
+
+/// Runs on the signal: only async-signal-safe calls (atomics, clock_gettime, write, signal,
+/// raise).
 extern "C" fn on_signal(signal: libc::c_int) {
-    REQUESTED.store(signal, Ordering::SeqCst);
-    // SAFETY: `signal` is async-signal-safe; a second signal takes the default action.
+    let now = now_ns();
+    if REQUESTED
+        .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst)
+        .is_ok()
+    {
+        REQUESTED_AT_NS.store(now, Ordering::SeqCst);
+        // SAFETY: async-signal-safe calls on our own descriptors and dispositions. A reader
+        // that Ctrl-C ends with us (`| tee log`) must not end the run by SIGPIPE before it has
+        // saved: writes to it fail instead, and `train` ignores those failures.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+            libc::write(2, STOPPING.as_ptr().cast(), STOPPING.len());
+        }
+        return;
+    }
+    if now.saturating_sub(REQUESTED_AT_NS.load(Ordering::SeqCst)) < SAME_REQUEST_NS {
+        return;
+    }
+    // SAFETY: the default action for this signal, taken as soon as the handler returns (the
+    // signal is blocked while its handler runs).
     unsafe {
         libc::signal(signal, libc::SIG_DFL);
+        libc::raise(signal);
     }
 }
 
@@ -30,8 +70,8 @@ extern "C" fn on_signal(signal: libc::c_int) {
 pub fn catch() {
     let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
     for signal in [libc::SIGINT, libc::SIGTERM] {
-        // SAFETY: the handler only stores an atomic and restores the default disposition; an
-        // ignored signal is put back before any thread could be waiting for it.
+        // SAFETY: installs the handler above (glibc's `signal` keeps it installed and blocks the
+        // signal while it runs); an ignored signal is put back at once.
         unsafe {
             if libc::signal(signal, handler) == libc::SIG_IGN {
                 libc::signal(signal, libc::SIG_IGN);

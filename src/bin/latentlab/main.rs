@@ -50,7 +50,9 @@ fn main() {
         args::Command::Eval(a) => eval::run(a),
     };
     if let Err(e) = result {
-        eprintln!("error: {e:#}");
+        // Not eprintln!, which panics when stderr is gone (a `| tee` ended by the same Ctrl-C).
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "error: {e:#}");
         std::process::exit(1);
     }
 }

@@ -24,6 +24,9 @@ use crate::chunks::chunks;
 use crate::interrupt;
 use crate::out_paths;
 
+const DEFAULT_CHECKPOINT_EVERY: u64 = 1000;
+const DEFAULT_LOG_EVERY: u64 = 50;
+
 #[derive(clap::Args)]
 pub struct TrainArgs {
     /// The model kind (required for a new run; a resumed run keeps its own).
@@ -172,10 +175,10 @@ pub struct TrainArgs {
     #[arg(long)]
     resume: Option<PathBuf>,
     /// Write a checkpoint every N steps (atomically, to --out); 0 writes only the last.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = DEFAULT_CHECKPOINT_EVERY)]
     checkpoint_every: u64,
     /// Steps between progress updates and JSON lines.
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = DEFAULT_LOG_EVERY, value_parser = clap::value_parser!(u64).range(1..))]
     log_every: u64,
     /// Where the MNIST and Fashion-MNIST files are (pkg-scripts/fetch-data puts them in data/).
     #[arg(long, default_value = "data")]
@@ -423,30 +426,80 @@ pub fn run(a: TrainArgs) -> Result<()> {
         "wall_s": wall, "steps_per_s": done as f64 / wall, "metrics": session.last_metrics(),
         "interrupted": stopped_by.map(interrupt::name),
     });
+    // After a stop the terminal or pipe may be gone: nothing below may fail the saved run.
     if a.json {
-        println!("{summary}");
+        say(&mut std::io::stdout(), format_args!("{summary}"));
     } else {
-        eprintln!(
-            "{done} steps in {wall:.1} s ({:.1} steps/s); {}\nwrote {} and {}",
-            done as f64 / wall,
-            session.last_metrics().line(),
-            a.out.display(),
-            curve.display()
+        say(
+            &mut std::io::stderr(),
+            format_args!(
+                "{done} steps in {wall:.1} s ({:.1} steps/s); {}\nwrote {} and {}",
+                done as f64 / wall,
+                session.last_metrics().line(),
+                a.out.display(),
+                curve.display()
+            ),
         );
     }
     if let Some(signal) = stopped_by {
-        if done < total {
-            eprintln!(
-                "interrupted by {} after {done} of {total} steps; continue with: latentlab \
-                 train --resume {} --steps {}",
-                interrupt::name(signal),
-                a.out.display(),
-                total - done
-            );
-        }
+        let name = interrupt::name(signal);
+        let line = if done < total {
+            format!(
+                "interrupted by {name} after {done} of {total} steps; continue with: {}",
+                a.continue_command(total - done)
+            )
+        } else {
+            format!("interrupted by {name} as the run ended: all {total} steps are saved")
+        };
+        say(&mut std::io::stderr(), format_args!("{line}"));
         interrupt::reraise(signal);
     }
     Ok(())
+}
+
+/// One line to `out`, whose failure (a closed pipe) is no error of the run's.
+fn say(out: &mut impl std::io::Write, line: std::fmt::Arguments) {
+    let _ = writeln!(out, "{line}");
+}
+
+impl TrainArgs {
+    /// The command that trains the `left` steps of this run that an interrupt left: `--resume`
+    /// with the run's own output and the flags of this process that the checkpoint does not
+    /// keep (where the data are, the device, the log and checkpoint intervals).
+    fn continue_command(&self, left: u64) -> String {
+        let out = shell_word(&self.out.to_string_lossy());
+        let mut cmd = format!("latentlab train --resume {out} --steps {left} --out {out}");
+        if self.data_dir != Path::new("data") {
+            cmd += &format!(
+                " --data-dir {}",
+                shell_word(&self.data_dir.to_string_lossy())
+            );
+        }
+        if self.device != "cpu" {
+            cmd += &format!(" --device {}", shell_word(&self.device));
+        }
+        if self.checkpoint_every != DEFAULT_CHECKPOINT_EVERY {
+            cmd += &format!(" --checkpoint-every {}", self.checkpoint_every);
+        }
+        if self.log_every != DEFAULT_LOG_EVERY {
+            cmd += &format!(" --log-every {}", self.log_every);
+        }
+        if self.json {
+            cmd += " --json";
+        }
+        cmd
+    }
+}
+
+/// `word` as a POSIX shell reads it back: as it is when it has no special characters, else in
+/// single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_./:=@%+,-".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// Trains `total` steps, logging every `--log-every` and saving every `--checkpoint-every`
@@ -491,10 +544,8 @@ fn train_loop(
             let m = std::mem::take(&mut interval).mean();
             pb.set_message(m.line());
             if a.json {
-                println!(
-                    "{}",
-                    serde_json::json!({"step": session.steps(), "metrics": m})
-                );
+                let line = serde_json::json!({"step": session.steps(), "metrics": m});
+                say(&mut std::io::stdout(), format_args!("{line}"));
             }
         }
         if stopping {
