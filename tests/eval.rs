@@ -117,6 +117,24 @@ fn iwae_bound_and_elbo_are_exact_when_the_posterior_is_the_prior_and_x_ignores_z
 }
 
 #[test]
+fn a_bound_of_many_chunks_holds_no_chain_of_them() {
+    // Batch 20 000 leaves one importance sample a chunk (10 000 / batch, at least 1): k = 3000
+    // chunks. A graph chain through them was dropped by recursing 3000 deep, past the 256 KiB
+    // of this thread (and the stack of a wasm module at k ≈ 1000).
+    let bound = |k: usize| {
+        let net = Network::new(common::tiny_vae(4, None), &Device::Cpu, &mut Rng::new(0))?;
+        let test = common::mnist(Split::Test, 1);
+        likelihood_bounds(&net, &test, k, 20_000, false, &mut Rng::new(0), |_| {})
+    };
+    let small_stack = std::thread::Builder::new().stack_size(256 << 10);
+    let r = small_stack.spawn(move || bound(3000)).unwrap().join();
+    let r = r.expect("no stack overflow").unwrap();
+    assert!(r.nll.is_finite() && r.nll <= r.neg_elbo, "{r:?}");
+    let e = bound(latentlab::eval::MAX_K + 1).unwrap_err().to_string();
+    assert!(e.contains("at most 100000"), "{e}");
+}
+
+#[test]
 fn a_zero_batch_is_refused_rather_than_looping() {
     let net = Network::new(common::tiny_vae(4, None), &Device::Cpu, &mut Rng::new(0)).unwrap();
     let lenet = checkpoint::load_file(

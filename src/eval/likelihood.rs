@@ -28,6 +28,9 @@ pub struct LikelihoodReport {
     pub latent_dim: usize,
 }
 
+/// The most importance samples a bound draws per image: 20 times the papers' 5000.
+pub const MAX_K: usize = 100_000;
+
 /// Evaluates `net` (a VAE or VAE-GAN) on `data`, `batch` images at a time, with `k`
 /// importance samples (drawn in chunks sized to the memory budget). With `binarize`, each
 /// test image is binarized once, with `rng` (dynamically binarized MNIST's protocol).
@@ -51,6 +54,11 @@ pub fn likelihood_bounds(
     if k == 0 || batch == 0 {
         return Err(Error::Argument("k and batch must be ≥ 1".into()));
     }
+    if k > MAX_K {
+        return Err(Error::Argument(format!(
+            "k = {k} importance samples: at most {MAX_K} (the papers' measure is k = 5000)"
+        )));
+    }
     // About 10k decoded samples at a time: bounded memory even for convolutional decoders.
     let k_chunk = (10_000 / batch).clamp(1, k);
     let n = data.len();
@@ -71,7 +79,9 @@ pub fn likelihood_bounds(
         let mut left = k;
         while left > 0 {
             let kc = left.min(k_chunk);
-            let lw = log_weights(vae, &b.x, y, kc, 1.0, rng)?; // [kc, B]
+            // Detached: a chain of one graph node a chunk would keep every chunk alive and
+            // recurse as deep as it is long when dropped (a stack overflow in wasm at k ≈ 1000).
+            let lw = log_weights(vae, &b.x, y, kc, 1.0, rng)?.detach(); // [kc, B]
             sum_elbo -= lw
                 .to_dtype(candle::DType::F64)?
                 .sum_all()?

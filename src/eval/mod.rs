@@ -12,7 +12,7 @@ mod symmetric_eigen;
 mod test_batches;
 
 pub use frechet::{class_histogram, features, frechet_distance, Features, Gaussian, Reference};
-pub use likelihood::{active_units, likelihood_bounds, LikelihoodReport};
+pub use likelihood::{active_units, likelihood_bounds, LikelihoodReport, MAX_K};
 pub use modes::{mode_coverage, ModeReport};
 pub use protocol::{
     evaluate, BaselineKey, EvalData, EvalOptions, EvalReport, FeatureClassifier, FrechetBaseline,
