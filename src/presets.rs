@@ -265,6 +265,17 @@ pub const VIEW_LIMITS: ViewLimits = ViewLimits {
 };
 
 impl ViewLimits {
+    /// An error for a learning rate outside the limits (a spec's, or one set during a run).
+    pub fn check_lr(&self, lr: f64) -> Result<()> {
+        let [lo, hi] = self.lr;
+        if !(lr > lo && lr <= hi) {
+            return Err(Error::Config(format!(
+                "learning rate must be a number above {lo} and at most {hi}, got {lr}"
+            )));
+        }
+        Ok(())
+    }
+
     /// An error naming the first choice of `spec` outside the limits and the limit itself.
     pub fn check(&self, spec: &TrainSpec) -> Result<()> {
         let whole = |what: &str, v: usize, [lo, hi]: [usize; 2]| {
@@ -304,12 +315,7 @@ impl ViewLimits {
             }
         }
         if let Some(lr) = spec.lr {
-            let [lo, hi] = self.lr;
-            if !(lr > lo && lr <= hi) {
-                return Err(Error::Config(format!(
-                    "learning rate must be a number above {lo} and at most {hi}, got {lr}"
-                )));
-            }
+            self.check_lr(lr)?;
         }
         let [lo, hi] = self.seed;
         if !(lo..=hi).contains(&spec.seed) {

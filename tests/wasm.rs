@@ -17,14 +17,15 @@ const VAE: &[u8] = include_bytes!("fixtures/tiny-vae-mlp.safetensors");
 const CGAN: &[u8] = include_bytes!("fixtures/tiny-cgan-conv.safetensors");
 const VAE_PRIOR: &[u8] = include_bytes!("fixtures/tiny-vae-prior.safetensors");
 
-fn golden(name: &str) -> (usize, u32, f32, Option<u32>, Vec<f32>) {
+/// (n, seed, temperature, class, values), the numbers as JavaScript passes them.
+fn golden(name: &str) -> (f64, f64, f32, Option<f64>, Vec<f32>) {
     let v: serde_json::Value = serde_json::from_str(GOLDEN).unwrap();
     let c = &v[name];
     (
-        c["n"].as_u64().unwrap() as usize,
-        c["seed"].as_u64().unwrap() as u32,
+        c["n"].as_f64().unwrap(),
+        c["seed"].as_f64().unwrap(),
         c["temperature"].as_f64().unwrap() as f32,
-        c["class"].as_u64().map(|k| k as u32),
+        c["class"].as_f64(),
         c["values"]
             .as_array()
             .unwrap()
@@ -68,7 +69,7 @@ fn samples_equal_the_native_build_within_1e_4() {
 #[wasm_bindgen_test]
 fn dropping_the_code_prior_gives_standard_normal_codes() {
     let mut model = LatentModel::load(VAE_PRIOR).unwrap();
-    let fitted = model.random_latents(64, 5, 1.0, None).unwrap();
+    let fitted = model.random_latents(64.0, 5.0, 1.0, None).unwrap();
     let info = |m: &LatentModel| -> serde_json::Value {
         serde_json::from_str(&m.info().unwrap()).unwrap()
     };
@@ -76,13 +77,13 @@ fn dropping_the_code_prior_gives_standard_normal_codes() {
     model.drop_code_prior().unwrap();
     assert!(info(&model)["model"]["code_prior"].is_null());
     // The codes are then N(0, I)'s, drawn from the seed as for a model that never had a prior.
-    let standard = model.random_latents(64, 5, 1.0, None).unwrap();
+    let standard = model.random_latents(64.0, 5.0, 1.0, None).unwrap();
     let want = latentlab::rng::Rng::new(5).normal_vec(standard.len());
     assert_eq!(standard, want);
     assert_ne!(standard, fitted);
     // Dropping it again changes nothing.
     model.drop_code_prior().unwrap();
-    assert_eq!(model.random_latents(64, 5, 1.0, None).unwrap(), want);
+    assert_eq!(model.random_latents(64.0, 5.0, 1.0, None).unwrap(), want);
 }
 
 #[wasm_bindgen_test]
@@ -95,7 +96,7 @@ fn bad_input_is_an_error_and_the_module_keeps_working() {
         "3 values for a 2-D latent"
     );
     assert!(model
-        .interpolate(&[0.0; 2], &[1.0; 2], 5, "zigzag", None)
+        .interpolate(&[0.0; 2], &[1.0; 2], 5.0, "zigzag".into(), None)
         .is_err());
     assert!(model.encode(&[0.0; 10], None).is_err());
     assert!(
@@ -103,13 +104,16 @@ fn bad_input_is_an_error_and_the_module_keeps_working() {
         "a VAE has no discriminator"
     );
     let cgan = LatentModel::load(CGAN).unwrap();
-    assert!(cgan.sample(2, 0, 1.0, Some(10)).is_err(), "class 10 of 10");
     assert!(
-        model.sample(2, 0, 1.0, Some(3)).is_err(),
+        cgan.sample(2.0, 0.0, 1.0, Some(10.0)).is_err(),
+        "class 10 of 10"
+    );
+    assert!(
+        model.sample(2.0, 0.0, 1.0, Some(3.0)).is_err(),
         "a class of an unconditional VAE"
     );
     assert!(
-        model.random_latents(2, 0, f32::NAN, None).is_err(),
+        model.random_latents(2.0, 0.0, f32::NAN, None).is_err(),
         "NaN temperature"
     );
     let e = message(model.decode(&[0.0; 2], Some(vec![1])).err().unwrap());
@@ -119,7 +123,7 @@ fn bad_input_is_an_error_and_the_module_keeps_working() {
     );
     assert!(model.reconstruct(&[0.5; 784], Some(vec![1])).is_err());
     assert!(
-        latentlab::wasm::latent_grid_points(1, 2.0).is_err(),
+        latentlab::wasm::latent_grid_points(1.0, 2.0).is_err(),
         "a grid of one point"
     );
     // Still alive: the same calls with good arguments work.
@@ -131,7 +135,7 @@ fn bad_input_is_an_error_and_the_module_keeps_working() {
     );
     assert_eq!(
         model
-            .interpolate(&[0.0; 2], &[1.0; 2], 5, "slerp", None)
+            .interpolate(&[0.0; 2], &[1.0; 2], 5.0, "slerp".into(), None)
             .unwrap()
             .len(),
         5 * 784
@@ -161,7 +165,7 @@ fn inpainting_and_latent_arithmetic_refuse_bad_arguments_and_keep_working() {
         "got 3",
     );
     bad(
-        model.inpaint(&x, &known, None, Some(5000)),
+        model.inpaint(&x, &known, None, Some(5000.0)),
         "5000 iterations",
         "1 to 1000",
     );
@@ -219,44 +223,49 @@ fn a_browser_trained_checkpoint_is_the_native_format() {
         ),
         (r#"{"model": {"kind": "gan", "pack": 100}}"#, "from 1 to 8"),
     ] {
-        let e = message(LatentTrainer::new(spec, 0).err().unwrap());
+        let e = message(LatentTrainer::new(JsValue::from(spec), 0.0).err().unwrap());
         assert!(e.contains(limit), "{spec}: {e}");
     }
     let mut t = LatentTrainer::new(
-        r#"{"model": {"kind": "gan", "pack": 2, "hidden": [32, 32]}, "batch_size": 50}"#,
-        4,
+        r#"{"model": {"kind": "gan", "pack": 2, "hidden": [32, 32]}, "batch_size": 50}"#.into(),
+        4.0,
     )
     .unwrap();
-    assert!(t.train_steps(1).is_err(), "no data yet");
-    assert!(t.set_toy("nonsense", Some(100), 0).is_err());
-    t.set_toy("ring8", Some(500), 0).unwrap();
-    let report: serde_json::Value = serde_json::from_str(&t.train_steps(10).unwrap()).unwrap();
+    assert!(t.train_steps(1.0).is_err(), "no data yet");
+    assert!(t.set_toy("nonsense".into(), Some(100.0), 4.0).is_err());
+    t.set_toy("ring8".into(), Some(500.0), 4.0).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&t.train_steps(10.0).unwrap()).unwrap();
     assert_eq!(report["step"], 10);
     assert!(report["metrics"]["d_loss"].as_f64().unwrap().is_finite());
     assert_eq!(t.discriminate(&[0.0, 0.0, 1.0, 0.0]).unwrap().len(), 2);
     // A VAE trainer reconstructs from one to all of its training samples, no more.
-    let mut v = LatentTrainer::new(r#"{"model": {"kind": "vae", "hidden": [16]}}"#, 1).unwrap();
-    v.set_toy("ring8", Some(300), 0).unwrap();
-    assert_eq!(v.reconstruct(4).unwrap().len(), 8);
-    let e = message(v.reconstruct(301).err().unwrap());
-    assert!(e.contains("from 1 to the 300 training samples"), "{e}");
+    let mut v =
+        LatentTrainer::new(r#"{"model": {"kind": "vae", "hidden": [16]}}"#.into(), 1.0).unwrap();
+    v.set_toy("ring8".into(), Some(300.0), 1.0).unwrap();
+    assert_eq!(v.reconstruct(4.0).unwrap().len(), 8);
+    let e = message(v.reconstruct(301.0).err().unwrap());
+    assert!(
+        e.contains("n (training samples) must be a whole number from 1 to 300"),
+        "{e}"
+    );
     // Its checkpoint with a code prior fitted to its training codes samples from the mixture
     // and does not resume.
-    v.train_steps(5).unwrap();
-    let fitted = v.checkpoint(false, 1.0, Some(3)).unwrap();
+    v.train_steps(5.0).unwrap();
+    let fitted = v.checkpoint(false, 1.0, Some(3.0)).unwrap();
     let info: serde_json::Value =
         serde_json::from_str(&LatentModel::load(&fitted).unwrap().info().unwrap()).unwrap();
     assert_eq!(info["model"]["code_prior"]["components"], 3);
     let e = message(LatentTrainer::from_checkpoint(&fitted).err().unwrap());
     assert!(e.contains("code prior was fitted"), "{e}");
     assert!(
-        v.checkpoint(false, 1.0, Some(301)).is_err(),
+        v.checkpoint(false, 1.0, Some(301.0)).is_err(),
         "more components than samples"
     );
     // The CLI's eval protocol on the live weights scores the very points `sample` draws.
     let r: serde_json::Value =
-        serde_json::from_str(&t.evaluate(r#"{"samples": 300, "seed": 5}"#).unwrap()).unwrap();
-    let points = t.sample(300, 5, 1.0, None).unwrap();
+        serde_json::from_str(&t.evaluate(r#"{"samples": 300, "seed": 5}"#.into()).unwrap())
+            .unwrap();
+    let points = t.sample(300.0, 5.0, 1.0, None).unwrap();
     let want = latentlab::eval::mode_coverage(&points, latentlab::data::Toy::Ring8).unwrap();
     assert_eq!(r["modes"]["samples"], 300);
     assert_eq!(r["modes"]["counts"], serde_json::json!(want.counts));
@@ -271,13 +280,25 @@ fn a_browser_trained_checkpoint_is_the_native_format() {
     // And it resumes, in wasm, at step 10.
     let mut resumed = LatentTrainer::from_checkpoint(&bytes).unwrap();
     // Other data of the same shape is not this run's.
-    let e = message(resumed.set_toy("grid25", Some(500), 0).err().unwrap());
+    let e = message(
+        resumed
+            .set_toy("grid25".into(), Some(500.0), 4.0)
+            .err()
+            .unwrap(),
+    );
     assert!(
         e.contains("this run trains on ring8, the new data is grid25"),
         "{e}"
     );
-    resumed.set_toy("ring8", Some(500), 0).unwrap();
-    let r: serde_json::Value = serde_json::from_str(&resumed.train_steps(2).unwrap()).unwrap();
+    // Nor are the points of another seed: the run's are drawn for its own.
+    let e = message(
+        resumed
+            .set_toy("ring8".into(), Some(500.0), 5.0)
+            .unwrap_err(),
+    );
+    assert!(e.contains("this run's is 4, not 5"), "{e}");
+    resumed.set_toy("ring8".into(), Some(500.0), 4.0).unwrap();
+    let r: serde_json::Value = serde_json::from_str(&resumed.train_steps(2.0).unwrap()).unwrap();
     assert_eq!(r["step"], 12);
 }
 
@@ -305,18 +326,20 @@ fn an_image_gan_gets_a_frechet_distance_once_given_the_pages_classifier() {
     let (test, test_labels) = idx_images(100, 2);
     let gan = |name: &str| {
         let mut t = LatentTrainer::new(
-            r#"{"model": {"kind": "gan", "arch": "mlp", "hidden": [32]}}"#,
-            3,
+            r#"{"model": {"kind": "gan", "arch": "mlp", "hidden": [32]}}"#.into(),
+            3.0,
         )
         .unwrap();
-        t.set_images(name, &train, &train_labels).unwrap();
-        t.set_test_images(name, &test, &test_labels).unwrap();
-        t.train_steps(2).unwrap();
+        t.set_images(JsValue::from(name), &train, &train_labels)
+            .unwrap();
+        t.set_test_images(JsValue::from(name), &test, &test_labels)
+            .unwrap();
+        t.train_steps(2.0).unwrap();
         t
     };
     let options = r#"{"samples": 100, "test_size": 100, "seed": 0}"#;
     let report = |t: &LatentTrainer| -> serde_json::Value {
-        serde_json::from_str(&t.evaluate(options).unwrap()).unwrap()
+        serde_json::from_str(&t.evaluate(JsValue::from(options)).unwrap()).unwrap()
     };
     let mut t = gan("mnist");
     let before = report(&t);
@@ -328,18 +351,18 @@ fn an_image_gan_gets_a_frechet_distance_once_given_the_pages_classifier() {
         "{before}"
     );
     let e = message(
-        t.set_feature_classifier(b"junk", "junk.safetensors")
+        t.set_feature_classifier(b"junk", "junk.safetensors".into())
             .err()
             .unwrap(),
     );
     assert!(e.contains("the feature classifier junk.safetensors"), "{e}");
     let e = message(
-        t.set_feature_classifier(VAE, "vae.safetensors")
+        t.set_feature_classifier(VAE, "vae.safetensors".into())
             .err()
             .unwrap(),
     );
     assert!(e.contains("expected a classifier checkpoint"), "{e}");
-    t.set_feature_classifier(LENET, "lenet-mnist.safetensors")
+    t.set_feature_classifier(LENET, "lenet-mnist.safetensors".into())
         .unwrap();
     let f = &report(&t)["frechet"];
     assert_eq!(f["classifier"], "lenet-mnist.safetensors");
@@ -397,7 +420,8 @@ fn an_image_gan_gets_a_frechet_distance_once_given_the_pages_classifier() {
         want = new;
     };
     let (test2, test2_labels) = idx_images(100, 4);
-    t.set_test_images("mnist", &test2, &test2_labels).unwrap();
+    t.set_test_images("mnist".into(), &test2, &test2_labels)
+        .unwrap();
     floor_now(
         &t,
         floor(
@@ -408,7 +432,8 @@ fn an_image_gan_gets_a_frechet_distance_once_given_the_pages_classifier() {
         "setTestImages",
     );
     let (train2, train2_labels) = idx_images(200, 5);
-    t.set_images("mnist", &train2, &train2_labels).unwrap();
+    t.set_images("mnist".into(), &train2, &train2_labels)
+        .unwrap();
     floor_now(
         &t,
         floor(
@@ -420,7 +445,7 @@ fn an_image_gan_gets_a_frechet_distance_once_given_the_pages_classifier() {
     );
     // The f32 file the shipped f16 one was exported from.
     const LENET_F32: &[u8] = include_bytes!("../results/lenet-mnist.safetensors");
-    t.set_feature_classifier(LENET_F32, "lenet-mnist f32")
+    t.set_feature_classifier(LENET_F32, "lenet-mnist f32".into())
         .unwrap();
     floor_now(
         &t,
@@ -434,9 +459,9 @@ fn an_image_gan_gets_a_frechet_distance_once_given_the_pages_classifier() {
     // A classifier of other data is refused when it would be used.
     let mut other = gan("fashion-mnist");
     other
-        .set_feature_classifier(LENET, "lenet-mnist.safetensors")
+        .set_feature_classifier(LENET, "lenet-mnist.safetensors".into())
         .unwrap();
-    let e = message(other.evaluate(options).err().unwrap());
+    let e = message(other.evaluate(JsValue::from(options)).err().unwrap());
     assert!(
         e.contains("classifies mnist, this model makes fashion-mnist"),
         "{e}"
@@ -446,13 +471,14 @@ fn an_image_gan_gets_a_frechet_distance_once_given_the_pages_classifier() {
 #[wasm_bindgen_test]
 fn an_infogan_trains_in_wasm_and_loads_with_its_codes() {
     let mut t = LatentTrainer::new(
-        r#"{"model": {"kind": "gan", "info_codes": 4, "hidden": [32, 32]}, "batch_size": 50}"#,
-        3,
+        r#"{"model": {"kind": "gan", "info_codes": 4, "hidden": [32, 32]}, "batch_size": 50}"#
+            .into(),
+        3.0,
     )
     .unwrap();
     // The ring has no labels: the codes are drawn, not read.
-    t.set_toy("ring8", Some(500), 0).unwrap();
-    let report: serde_json::Value = serde_json::from_str(&t.train_steps(5).unwrap()).unwrap();
+    t.set_toy("ring8".into(), Some(500.0), 3.0).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&t.train_steps(5.0).unwrap()).unwrap();
     assert!(report["metrics"]["info_loss"].as_f64().unwrap().is_finite());
     assert_eq!(t.discriminate(&[0.0, 0.0, 1.0, 0.0]).unwrap().len(), 2);
     let model = LatentModel::load(&t.checkpoint(false, 1.0, None).unwrap()).unwrap();
@@ -463,12 +489,15 @@ fn an_infogan_trains_in_wasm_and_loads_with_its_codes() {
     );
     // Each code draws its own points; the same code and seed, the same points.
     let (a, b) = (
-        model.sample(8, 1, 1.0, Some(0)).unwrap(),
-        model.sample(8, 1, 1.0, Some(3)).unwrap(),
+        model.sample(8.0, 1.0, 1.0, Some(0.0)).unwrap(),
+        model.sample(8.0, 1.0, 1.0, Some(3.0)).unwrap(),
     );
     assert_ne!(a, b);
-    assert_eq!(a, model.sample(8, 1, 1.0, Some(0)).unwrap());
-    assert!(model.sample(8, 1, 1.0, Some(4)).is_err(), "code 4 of 4");
+    assert_eq!(a, model.sample(8.0, 1.0, 1.0, Some(0.0)).unwrap());
+    assert!(
+        model.sample(8.0, 1.0, 1.0, Some(4.0)).is_err(),
+        "code 4 of 4"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -481,8 +510,9 @@ fn a_self_conditioned_gan_loads_and_samples_its_clusters_by_share() {
     .unwrap();
     let raw = Dataset::toy_for_run(Toy::Ring8, Some(400), 0).unwrap();
     // The page's trainer does not cluster: the spec is refused with its reason.
-    let mut t = LatentTrainer::new(&serde_json::to_string(&spec).unwrap(), 3).unwrap();
-    let Err(e) = t.set_toy("ring8", Some(400), 0) else {
+    let mut t =
+        LatentTrainer::new(JsValue::from(&serde_json::to_string(&spec).unwrap()), 3.0).unwrap();
+    let Err(e) = t.set_toy("ring8".into(), Some(400.0), 3.0) else {
         panic!("a spec on clusters started on unclustered data")
     };
     assert!(message(e).contains("clustered into 3 first"));
@@ -497,13 +527,16 @@ fn a_self_conditioned_gan_loads_and_samples_its_clusters_by_share() {
         (card["num_classes"].as_u64(), card["clusters"].as_bool()),
         (Some(3), Some(true))
     );
-    let labels = model.sample_labels(300, None).unwrap().unwrap();
+    let labels = model.sample_labels(300.0, None).unwrap().unwrap();
     for (c, share) in shares.iter().enumerate() {
         let got = labels.iter().filter(|&&l| l == c as u32).count() as f32 / 300.0;
         assert!((got - share).abs() < 0.02, "cluster {c}: {got} vs {share}");
     }
-    assert_eq!(model.sample_labels(4, Some(2)).unwrap(), Some(vec![2; 4]));
-    assert_eq!(model.sample(8, 1, 1.0, None).unwrap().len(), 16);
+    assert_eq!(
+        model.sample_labels(4.0, Some(2.0)).unwrap(),
+        Some(vec![2; 4])
+    );
+    assert_eq!(model.sample(8.0, 1.0, 1.0, None).unwrap().len(), 16);
 }
 
 /// The single-thread build has no pool: rayon (which the kernels use on every target) runs its
@@ -615,7 +648,7 @@ fn the_bad_input_corpus_is_refused_and_the_module_keeps_working() {
     // Seeded damage: errors or models, never a trap (a trap fails the whole test run).
     for (_, bytes) in hostile::mutated(VAE, 7, 300) {
         if let Ok(m) = LatentModel::load(&bytes) {
-            let _ = m.sample(2, 0, 1.0, None);
+            let _ = m.sample(2.0, 0.0, 1.0, None);
             loaded += 1;
         }
     }
@@ -637,32 +670,123 @@ fn absurd_sizes_are_refused_before_allocating() {
         let msg = message(r.err().unwrap_or_else(|| panic!("{what}: no error")));
         assert!(msg.contains("memory limit"), "{what}: {msg}");
     };
-    over(model.sample(usize::MAX, 0, 1.0, None), "sample 2^32-1");
     over(
-        model.random_latents(usize::MAX, 0, 1.0, None),
+        model.sample(u32::MAX as f64, 0.0, 1.0, None),
+        "sample 2^32-1",
+    );
+    over(
+        model.random_latents(u32::MAX as f64, 0.0, 1.0, None),
         "randomLatents 2^32-1",
     );
-    over(model.latent_grid(1 << 20, 3.0, None), "latentGrid 2^20");
-    over(latent_grid_points(1 << 20, 3.0), "latentGridPoints 2^20");
-    over(toy_points("ring8", usize::MAX, 0), "toyPoints 2^32-1");
     over(
-        model.interpolate(&[0.0; 2], &[1.0; 2], usize::MAX, "lerp", None),
+        model.latent_grid((1u64 << 20) as f64, 3.0, None),
+        "latentGrid 2^20",
+    );
+    over(
+        latent_grid_points((1u64 << 20) as f64, 3.0),
+        "latentGridPoints 2^20",
+    );
+    over(
+        toy_points("ring8".into(), u32::MAX as f64, 0.0),
+        "toyPoints 2^32-1",
+    );
+    over(
+        model.interpolate(&[0.0; 2], &[1.0; 2], u32::MAX as f64, "lerp".into(), None),
         "interpolate",
     );
-    assert!(images_to_rgba(&[0.5; 4], 1, 1 << 20, 1 << 20).is_err());
+    assert!(images_to_rgba(&[0.5; 4], 1.0, (1u64 << 20) as f64, (1u64 << 20) as f64).is_err());
     assert!(model.decode(&[f32::NAN, 0.0], None).is_err(), "NaN code");
     for bad in [0.0, -1.0, f64::NAN] {
         assert!(set_memory_limit(bad).is_err(), "limit {bad}");
     }
     // A small limit refuses what the default allows, and raising it again restores it.
     set_memory_limit(1e5).unwrap();
-    over(model.sample(64, 0, 1.0, None), "64 samples under 100 kB");
+    over(
+        model.sample(64.0, 0.0, 1.0, None),
+        "64 samples under 100 kB",
+    );
     let (images, labels) = idx_images(200, 1);
-    let msg = message(latentlab::wasm::idx_images("mnist", &images, &labels).unwrap_err());
+    let msg = message(latentlab::wasm::idx_images("mnist".into(), &images, &labels).unwrap_err());
     assert!(
         msg.contains("memory limit"),
         "200 images under 100 kB: {msg}"
     );
     set_memory_limit((1u64 << 30) as f64).unwrap();
-    assert_eq!(model.sample(64, 0, 1.0, None).unwrap().len(), 64 * 784);
+    assert_eq!(model.sample(64.0, 0.0, 1.0, None).unwrap().len(), 64 * 784);
+}
+
+#[wasm_bindgen_test]
+fn numbers_and_text_from_javascript_are_checked_not_coerced() {
+    // wasm-bindgen would wrap, truncate or zero these (-1 → 4294967295, 2.5 → 2, NaN → 0), and
+    // read a non-string out of bounds (a RuntimeError).
+    let model = LatentModel::load(VAE).unwrap();
+    let cgan = LatentModel::load(CGAN).unwrap();
+    for (bad, what) in [
+        (-1.0, "-1"),
+        (2.5, "2.5"),
+        (f64::NAN, "NaN"),
+        (f64::INFINITY, "inf"),
+    ] {
+        let e = message(model.sample(bad, 0.0, 1.0, None).unwrap_err());
+        assert!(e.contains("n must be a whole number"), "n = {what}: {e}");
+        let e = message(model.sample(2.0, bad, 1.0, None).unwrap_err());
+        assert!(
+            e.contains("seed must be a whole number"),
+            "seed = {what}: {e}"
+        );
+        let e = message(cgan.sample(2.0, 0.0, 1.0, Some(bad)).unwrap_err());
+        assert!(
+            e.contains("class must be a whole number"),
+            "class = {what}: {e}"
+        );
+    }
+    let e = message(model.sample(2.0, 4294967296.0, 1.0, None).unwrap_err());
+    assert!(e.contains("from 0 to 4294967295"), "{e}");
+    let mut t =
+        LatentTrainer::new(r#"{"model": {"kind": "vae", "hidden": [8]}}"#.into(), 2.0).unwrap();
+    t.set_toy("ring8".into(), Some(200.0), 2.0).unwrap();
+    for k in [-1.0, 0.0, f64::NAN, 1e12] {
+        let e = message(t.train_steps(k).unwrap_err());
+        assert!(
+            e.contains("k must be a whole number from 1 to 1000000"),
+            "k = {k}: {e}"
+        );
+    }
+    assert_eq!(t.steps(), 0.0, "no step was taken");
+    // Text that is no string: an object where JSON text belongs, a number for a name.
+    let spec = js_sys::Object::new();
+    let e = message(LatentTrainer::new(spec.into(), 0.0).err().unwrap());
+    assert!(
+        e.contains("JSON.stringify(spec)") && e.contains("got object"),
+        "{e}"
+    );
+    let e = message(t.set_toy(JsValue::from(8), None, 2.0).unwrap_err());
+    assert!(e.contains("must be a string, got number"), "{e}");
+    // Pixels that are no numbers, and labels a model does not take.
+    let nan = [f32::NAN; 784];
+    for (r, call) in [
+        (model.reconstruct(&nan, None).map(|_| ()), "reconstruct"),
+        (model.encode(&nan, None).map(|_| ()), "encode"),
+        (
+            model.shift_decode(&nan, None, &[1.0, 0.0], 1.0).map(|_| ()),
+            "shiftDecode",
+        ),
+    ] {
+        let e = message(r.unwrap_err());
+        assert!(e.contains("value 0 is NaN"), "{call}: {e}");
+    }
+    let e = message(
+        model
+            .random_latents(3.0, 1.0, 1.0, Some(vec![0, 0, 0]))
+            .unwrap_err(),
+    );
+    assert!(e.contains("takes none"), "{e}");
+    let e = message(
+        cgan.random_latents(2.0, 1.0, 1.0, Some(vec![0, 99]))
+            .unwrap_err(),
+    );
+    assert!(e.contains("class 99"), "{e}");
+    // Still working.
+    t.train_steps(3.0).unwrap();
+    assert_eq!(model.sample(2.0, 0.0, 1.0, None).unwrap().len(), 2 * 784);
 }

@@ -380,6 +380,10 @@ impl Network {
         let l = self.latent_dim_or_err()?;
         latent::check_temperature(temperature)?;
         budget::check_rows("latent codes", n, l)?;
+        // Labels given are checked as decoding will check them: one per code, each a class.
+        if labels.is_some() {
+            self.labels(labels, n)?;
+        }
         match self.model.vae().and_then(Vae::code_prior) {
             Some(prior) if prior.is_per_class() => {
                 let drawn = match labels {
@@ -558,7 +562,8 @@ impl Network {
         )?)
     }
 
-    /// Builds a `[B, *sample_shape]` tensor from flat values, checking the length.
+    /// Builds a `[B, *sample_shape]` tensor from flat values, checking the length and that
+    /// every value is finite.
     pub fn batch_from_slice(&self, values: &[f32]) -> Result<Tensor> {
         let d = self.sample_len();
         if values.is_empty() || !values.len().is_multiple_of(d) {
@@ -566,6 +571,12 @@ impl Network {
                 "expected a multiple of {d} values (one sample is {:?}), got {}",
                 self.config.sample_shape(),
                 values.len()
+            )));
+        }
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Argument(format!(
+                "data values must be finite numbers: value {i} is {}",
+                values[i]
             )));
         }
         let mut shape = vec![values.len() / d];

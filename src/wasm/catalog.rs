@@ -10,6 +10,8 @@ use crate::config::Arch;
 use crate::data::{catalog as datasets, Dataset, DatasetEntry};
 use crate::presets::{self, Preset, ViewLimits, ViewRecipe};
 
+use super::args::{text, whole};
+
 /// JSON `{presets, datasets, fallback: {images, points}, suggested, recipes, limits, trainers}`:
 /// the model menu (see `presets::Preset`), every known dataset (`data::DatasetEntry`), the
 /// preset a menu falls back to for each kind of data, the preset proposed for each dataset
@@ -78,7 +80,8 @@ pub fn catalog() -> Result<String, JsError> {
 /// The `side × side` latent points `LatentModel.latentGrid` decodes, flattened `[z1, z2, …]`
 /// (side ≥ 2, extent > 0).
 #[wasm_bindgen(js_name = latentGridPoints)]
-pub fn latent_grid_points(side: usize, extent: f32) -> Result<Vec<f32>, JsError> {
+pub fn latent_grid_points(side: f64, extent: f32) -> Result<Vec<f32>, JsError> {
+    let side = whole(side, "side", 0, u32::MAX.into())? as usize;
     crate::budget::check_rows("latent grid points", side, side.saturating_mul(2))?;
     Ok(crate::latent::grid_2d(side, extent)?)
 }
@@ -86,8 +89,13 @@ pub fn latent_grid_points(side: usize, extent: f32) -> Result<Vec<f32>, JsError>
 /// An IDX image file and its IDX labels (uncompressed), read as `Dataset::from_idx` reads
 /// them: `{n, c, h, w, values: Float32Array in [0, 1], labels: Uint32Array}`.
 #[wasm_bindgen(js_name = idxImages)]
-pub fn idx_images(name: &str, images_idx: &[u8], labels_idx: &[u8]) -> Result<JsValue, JsError> {
-    let ds = Dataset::from_idx(name, images_idx, labels_idx)?;
+pub fn idx_images(
+    #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+    images_idx: &[u8],
+    labels_idx: &[u8],
+) -> Result<JsValue, JsError> {
+    let name = text(&name, "the dataset's name")?;
+    let ds = Dataset::from_idx(&name, images_idx, labels_idx)?;
     let shape = &ds.info.sample_shape;
     let out = js_sys::Object::new();
     let set = |key: &str, value: JsValue| {

@@ -2,6 +2,7 @@
 //! call returns `Result<_, JsError>` (a JS exception with the library's message), so bad input
 //! never panics and the module stays usable after an error.
 
+mod args;
 mod catalog;
 mod model;
 mod threads;
@@ -20,6 +21,7 @@ pub use trainer::LatentTrainer;
 use crate::checkpoint::{Metadata, TrainInfo};
 use crate::data::{DataInfo, Dataset, Toy};
 use crate::Network;
+use args::{text, whole};
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -64,23 +66,32 @@ pub fn set_memory_limit(bytes: f64) -> Result<(), JsError> {
 #[wasm_bindgen(js_name = imagesToRgba)]
 pub fn images_to_rgba(
     values: &[f32],
-    channels: usize,
-    height: usize,
-    width: usize,
+    channels: f64,
+    height: f64,
+    width: f64,
 ) -> Result<Vec<u8>, JsError> {
-    Ok(crate::image::images_to_rgba(
-        values,
-        &[channels, height, width],
-    )?)
+    let side = |v: f64, what: &str| whole(v, what, 1, u32::MAX.into()).map(|v| v as usize);
+    let shape = [
+        side(channels, "channels")?,
+        side(height, "height")?,
+        side(width, "width")?,
+    ];
+    Ok(crate::image::images_to_rgba(values, &shape)?)
 }
 
 /// `count` points of a 2-D toy mixture (`ring8`, `grid25`, `spiral`) for a run seeded `seed`,
 /// flattened `[x0, y0, …]`: the first points of the set `LatentTrainer.setToy` (and the CLI)
 /// train on for the same seed.
 #[wasm_bindgen(js_name = toyPoints)]
-pub fn toy_points(name: &str, count: usize, seed: u32) -> Result<Vec<f32>, JsError> {
-    let toy: Toy = name.parse()?;
-    Ok(Dataset::toy_for_run(toy, Some(count), seed as u64)?.x)
+pub fn toy_points(
+    #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+    count: f64,
+    seed: f64,
+) -> Result<Vec<f32>, JsError> {
+    let toy: Toy = text(&name, "the toy set's name")?.parse()?;
+    let count = whole(count, "count", 1, u32::MAX.into())? as usize;
+    let seed = whole(seed, "seed", 0, u32::MAX.into())?;
+    Ok(Dataset::toy_for_run(toy, Some(count), seed)?.x)
 }
 
 /// The model description both wasm classes return from `info()`, as a JSON string: the
@@ -113,17 +124,14 @@ fn describe(net: &Network, data: &DataInfo, train: Option<&TrainInfo>) -> Result
 /// `n` data-space samples from `seed`, flattened.
 fn sample_values(
     net: &Network,
-    n: usize,
-    seed: u32,
+    n: f64,
+    seed: f64,
     temperature: f32,
-    class: Option<u32>,
+    class: Option<f64>,
 ) -> Result<Vec<f32>, JsError> {
-    let (x, _) = net.sample(
-        n,
-        &mut crate::rng::Rng::new(seed as u64),
-        temperature,
-        class,
-    )?;
+    let n = whole(n, "n", 0, u32::MAX.into())? as usize;
+    let mut rng = crate::rng::Rng::new(whole(seed, "seed", 0, u32::MAX.into())?);
+    let (x, _) = net.sample(n, &mut rng, temperature, args::class(class)?)?;
     Ok(x.flatten_all()?.to_vec1()?)
 }
 

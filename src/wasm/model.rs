@@ -8,6 +8,8 @@ use crate::checkpoint::{self, Checkpoint};
 use crate::latent::InterpolationMode;
 use crate::rng::Rng;
 
+use super::args::{self, text, whole};
+
 /// A model loaded from checkpoint bytes (native- or browser-trained).
 #[wasm_bindgen]
 pub struct LatentModel {
@@ -56,8 +58,8 @@ impl LatentModel {
     #[wasm_bindgen(js_name = randomLatents)]
     pub fn random_latents(
         &self,
-        n: usize,
-        seed: u32,
+        n: f64,
+        seed: f64,
         temperature: f32,
         labels: Option<Vec<u32>>,
     ) -> Result<Vec<f32>, JsError> {
@@ -65,12 +67,10 @@ impl LatentModel {
         if net.config().latent_dim().is_none() {
             return Err(JsError::new("this model has no latent space"));
         }
-        let z = net.random_codes(
-            n,
-            &mut Rng::new(seed as u64),
-            temperature,
-            labels.as_deref(),
-        )?;
+        let n = whole(n, "n", 1, u32::MAX.into())? as usize;
+        let mut rng = Rng::new(whole(seed, "seed", 0, u32::MAX.into())?);
+        let labels = self.labels(labels, net.config().num_classes())?;
+        let z = net.random_codes(n, &mut rng, temperature, labels.as_deref())?;
         Ok(z.flatten_all()?.to_vec1::<f32>()?)
     }
 
@@ -79,10 +79,10 @@ impl LatentModel {
     /// error otherwise).
     pub fn sample(
         &self,
-        n: usize,
-        seed: u32,
+        n: f64,
+        seed: f64,
         temperature: f32,
-        class: Option<u32>,
+        class: Option<f64>,
     ) -> Result<Vec<f32>, JsError> {
         super::sample_values(&self.ckpt.network, n, seed, temperature, class)
     }
@@ -91,9 +91,10 @@ impl LatentModel {
     /// mix (classes in turn; a self-conditioned GAN's clusters by their shares); `undefined`
     /// for an unconditional model.
     #[wasm_bindgen(js_name = sampleLabels)]
-    pub fn sample_labels(&self, n: usize, class: Option<u32>) -> Result<Option<Vec<u32>>, JsError> {
+    pub fn sample_labels(&self, n: f64, class: Option<f64>) -> Result<Option<Vec<u32>>, JsError> {
+        let n = whole(n, "n", 0, u32::MAX.into())? as usize;
         crate::budget::check_rows("labels", n, 1)?;
-        Ok(self.ckpt.network.sample_labels(n, class)?)
+        Ok(self.ckpt.network.sample_labels(n, args::class(class)?)?)
     }
 
     /// Latent codes (`B × latent_dim`) → data-space samples. `labels` (one per code) for
@@ -136,11 +137,13 @@ impl LatentModel {
         &self,
         a: &[f32],
         b: &[f32],
-        steps: usize,
-        mode: &str,
-        class: Option<u32>,
+        steps: f64,
+        #[wasm_bindgen(unchecked_param_type = "string")] mode: JsValue,
+        class: Option<f64>,
     ) -> Result<Vec<f32>, JsError> {
-        let mode: InterpolationMode = mode.parse()?;
+        let steps = whole(steps, "steps", 0, u32::MAX.into())? as usize;
+        let mode: InterpolationMode = text(&mode, "mode (\"lerp\" or \"slerp\")")?.parse()?;
+        let class = args::class(class)?;
         values(&self.ckpt.network.interpolate(a, b, steps, mode, class)?)
     }
 
@@ -157,11 +160,17 @@ impl LatentModel {
     #[wasm_bindgen(js_name = latentGrid)]
     pub fn latent_grid(
         &self,
-        side: usize,
+        side: f64,
         extent: f32,
-        class: Option<u32>,
+        class: Option<f64>,
     ) -> Result<Vec<f32>, JsError> {
-        values(&self.ckpt.network.latent_grid(side, extent, class)?)
+        let side = whole(side, "side", 0, u32::MAX.into())? as usize;
+        values(
+            &self
+                .ckpt
+                .network
+                .latent_grid(side, extent, args::class(class)?)?,
+        )
     }
 
     /// Probability of "real" for each data-space sample (GAN and VAE-GAN).
@@ -180,8 +189,11 @@ impl LatentModel {
         x: &[f32],
         known: &[u8],
         labels: Option<Vec<u32>>,
-        iterations: Option<usize>,
+        iterations: Option<f64>,
     ) -> Result<Vec<f32>, JsError> {
+        let iterations = iterations
+            .map(|i| whole(i, "iterations", 0, u32::MAX.into()).map(|i| i as usize))
+            .transpose()?;
         let net = &self.ckpt.network;
         let labels = self.labels(labels, net.config().num_classes())?;
         let x = net.batch_from_slice(x)?;

@@ -17,6 +17,8 @@ use crate::rng::Rng;
 use crate::spec::TrainSpec;
 use crate::train::Session;
 
+use super::args::{text, whole};
+
 /// A training run: created from a JSON [`TrainSpec`], fed data, stepped, saved.
 #[wasm_bindgen]
 pub struct LatentTrainer {
@@ -45,9 +47,13 @@ impl LatentTrainer {
     /// The model is built when data arrives (its shape and classes come from the data).
     /// A spec outside the browser's limits (`presets::VIEW_LIMITS`) is refused, naming the limit.
     #[wasm_bindgen(constructor)]
-    pub fn new(spec_json: &str, seed: u32) -> Result<LatentTrainer, JsError> {
-        let mut spec: TrainSpec = serde_json::from_str(spec_json)?;
-        spec.seed = seed as u64;
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "string")] spec_json: JsValue,
+        seed: f64,
+    ) -> Result<LatentTrainer, JsError> {
+        let spec_json = text(&spec_json, "the spec (JSON text: JSON.stringify(spec))")?;
+        let mut spec: TrainSpec = serde_json::from_str(&spec_json)?;
+        spec.seed = whole(seed, "seed", 0, u32::MAX.into())?;
         VIEW_LIMITS.check(&spec)?;
         spec.train_config().optimizer.validate()?;
         Ok(Self {
@@ -79,25 +85,51 @@ impl LatentTrainer {
     #[wasm_bindgen(js_name = setImages)]
     pub fn set_images(
         &mut self,
-        name: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
         images_idx: &[u8],
         labels_idx: &[u8],
     ) -> Result<(), JsError> {
-        self.set_data(Dataset::from_idx(name, images_idx, labels_idx)?)
+        let name = text(&name, "the dataset's name")?;
+        self.set_data(Dataset::from_idx(&name, images_idx, labels_idx)?)
     }
 
     /// 2-D points, flattened `[x0, y0, x1, y1, …]`.
     #[wasm_bindgen(js_name = setPoints)]
-    pub fn set_points(&mut self, name: &str, points: Vec<f32>) -> Result<(), JsError> {
-        self.set_data(Dataset::from_points(name, points)?)
+    pub fn set_points(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        points: Vec<f32>,
+    ) -> Result<(), JsError> {
+        let name = text(&name, "the dataset's name")?;
+        self.set_data(Dataset::from_points(&name, points)?)
     }
 
     /// A toy mixture (`ring8`, `grid25`, `spiral`): the set the CLI trains on for the run
-    /// seed `seed`; `count` points (`undefined`: the library's default size).
+    /// seed `seed`, which must be the run's (the constructor's, or the checkpoint's); `count`
+    /// points (`undefined`: the library's default size).
     #[wasm_bindgen(js_name = setToy)]
-    pub fn set_toy(&mut self, name: &str, count: Option<usize>, seed: u32) -> Result<(), JsError> {
-        let toy: crate::data::Toy = name.parse()?;
-        self.set_data(Dataset::toy_for_run(toy, count, seed as u64)?)
+    pub fn set_toy(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        count: Option<f64>,
+        seed: f64,
+    ) -> Result<(), JsError> {
+        let toy: crate::data::Toy = text(&name, "the toy set's name")?.parse()?;
+        let count = count
+            .map(|c| whole(c, "count", 1, u32::MAX.into()).map(|c| c as usize))
+            .transpose()?;
+        let seed = whole(seed, "seed", 0, u32::MAX.into())?;
+        let run_seed = match (&self.session, &self.spec) {
+            (Some(s), _) => s.train_config().seed,
+            (None, Some(spec)) => spec.seed,
+            (None, None) => seed,
+        };
+        if seed != run_seed {
+            return Err(JsError::new(&format!(
+                "the points of a run are drawn for its seed: this run's is {run_seed}, not {seed}"
+            )));
+        }
+        self.set_data(Dataset::toy_for_run(toy, count, seed)?)
     }
 
     /// Held-out images (uncompressed IDX, as `setImages`) that `evaluate` bounds the
@@ -105,11 +137,12 @@ impl LatentTrainer {
     #[wasm_bindgen(js_name = setTestImages)]
     pub fn set_test_images(
         &mut self,
-        name: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
         images_idx: &[u8],
         labels_idx: &[u8],
     ) -> Result<(), JsError> {
-        self.test = Some(Dataset::from_idx(name, images_idx, labels_idx)?);
+        let name = text(&name, "the dataset's name")?;
+        self.test = Some(Dataset::from_idx(&name, images_idx, labels_idx)?);
         self.baseline.take();
         Ok(())
     }
@@ -118,13 +151,18 @@ impl LatentTrainer {
     /// --classifier` reads) that gives `evaluate` its Fréchet distance for image generators;
     /// `source` names it in the report. Until one is given the distance is skipped.
     #[wasm_bindgen(js_name = setFeatureClassifier)]
-    pub fn set_feature_classifier(&mut self, bytes: &[u8], source: &str) -> Result<(), JsError> {
+    pub fn set_feature_classifier(
+        &mut self,
+        bytes: &[u8],
+        #[wasm_bindgen(unchecked_param_type = "string")] source: JsValue,
+    ) -> Result<(), JsError> {
+        let source = text(&source, "the classifier's source")?;
         let ck = checkpoint::from_bytes_of_kind(bytes, ModelKind::Classifier, &Device::Cpu)
             .map_err(|e| JsError::new(&format!("the feature classifier {source}: {e}")))?;
         self.classifier = Some(PageClassifier {
             network: Rc::new(ck.network),
             data: ck.data.name,
-            source: source.to_string(),
+            source,
         });
         self.baseline.take();
         Ok(())
@@ -139,8 +177,12 @@ impl LatentTrainer {
     /// generator once `setFeatureClassifier` gave a classifier (`samples` samples against the
     /// first `test_size` test images, its floor from the first `samples` training images; both
     /// of these are measured once and kept until the images, the classifier or the sizes change).
-    pub fn evaluate(&self, options_json: &str) -> Result<String, JsError> {
-        let opts: EvalOptions = serde_json::from_str(options_json)?;
+    pub fn evaluate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] options_json: JsValue,
+    ) -> Result<String, JsError> {
+        let options_json = text(&options_json, "the options (JSON text)")?;
+        let opts: EvalOptions = serde_json::from_str(&options_json)?;
         let s = self.session()?;
         let mut data = PageData {
             train: self.data.as_ref(),
@@ -185,10 +227,12 @@ impl LatentTrainer {
         })
     }
 
-    /// Runs `k` steps; returns JSON `{"step": n, "epochs": e, "metrics": {…means…}}`.
-    /// A non-finite loss is an error naming the step; the weights stay as before it.
+    /// Runs `k` steps (1 to a million a call); returns JSON `{"step": n, "epochs": e,
+    /// "metrics": {…means…}}`. A non-finite loss is an error naming the step; the weights stay
+    /// as before it.
     #[wasm_bindgen(js_name = trainSteps)]
-    pub fn train_steps(&mut self, k: usize) -> Result<String, JsError> {
+    pub fn train_steps(&mut self, k: f64) -> Result<String, JsError> {
+        let k = whole(k, "k", 1, 1_000_000)? as usize;
         let (Some(session), Some(data)) = (self.session.as_mut(), self.data.as_ref()) else {
             return Err(JsError::new(
                 "no training data yet: call setImages, setPoints or setToy first",
@@ -204,6 +248,7 @@ impl LatentTrainer {
     /// Changes the learning rate from the next step on.
     #[wasm_bindgen(js_name = setLearningRate)]
     pub fn set_learning_rate(&mut self, lr: f64) -> Result<(), JsError> {
+        VIEW_LIMITS.check_lr(lr)?;
         match self.session.as_mut() {
             Some(s) => Ok(s.set_lr(lr)?),
             None => Err(JsError::new("no training data yet")),
@@ -217,27 +262,22 @@ impl LatentTrainer {
     /// Samples from the current weights (a separate RNG: previews do not change training).
     pub fn sample(
         &self,
-        n: usize,
-        seed: u32,
+        n: f64,
+        seed: f64,
         temperature: f32,
-        class: Option<u32>,
+        class: Option<f64>,
     ) -> Result<Vec<f32>, JsError> {
         super::sample_values(self.session()?.network(), n, seed, temperature, class)
     }
 
     /// Reconstructions of the first `n` training samples (encoder mean, decoded).
-    pub fn reconstruct(&self, n: usize) -> Result<Vec<f32>, JsError> {
+    pub fn reconstruct(&self, n: f64) -> Result<Vec<f32>, JsError> {
         let s = self.session()?;
         let data = self
             .data
             .as_ref()
             .ok_or_else(|| JsError::new("no training data yet"))?;
-        if n == 0 || n > data.len() {
-            return Err(JsError::new(&format!(
-                "n must be from 1 to the {} training samples, got {n}",
-                data.len()
-            )));
-        }
+        let n = whole(n, "n (training samples)", 1, data.len() as u64)? as usize;
         let idx: Vec<usize> = (0..n).collect();
         let batch = data.batch(&idx, false, &mut Rng::new(0), &Device::Cpu)?;
         Ok(s.network()
@@ -269,8 +309,11 @@ impl LatentTrainer {
         &self,
         f16: bool,
         wall_s: f64,
-        code_prior: Option<usize>,
+        code_prior: Option<f64>,
     ) -> Result<Vec<u8>, JsError> {
+        let code_prior = code_prior
+            .map(|k| whole(k, "code_prior (components)", 1, u32::MAX.into()).map(|k| k as usize))
+            .transpose()?;
         let s = self.session()?;
         let info = s.train_info("wasm", super::now_rfc3339(), wall_s);
         let dtype = if f16 { DType::F16 } else { DType::F32 };

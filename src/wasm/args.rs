@@ -1,0 +1,32 @@
+//! Arguments as JavaScript passes them, checked. wasm-bindgen turns a number into an integer
+//! parameter by wrapping and truncating (-1 → 4294967295, 2.5 → 2, NaN → 0), and reads a
+//! non-string for a `&str` parameter out of bounds (a `RuntimeError`, which the page takes for
+//! a dead module): the shells take such arguments as `f64` and `JsValue` and check them here.
+
+use wasm_bindgen::prelude::*;
+
+/// `value` as a whole number in `min..=max`, or an error naming `what`.
+pub fn whole(value: f64, what: &str, min: u64, max: u64) -> Result<u64, JsError> {
+    if value.fract() == 0.0 && value >= min as f64 && value <= max as f64 {
+        Ok(value as u64)
+    } else {
+        Err(JsError::new(&format!(
+            "{what} must be a whole number from {min} to {max}, got {value}"
+        )))
+    }
+}
+
+/// A class label (`undefined` or `null`: none).
+pub fn class(value: Option<f64>) -> Result<Option<u32>, JsError> {
+    value
+        .map(|c| whole(c, "class", 0, u32::MAX.into()).map(|c| c as u32))
+        .transpose()
+}
+
+/// `value` as a string, or an error naming `what` and what it was instead.
+pub fn text(value: &JsValue, what: &str) -> Result<String, JsError> {
+    value.as_string().ok_or_else(|| {
+        let given = value.js_typeof().as_string().unwrap_or_default();
+        JsError::new(&format!("{what} must be a string, got {given}"))
+    })
+}
