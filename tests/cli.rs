@@ -813,3 +813,50 @@ fn memory_limits_refuse_absurd_requests_and_the_flag_moves_them() {
         p,
     ]);
 }
+
+#[test]
+fn eval_fits_its_importance_samples_to_the_memory_limit() {
+    // A convolutional VAE-GAN: 20 importance samples for each of 100 images at a time is 2000
+    // decodes, about 1.2 GB by the budget's estimate of the encoder and decoder (1.8 GB with the
+    // discriminator, which the bound does not run). Under a 1 GiB limit the chunk shrinks
+    // instead of the evaluation failing.
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("vaegan.safetensors");
+    let r = run.to_str().unwrap();
+    ok(&[
+        "train",
+        "--model",
+        "vaegan",
+        "--dataset",
+        "mnist",
+        "--batch-size",
+        "16",
+        "--train-size",
+        "64",
+        "--steps",
+        "1",
+        "--out",
+        r,
+    ]);
+    let report = ok(&[
+        "--memory-limit-mib",
+        "1024",
+        "eval",
+        r,
+        "--test-size",
+        "100",
+        "--k",
+        "20",
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let l = &report["likelihood"];
+    assert_eq!(
+        (l["k"].as_u64(), l["samples"].as_u64()),
+        (Some(20), Some(100))
+    );
+    assert!(
+        l["nll"].as_f64().unwrap() <= l["neg_elbo"].as_f64().unwrap(),
+        "{l}"
+    );
+}

@@ -5,6 +5,7 @@ use candle::Tensor;
 use serde::Serialize;
 
 use super::test_batches::for_each_batch;
+use crate::config::ModelConfig;
 use crate::data::Dataset;
 use crate::losses::log_sum_exp;
 use crate::models::iwae::log_weights;
@@ -59,14 +60,23 @@ pub fn likelihood_bounds(
             "k = {k} importance samples: at most {MAX_K} (the papers' measure is k = 5000)"
         )));
     }
-    // About 10k decoded samples at a time: bounded memory even for convolutional decoders.
-    let k_chunk = (10_000 / batch).clamp(1, k);
+    // About 10k decoded samples at a time (bounded memory even for convolutional decoders),
+    // fewer where the memory budget asks: halved until it fits, down to one sample an image.
+    // The pass runs the encoder and decoder only (a VAE-GAN's discriminator is not budgeted).
     let n = data.len();
-    crate::budget::check_batch(
-        net.config(),
-        "an evaluation pass",
-        batch.min(n).saturating_mul(k_chunk),
-    )?;
+    let cfg = match net.config() {
+        ModelConfig::VaeGan(c) => ModelConfig::Vae(c.vae.clone()),
+        other => other.clone(),
+    };
+    let pass = |k_chunk: usize| {
+        let rows = batch.min(n).saturating_mul(k_chunk);
+        crate::budget::check_batch(&cfg, "an evaluation pass", rows)
+    };
+    let mut k_chunk = (10_000 / batch).clamp(1, k);
+    while k_chunk > 1 && pass(k_chunk).is_err() {
+        k_chunk = k_chunk.div_ceil(2);
+    }
+    pass(k_chunk)?;
     let (mut sum_elbo, mut sum_nll) = (0.0f64, 0.0f64);
     let mut mus: Vec<f32> = Vec::new();
     for_each_batch(net, data, batch, binarize, rng, |b, y, rng, done| {
