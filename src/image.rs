@@ -1,5 +1,5 @@
 //! Pixels: samples → RGBA bytes (for the browser's `ImageData` and PNG files), image grids,
-//! 2-D scatter plots and loss-curve plots drawn without a plotting library.
+//! 2-D scatter plots and labelled loss-curve panels drawn without a plotting library.
 
 use crate::{Error, Result};
 
@@ -162,36 +162,373 @@ pub const PALETTE: [[u8; 4]; 6] = [
     [23, 190, 207, 255],
 ];
 
-/// Line plot of several series (each `(x, y)` points), each scaled to its own min–max range
-/// so series of different magnitudes share one panel; colours follow [`PALETTE`].
-pub fn line_plot(series: &[Vec<(f32, f32)>], width: usize, height: usize) -> Rgba {
-    let mut out = Rgba::new(width, height, [255, 255, 255, 255]);
+/// Named series (each `(step, y)` points) as panels stacked top to bottom, `panel_height`
+/// pixels each, on one step range (the points' own): each panel scaled to its series' min–max range and
+/// headed by its name and that range, so a flat series shows its few digits of change rather
+/// than a full-height wiggle; colours follow [`PALETTE`], and the step range is written under
+/// the last panel. Non-finite values are left out.
+pub fn metric_panels(
+    series: &[(&str, Vec<(f32, f32)>)],
+    width: usize,
+    panel_height: usize,
+) -> Rgba {
+    const GREY: [u8; 4] = [120, 120, 120, 255];
+    const HEADER: i64 = 12;
     let m = 8i64;
-    let (w, h) = (width as i64 - 2 * m, height as i64 - 2 * m);
-    out.line((m, m + h), (m + w, m + h), [0, 0, 0, 255]);
-    out.line((m, m), (m, m + h), [0, 0, 0, 255]);
-    let xmax = series
-        .iter()
-        .flat_map(|s| s.iter().map(|p| p.0))
-        .fold(f32::MIN, f32::max)
-        .max(1.0);
-    for (i, s) in series.iter().enumerate() {
+    let n = series.len().max(1) as i64;
+    let ph = panel_height as i64;
+    let mut out = Rgba::new(width, (n * ph + HEADER) as usize, [255, 255, 255, 255]);
+    let xs = series.iter().flat_map(|(_, s)| s.iter().map(|p| p.0));
+    let (x0, x1) = xs.fold((f32::MAX, f32::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    let xspan = if x1 > x0 { x1 - x0 } else { 1.0 };
+    let w = width as i64 - 2 * m;
+    for (i, (name, s)) in series.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let top = i as i64 * ph;
+        let (plot_top, plot_bottom) = (top + HEADER + 2, top + ph - 4);
+        let h = plot_bottom - plot_top;
+        out.line((m, plot_bottom), (m + w, plot_bottom), GREY);
+        out.line((m, plot_top), (m, plot_bottom), GREY);
         let finite: Vec<(f32, f32)> = s.iter().copied().filter(|p| p.1.is_finite()).collect();
         let (lo, hi) = finite.iter().fold((f32::MAX, f32::MIN), |(lo, hi), p| {
             (lo.min(p.1), hi.max(p.1))
         });
+        let range = match finite.len() {
+            0 => "no finite values".to_string(),
+            _ => format!("{}  ..  {}", short(lo), short(hi)),
+        };
+        out.text(m, top + 3, name, colour);
+        out.text(
+            m + 6 * (name.chars().count() as i64 + 2),
+            top + 3,
+            &range,
+            GREY,
+        );
         let span = if hi > lo { hi - lo } else { 1.0 };
         let px = |p: (f32, f32)| {
             (
-                m + (p.0 / xmax * w as f32) as i64,
-                m + h - ((p.1 - lo) / span * h as f32) as i64,
+                m + ((p.0 - x0) / xspan * w as f32) as i64,
+                plot_bottom - ((p.1 - lo) / span * h as f32) as i64,
             )
         };
         for pair in finite.windows(2) {
-            out.line(px(pair[0]), px(pair[1]), PALETTE[i % PALETTE.len()]);
+            out.line(px(pair[0]), px(pair[1]), colour);
         }
     }
+    if x1 >= x0 {
+        let bottom = n * ph + 2;
+        out.text(m, bottom, &format!("step {}", x0.round()), GREY);
+        let end = format!("step {}", x1.round());
+        out.text(m + w - 6 * end.chars().count() as i64, bottom, &end, GREY);
+    }
     out
+}
+
+/// `v` in at most about 8 characters: 4 significant digits, or an exponent outside 1e-3..1e6.
+fn short(v: f32) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if (1e-3..1e6).contains(&a) {
+        let digits = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
+        format!("{v:.digits$}")
+    } else {
+        format!("{v:.2e}")
+    }
+}
+
+/// A 5 × 7 pixel font for plot labels: lower-case letters, digits and a few signs (an upper-case
+/// letter is drawn in lower case; another character as a space).
+const GLYPHS: [(char, [u8; 7]); 45] = [
+    (
+        '0',
+        [
+            0b01110, 0b10001, 0b10011, 0b10101, 0b11001, 0b10001, 0b01110,
+        ],
+    ),
+    (
+        '1',
+        [
+            0b00100, 0b01100, 0b00100, 0b00100, 0b00100, 0b00100, 0b01110,
+        ],
+    ),
+    (
+        '2',
+        [
+            0b01110, 0b10001, 0b00001, 0b00010, 0b00100, 0b01000, 0b11111,
+        ],
+    ),
+    (
+        '3',
+        [
+            0b11111, 0b00010, 0b00100, 0b00010, 0b00001, 0b10001, 0b01110,
+        ],
+    ),
+    (
+        '4',
+        [
+            0b00010, 0b00110, 0b01010, 0b10010, 0b11111, 0b00010, 0b00010,
+        ],
+    ),
+    (
+        '5',
+        [
+            0b11111, 0b10000, 0b11110, 0b00001, 0b00001, 0b10001, 0b01110,
+        ],
+    ),
+    (
+        '6',
+        [
+            0b00110, 0b01000, 0b10000, 0b11110, 0b10001, 0b10001, 0b01110,
+        ],
+    ),
+    (
+        '7',
+        [
+            0b11111, 0b00001, 0b00010, 0b00100, 0b01000, 0b01000, 0b01000,
+        ],
+    ),
+    (
+        '8',
+        [
+            0b01110, 0b10001, 0b10001, 0b01110, 0b10001, 0b10001, 0b01110,
+        ],
+    ),
+    (
+        '9',
+        [
+            0b01110, 0b10001, 0b10001, 0b01111, 0b00001, 0b00010, 0b01100,
+        ],
+    ),
+    (
+        'a',
+        [
+            0b00000, 0b00000, 0b01110, 0b00001, 0b01111, 0b10001, 0b01111,
+        ],
+    ),
+    (
+        'b',
+        [
+            0b10000, 0b10000, 0b10110, 0b11001, 0b10001, 0b10001, 0b11110,
+        ],
+    ),
+    (
+        'c',
+        [
+            0b00000, 0b00000, 0b01110, 0b10000, 0b10000, 0b10001, 0b01110,
+        ],
+    ),
+    (
+        'd',
+        [
+            0b00001, 0b00001, 0b01101, 0b10011, 0b10001, 0b10001, 0b01111,
+        ],
+    ),
+    (
+        'e',
+        [
+            0b00000, 0b00000, 0b01110, 0b10001, 0b11111, 0b10000, 0b01110,
+        ],
+    ),
+    (
+        'f',
+        [
+            0b00110, 0b01001, 0b01000, 0b11100, 0b01000, 0b01000, 0b01000,
+        ],
+    ),
+    (
+        'g',
+        [
+            0b00000, 0b01111, 0b10001, 0b10001, 0b01111, 0b00001, 0b01110,
+        ],
+    ),
+    (
+        'h',
+        [
+            0b10000, 0b10000, 0b10110, 0b11001, 0b10001, 0b10001, 0b10001,
+        ],
+    ),
+    (
+        'i',
+        [
+            0b00100, 0b00000, 0b01100, 0b00100, 0b00100, 0b00100, 0b01110,
+        ],
+    ),
+    (
+        'j',
+        [
+            0b00010, 0b00000, 0b00110, 0b00010, 0b00010, 0b10010, 0b01100,
+        ],
+    ),
+    (
+        'k',
+        [
+            0b10000, 0b10000, 0b10010, 0b10100, 0b11000, 0b10100, 0b10010,
+        ],
+    ),
+    (
+        'l',
+        [
+            0b01100, 0b00100, 0b00100, 0b00100, 0b00100, 0b00100, 0b01110,
+        ],
+    ),
+    (
+        'm',
+        [
+            0b00000, 0b00000, 0b11010, 0b10101, 0b10101, 0b10001, 0b10001,
+        ],
+    ),
+    (
+        'n',
+        [
+            0b00000, 0b00000, 0b10110, 0b11001, 0b10001, 0b10001, 0b10001,
+        ],
+    ),
+    (
+        'o',
+        [
+            0b00000, 0b00000, 0b01110, 0b10001, 0b10001, 0b10001, 0b01110,
+        ],
+    ),
+    (
+        'p',
+        [
+            0b00000, 0b00000, 0b11110, 0b10001, 0b11110, 0b10000, 0b10000,
+        ],
+    ),
+    (
+        'q',
+        [
+            0b00000, 0b00000, 0b01101, 0b10011, 0b01111, 0b00001, 0b00001,
+        ],
+    ),
+    (
+        'r',
+        [
+            0b00000, 0b00000, 0b10110, 0b11001, 0b10000, 0b10000, 0b10000,
+        ],
+    ),
+    (
+        's',
+        [
+            0b00000, 0b00000, 0b01110, 0b10000, 0b01110, 0b00001, 0b11110,
+        ],
+    ),
+    (
+        't',
+        [
+            0b01000, 0b01000, 0b11100, 0b01000, 0b01000, 0b01001, 0b00110,
+        ],
+    ),
+    (
+        'u',
+        [
+            0b00000, 0b00000, 0b10001, 0b10001, 0b10001, 0b10011, 0b01101,
+        ],
+    ),
+    (
+        'v',
+        [
+            0b00000, 0b00000, 0b10001, 0b10001, 0b10001, 0b01010, 0b00100,
+        ],
+    ),
+    (
+        'w',
+        [
+            0b00000, 0b00000, 0b10001, 0b10001, 0b10101, 0b10101, 0b01010,
+        ],
+    ),
+    (
+        'x',
+        [
+            0b00000, 0b00000, 0b10001, 0b01010, 0b00100, 0b01010, 0b10001,
+        ],
+    ),
+    (
+        'y',
+        [
+            0b00000, 0b00000, 0b10001, 0b10001, 0b01111, 0b00001, 0b01110,
+        ],
+    ),
+    (
+        'z',
+        [
+            0b00000, 0b00000, 0b11111, 0b00010, 0b00100, 0b01000, 0b11111,
+        ],
+    ),
+    (
+        '.',
+        [
+            0b00000, 0b00000, 0b00000, 0b00000, 0b00000, 0b01100, 0b01100,
+        ],
+    ),
+    (
+        '-',
+        [
+            0b00000, 0b00000, 0b00000, 0b11111, 0b00000, 0b00000, 0b00000,
+        ],
+    ),
+    (
+        '+',
+        [
+            0b00000, 0b00100, 0b00100, 0b11111, 0b00100, 0b00100, 0b00000,
+        ],
+    ),
+    (
+        '_',
+        [
+            0b00000, 0b00000, 0b00000, 0b00000, 0b00000, 0b00000, 0b11111,
+        ],
+    ),
+    (
+        '=',
+        [
+            0b00000, 0b00000, 0b11111, 0b00000, 0b11111, 0b00000, 0b00000,
+        ],
+    ),
+    (
+        ':',
+        [
+            0b00000, 0b01100, 0b01100, 0b00000, 0b01100, 0b01100, 0b00000,
+        ],
+    ),
+    (
+        '(',
+        [
+            0b00010, 0b00100, 0b01000, 0b01000, 0b01000, 0b00100, 0b00010,
+        ],
+    ),
+    (
+        ')',
+        [
+            0b01000, 0b00100, 0b00010, 0b00010, 0b00010, 0b00100, 0b01000,
+        ],
+    ),
+    (
+        ' ',
+        [
+            0b00000, 0b00000, 0b00000, 0b00000, 0b00000, 0b00000, 0b00000,
+        ],
+    ),
+];
+
+impl Rgba {
+    /// `text` in [`GLYPHS`] from its top-left corner, 6 pixels a character.
+    fn text(&mut self, x: i64, y: i64, text: &str, c: [u8; 4]) {
+        for (i, ch) in text.chars().enumerate() {
+            let ch = ch.to_ascii_lowercase();
+            let Some((_, rows)) = GLYPHS.iter().find(|(g, _)| *g == ch) else {
+                continue;
+            };
+            for (dy, row) in rows.iter().enumerate() {
+                for dx in 0..5 {
+                    if row & (0b10000 >> dx) != 0 {
+                        self.put(x + 6 * i as i64 + dx, y + dy as i64, c);
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -207,5 +544,44 @@ mod tests {
         let g = image_grid(&[1.0; 3 * 4], &[1, 2, 2], 2).unwrap();
         assert_eq!((g.width, g.height), (2 * 4 + 2, 2 * 4 + 2));
         assert!(images_to_rgba(&[0.0; 5], &[1, 2, 2]).is_err());
+    }
+
+    #[test]
+    fn panel_labels_give_four_digits_or_an_exponent() {
+        let got: Vec<String> = [2.0234, 0.001_650_1, 8.51e-9, -140.6, 1_234_567.0, 0.0]
+            .map(short)
+            .to_vec();
+        assert_eq!(
+            got,
+            ["2.023", "0.001650", "8.51e-9", "-140.6", "1.23e6", "0"]
+        );
+    }
+
+    #[test]
+    fn each_metric_gets_a_labelled_panel_in_its_colour() {
+        let flat: Vec<(f32, f32)> = (1..=100)
+            .map(|s| (s as f32, 2.0 + 1e-4 * (s % 3) as f32))
+            .collect();
+        let rising: Vec<(f32, f32)> = (1..=100).map(|s| (s as f32, s as f32)).collect();
+        let img = metric_panels(&[("loss", flat), ("kl", rising)], 320, 60);
+        assert_eq!((img.width, img.height), (320, 2 * 60 + 12));
+        let rows_with = |c: [u8; 4], rows: std::ops::Range<usize>| {
+            rows.filter(|y| {
+                (0..img.width).any(|x| {
+                    let i = 4 * (y * img.width + x);
+                    img.pixels[i..i + 4] == c
+                })
+            })
+            .count()
+        };
+        // Each name in its colour in its header, each line in its own panel only.
+        assert!(rows_with(PALETTE[0], 0..12) >= 5, "the first header");
+        assert!(rows_with(PALETTE[1], 60..72) >= 5, "the second header");
+        assert!(
+            rows_with(PALETTE[0], 14..60) > 20,
+            "the first line spans its panel"
+        );
+        assert_eq!(rows_with(PALETTE[0], 60..132), 0);
+        assert!(rows_with(PALETTE[1], 74..120) > 20, "the second line");
     }
 }

@@ -583,7 +583,7 @@ fn save(session: &Session, out: &Path, curve: &Path, device: &str, wall_s: f64) 
     Ok(())
 }
 
-/// One line per metric over the run's steps (each scaled to its own range).
+/// One panel per metric over the run's steps, each with its name and range.
 fn loss_curve(history: &History) -> Rgba {
     let mut names: Vec<&str> = Vec::new();
     for (name, _, _) in history.points().iter().flat_map(|p| &p.means) {
@@ -591,15 +591,17 @@ fn loss_curve(history: &History) -> Rgba {
             names.push(name);
         }
     }
-    let series: Vec<Vec<(f32, f32)>> = names
+    let series: Vec<(&str, Vec<(f32, f32)>)> = names
         .iter()
         .map(|n| {
-            history
-                .points()
-                .iter()
-                .filter_map(|p| p.get(n).map(|v| (p.step as f32, v as f32)))
-                .collect()
+            let points = history.points().iter();
+            (
+                *n,
+                points
+                    .filter_map(|p| p.get(n).map(|v| (p.step as f32, v as f32)))
+                    .collect(),
+            )
         })
         .collect();
-    image::line_plot(&series, 640, 320)
+    image::metric_panels(&series, 640, 110)
 }
