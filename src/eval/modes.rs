@@ -26,7 +26,8 @@ pub fn mode_coverage(points: &[f32], toy: Toy) -> Result<ModeReport> {
     let modes = toy.modes();
     if modes.is_empty() {
         return Err(Error::Argument(format!(
-            "{} has no discrete modes to cover",
+            "{} has no discrete modes to cover, and no other measure here: the 2-D \
+             protocol (PacGAN's) scores ring8 and grid25; look at `latentlab sample` of it",
             toy.name()
         )));
     }
