@@ -509,13 +509,20 @@ fn a_self_conditioned_gan_loads_and_samples_its_clusters_by_share() {
     )
     .unwrap();
     let raw = Dataset::toy_for_run(Toy::Ring8, Some(400), 0).unwrap();
-    // The page's trainer does not cluster: the spec is refused with its reason.
+    // The wasm trainer clusters its data as the CLI does, and trains; resumed, it clusters the
+    // same points the run's way again.
     let mut t =
         LatentTrainer::new(JsValue::from(&serde_json::to_string(&spec).unwrap()), 3.0).unwrap();
-    let Err(e) = t.set_toy("ring8".into(), Some(400.0), 3.0) else {
-        panic!("a spec on clusters started on unclustered data")
-    };
-    assert!(message(e).contains("clustered into 3 first"));
+    t.set_toy("ring8".into(), Some(400.0), 3.0).unwrap();
+    t.train_steps(2.0).unwrap();
+    let ck = t.checkpoint(false, 0.0, None).unwrap();
+    let card: serde_json::Value =
+        serde_json::from_str(&LatentModel::load(&ck).unwrap().info().unwrap()).unwrap();
+    assert_eq!(card["data"]["clusters"]["k"].as_u64(), Some(3), "{card}");
+    let mut resumed = LatentTrainer::from_checkpoint(&ck).unwrap();
+    resumed.set_toy("ring8".into(), Some(400.0), 3.0).unwrap();
+    let r: serde_json::Value = serde_json::from_str(&resumed.train_steps(1.0).unwrap()).unwrap();
+    assert_eq!(r["step"], 3);
     // Trained by the library (as the CLI does), it loads and samples in wasm.
     let data = spec.prepare_data(raw).unwrap();
     let shares = data.info.clusters.as_ref().unwrap().shares();
@@ -786,6 +793,12 @@ fn numbers_and_text_from_javascript_are_checked_not_coerced() {
             .unwrap_err(),
     );
     assert!(e.contains("class 99"), "{e}");
+    // An ArrayBuffer passed for a Uint8Array arrives as no bytes.
+    let e = message(LatentModel::load(&[]).err().unwrap());
+    assert!(
+        e.contains("new Uint8Array(await response.arrayBuffer())"),
+        "{e}"
+    );
     // Still working.
     t.train_steps(3.0).unwrap();
     assert_eq!(model.sample(2.0, 0.0, 1.0, None).unwrap().len(), 2 * 784);

@@ -23,6 +23,19 @@ pub fn class(value: Option<f64>) -> Result<Option<u32>, JsError> {
         .transpose()
 }
 
+/// The bytes of a file, or an error for none: wasm-bindgen passes an `ArrayBuffer` or a
+/// `DataView` given for a `Uint8Array` as 0 bytes, which the loader would call truncated.
+pub fn file(bytes: &[u8], what: &str) -> Result<(), JsError> {
+    if bytes.is_empty() {
+        return Err(JsError::new(&format!(
+            "{what} has 0 bytes (a program passing it should pass a Uint8Array, new \
+             Uint8Array(await response.arrayBuffer()): an ArrayBuffer or a DataView arrives as \
+             0 bytes)"
+        )));
+    }
+    Ok(())
+}
+
 /// `value` as a string, or an error naming `what` and what it was instead.
 pub fn text(value: &JsValue, what: &str) -> Result<String, JsError> {
     value.as_string().ok_or_else(|| {

@@ -25,6 +25,7 @@ impl LatentModel {
     /// Parses and checks a `.safetensors` checkpoint. The model is for inference only, so its
     /// network is frozen (batch-1 decoding then reads transposed weights, made once).
     pub fn load(bytes: &[u8]) -> Result<LatentModel, JsError> {
+        args::file(bytes, "the checkpoint")?;
         let ckpt = checkpoint::from_bytes(bytes, &Device::Cpu)?;
         ckpt.network.freeze();
         Ok(Self { ckpt })

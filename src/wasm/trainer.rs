@@ -17,7 +17,7 @@ use crate::rng::Rng;
 use crate::spec::TrainSpec;
 use crate::train::Session;
 
-use super::args::{text, whole};
+use super::args::{file, text, whole};
 
 /// A training run: created from a JSON [`TrainSpec`], fed data, stepped, saved.
 #[wasm_bindgen]
@@ -70,6 +70,7 @@ impl LatentTrainer {
     /// training data must still be given with `setImages` / `setPoints`.
     #[wasm_bindgen(js_name = fromCheckpoint)]
     pub fn from_checkpoint(bytes: &[u8]) -> Result<LatentTrainer, JsError> {
+        file(bytes, "the checkpoint")?;
         let session = Session::from_checkpoint(checkpoint::from_bytes(bytes, &Device::Cpu)?)?;
         Ok(Self {
             spec: None,
@@ -157,6 +158,7 @@ impl LatentTrainer {
         #[wasm_bindgen(unchecked_param_type = "string")] source: JsValue,
     ) -> Result<(), JsError> {
         let source = text(&source, "the classifier's source")?;
+        file(bytes, &format!("the feature classifier {source}"))?;
         let ck = checkpoint::from_bytes_of_kind(bytes, ModelKind::Classifier, &Device::Cpu)
             .map_err(|e| JsError::new(&format!("the feature classifier {source}: {e}")))?;
         self.classifier = Some(PageClassifier {
@@ -194,8 +196,11 @@ impl LatentTrainer {
         Ok(serde_json::to_string(&report)?)
     }
 
+    /// Takes `data` as the run's: a fresh run starts on it (clustered first for a
+    /// self-conditioned GAN, as the CLI's), a resumed one checks it is its own data (and
+    /// clusters it as the run's was).
     fn set_data(&mut self, data: Dataset) -> Result<(), JsError> {
-        match (&self.session, &self.spec) {
+        let data = match (&self.session, &self.spec) {
             (Some(s), _) => {
                 let want = s.data_info();
                 if want.name != data.info.name {
@@ -210,12 +215,17 @@ impl LatentTrainer {
                         want.sample_shape, data.info.sample_shape
                     )));
                 }
+                data.labelled_like(want)?
             }
-            (None, Some(spec)) => self.session = Some(spec.start(&data.info, &Device::Cpu)?),
+            (None, Some(spec)) => {
+                let data = spec.prepare_data(data)?;
+                self.session = Some(spec.start(&data.info, &Device::Cpu)?);
+                data
+            }
             (None, None) => {
                 return Err(JsError::new("trainer has neither a spec nor a checkpoint"))
             }
-        }
+        };
         self.data = Some(data);
         self.baseline.take();
         Ok(())
