@@ -163,12 +163,13 @@ pub const PALETTE: [[u8; 4]; 6] = [
 ];
 
 /// Named series (each `(step, y)` points) as panels stacked top to bottom, `panel_height`
-/// pixels each, on one step range (the points' own): each panel scaled to its series' min–max range and
+/// pixels each, over the steps `[first, last]`: each panel scaled to its series' min–max range and
 /// headed by its name and that range, so a flat series shows its few digits of change rather
 /// than a full-height wiggle; colours follow [`PALETTE`], and the step range is written under
 /// the last panel. Non-finite values are left out.
 pub fn metric_panels(
     series: &[(&str, Vec<(f32, f32)>)],
+    [x0, x1]: [f32; 2],
     width: usize,
     panel_height: usize,
 ) -> Rgba {
@@ -178,8 +179,6 @@ pub fn metric_panels(
     let n = series.len().max(1) as i64;
     let ph = panel_height as i64;
     let mut out = Rgba::new(width, (n * ph + HEADER) as usize, [255, 255, 255, 255]);
-    let xs = series.iter().flat_map(|(_, s)| s.iter().map(|p| p.0));
-    let (x0, x1) = xs.fold((f32::MAX, f32::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
     let xspan = if x1 > x0 { x1 - x0 } else { 1.0 };
     let w = width as i64 - 2 * m;
     for (i, (name, s)) in series.iter().enumerate() {
@@ -215,12 +214,10 @@ pub fn metric_panels(
             out.line(px(pair[0]), px(pair[1]), colour);
         }
     }
-    if x1 >= x0 {
-        let bottom = n * ph + 2;
-        out.text(m, bottom, &format!("step {}", x0.round()), GREY);
-        let end = format!("step {}", x1.round());
-        out.text(m + w - 6 * end.chars().count() as i64, bottom, &end, GREY);
-    }
+    let bottom = n * ph + 2;
+    out.text(m, bottom, &format!("step {}", x0.round()), GREY);
+    let end = format!("step {}", x1.round());
+    out.text(m + w - 6 * end.chars().count() as i64, bottom, &end, GREY);
     out
 }
 
@@ -563,7 +560,7 @@ mod tests {
             .map(|s| (s as f32, 2.0 + 1e-4 * (s % 3) as f32))
             .collect();
         let rising: Vec<(f32, f32)> = (1..=100).map(|s| (s as f32, s as f32)).collect();
-        let img = metric_panels(&[("loss", flat), ("kl", rising)], 320, 60);
+        let img = metric_panels(&[("loss", flat), ("kl", rising)], [1.0, 100.0], 320, 60);
         assert_eq!((img.width, img.height), (320, 2 * 60 + 12));
         let rows_with = |c: [u8; 4], rows: std::ops::Range<usize>| {
             rows.filter(|y| {

@@ -127,6 +127,8 @@ impl Default for History {
 impl History {
     /// Points kept at most (about 40 KB of a checkpoint's metadata for four metrics).
     pub const MAX_POINTS: usize = 256;
+    /// Metrics a point may list (a training step reports under a dozen).
+    pub const MAX_METRICS: usize = 64;
 
     pub fn points(&self) -> &[HistoryPoint] {
         &self.points
@@ -177,8 +179,8 @@ impl History {
     }
 
     /// An error for a history no run writes: more points than kept, an empty point, points
-    /// whose steps do not follow each other up to at most `run_steps`, or a mean that is not a
-    /// finite f32.
+    /// whose steps do not follow each other up to at most `run_steps`, more metrics than a step
+    /// reports, repeated or empty or overlong names, or a mean that is not a finite f32.
     pub fn validate(&self, run_steps: u64) -> std::result::Result<(), String> {
         if self.width == 0 || self.points.len() > Self::MAX_POINTS {
             return Err(format!(
@@ -202,6 +204,20 @@ impl History {
                     "{name} is reported by {count} of a point's {} steps",
                     p.steps
                 ));
+            }
+            if p.means.len() > Self::MAX_METRICS {
+                return Err(format!(
+                    "a point lists {} metrics; a step reports at most {}",
+                    p.means.len(),
+                    Self::MAX_METRICS
+                ));
+            }
+            for (i, (name, _, _)) in p.means.iter().enumerate() {
+                if name.is_empty() || name.len() > 64 || p.means[..i].iter().any(|m| m.0 == *name) {
+                    return Err(format!(
+                        "a point's metric names must be distinct, of 1 to 64 bytes: {name:?}"
+                    ));
+                }
             }
             if let Some((name, mean, _)) = p.means.iter().find(|m| !(m.1 as f32).is_finite()) {
                 return Err(format!(
@@ -316,6 +332,15 @@ mod tests {
             .validate(20)
             .unwrap_err()
             .contains("loss is reported by 2"));
+        let mut repeated = h.clone();
+        repeated.points[2].means.push(("loss".into(), 1.0, 1));
+        assert!(repeated.validate(20).unwrap_err().contains("distinct"));
+        let mut crowded_point = h.clone();
+        crowded_point.points[2].means = (0..65).map(|i| (format!("m{i}"), 1.0, 1)).collect();
+        assert!(crowded_point
+            .validate(20)
+            .unwrap_err()
+            .contains("65 metrics"));
         let mut huge = h.clone();
         huge.points[5].means[0].1 = 1e39;
         assert!(huge.validate(20).unwrap_err().contains("loss's mean 1e39"));

@@ -124,7 +124,7 @@ fn a_conditional_models_prior_is_fitted_class_by_class() {
         .unwrap()
         .to_string();
     assert!(
-        err.contains("class 10 is not below the code prior's 10 classes"),
+        err.contains("class 10 asked of a model with 10 classes"),
         "{err}"
     );
 }

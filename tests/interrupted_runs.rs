@@ -18,11 +18,11 @@ const STEPS: u64 = 1_000_000;
 
 /// A 2-D GAN run of `STEPS` steps (far more than a test waits for) writing JSON lines every 10
 /// steps and no checkpoint before its end, started by `sh -c PREFIX latentlab …` (its
-/// `--data-dir` is not the default; a 2-D set does not read it).
+/// `--data-dir` and memory limit are not the defaults; a 2-D set does not read the data).
 fn start_run(out: &std::path::Path, prefix: &str) -> Child {
     let args = format!(
-        "train --model gan --dataset ring8 --steps {STEPS} --log-every 10 --checkpoint-every 0 \
-         --json --data-dir /nowhere --out \"$1\""
+        "--memory-limit-mib 4096 train --model gan --dataset ring8 --steps {STEPS} --log-every 10 \
+         --checkpoint-every 0 --json --data-dir /nowhere --out \"$1\""
     );
     Command::new("sh")
         .arg("-c")
@@ -88,8 +88,8 @@ fn sigint_and_sigterm_save_the_run_and_end_it_by_that_signal() {
         let left = format!("--steps {}", STEPS - steps);
         let continue_with = format!(
             "interrupted by {name} after {steps} of {STEPS} steps; continue with: latentlab \
-             train --resume {o} {left} --out {o} --data-dir /nowhere --checkpoint-every 0 \
-             --log-every 10 --json"
+             --memory-limit-mib 4096 train --resume {o} {left} --out {o} --data-dir /nowhere \
+             --checkpoint-every 0 --log-every 10 --json"
         );
         assert!(stderr.contains(&continue_with), "{name}: {stderr}");
 

@@ -68,9 +68,13 @@ pub fn likelihood_bounds(
         ModelConfig::VaeGan(c) => ModelConfig::Vae(c.vae.clone()),
         other => other.clone(),
     };
+    let what = match net.config() {
+        ModelConfig::VaeGan(_) => "a VAE-GAN's evaluation pass (its encoder and decoder)",
+        _ => "an evaluation pass",
+    };
     let pass = |k_chunk: usize| {
         let rows = batch.min(n).saturating_mul(k_chunk);
-        crate::budget::check_batch(&cfg, "an evaluation pass", rows)
+        crate::budget::check_batch(&cfg, what, rows)
     };
     let mut k_chunk = (10_000 / batch).clamp(1, k);
     while k_chunk > 1 && pass(k_chunk).is_err() {

@@ -381,8 +381,8 @@ impl Network {
         latent::check_temperature(temperature)?;
         budget::check_rows("latent codes", n, l)?;
         // Labels given are checked as decoding will check them: one per code, each a class.
-        if labels.is_some() {
-            self.labels(labels, n)?;
+        if let (Some(y), Some(k)) = (labels, self.config.num_classes()) {
+            check_labels(y, k, n)?;
         }
         match self.model.vae().and_then(Vae::code_prior) {
             Some(prior) if prior.is_per_class() => {
@@ -599,20 +599,26 @@ pub fn all_finite(t: &Tensor) -> Result<bool> {
 /// # Shapes
 /// - `labels`: `[B]` → `[B, k]`
 pub fn one_hot(labels: &[u32], k: usize, batch: usize, device: &Device) -> Result<Tensor> {
+    check_labels(labels, k, batch)?;
+    let mut v = vec![0f32; batch * k];
+    for (i, &c) in labels.iter().enumerate() {
+        v[i * k + c as usize] = 1.0;
+    }
+    Ok(Tensor::from_vec(v, (batch, k), device)?)
+}
+
+/// An error unless `labels` are one per sample of a batch of `batch`, each below `k`.
+pub fn check_labels(labels: &[u32], k: usize, batch: usize) -> Result<()> {
     if labels.len() != batch {
         return Err(Error::Argument(format!(
             "{} labels for a batch of {batch}",
             labels.len()
         )));
     }
-    let mut v = vec![0f32; batch * k];
-    for (i, &c) in labels.iter().enumerate() {
-        if c as usize >= k {
-            return Err(Error::Argument(format!(
-                "class {c} asked of a model with {k} classes, numbered from 0"
-            )));
-        }
-        v[i * k + c as usize] = 1.0;
+    match labels.iter().find(|&&c| c as usize >= k) {
+        Some(c) => Err(Error::Argument(format!(
+            "class {c} asked of a model with {k} classes, numbered from 0"
+        ))),
+        None => Ok(()),
     }
-    Ok(Tensor::from_vec(v, (batch, k), device)?)
 }

@@ -5,6 +5,11 @@
 
 use wasm_bindgen::prelude::*;
 
+use crate::data::Dataset;
+
+/// The largest whole number a JavaScript number holds exactly: 2^53 - 1.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
 /// `value` as a whole number in `min..=max`, or an error naming `what`.
 pub fn whole(value: f64, what: &str, min: u64, max: u64) -> Result<u64, JsError> {
     if value.fract() == 0.0 && value >= min as f64 && value <= max as f64 {
@@ -34,6 +39,18 @@ pub fn file(bytes: &[u8], what: &str) -> Result<(), JsError> {
         )));
     }
     Ok(())
+}
+
+/// An IDX image file and its labels (uncompressed) as the dataset `name`.
+pub fn idx_dataset(
+    name: &JsValue,
+    images_idx: &[u8],
+    labels_idx: &[u8],
+) -> Result<Dataset, JsError> {
+    let name = text(name, "the dataset's name")?;
+    file(images_idx, "the IDX images")?;
+    file(labels_idx, "the IDX labels")?;
+    Ok(Dataset::from_idx(&name, images_idx, labels_idx)?)
 }
 
 /// `value` as a string, or an error naming `what` and what it was instead.

@@ -7,10 +7,10 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::config::Arch;
-use crate::data::{catalog as datasets, Dataset, DatasetEntry};
+use crate::data::{catalog as datasets, DatasetEntry};
 use crate::presets::{self, Preset, ViewLimits, ViewRecipe};
 
-use super::args::{text, whole};
+use super::args::{idx_dataset, whole};
 
 /// JSON `{presets, datasets, fallback: {images, points}, suggested, recipes, limits, trainers}`:
 /// the model menu (see `presets::Preset`), every known dataset (`data::DatasetEntry`), the
@@ -94,8 +94,7 @@ pub fn idx_images(
     images_idx: &[u8],
     labels_idx: &[u8],
 ) -> Result<JsValue, JsError> {
-    let name = text(&name, "the dataset's name")?;
-    let ds = Dataset::from_idx(&name, images_idx, labels_idx)?;
+    let ds = idx_dataset(&name, images_idx, labels_idx)?;
     let shape = &ds.info.sample_shape;
     let out = js_sys::Object::new();
     let set = |key: &str, value: JsValue| {

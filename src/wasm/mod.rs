@@ -90,7 +90,7 @@ pub fn toy_points(
 ) -> Result<Vec<f32>, JsError> {
     let toy: Toy = text(&name, "the toy set's name")?.parse()?;
     let count = whole(count, "count", 1, u32::MAX.into())? as usize;
-    let seed = whole(seed, "seed", 0, u32::MAX.into())?;
+    let seed = whole(seed, "seed", 0, args::MAX_SAFE_INTEGER)?;
     Ok(Dataset::toy_for_run(toy, Some(count), seed)?.x)
 }
 

@@ -17,7 +17,7 @@ use crate::rng::Rng;
 use crate::spec::TrainSpec;
 use crate::train::Session;
 
-use super::args::{file, text, whole};
+use super::args::{file, idx_dataset, text, whole, MAX_SAFE_INTEGER};
 
 /// A training run: created from a JSON [`TrainSpec`], fed data, stepped, saved.
 #[wasm_bindgen]
@@ -90,8 +90,7 @@ impl LatentTrainer {
         images_idx: &[u8],
         labels_idx: &[u8],
     ) -> Result<(), JsError> {
-        let name = text(&name, "the dataset's name")?;
-        self.set_data(Dataset::from_idx(&name, images_idx, labels_idx)?)
+        self.set_data(idx_dataset(&name, images_idx, labels_idx)?)
     }
 
     /// 2-D points, flattened `[x0, y0, x1, y1, …]`.
@@ -119,7 +118,8 @@ impl LatentTrainer {
         let count = count
             .map(|c| whole(c, "count", 1, u32::MAX.into()).map(|c| c as usize))
             .transpose()?;
-        let seed = whole(seed, "seed", 0, u32::MAX.into())?;
+        // A native run's seed may pass u32 (JavaScript's integers reach 2^53 - 1).
+        let seed = whole(seed, "seed", 0, MAX_SAFE_INTEGER)?;
         let run_seed = match (&self.session, &self.spec) {
             (Some(s), _) => s.train_config().seed,
             (None, Some(spec)) => spec.seed,
@@ -142,8 +142,7 @@ impl LatentTrainer {
         images_idx: &[u8],
         labels_idx: &[u8],
     ) -> Result<(), JsError> {
-        let name = text(&name, "the dataset's name")?;
-        self.test = Some(Dataset::from_idx(&name, images_idx, labels_idx)?);
+        self.test = Some(idx_dataset(&name, images_idx, labels_idx)?);
         self.baseline.take();
         Ok(())
     }

@@ -8,11 +8,14 @@ use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 /// The signal that asked the run to stop; 0 while none has.
 static REQUESTED: AtomicI32 = AtomicI32::new(0);
 /// When it came, in nanoseconds of the monotonic clock.
+#[cfg(unix)]
 static REQUESTED_AT_NS: AtomicU64 = AtomicU64::new(0);
 /// A signal this soon after the first is the same request delivered twice (`timeout` signals
 /// its child and then the child's process group), not a second Ctrl-C.
+#[cfg(unix)]
 const SAME_REQUEST_NS: u64 = 200_000_000;
 
+#[cfg(unix)]
 const STOPPING: &[u8] = b"\nlatentlab: stopping once the current steps end, to save the run \
 (Ctrl-C again quits without saving)\n";
 
@@ -26,6 +29,7 @@ pub fn name(signal: i32) -> &'static str {
 }
 
 /// The monotonic clock, in nanoseconds (`clock_gettime` is async-signal-safe).
+#[cfg(unix)]
 fn now_ns() -> u64 {
     let mut t = libc::timespec {
         tv_sec: 0,
@@ -38,13 +42,14 @@ fn now_ns() -> u64 {
 
 /// Runs on the signal: only async-signal-safe calls (atomics, clock_gettime, write, signal,
 /// raise).
+#[cfg(unix)]
 extern "C" fn on_signal(signal: libc::c_int) {
     let now = now_ns();
     if REQUESTED
         .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst)
         .is_ok()
     {
-        REQUESTED_AT_NS.store(now, Ordering::SeqCst);
+        REQUESTED_AT_NS.store(now.max(1), Ordering::SeqCst);
         // SAFETY: async-signal-safe calls on our own descriptors and dispositions. A reader
         // that Ctrl-C ends with us (`| tee log`) must not end the run by SIGPIPE before it has
         // saved: writes to it fail instead, and `train` ignores those failures.
@@ -54,7 +59,10 @@ extern "C" fn on_signal(signal: libc::c_int) {
         }
         return;
     }
-    if now.saturating_sub(REQUESTED_AT_NS.load(Ordering::SeqCst)) < SAME_REQUEST_NS {
+    // 0: the first handler has not stored its time yet (a duplicate on another thread, or a
+    // signal nested in that handler): the same request.
+    let first_at = REQUESTED_AT_NS.load(Ordering::SeqCst);
+    if first_at == 0 || now.saturating_sub(first_at) < SAME_REQUEST_NS {
         return;
     }
     // SAFETY: the default action for this signal, taken as soon as the handler returns (the
@@ -66,7 +74,9 @@ extern "C" fn on_signal(signal: libc::c_int) {
 }
 
 /// Catches SIGINT and SIGTERM until [`reraise`]; a signal the process was started ignoring (a
-/// shell's background job ignores SIGINT) stays ignored.
+/// shell's background job ignores SIGINT) stays ignored. Elsewhere than Unix, the signals keep
+/// their default action.
+#[cfg(unix)]
 pub fn catch() {
     let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
     for signal in [libc::SIGINT, libc::SIGTERM] {
@@ -79,6 +89,9 @@ pub fn catch() {
         }
     }
 }
+
+#[cfg(not(unix))]
+pub fn catch() {}
 
 /// The signal that asked the run to stop, if one has.
 pub fn requested() -> Option<i32> {

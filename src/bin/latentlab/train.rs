@@ -465,10 +465,22 @@ fn say(out: &mut impl std::io::Write, line: std::fmt::Arguments) {
 impl TrainArgs {
     /// The command that trains the `left` steps of this run that an interrupt left: `--resume`
     /// with the run's own output and the flags of this process that the checkpoint does not
-    /// keep (where the data are, the device, the log and checkpoint intervals).
+    /// keep (the memory limit, where the data are, the device, the log and checkpoint
+    /// intervals).
     fn continue_command(&self, left: u64) -> String {
-        let out = shell_word(&self.out.to_string_lossy());
-        let mut cmd = format!("latentlab train --resume {out} --steps {left} --out {out}");
+        // A relative name that starts with '-' would read as a flag.
+        let out = match self.out.to_string_lossy() {
+            name if name.starts_with('-') => format!("./{name}"),
+            name => name.into_owned(),
+        };
+        let out = shell_word(&out);
+        // The global limit comes before the command, and resuming checks it again.
+        let limit = latentlab::budget::limit();
+        let mut cmd = match limit == latentlab::budget::WORKSTATION_LIMIT {
+            true => "latentlab".to_string(),
+            false => format!("latentlab --memory-limit-mib {}", limit >> 20),
+        };
+        cmd += &format!(" train --resume {out} --steps {left} --out {out}");
         if self.data_dir != Path::new("data") {
             cmd += &format!(
                 " --data-dir {}",
@@ -538,7 +550,13 @@ fn train_loop(
         done += chunk.steps;
         interval.add_steps(&m, chunk.steps as usize);
         pb.set_position(done);
-        // A stop logs the steps since the last line, and run() saves them.
+        // A stop (asked before this save, or during it) logs the steps since the last line,
+        // and run() saves them.
+        if chunk.save && interrupt::requested().is_none() {
+            let wall = start.elapsed().as_secs_f64();
+            save(session, &a.out, curve, &a.device, wall)?;
+            last_saved = Some(session.steps());
+        }
         let stopping = interrupt::requested().is_some();
         if chunk.log || stopping {
             let m = std::mem::take(&mut interval).mean();
@@ -551,16 +569,6 @@ fn train_loop(
         if stopping {
             pb.abandon();
             return Ok(());
-        }
-        if chunk.save {
-            save(
-                session,
-                &a.out,
-                curve,
-                &a.device,
-                start.elapsed().as_secs_f64(),
-            )?;
-            last_saved = Some(session.steps());
         }
     }
     pb.finish_and_clear();
@@ -603,5 +611,10 @@ fn loss_curve(history: &History) -> Rgba {
             )
         })
         .collect();
-    image::metric_panels(&series, 640, 110)
+    let points = history.points();
+    let steps = match (points.first(), points.last()) {
+        (Some(first), Some(last)) => [(first.step + 1 - first.steps) as f32, last.step as f32],
+        _ => [0.0, 0.0],
+    };
+    image::metric_panels(&series, steps, 640, 110)
 }
