@@ -7,9 +7,9 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use candle::Device;
 use latentlab::checkpoint;
@@ -24,8 +24,18 @@ fn start_run(out: &std::path::Path, prefix: &str) -> Child {
         "--memory-limit-mib 4096 train --model gan --dataset ring8 --steps {STEPS} --log-every 10 \
          --checkpoint-every 0 --json --data-dir /nowhere --out \"$1\""
     );
-    Command::new("sh")
-        .arg("-c")
+    let mut sh = Command::new("sh");
+    // The tests may run where SIGINT is ignored (a CI job in a shell's background, whose
+    // children inherit that and cannot trap it back): the run starts as from a terminal.
+    // SAFETY: `signal` is async-signal-safe, as a function run between fork and exec must be.
+    unsafe {
+        sh.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            libc::signal(libc::SIGTERM, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    sh.arg("-c")
         .arg(format!("{prefix} exec \"$0\" {args}"))
         .arg(env!("CARGO_BIN_EXE_latentlab"))
         .arg(out)
@@ -43,6 +53,23 @@ fn wait_for_training(child: &mut Child) -> BufReader<std::process::ChildStdout> 
     stdout.read_line(&mut line).unwrap();
     assert!(line.contains("\"step\""), "not a progress line: {line:?}");
     stdout
+}
+
+/// The child's exit status, or a failure (the child killed) when it has not ended within a
+/// minute: a run that ignores a signal must fail the test, not hang it.
+fn wait_within_a_minute(child: &mut Child) -> ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the run did not end within a minute of the signal");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 fn signal(child: &Child, signal: i32) {
@@ -63,7 +90,7 @@ fn sigint_and_sigterm_save_the_run_and_end_it_by_that_signal() {
             // As `timeout` sends it: to the child, then to its process group. One request.
             signal(&child, sig);
         }
-        let status = child.wait().unwrap();
+        let status = wait_within_a_minute(&mut child);
         let mut rest = String::new();
         std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
         let mut stderr = String::new();
@@ -128,7 +155,10 @@ fn a_run_started_ignoring_sigint_goes_on_through_it() {
         assert!(line.contains("\"step\""), "not a progress line: {line:?}");
     }
     signal(&child, libc::SIGTERM);
-    assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGTERM));
+    assert_eq!(
+        wait_within_a_minute(&mut child).signal(),
+        Some(libc::SIGTERM)
+    );
     assert!(out.exists(), "SIGTERM did not save the run");
 }
 
@@ -142,7 +172,7 @@ fn a_stop_survives_the_reader_that_ctrl_c_ends_with_it() {
     let stdout = wait_for_training(&mut child);
     signal(&child, libc::SIGINT);
     drop(stdout);
-    let status = child.wait().unwrap();
+    let status = wait_within_a_minute(&mut child);
     assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
     let saved = checkpoint::load_file(&out, &Device::Cpu).unwrap().train;
     assert!(saved.unwrap().steps > 0);
