@@ -476,10 +476,10 @@ impl TrainArgs {
         let out = shell_word(&out);
         // The global limit comes before the command, and resuming checks it again.
         let limit = latentlab::budget::limit();
-        let mut cmd = match limit == latentlab::budget::WORKSTATION_LIMIT {
-            true => "latentlab".to_string(),
-            false => format!("latentlab --memory-limit-mib {}", limit >> 20),
-        };
+        let mut cmd = "latentlab".to_string();
+        if limit != latentlab::budget::WORKSTATION_LIMIT {
+            cmd += &format!(" --memory-limit-mib {}", limit >> 20);
+        }
         cmd += &format!(" train --resume {out} --steps {left} --out {out}");
         if self.data_dir != Path::new("data") {
             cmd += &format!(
