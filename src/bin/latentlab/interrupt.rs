@@ -3,7 +3,9 @@
 //! (of either kind) ends the process at once, as it would without us. Once saved, the run ends
 //! by the first signal ([`reraise`]), so a shell or script that started it sees it interrupted.
 
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+#[cfg(unix)]
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// The signal that asked the run to stop; 0 while none has.
 static REQUESTED: AtomicI32 = AtomicI32::new(0);
