@@ -711,6 +711,12 @@ pub struct TrainConfig {
     /// PacGAN's code (one `decoder.apply` per slot); else one pass over the whole batch.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub generate_per_slot: bool,
+    /// Packed GAN: the real packs are drawn once, as in PacGAN's code (its
+    /// `GaussianPackingMixture`): each of the N packs takes `pack` points drawn with
+    /// replacement from the N training points, and every epoch shuffles those N packs. Else
+    /// every epoch shuffles the points and packs them in that order.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fixed_packs: bool,
     pub seed: u64,
 }
 
@@ -799,6 +805,7 @@ impl Default for TrainConfig {
             d_lr: None,
             kl_warmup: 0,
             generate_per_slot: false,
+            fixed_packs: false,
             seed: 0,
         }
     }
@@ -811,6 +818,15 @@ impl TrainConfig {
     /// The most steps a run can count (2⁴⁰, years of training at any speed): a step count in a
     /// file or asked for beyond it is an error, not an overflow.
     pub const MAX_STEPS: u64 = 1 << 40;
+
+    /// What a batch draws from the training set's shuffle: `batch_size` points, or with
+    /// `fixed_packs` `batch_size / pack` packs.
+    pub fn batch_draws(&self, model: &ModelConfig) -> usize {
+        match model {
+            ModelConfig::Gan(g) if self.fixed_packs => self.batch_size / g.pack,
+            _ => self.batch_size,
+        }
+    }
 
     pub fn validate(&self, model: &ModelConfig) -> Result<()> {
         self.optimizer.validate()?;
@@ -892,6 +908,11 @@ impl TrainConfig {
                 "generating per pack slot changes only a packed GAN's generator BatchNorm \
                  statistics: it needs pack ≥ 2 and a generator with BatchNorm"
                     .into(),
+            ));
+        }
+        if self.fixed_packs && !matches!(model, ModelConfig::Gan(g) if g.pack > 1) {
+            return Err(Error::Config(
+                "fixed packs are a packed GAN's real packs: they need a GAN with pack ≥ 2".into(),
             ));
         }
         if let ModelConfig::Gan(g) = model {

@@ -417,6 +417,9 @@ pub struct TrainSpec {
     /// Packed GAN: one generator pass per pack slot (BatchNorm statistics per slot).
     #[serde(default)]
     pub generate_per_slot: bool,
+    /// Packed GAN: real packs drawn once and shuffled as packs (PacGAN's code).
+    #[serde(default)]
+    pub fixed_packs: bool,
     #[serde(default)]
     pub seed: u64,
 }
@@ -450,6 +453,7 @@ impl TrainSpec {
             d_lr: None,
             kl_warmup: None,
             generate_per_slot: false,
+            fixed_packs: false,
             seed: 0,
         }
     }
@@ -475,6 +479,7 @@ impl TrainSpec {
             d_lr: self.d_lr,
             kl_warmup: self.kl_warmup.unwrap_or(0),
             generate_per_slot: self.generate_per_slot,
+            fixed_packs: self.fixed_packs,
             seed: self.seed,
         }
     }
@@ -504,6 +509,7 @@ impl TrainSpec {
             d_lr: train.d_lr,
             kl_warmup: vae.then_some(train.kl_warmup),
             generate_per_slot: train.generate_per_slot,
+            fixed_packs: train.fixed_packs,
             seed: train.seed,
         }
     }
@@ -565,6 +571,11 @@ impl TrainSpec {
             "--generate-per-slot",
             switch(self.generate_per_slot),
             switch(other.generate_per_slot),
+        );
+        compare(
+            "--fixed-packs",
+            switch(self.fixed_packs),
+            switch(other.fixed_packs),
         );
         compare("--seed", Some(show(&self.seed)), Some(show(&other.seed)));
         out

@@ -420,6 +420,62 @@ fn gan_on_the_ring_trains_with_pacgan_packing() {
     assert!(e.to_string().contains("multiple of pack 2"));
 }
 
+#[test]
+fn fixed_packs_count_an_epoch_in_packs_and_resume_exactly() {
+    // 300 points make 300 packs of 2; a batch of 20 rows is 10 packs, so 30 steps an epoch,
+    // and 45 steps cross its boundary.
+    let data = Dataset::toy(Toy::Ring8, 300, &mut Rng::new(0)).unwrap();
+    let cfg = || {
+        ModelSpec {
+            pack: Some(2),
+            hidden: Some(vec![16]),
+            ..ModelSpec::new(ModelKind::Gan)
+        }
+        .build(&data.info)
+        .unwrap()
+    };
+    let train = |fixed_packs| TrainConfig {
+        fixed_packs,
+        ..train_config(20, 5)
+    };
+    let mut straight = session(cfg(), train(true), &data);
+    straight.train_steps(&data, 45).unwrap();
+    assert!(
+        (straight.epochs() - 1.5).abs() < 1e-9,
+        "{}",
+        straight.epochs()
+    );
+    let mut repacked = session(cfg(), train(false), &data);
+    repacked.train_steps(&data, 45).unwrap();
+    assert!((repacked.epochs() - 3.0).abs() < 1e-9);
+    assert_ne!(repacked.last_metrics(), straight.last_metrics());
+
+    let mut first = session(cfg(), train(true), &data);
+    first.train_steps(&data, 25).unwrap();
+    let info = first.train_info("cpu", "t".into(), 0.0);
+    let bytes = first.to_bytes(&info, SaveOptions::default()).unwrap();
+    let mut resumed =
+        Session::from_checkpoint(checkpoint::from_bytes(&bytes, &Device::Cpu).unwrap()).unwrap();
+    assert!(resumed.train_config().fixed_packs);
+    resumed.train_steps(&data, 20).unwrap();
+    assert_eq!(resumed.last_metrics(), straight.last_metrics());
+
+    // Unpacked, there are no packs to fix: refused rather than ignored.
+    let single = ModelSpec {
+        pack: Some(1),
+        ..ModelSpec::new(ModelKind::Gan)
+    };
+    let e = Session::new(
+        single.build(&data.info).unwrap(),
+        train(true),
+        data.info.clone(),
+        &Device::Cpu,
+    )
+    .err()
+    .unwrap();
+    assert!(e.to_string().contains("GAN with pack ≥ 2"), "{e}");
+}
+
 fn run(seed: u64, steps: usize) -> Vec<Metrics> {
     let data = common::mnist(Split::Train, 1024);
     let train = TrainConfig {

@@ -5,6 +5,7 @@ pub mod augment;
 pub mod catalog;
 pub mod clusters;
 pub mod idx;
+pub mod packs;
 pub mod toy;
 
 use candle::{Device, Tensor};
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use catalog::{catalog, DatasetEntry, IMAGE_DATASETS, IMAGE_SHAPE};
 pub use clusters::Clusters;
+pub use packs::FixedPacks;
 pub use toy::Toy;
 
 use crate::config::ModelConfig;

@@ -15,7 +15,7 @@ pub use optim::Adam;
 
 use crate::checkpoint::{self, Checkpoint, SaveOptions, TrainInfo};
 use crate::config::{AdamConfig, ModelConfig, TrainConfig};
-use crate::data::{Batch, Batcher, DataInfo, Dataset};
+use crate::data::{Batch, Batcher, DataInfo, Dataset, FixedPacks};
 use crate::metrics::{History, Metrics, RunningMean};
 use crate::models::Network;
 use crate::rng::Rng;
@@ -76,6 +76,8 @@ pub struct Session {
     rng: Rng,
     step: u64,
     batcher: Option<Batcher>,
+    /// The real packs, with `fixed_packs`: drawn again from the seed for the data at hand.
+    packs: Option<FixedPacks>,
     /// Passes over the training data so far.
     epochs: f64,
     last: Metrics,
@@ -108,6 +110,7 @@ impl Session {
             rng,
             step: 0,
             batcher: None,
+            packs: None,
             epochs: 0.0,
             last: Metrics::default(),
             history: History::default(),
@@ -127,6 +130,7 @@ impl Session {
         data.check_fits(net.config())?;
         crate::budget::check_training(net.config(), &info.config)?;
         let mut trainer = trainer_for(&net, &info.config)?;
+        let draws = info.config.batch_draws(net.config());
         if !optim.is_empty() {
             for (group, opt) in trainer.optimizers_mut() {
                 let steps = info
@@ -147,8 +151,9 @@ impl Session {
             batcher: info
                 .batcher
                 .clone()
-                .map(|b| Batcher::restore(b, info.config.batch_size))
+                .map(|b| Batcher::restore(b, draws))
                 .transpose()?,
+            packs: None,
             epochs: info.epochs,
             last: info.final_metrics.clone(),
             history: info.history.clone(),
@@ -298,14 +303,24 @@ impl Session {
                 }
             )));
         }
-        let bs = self.train.batch_size;
+        // A batch draws `draws` points, or as many fixed packs; there are as many packs as points.
+        let draws = self.train.batch_draws(self.net.config());
         if self.batcher.as_ref().map(|b| b.len()) != Some(data.len()) {
-            self.batcher = Some(Batcher::new(data.len(), bs)?);
+            self.batcher = Some(Batcher::new(data.len(), draws)?);
+        }
+        if let ModelConfig::Gan(g) = self.net.config() {
+            if self.train.fixed_packs && self.packs.as_ref().map(|p| p.len()) != Some(data.len()) {
+                self.packs = Some(FixedPacks::draw(data.len(), g.pack, self.train.seed)?);
+            }
         }
         let mut mean = RunningMean::default();
         for _ in 0..k {
             let batcher = self.batcher.as_mut().expect("batcher set above");
-            let idx = batcher.next_indices(&mut self.rng).to_vec();
+            let drawn = batcher.next_indices(&mut self.rng);
+            let idx = match &self.packs {
+                Some(packs) => packs.rows(drawn),
+                None => drawn.to_vec(),
+            };
             let batch = data.batch(
                 &idx,
                 self.train.dynamic_binarization,
@@ -320,7 +335,7 @@ impl Session {
                 self.step(&batch)?
             };
             mean.add(&metrics);
-            self.epochs += bs as f64 / data.len() as f64;
+            self.epochs += draws as f64 / data.len() as f64;
         }
         Ok(mean.mean())
     }

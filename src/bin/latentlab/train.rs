@@ -140,6 +140,11 @@ pub struct TrainArgs {
     /// statistics are over each slot's samples (PacGAN's code); else one pass over the batch.
     #[arg(long)]
     generate_per_slot: bool,
+    /// Packed GAN: draw the real packs once (each of the N packs takes pack-size points drawn
+    /// with replacement from the N training points) and shuffle whole packs every epoch, as
+    /// PacGAN's code does; else every epoch packs a fresh shuffle of the points.
+    #[arg(long)]
+    fixed_packs: bool,
     /// Draw binary pixels afresh per batch (images).
     #[arg(long)]
     binarize: bool,
@@ -301,6 +306,7 @@ impl TrainArgs {
                 GanLossArg::Hinge => GanLoss::Hinge,
             }),
             generate_per_slot: self.generate_per_slot,
+            fixed_packs: self.fixed_packs,
             seed: self.seed.unwrap_or_default(),
         }
     }
