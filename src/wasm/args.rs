@@ -21,6 +21,11 @@ pub fn whole(value: f64, what: &str, min: u64, max: u64) -> Result<u64, JsError>
     }
 }
 
+/// `value` as a count or size from `min` to `u32::MAX`, or an error naming `what`.
+pub fn size(value: f64, what: &str, min: u64) -> Result<usize, JsError> {
+    whole(value, what, min, u32::MAX.into()).map(|v| v as usize)
+}
+
 /// A class label (`undefined` or `null`: none).
 pub fn class(value: Option<f64>) -> Result<Option<u32>, JsError> {
     value

@@ -10,7 +10,7 @@ use crate::config::Arch;
 use crate::data::{catalog as datasets, DatasetEntry};
 use crate::presets::{self, Preset, ViewLimits, ViewRecipe};
 
-use super::args::{idx_dataset, whole};
+use super::args::{idx_dataset, size};
 
 /// JSON `{presets, datasets, fallback: {images, points}, suggested, recipes, limits, trainers}`:
 /// the model menu (see `presets::Preset`), every known dataset (`data::DatasetEntry`), the
@@ -81,7 +81,7 @@ pub fn catalog() -> Result<String, JsError> {
 /// (side ≥ 2, extent > 0).
 #[wasm_bindgen(js_name = latentGridPoints)]
 pub fn latent_grid_points(side: f64, extent: f32) -> Result<Vec<f32>, JsError> {
-    let side = whole(side, "side", 0, u32::MAX.into())? as usize;
+    let side = size(side, "side", 0)?;
     crate::budget::check_rows("latent grid points", side, side.saturating_mul(2))?;
     Ok(crate::latent::grid_2d(side, extent)?)
 }

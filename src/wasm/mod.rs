@@ -21,7 +21,7 @@ pub use trainer::LatentTrainer;
 use crate::checkpoint::{Metadata, TrainInfo};
 use crate::data::{DataInfo, Dataset, Toy};
 use crate::Network;
-use args::{text, whole};
+use args::{size, text, whole};
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -89,7 +89,7 @@ pub fn toy_points(
     seed: f64,
 ) -> Result<Vec<f32>, JsError> {
     let toy: Toy = text(&name, "the toy set's name")?.parse()?;
-    let count = whole(count, "count", 1, u32::MAX.into())? as usize;
+    let count = size(count, "count", 1)?;
     let seed = whole(seed, "seed", 0, args::MAX_SAFE_INTEGER)?;
     Ok(Dataset::toy_for_run(toy, Some(count), seed)?.x)
 }
@@ -129,7 +129,7 @@ fn sample_values(
     temperature: f32,
     class: Option<f64>,
 ) -> Result<Vec<f32>, JsError> {
-    let n = whole(n, "n", 0, u32::MAX.into())? as usize;
+    let n = size(n, "n", 0)?;
     let mut rng = crate::rng::Rng::new(whole(seed, "seed", 0, u32::MAX.into())?);
     let (x, _) = net.sample(n, &mut rng, temperature, args::class(class)?)?;
     Ok(x.flatten_all()?.to_vec1()?)

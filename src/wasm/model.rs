@@ -8,7 +8,7 @@ use crate::checkpoint::{self, Checkpoint};
 use crate::latent::InterpolationMode;
 use crate::rng::Rng;
 
-use super::args::{self, text, whole};
+use super::args::{self, size, text, whole};
 
 /// A model loaded from checkpoint bytes (native- or browser-trained).
 #[wasm_bindgen]
@@ -68,7 +68,7 @@ impl LatentModel {
         if net.config().latent_dim().is_none() {
             return Err(JsError::new("this model has no latent space"));
         }
-        let n = whole(n, "n", 1, u32::MAX.into())? as usize;
+        let n = size(n, "n", 1)?;
         let mut rng = Rng::new(whole(seed, "seed", 0, u32::MAX.into())?);
         let labels = self.labels(labels, net.config().num_classes())?;
         let z = net.random_codes(n, &mut rng, temperature, labels.as_deref())?;
@@ -93,7 +93,7 @@ impl LatentModel {
     /// for an unconditional model.
     #[wasm_bindgen(js_name = sampleLabels)]
     pub fn sample_labels(&self, n: f64, class: Option<f64>) -> Result<Option<Vec<u32>>, JsError> {
-        let n = whole(n, "n", 0, u32::MAX.into())? as usize;
+        let n = size(n, "n", 0)?;
         crate::budget::check_rows("labels", n, 1)?;
         Ok(self.ckpt.network.sample_labels(n, args::class(class)?)?)
     }
@@ -142,7 +142,7 @@ impl LatentModel {
         #[wasm_bindgen(unchecked_param_type = "string")] mode: JsValue,
         class: Option<f64>,
     ) -> Result<Vec<f32>, JsError> {
-        let steps = whole(steps, "steps", 0, u32::MAX.into())? as usize;
+        let steps = size(steps, "steps", 0)?;
         let mode: InterpolationMode = text(&mode, "mode (\"lerp\" or \"slerp\")")?.parse()?;
         let class = args::class(class)?;
         values(&self.ckpt.network.interpolate(a, b, steps, mode, class)?)
@@ -165,7 +165,7 @@ impl LatentModel {
         extent: f32,
         class: Option<f64>,
     ) -> Result<Vec<f32>, JsError> {
-        let side = whole(side, "side", 0, u32::MAX.into())? as usize;
+        let side = size(side, "side", 0)?;
         values(
             &self
                 .ckpt
