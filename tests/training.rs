@@ -460,6 +460,17 @@ fn fixed_packs_count_an_epoch_in_packs_and_resume_exactly() {
     resumed.train_steps(&data, 20).unwrap();
     assert_eq!(resumed.last_metrics(), straight.last_metrics());
 
+    // The batch is counted in samples, the shortfall in packs.
+    let few = Dataset::toy(Toy::Ring8, 8, &mut Rng::new(0)).unwrap();
+    let e = session(cfg(), train(true), &few)
+        .train_steps(&few, 1)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("a batch of 20 samples takes 10 fixed packs; 8 points make only 8 packs"),
+        "{e}"
+    );
+
     // Unpacked, there are no packs to fix: refused rather than ignored.
     let single = ModelSpec {
         pack: Some(1),

@@ -305,6 +305,14 @@ impl Session {
         }
         // A batch draws `draws` points, or as many fixed packs; there are as many packs as points.
         let draws = self.train.batch_draws(self.net.config());
+        if self.train.fixed_packs && data.len() < draws {
+            return Err(Error::Argument(format!(
+                "a batch of {} samples takes {draws} fixed packs; {} points make only {} packs",
+                self.train.batch_size,
+                data.len(),
+                data.len()
+            )));
+        }
         if self.batcher.as_ref().map(|b| b.len()) != Some(data.len()) {
             self.batcher = Some(Batcher::new(data.len(), draws)?);
         }
