@@ -540,7 +540,6 @@ impl TrainSpec {
                 compare($flag, self.$($field).+.as_ref().map(show), other.$($field).+.as_ref().map(show));
             )*};
         }
-        let switch = |on: bool| on.then(|| show(&on));
         compare(
             "--model",
             Some(show(&self.model.kind)),
@@ -560,23 +559,24 @@ impl TrainSpec {
             "--iwae-k": iwae_k, "--d-steps": d_steps, "--gan-update": gan_update,
             "--gan-loss": gan_loss, "--d-lr": d_lr, "--kl-warmup": kl_warmup,
         );
-        compare(
-            "--conditional",
-            switch(self.model.conditional),
-            switch(other.model.conditional),
-        );
-        compare("--binarize", switch(self.binarize), switch(other.binarize));
-        compare("--dreg", switch(self.dreg), switch(other.dreg));
-        compare(
-            "--generate-per-slot",
-            switch(self.generate_per_slot),
-            switch(other.generate_per_slot),
-        );
-        compare(
-            "--fixed-packs",
-            switch(self.fixed_packs),
-            switch(other.fixed_packs),
-        );
+        // A switch is a choice only where it is on; the other side's shows as on or off.
+        for (flag, given, had) in [
+            (
+                "--conditional",
+                self.model.conditional,
+                other.model.conditional,
+            ),
+            ("--binarize", self.binarize, other.binarize),
+            ("--dreg", self.dreg, other.dreg),
+            (
+                "--generate-per-slot",
+                self.generate_per_slot,
+                other.generate_per_slot,
+            ),
+            ("--fixed-packs", self.fixed_packs, other.fixed_packs),
+        ] {
+            compare(flag, given.then(|| show(&given)), Some(show(&had)));
+        }
         compare("--seed", Some(show(&self.seed)), Some(show(&other.seed)));
         out
     }

@@ -115,6 +115,7 @@ fn a_resumed_run_keeps_its_seed_and_data_and_refuses_changes() {
         "2",
         "--seed",
         "4",
+        "--fixed-packs",
         "--dataset",
         "grid25",
         "--steps",
@@ -130,6 +131,7 @@ fn a_resumed_run_keeps_its_seed_and_data_and_refuses_changes() {
         "--beta 2.0 (the run's: none)",
         "--batch-size 64 (the run's: 20)",
         "--seed 4 (the run's: 3)",
+        "--fixed-packs on (the run's: off)",
     ] {
         assert!(err.contains(phrase), "{phrase}: {err}");
     }
