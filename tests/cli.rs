@@ -860,3 +860,35 @@ fn eval_fits_its_importance_samples_to_the_memory_limit() {
         "{l}"
     );
 }
+
+#[test]
+fn an_epoch_of_fixed_packs_draws_every_pack_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("packs.safetensors");
+    let o = out.to_str().unwrap();
+    // 100 points make 100 packs; a batch of 20 samples is 10 packs, so a pass is 10 steps.
+    ok(&[
+        "train",
+        "--model",
+        "gan",
+        "--dataset",
+        "ring8",
+        "--hidden",
+        "8",
+        "--pack",
+        "2",
+        "--batch-size",
+        "20",
+        "--train-size",
+        "100",
+        "--fixed-packs",
+        "--epochs",
+        "1",
+        "--out",
+        o,
+    ]);
+    let info: serde_json::Value = serde_json::from_str(&ok(&["info", o, "--json"])).unwrap();
+    assert_eq!(info["train"]["steps"], 10);
+    let epochs = info["train"]["epochs"].as_f64().unwrap();
+    assert!((epochs - 1.0).abs() < 1e-9, "{epochs}");
+}

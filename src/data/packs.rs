@@ -17,7 +17,9 @@ impl FixedPacks {
     /// The packs of a run seeded `seed` on `n` points: drawn from a stream of their own, so the
     /// same run draws the same packs when it resumes, and drawing them shifts nothing else.
     pub fn draw(n: usize, pack: usize, seed: u64) -> Result<Self> {
-        crate::budget::check_rows("the fixed real packs", n, pack)?;
+        // Row indices, counted in the budget's 4-byte values.
+        let values = pack * std::mem::size_of::<usize>() / 4;
+        crate::budget::check_rows("the fixed real packs", n, values)?;
         let mut rng = Rng::new(seed ^ 0xFACC_ED5E_ED00);
         let mut rows = vec![0; n * pack];
         // Slot by slot, as the authors draw one index column per slot.

@@ -313,13 +313,14 @@ impl Session {
                 data.len()
             )));
         }
-        if self.batcher.as_ref().map(|b| b.len()) != Some(data.len()) {
-            self.batcher = Some(Batcher::new(data.len(), draws)?);
-        }
+        // The packs first: a refused draw leaves the batcher where it stood.
         if let ModelConfig::Gan(g) = self.net.config() {
             if self.train.fixed_packs && self.packs.as_ref().map(|p| p.len()) != Some(data.len()) {
                 self.packs = Some(FixedPacks::draw(data.len(), g.pack, self.train.seed)?);
             }
+        }
+        if self.batcher.as_ref().map(|b| b.len()) != Some(data.len()) {
+            self.batcher = Some(Batcher::new(data.len(), draws)?);
         }
         let mut mean = RunningMean::default();
         for _ in 0..k {

@@ -100,7 +100,8 @@ pub struct TrainArgs {
     #[arg(long, value_enum)]
     init: Option<InitArg>,
     /// Passes over the training set to run, rounded up to whole steps; with --resume, more
-    /// passes on top of the run's. Without --epochs and --steps: one pass.
+    /// passes on top of the run's. Without --epochs and --steps: one pass. With --fixed-packs
+    /// a pass draws each of the N packs once (N · pack samples).
     #[arg(long, conflicts_with = "steps")]
     epochs: Option<f64>,
     /// Steps (batches) to run; with --resume, more steps on top of the run's.
@@ -383,7 +384,11 @@ impl TrainArgs {
 
     /// Steps to run: `--steps`, else `--epochs` (rounded up), else one epoch; at least one.
     fn total_steps(&self, session: &Session, data: &Dataset) -> Result<u64> {
-        let per_epoch = (data.len() / session.train_config().batch_size).max(1) as u64;
+        // A pass draws every point once, or with --fixed-packs every pack once.
+        let draws = session
+            .train_config()
+            .batch_draws(session.network().config());
+        let per_epoch = (data.len() / draws).max(1) as u64;
         let steps = match (self.steps, self.epochs) {
             (Some(0), _) => bail!("--steps must be ≥ 1"),
             (Some(s), _) => s,
