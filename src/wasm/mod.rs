@@ -70,11 +70,10 @@ pub fn images_to_rgba(
     height: f64,
     width: f64,
 ) -> Result<Vec<u8>, JsError> {
-    let side = |v: f64, what: &str| whole(v, what, 1, u32::MAX.into()).map(|v| v as usize);
     let shape = [
-        side(channels, "channels")?,
-        side(height, "height")?,
-        side(width, "width")?,
+        size(channels, "channels", 1)?,
+        size(height, "height", 1)?,
+        size(width, "width", 1)?,
     ];
     Ok(crate::image::images_to_rgba(values, &shape)?)
 }

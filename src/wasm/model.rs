@@ -192,9 +192,7 @@ impl LatentModel {
         labels: Option<Vec<u32>>,
         iterations: Option<f64>,
     ) -> Result<Vec<f32>, JsError> {
-        let iterations = iterations
-            .map(|i| whole(i, "iterations", 0, u32::MAX.into()).map(|i| i as usize))
-            .transpose()?;
+        let iterations = iterations.map(|i| size(i, "iterations", 0)).transpose()?;
         let net = &self.ckpt.network;
         let labels = self.labels(labels, net.config().num_classes())?;
         let x = net.batch_from_slice(x)?;

@@ -17,7 +17,7 @@ use crate::rng::Rng;
 use crate::spec::TrainSpec;
 use crate::train::Session;
 
-use super::args::{file, idx_dataset, text, whole, MAX_SAFE_INTEGER};
+use super::args::{file, idx_dataset, size, text, whole, MAX_SAFE_INTEGER};
 
 /// A training run: created from a JSON [`TrainSpec`], fed data, stepped, saved.
 #[wasm_bindgen]
@@ -115,9 +115,7 @@ impl LatentTrainer {
         seed: f64,
     ) -> Result<(), JsError> {
         let toy: crate::data::Toy = text(&name, "the toy set's name")?.parse()?;
-        let count = count
-            .map(|c| whole(c, "count", 1, u32::MAX.into()).map(|c| c as usize))
-            .transpose()?;
+        let count = count.map(|c| size(c, "count", 1)).transpose()?;
         // A native run's seed may pass u32 (JavaScript's integers reach 2^53 - 1).
         let seed = whole(seed, "seed", 0, MAX_SAFE_INTEGER)?;
         let run_seed = match (&self.session, &self.spec) {
@@ -321,7 +319,7 @@ impl LatentTrainer {
         code_prior: Option<f64>,
     ) -> Result<Vec<u8>, JsError> {
         let code_prior = code_prior
-            .map(|k| whole(k, "code_prior (components)", 1, u32::MAX.into()).map(|k| k as usize))
+            .map(|k| size(k, "code_prior (components)", 1))
             .transpose()?;
         let s = self.session()?;
         let info = s.train_info("wasm", super::now_rfc3339(), wall_s);
